@@ -1,0 +1,161 @@
+// A parsed SIP message: a view over the caller's bytes, never a copy.
+//
+// parse_message() runs two stages. Stage 1 (line_scanner.h) finds every line of the header
+// block with SIMD. Stage 2 walks those lines once: it parses the start line, indexes every
+// header field by name (long or compact, any case), and parses the fields a proxy routes by:
+// Request-URI, top Via, From, To, Call-ID, CSeq, Max-Forwards and Content-Length. It checks the
+// message's structure: mandatory headers, single-value headers appearing once, CSeq method
+// against the request method, and the body against Content-Length (§18.3).
+//
+// Every other field is indexed but parsed only on demand: through HeaderElements and the
+// element parsers (via.h, name_addr.h, scalars.h), or all at once with validate_all()
+// (validate.h). A Message holds no pointers into itself and may be reused for the next parse;
+// parsing allocates nothing and throws nothing.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "sipwire/header_id.h"
+#include "sipwire/list_splitter.h"
+#include "sipwire/name_addr.h"
+#include "sipwire/parse_error.h"
+#include "sipwire/scalars.h"
+#include "sipwire/uri.h"
+#include "sipwire/via.h"
+
+namespace sipwire {
+
+enum class Framing : uint8_t {
+  kDatagram,  // UDP: the buffer is one datagram; Content-Length may be absent (§18.3)
+  kStream,    // TCP/TLS: the buffer is one framed message; Content-Length is mandatory
+};
+
+struct ParseOptions {
+  Framing framing = Framing::kDatagram;
+  // Larger messages are answered 513. 65,535 covers any UDP datagram.
+  std::size_t max_message_size = 65535;
+};
+
+struct HeaderField {
+  HeaderId id;
+  std::string_view name;   // as written
+  std::string_view value;  // trimmed of LWS at both ends; may contain folds (CRLF SP)
+  uint32_t offset;         // of the name, from the start of the buffer
+};
+
+class Message {
+ public:
+  static constexpr std::size_t kMaxHeaders = 128;
+  static constexpr std::size_t kMaxLines = 256;  // header lines, folds included
+
+  // --- the start line ---
+  bool is_request() const { return is_request_; }
+  Method method() const { return method_; }
+  std::string_view method_name() const { return view(method_span_); }
+  std::string_view request_uri_text() const { return view(ruri_); }
+  const Uri& request_uri() const { return request_uri_; }
+  std::string_view version() const { return view(version_); }
+  uint16_t status_code() const { return status_code_; }
+  std::string_view reason_phrase() const { return view(reason_); }
+
+  // --- header fields, in order ---
+  std::size_t header_count() const { return header_count_; }
+  HeaderField header(std::size_t i) const;
+  // First field with this id, or -1. Count of fields with this id.
+  int find(HeaderId id) const { return first_[index(id)] == kNone ? -1 : first_[index(id)]; }
+  unsigned count(HeaderId id) const { return count_[index(id)]; }
+  // Value of the first field with this id ("" when absent: check has()).
+  std::string_view value(HeaderId id) const;
+  bool has(HeaderId id) const { return count(id) != 0; }
+  // First field whose name equals `name` (case-insensitive), for extension headers; -1 if none.
+  int find_by_name(std::string_view name) const;
+
+  // --- fields parsed by parse_message ---
+  std::string_view call_id() const { return value(HeaderId::kCallId); }
+  const CSeq& cseq() const { return cseq_; }
+  bool has_max_forwards() const { return max_forwards_ >= 0; }
+  int max_forwards() const { return max_forwards_; }  // -1 when absent
+  bool has_content_length() const { return has_content_length_; }
+  uint32_t content_length() const { return content_length_; }
+  const Via& top_via() const { return top_via_; }
+  const NameAddr& from() const { return from_; }
+  const NameAddr& to() const { return to_; }
+
+  std::string_view body() const { return view(body_); }
+  // The bytes this message occupies: start line to the end of its body. Bytes after it in a
+  // datagram are ignored (§18.3); in a stream they begin the next message.
+  std::size_t size() const { return size_; }
+  std::string_view bytes() const { return {data_, size_}; }
+  // Offset where the body starts (just past the empty line).
+  std::size_t header_end() const { return body_.offset; }
+
+ private:
+  friend ParseError parse_message(std::string_view, Message&, const ParseOptions&);
+  friend class MessageParser;
+
+  struct Span {
+    uint32_t offset = 0;
+    uint32_t length = 0;
+  };
+  struct Field {
+    uint32_t name_offset;
+    uint32_t value_offset;  // raw, before trimming
+    uint32_t value_length;
+    uint16_t name_length;
+    HeaderId id;
+  };
+  static constexpr uint8_t kNone = 0xFF;
+
+  std::string_view view(Span s) const { return {data_ + s.offset, s.length}; }
+
+  const char* data_ = nullptr;
+  std::size_t size_ = 0;
+  bool is_request_ = false;
+  Method method_ = Method::kExtension;
+  Span method_span_, ruri_, version_, reason_, body_;
+  uint16_t status_code_ = 0;
+  Uri request_uri_;
+  CSeq cseq_;
+  int max_forwards_ = -1;
+  bool has_content_length_ = false;
+  uint32_t content_length_ = 0;
+  Via top_via_;
+  NameAddr from_, to_;
+
+  std::size_t header_count_ = 0;
+  std::array<uint8_t, kHeaderIdCount> first_{};
+  std::array<uint8_t, kHeaderIdCount> count_{};
+  std::array<Field, kMaxHeaders> fields_;
+  std::array<uint32_t, kMaxLines> line_ends_;
+
+};
+
+// Parses `buffer` into `out`. On error, `out` is partly filled (start line and fields found
+// before the defect) and the error names the defect, its byte offset and the status a server
+// answers with: 400 (malformed), 505 (SIP version), 513 (too large). Responses with errors
+// are dropped by a proxy, not answered.
+ParseError parse_message(std::string_view buffer, Message& out, const ParseOptions& options = {});
+
+// Iterates the elements of a list header across all its fields, in order: every Via value
+// of every Via field, for instance. Elements are trimmed.
+class HeaderElements {
+ public:
+  HeaderElements(const Message& msg, HeaderId id) : msg_(msg), id_(id), field_(0), split_("") {
+    advance_field();
+  }
+  // False when done. Empty elements come back as "" (callers reject them).
+  bool next(std::string_view& element);
+
+ private:
+  void advance_field();
+  const Message& msg_;
+  HeaderId id_;
+  std::size_t field_;
+  ListSplitter split_;
+  bool have_field_ = false;
+};
+
+}  // namespace sipwire

@@ -1,0 +1,36 @@
+// name-addr / addr-spec with header parameters: the element of From, To, Contact, Route,
+// Record-Route, Path, Reply-To and similar headers (RFC 3261 §20.10 and §25.1).
+#pragma once
+
+#include <string_view>
+
+#include "sipwire/parse_error.h"
+
+namespace sipwire {
+
+struct NameAddr {
+  std::string_view display;  // a quoted-string with its quotes, or *(token LWS); "" if none
+  std::string_view uri;      // the URI text (inside the angle brackets when `angle`)
+  std::string_view params;   // header parameters after the URI, without the first ';'
+  bool angle = false;        // written as <...>
+  bool star = false;         // "Contact: *"
+
+  std::string_view tag() const;  // the tag parameter's value, "" if none
+};
+
+// Parses one element (already split from its list and trimmed). Validates the display name,
+// the URI (fully, with parse_uri) and the parameters. An addr-spec written without angle
+// brackets must not contain ',', ';' or '?' (§20): its URI ends at the first ';'.
+ParseError parse_name_addr(std::string_view element, NameAddr& out, const char* origin = nullptr);
+
+// As parse_name_addr, plus Contact's "*" and its parameter rules: q is a qvalue (0 to 1, at
+// most three decimals) and expires is delta-seconds.
+ParseError parse_contact(std::string_view element, NameAddr& out, const char* origin = nullptr);
+
+// Route, Record-Route and Path take only name-addr (angle brackets required).
+ParseError parse_route(std::string_view element, NameAddr& out, const char* origin = nullptr);
+
+// q-value in thousandths (0 to 1000); false when malformed.
+bool parse_qvalue(std::string_view text, unsigned& thousandths);
+
+}  // namespace sipwire

@@ -1,0 +1,36 @@
+// One Via element: sent-protocol, sent-by and parameters (RFC 3261 §20.42, RFC 3581 rport).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "sipwire/parse_error.h"
+#include "sipwire/uri.h"
+
+namespace sipwire {
+
+struct Via {
+  std::string_view protocol;   // "SIP"
+  std::string_view version;    // "2.0"
+  std::string_view transport;  // "UDP", "TCP", "TLS", "SCTP", "WS", or any token
+  std::string_view host;       // IPv6 references keep their brackets
+  HostKind host_kind = HostKind::kNone;
+  uint16_t port = 0;
+  bool has_port = false;
+
+  std::string_view branch;    // "" when absent
+  std::string_view received;  // "" when absent
+  std::string_view maddr;     // "" when absent
+  uint8_t ttl = 0;
+  bool has_ttl = false;
+  bool has_rport = false;  // "rport" asked for (RFC 3581), with or without a value
+  uint16_t rport = 0;      // the value a proxy filled in, 0 when none
+  std::string_view params;  // all parameters, after the first ';'
+
+  // The branch starts with the RFC 3261 magic cookie "z9hG4bK" (§8.1.1.7).
+  bool has_rfc3261_branch() const;
+};
+
+ParseError parse_via(std::string_view element, Via& out, const char* origin = nullptr);
+
+}  // namespace sipwire

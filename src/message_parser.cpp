@@ -1,0 +1,353 @@
+// Stage 2 of parsing: walk the lines stage 1 found, index the header fields, and parse the
+// fields a proxy routes by. See message.h for the contract.
+#include "cursor.h"
+#include "sipwire/line_scanner.h"
+#include "sipwire/message.h"
+
+namespace sipwire {
+
+namespace {
+
+constexpr uint16_t kNotImplemented = 501;
+
+// SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT. Returns 0 for SIP/2.0, the 505 status for a
+// well-formed other version, and 400 for anything else.
+uint16_t check_version(std::string_view v) {
+  if (v.size() < 7 || !chars::iequals(v.substr(0, 4), "SIP/")) return status::kBadRequest;
+  std::size_t i = 4;
+  std::size_t major = 0, minor = 0;
+  while (i < v.size() && chars::is_digit(v[i])) ++i, ++major;
+  if (major == 0 || i == v.size() || v[i] != '.') return status::kBadRequest;
+  ++i;
+  while (i < v.size() && chars::is_digit(v[i])) ++i, ++minor;
+  if (minor == 0 || i != v.size()) return status::kBadRequest;
+  return v.substr(4) == "2.0" ? status::kOk : status::kVersionNotSupported;
+}
+
+ParseError version_error(uint16_t code, uint32_t at) {
+  if (code == status::kVersionNotSupported) return {code, at, "SIP version not supported"};
+  return ParseError::bad(at, "Malformed SIP version");
+}
+
+const char* find_byte(const char* p, const char* end, char c) {
+  while (p < end && *p != c) ++p;
+  return p;
+}
+
+}  // namespace
+
+class MessageParser {
+ public:
+  MessageParser(std::string_view buffer, Message& m, const ParseOptions& o)
+      : d_(buffer.data()), n_(buffer.size()), m_(m), opt_(o) {}
+
+  ParseError run();
+
+ private:
+  uint32_t off(const char* p) const { return static_cast<uint32_t>(p - d_); }
+  Message::Span span(const char* b, const char* e) const {
+    return {off(b), static_cast<uint32_t>(e - b)};
+  }
+  std::string_view text(const char* b, const char* e) const {
+    return {b, static_cast<std::size_t>(e - b)};
+  }
+  ParseError parse_start_line(const char* b, const char* e);
+  ParseError parse_request_line(const char* b, const char* e);
+  ParseError parse_status_line(const char* b, const char* e);
+  ParseError add_field(const char* b, const char* e);
+  ParseError parse_routing_field(std::size_t i);
+  ParseError check_structure();
+  ParseError frame_body(std::size_t header_end);
+
+  const char* d_;
+  std::size_t n_;
+  Message& m_;
+  const ParseOptions& opt_;
+};
+
+ParseError MessageParser::parse_start_line(const char* b, const char* e) {
+  if (e - b >= 4 && chars::iequals(text(b, b + 4), "SIP/")) return parse_status_line(b, e);
+  return parse_request_line(b, e);
+}
+
+ParseError MessageParser::parse_request_line(const char* b, const char* e) {
+  // Request-Line = Method SP Request-URI SP SIP-Version CRLF, each separator exactly one SP.
+  m_.is_request_ = true;
+  const char* p = b;
+  while (p < e && chars::is(*p, chars::kToken)) ++p;
+  if (p == b) return ParseError::bad(off(b), "Malformed method in Request-Line");
+  if (p == e || *p != ' ') return ParseError::bad(off(p), "Malformed Request-Line");
+  m_.method_span_ = span(b, p);
+  m_.method_ = classify_method(text(b, p));
+
+  const char* uri = p + 1;
+  const char* uri_end = uri;
+  while (uri_end < e && static_cast<unsigned char>(*uri_end) > ' ' && *uri_end != 0x7F) ++uri_end;
+  if (uri_end == uri) return ParseError::bad(off(uri), "Extra whitespace in Request-Line");
+  if (uri_end == e || *uri_end != ' ')
+    return ParseError::bad(off(uri_end), "Malformed Request-URI");
+  m_.ruri_ = span(uri, uri_end);
+
+  const char* ver = uri_end + 1;
+  const char* ver_end = ver;
+  while (ver_end < e && static_cast<unsigned char>(*ver_end) > ' ') ++ver_end;
+  if (ver_end != e) {
+    // "sip:a@b; lr SIP/2.0" (LWS in the URI) or "SIP/2.0  " (trailing SP) or stray controls.
+    const char* q = ver_end;
+    while (q < e && *q == ' ') ++q;
+    return ParseError::bad(off(ver_end), q == e ? "Trailing whitespace in Request-Line"
+                                                : "Whitespace inside Request-URI");
+  }
+  m_.version_ = span(ver, ver_end);
+  if (uint16_t code = check_version(text(ver, ver_end))) return version_error(code, off(ver));
+
+  if (ParseError err = parse_uri(text(uri, uri_end), m_.request_uri_, d_)) return err;
+  // §19.1.1: headers are not allowed in a Request-URI (RFC 4475 escruri).
+  if (m_.request_uri_.has_headers)
+    return ParseError::bad(off(uri), "Request-URI must not contain headers");
+  return ParseError::none();
+}
+
+ParseError MessageParser::parse_status_line(const char* b, const char* e) {
+  // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase CRLF
+  m_.is_request_ = false;
+  const char* sp = find_byte(b, e, ' ');
+  m_.version_ = span(b, sp);
+  if (uint16_t code = check_version(text(b, sp))) return version_error(code, off(b));
+  if (sp == e) return ParseError::bad(off(sp), "Missing status code");
+  const char* code = sp + 1;
+  if (e - code < 3 || !chars::is_digit(code[0]) || !chars::is_digit(code[1]) ||
+      !chars::is_digit(code[2]) || (e - code > 3 && code[3] != ' '))
+    return ParseError::bad(off(code), "Malformed status code");
+  const uint16_t value = static_cast<uint16_t>((code[0] - '0') * 100 + (code[1] - '0') * 10 +
+                                               (code[2] - '0'));
+  if (value < 100 || value > 699) return ParseError::bad(off(code), "Status code out of range");
+  m_.status_code_ = value;
+  // The SP before an empty reason phrase is required by the grammar; RFC 4475 noreason has it.
+  if (e - code == 3) return ParseError::bad(off(e), "Missing SP after status code");
+  const char* reason = code + 4;
+  for (const char* q = reason; q < e; ++q)
+    if (!chars::is(*q, chars::kReason)) return ParseError::bad(off(q), "Invalid character in reason phrase");
+  m_.reason_ = span(reason, e);
+  return ParseError::none();
+}
+
+ParseError MessageParser::add_field(const char* b, const char* e) {
+  // message-header = field-name HCOLON field-value, HCOLON = *( SP / HTAB ) ":" SWS
+  const char* p = b;
+  while (p < e && chars::is(*p, chars::kToken)) ++p;
+  if (p == b) return ParseError::bad(off(b), "Malformed header field name");
+  const char* name_end = p;
+  while (p < e && chars::is_wsp(*p)) ++p;
+  if (p == e || *p != ':') return ParseError::bad(off(p), "Missing ':' after header field name");
+  ++p;
+
+  if (m_.header_count_ == Message::kMaxHeaders)
+    return {status::kMessageTooLarge, off(b), "Too many header fields"};
+  const HeaderId id = classify_header_name(text(b, name_end));
+  const std::size_t i = m_.header_count_++;
+  m_.fields_[i] = Message::Field{off(b), off(p), static_cast<uint32_t>(e - p),
+                                 static_cast<uint16_t>(name_end - b), id};
+  const std::size_t k = index(id);
+  if (m_.count_[k]++ == 0) {
+    m_.first_[k] = static_cast<uint8_t>(i);
+  } else if (info(id).flags & header_flags::kSingle) {
+    // RFC 4475 multi01 / mcl01: a single-value field given twice.
+    return ParseError::bad(off(b), id == HeaderId::kContentLength
+                                       ? "Multiple Content-Length header fields"
+                                       : "Header field that must appear once appears twice");
+  }
+  return ParseError::none();
+}
+
+ParseError MessageParser::parse_routing_field(std::size_t i) {
+  const HeaderField f = m_.header(i);
+  switch (f.id) {
+    case HeaderId::kCallId:
+      if (!is_valid_call_id(f.value)) return ParseError::bad(off(f.value.data()), "Malformed Call-ID");
+      return ParseError::none();
+    case HeaderId::kCSeq: return parse_cseq(f.value, m_.cseq_, d_);
+    case HeaderId::kMaxForwards: {
+      uint32_t mf = 0;
+      if (!parse_bounded_uint(f.value, 255, mf))
+        return ParseError::bad(off(f.value.data()), "Malformed Max-Forwards");
+      m_.max_forwards_ = static_cast<int>(mf);
+      return ParseError::none();
+    }
+    case HeaderId::kContentLength:
+      if (!parse_bounded_uint(f.value, UINT32_MAX, m_.content_length_))
+        return ParseError::bad(off(f.value.data()), "Malformed Content-Length");
+      m_.has_content_length_ = true;
+      return ParseError::none();
+    case HeaderId::kContact: {
+      // A registrar stores these: a REGISTER's contacts are checked now (RFC 4475 regbadct),
+      // other requests' only when someone reads them.
+      if (!m_.is_request_ || m_.method_ != Method::kRegister) return ParseError::none();
+      ListSplitter split(f.value);
+      std::string_view element;
+      NameAddr contact;
+      while (split.next(element)) {
+        if (element.empty()) return ParseError::bad(off(f.value.data()), "Empty Contact value");
+        if (ParseError err = parse_contact(element, contact, d_)) return err;
+      }
+      return ParseError::none();
+    }
+    case HeaderId::kFrom: return parse_name_addr(f.value, m_.from_, d_);
+    case HeaderId::kTo: return parse_name_addr(f.value, m_.to_, d_);
+    case HeaderId::kVia:
+      if (m_.first_[index(HeaderId::kVia)] == i) {
+        ListSplitter split(f.value);
+        std::string_view top;
+        split.next(top);
+        if (top.empty()) return ParseError::bad(off(f.value.data()), "Empty Via");
+        return parse_via(top, m_.top_via_, d_);
+      }
+      return ParseError::none();
+    default: return ParseError::none();
+  }
+}
+
+ParseError MessageParser::check_structure() {
+  // §8.1.1: To, From, CSeq, Call-ID, Via are mandatory (Max-Forwards is too, but §16.6 step 3
+  // has a proxy add it to requests that lack it, as RFC 2543 clients send them).
+  static constexpr struct {
+    HeaderId id;
+    std::string_view reason;
+  } kMandatory[] = {
+      {HeaderId::kVia, "Missing Via header field"},
+      {HeaderId::kFrom, "Missing From header field"},
+      {HeaderId::kTo, "Missing To header field"},
+      {HeaderId::kCallId, "Missing Call-ID header field"},
+      {HeaderId::kCSeq, "Missing CSeq header field"},
+  };
+  for (const auto& h : kMandatory)
+    if (m_.count_[index(h.id)] == 0) return ParseError::bad(0, h.reason);
+
+  if (m_.is_request_ && m_.cseq_.method_name != m_.method_name()) {
+    const uint32_t at = off(m_.cseq_.method_name.data());
+    // RFC 4475 mismatch02: for a method we do not know, 501 is the preferred answer.
+    if (m_.method_ == Method::kExtension) return {kNotImplemented, at, "CSeq method does not match request method"};
+    return ParseError::bad(at, "CSeq method does not match request method");
+  }
+  return ParseError::none();
+}
+
+ParseError MessageParser::frame_body(std::size_t header_end) {
+  const std::size_t available = n_ - header_end;
+  std::size_t length = available;
+  if (m_.has_content_length_) {
+    // §18.3: a body shorter than Content-Length is an error; bytes past it are ignored.
+    if (m_.content_length_ > available) {
+      const int at = m_.find(HeaderId::kContentLength);
+      return ParseError::bad(m_.fields_[static_cast<std::size_t>(at)].name_offset,
+                             "Content-Length larger than the message body");
+    }
+    length = m_.content_length_;
+  } else if (opt_.framing == Framing::kStream) {
+    return ParseError::bad(0, "Missing Content-Length on a stream transport");
+  }
+  m_.body_ = Message::Span{static_cast<uint32_t>(header_end), static_cast<uint32_t>(length)};
+  m_.size_ = header_end + length;
+  return ParseError::none();
+}
+
+ParseError MessageParser::run() {
+  m_.data_ = d_;
+  m_.size_ = 0;
+  m_.header_count_ = 0;
+  m_.first_.fill(Message::kNone);
+  m_.count_.fill(0);
+  m_.status_code_ = 0;
+  m_.method_ = Method::kExtension;
+  m_.method_span_ = m_.ruri_ = m_.version_ = m_.reason_ = m_.body_ = Message::Span{};
+  m_.max_forwards_ = -1;
+  m_.has_content_length_ = false;
+  m_.content_length_ = 0;
+
+  if (n_ > opt_.max_message_size) return {status::kMessageTooLarge, 0, "Message too large"};
+  if (n_ > UINT32_MAX) return {status::kMessageTooLarge, 0, "Message too large"};
+
+  // §7.5: CRLFs before the start line are ignored (keepalives on streams, stray bytes on UDP).
+  std::size_t start = 0;
+  while (start + 1 < n_ && d_[start] == '\r' && d_[start + 1] == '\n') start += 2;
+  const char* base = d_ + start;
+
+  const LineScan scan = scan_lines(base, n_ - start, m_.line_ends_.data(), Message::kMaxLines);
+  if (scan.bad_at != LineScan::kNotFound)
+    return ParseError::bad(static_cast<uint32_t>(start + scan.bad_at), "Bare CR or LF in header");
+  if (scan.overflow) return {status::kMessageTooLarge, 0, "Too many header lines"};
+  if (scan.header_end == LineScan::kNotFound)
+    return ParseError::bad(static_cast<uint32_t>(n_), "Missing empty line after header fields");
+
+  // Line k spans [line_start, line_ends[k] - 1): the CR before each LF is known to be there.
+  const uint32_t* ends = m_.line_ends_.data();
+  if (ParseError err = parse_start_line(base, base + ends[0] - 1)) return err;
+
+  // Fold continuation lines into the field before them, then index the field.
+  const char* field_begin = nullptr;
+  const char* field_end = nullptr;
+  for (std::size_t k = 1; k <= scan.lines; ++k) {
+    const char* line = base + ends[k - 1] + 1;
+    const char* line_end = k < scan.lines ? base + ends[k] - 1 : nullptr;
+    if (line_end != nullptr && chars::is_wsp(*line)) {
+      if (field_begin == nullptr)
+        return ParseError::bad(off(line), "Continuation line without a header field");
+      field_end = line_end;
+      continue;
+    }
+    if (field_begin != nullptr) {
+      if (ParseError err = add_field(field_begin, field_end)) return err;
+      if (ParseError err = parse_routing_field(m_.header_count_ - 1)) return err;
+    }
+    field_begin = line;
+    field_end = line_end;
+  }
+  if (ParseError err = check_structure()) return err;
+  return frame_body(start + scan.header_end);
+}
+
+ParseError parse_message(std::string_view buffer, Message& out, const ParseOptions& options) {
+  return MessageParser(buffer, out, options).run();
+}
+
+HeaderField Message::header(std::size_t i) const {
+  const Field& f = fields_[i];
+  return HeaderField{f.id, {data_ + f.name_offset, f.name_length},
+                     detail::trim_lws({data_ + f.value_offset, f.value_length}), f.name_offset};
+}
+
+std::string_view Message::value(HeaderId id) const {
+  const int i = find(id);
+  return i < 0 ? std::string_view{} : header(static_cast<std::size_t>(i)).value;
+}
+
+int Message::find_by_name(std::string_view name) const {
+  for (std::size_t i = 0; i < header_count_; ++i) {
+    const Field& f = fields_[i];
+    if (chars::iequals({data_ + f.name_offset, f.name_length}, name)) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+void HeaderElements::advance_field() {
+  have_field_ = false;
+  for (; field_ < msg_.header_count(); ++field_) {
+    const HeaderField f = msg_.header(field_);
+    if (f.id == id_) {
+      split_ = ListSplitter(f.value);
+      have_field_ = true;
+      ++field_;
+      return;
+    }
+  }
+}
+
+bool HeaderElements::next(std::string_view& element) {
+  while (have_field_) {
+    if (split_.next(element)) return true;
+    advance_field();
+  }
+  return false;
+}
+
+}  // namespace sipwire

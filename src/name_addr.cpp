@@ -1,0 +1,130 @@
+#include "sipwire/name_addr.h"
+
+#include "cursor.h"
+#include "header_params.h"
+#include "sipwire/params.h"
+#include "sipwire/scalars.h"
+#include "sipwire/uri.h"
+
+namespace sipwire {
+
+using detail::Cursor;
+
+std::string_view NameAddr::tag() const {
+  std::string_view v;
+  return find_param(params, "tag", &v) ? v : std::string_view{};
+}
+
+namespace {
+
+// Position of the '<' that follows a token display name, or nullptr when the element is an
+// addr-spec. display-name = *(token LWS) / quoted-string.
+const char* find_laquot(Cursor c) {
+  for (;;) {
+    if (c.peek() == '<') return c.pos();
+    if (c.take_while(chars::kToken).empty()) return nullptr;
+    c.skip_lws();
+  }
+}
+
+}  // namespace
+
+ParseError parse_name_addr(std::string_view element, NameAddr& out, const char* origin) {
+  out = NameAddr{};
+  Cursor c(element, origin);
+  if (c.at_end()) return c.error("Empty address");
+
+  const char* laquot = nullptr;
+  if (c.peek() == '"') {
+    bool ok = false;
+    out.display = c.take_quoted(ok);
+    if (!ok) return c.error("Unterminated quoted display name");
+    c.skip_lws();
+    if (c.peek() != '<') return c.error("Quoted display name not followed by <URI>");
+    laquot = c.pos();
+  } else {
+    laquot = find_laquot(c);
+    if (laquot != nullptr && laquot != c.pos())
+      out.display = detail::trim_lws({c.pos(), static_cast<std::size_t>(laquot - c.pos())});
+  }
+
+  Uri uri;
+  if (laquot != nullptr) {
+    while (c.pos() != laquot) c.advance();
+    c.advance();  // '<'
+    if (chars::is_wsp(c.peek())) return c.error("Whitespace after '<' in address");
+    // LAQUOT = SWS "<" and RAQUOT = ">" SWS: no white space inside the brackets, which
+    // parse_uri rejects as an invalid character.
+    const char* uri_start = c.pos();
+    while (!c.at_end() && c.peek() != '>') c.advance();
+    if (c.at_end()) return c.error("Missing '>' after URI");
+    out.uri = std::string_view(uri_start, static_cast<std::size_t>(c.pos() - uri_start));
+    out.angle = true;
+    if (ParseError e = parse_uri(out.uri, uri, origin)) return e;
+    c.advance();  // '>'
+  } else {
+    // addr-spec: the URI runs to the first ';' (header parameters) or white space.
+    const char* uri_start = c.pos();
+    while (!c.at_end() && c.peek() != ';' && !chars::is_wsp(c.peek()) && c.peek() != '\r')
+      c.advance();
+    out.uri = std::string_view(uri_start, static_cast<std::size_t>(c.pos() - uri_start));
+    if (ParseError e = parse_uri(out.uri, uri, origin)) {
+      // "Bell, Alexander <sip:...>": a display name with non-token characters, unquoted.
+      if (element.find('<') != std::string_view::npos)
+        return ParseError::bad(c.offset_of(uri_start), "Display name must be quoted");
+      return e;
+    }
+    if (uri.has_headers)
+      return ParseError::bad(c.offset_of(uri_start), "URI with headers must be enclosed in <>");
+  }
+  if (ParseError e = detail::parse_header_params(c, out.params)) return e;
+  c.skip_lws();
+  if (!c.at_end()) return c.error("Unexpected characters after address");
+  return ParseError::none();
+}
+
+bool parse_qvalue(std::string_view text, unsigned& thousandths) {
+  // qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )
+  if (text.empty() || (text[0] != '0' && text[0] != '1')) return false;
+  unsigned value = text[0] == '1' ? 1000 : 0;
+  if (text.size() > 1) {
+    if (text[1] != '.' || text.size() > 5) return false;
+    unsigned scale = 100;
+    for (std::size_t i = 2; i < text.size(); ++i, scale /= 10) {
+      if (!chars::is_digit(text[i])) return false;
+      value += static_cast<unsigned>(text[i] - '0') * scale;
+    }
+    if (value > 1000) return false;
+  }
+  thousandths = value;
+  return true;
+}
+
+ParseError parse_contact(std::string_view element, NameAddr& out, const char* origin) {
+  if (element == "*") {
+    out = NameAddr{};
+    out.star = true;
+    return ParseError::none();
+  }
+  if (ParseError e = parse_name_addr(element, out, origin)) return e;
+  const uint32_t at = static_cast<uint32_t>(element.data() - (origin ? origin : element.data()));
+  std::string_view v;
+  unsigned q = 0;
+  if (find_param(out.params, "q", &v) && !parse_qvalue(v, q))
+    return ParseError::bad(at, "Invalid q value in Contact");
+  uint32_t seconds = 0;
+  if (find_param(out.params, "expires", &v) && !parse_delta_seconds(v, seconds))
+    return ParseError::bad(at, "Invalid expires parameter in Contact");
+  return ParseError::none();
+}
+
+ParseError parse_route(std::string_view element, NameAddr& out, const char* origin) {
+  if (ParseError e = parse_name_addr(element, out, origin)) return e;
+  if (!out.angle) {
+    const uint32_t at = static_cast<uint32_t>(element.data() - (origin ? origin : element.data()));
+    return ParseError::bad(at, "Route URI must be enclosed in <>");
+  }
+  return ParseError::none();
+}
+
+}  // namespace sipwire

@@ -1,0 +1,243 @@
+#include "sipwire/uri.h"
+
+#include "cursor.h"
+
+namespace sipwire {
+
+using chars::is;
+using detail::Cursor;
+
+bool is_ipv4_address(std::string_view s) {
+  // IPv4address = 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT, each at most 255
+  int groups = 0;
+  std::size_t i = 0;
+  while (i <= s.size()) {
+    unsigned value = 0;
+    std::size_t digits = 0;
+    while (i < s.size() && chars::is_digit(s[i]) && digits < 4) {
+      value = value * 10 + static_cast<unsigned>(s[i] - '0');
+      ++i;
+      ++digits;
+    }
+    if (digits == 0 || digits > 3 || value > 255) return false;
+    ++groups;
+    if (i == s.size()) return groups == 4;
+    if (s[i] != '.' || groups == 4) return false;
+    ++i;
+  }
+  return false;
+}
+
+bool is_ipv6_address(std::string_view s) {
+  // Up to eight 16-bit hex groups, one "::" standing for one or more zero groups, and an
+  // optional IPv4 dotted quad as the last 32 bits. RFC 5118 §4.10: a "::" that runs into a
+  // third colon before the dotted quad ("2001:db8:::192.0.2.1") comes from an old ABNF bug
+  // and must be tolerated.
+  if (s.size() < 2) return false;
+  int groups = 0;
+  bool compressed = false;
+  std::size_t i = 0;
+  if (s[0] == ':') {
+    if (s[1] != ':') return false;
+    compressed = true;
+    i = 2;
+    if (i == s.size()) return true;  // "::"
+  }
+  while (i < s.size()) {
+    // An embedded IPv4 address ends the address.
+    std::size_t j = i;
+    while (j < s.size() && chars::is_hex(s[j])) ++j;
+    if (j < s.size() && s[j] == '.') {
+      if (!is_ipv4_address(s.substr(i))) return false;
+      groups += 2;
+      return compressed ? groups <= 7 : groups == 8;
+    }
+    const std::size_t len = j - i;
+    if (len == 0 || len > 4) return false;
+    ++groups;
+    i = j;
+    if (i == s.size()) break;
+    if (s[i] != ':') return false;
+    ++i;
+    if (i < s.size() && s[i] == ':') {
+      if (compressed) return false;
+      compressed = true;
+      ++i;
+      if (i < s.size() && s[i] == ':') {
+        // The tolerated third colon: only directly before a dotted quad.
+        const std::string_view rest = s.substr(i + 1);
+        return is_ipv4_address(rest) && groups + 2 <= 7;
+      }
+      if (i == s.size()) break;
+    } else if (i == s.size()) {
+      return false;  // trailing single colon
+    }
+  }
+  return compressed ? groups <= 7 : groups == 8;
+}
+
+namespace {
+bool is_hostname(std::string_view s) {
+  // hostname = *( domainlabel "." ) toplabel [ "." ]; labels are alphanum and inner '-';
+  // the top label starts with a letter.
+  if (s.empty()) return false;
+  if (s.back() == '.') s.remove_suffix(1);
+  if (s.empty()) return false;
+  std::size_t label_start = 0;
+  for (std::size_t i = 0; i <= s.size(); ++i) {
+    if (i == s.size() || s[i] == '.') {
+      const std::string_view label = s.substr(label_start, i - label_start);
+      if (label.empty() || label.front() == '-' || label.back() == '-') return false;
+      if (i == s.size() && !is(label.front(), chars::kAlpha)) return false;
+      label_start = i + 1;
+    } else if (!is(s[i], chars::kHostname) || s[i] == '.') {
+      return false;
+    }
+  }
+  return true;
+}
+}  // namespace
+
+HostKind classify_host(std::string_view host) {
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    return is_ipv6_address(host.substr(1, host.size() - 2)) ? HostKind::kIpv6 : HostKind::kNone;
+  if (is_ipv4_address(host)) return HostKind::kIpv4;
+  if (is_hostname(host)) return HostKind::kName;
+  return HostKind::kNone;
+}
+
+namespace {
+
+UriScheme scheme_kind(std::string_view scheme) {
+  if (chars::iequals(scheme, "sip")) return UriScheme::kSip;
+  if (chars::iequals(scheme, "sips")) return UriScheme::kSips;
+  if (chars::iequals(scheme, "tel")) return UriScheme::kTel;
+  return UriScheme::kOther;
+}
+
+// uri-parameters = *( ";" pname [ "=" pvalue ] ), the cursor on the first ';'.
+ParseError parse_uri_params(Cursor& c, std::string_view& params) {
+  const char* start = c.pos();
+  while (c.eat(';')) {
+    bool bad = false;
+    if (c.take_escaped(chars::kParam, bad).empty() || bad)
+      return c.error(bad ? "Bad %-escape in URI parameter" : "Empty URI parameter name");
+    if (c.eat('=')) {
+      if (c.take_escaped(chars::kParam, bad).empty() || bad)
+        return c.error(bad ? "Bad %-escape in URI parameter" : "Empty URI parameter value");
+    }
+  }
+  if (c.pos() != start) params = std::string_view(start + 1, static_cast<std::size_t>(c.pos() - start - 1));
+  return ParseError::none();
+}
+
+// headers = "?" header *( "&" header ); header = hname "=" hvalue, the cursor after '?'.
+ParseError parse_uri_headers(Cursor& c, std::string_view& headers) {
+  const char* start = c.pos();
+  do {
+    bool bad = false;
+    if (c.take_escaped(chars::kHnv, bad).empty() || bad)
+      return c.error(bad ? "Bad %-escape in URI header" : "Empty URI header name");
+    if (!c.eat('=')) return c.error("URI header without '='");
+    c.take_escaped(chars::kHnv, bad);
+    if (bad) return c.error("Bad %-escape in URI header");
+  } while (c.eat('&'));
+  headers = std::string_view(start, static_cast<std::size_t>(c.pos() - start));
+  return ParseError::none();
+}
+
+ParseError parse_sip_uri(Cursor& c, Uri& out) {
+  // userinfo: '@' may appear only once in a SIP URI (elsewhere it must be escaped).
+  const char* at = nullptr;
+  for (const char* q = c.pos(); q < c.end(); ++q)
+    if (*q == '@') {
+      at = q;
+      break;
+    }
+  if (at != nullptr) {
+    bool bad = false;
+    out.user = c.take_escaped(chars::kUser, bad);
+    if (bad) return c.error("Bad %-escape in URI user");
+    if (out.user.empty()) return c.error("Empty user part in URI");
+    if (c.eat(':')) {
+      out.has_password = true;
+      out.password = c.take_escaped(chars::kPassword, bad);
+      if (bad) return c.error("Bad %-escape in URI password");
+    }
+    if (c.pos() != at) return c.error("Invalid character in URI user part");
+    c.advance();  // '@'
+  }
+
+  const char* host_start = c.pos();
+  if (c.peek() == '[') {
+    while (!c.at_end() && c.peek() != ']') c.advance();
+    if (!c.eat(']')) return ParseError::bad(c.offset_of(host_start), "Unterminated IPv6 reference");
+  } else {
+    c.take_while(chars::kHostname);
+  }
+  out.host = std::string_view(host_start, static_cast<std::size_t>(c.pos() - host_start));
+  out.host_kind = classify_host(out.host);
+  if (out.host_kind == HostKind::kNone) return ParseError::bad(c.offset_of(host_start), "Invalid host in URI");
+
+  if (c.eat(':')) {
+    const std::string_view digits = c.take_while(chars::kDigit);
+    uint32_t port = 0;
+    for (char d : digits) {
+      port = port * 10 + static_cast<uint32_t>(d - '0');
+      if (port > 65535) break;
+    }
+    if (digits.empty() || port > 65535) return c.error("Invalid port in URI");
+    out.port = static_cast<uint16_t>(port);
+    out.has_port = true;
+  }
+  if (ParseError e = parse_uri_params(c, out.params)) return e;
+  if (c.eat('?')) {
+    out.has_headers = true;
+    if (ParseError e = parse_uri_headers(c, out.headers)) return e;
+  }
+  if (!c.at_end()) return c.error("Invalid character in URI");
+  return ParseError::none();
+}
+
+ParseError parse_tel_uri(Cursor& c, Uri& out) {
+  // telephone-subscriber (RFC 3966): a global number ("+" digits) or a local one, visual
+  // separators allowed, then parameters.
+  const char* start = c.pos();
+  c.eat('+');
+  const std::string_view number = c.take_while(chars::kTelChar);
+  bool has_digit = false;
+  for (char d : number) has_digit |= chars::is_hex(d);
+  if (!has_digit) return ParseError::bad(c.offset_of(start), "Invalid telephone number in tel URI");
+  out.user = std::string_view(start, static_cast<std::size_t>(c.pos() - start));
+  if (ParseError e = parse_uri_params(c, out.params)) return e;
+  if (!c.at_end()) return c.error("Invalid character in tel URI");
+  return ParseError::none();
+}
+
+}  // namespace
+
+ParseError parse_uri(std::string_view text, Uri& out, const char* origin) {
+  out = Uri{};
+  out.text = text;
+  Cursor c(text, origin);
+  // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
+  if (!is(c.peek(), chars::kAlpha)) return c.error("URI does not start with a scheme");
+  out.scheme = c.take_while(chars::kScheme);
+  if (!c.eat(':')) return c.error("URI scheme not followed by ':'");
+  out.kind = scheme_kind(out.scheme);
+  switch (out.kind) {
+    case UriScheme::kSip:
+    case UriScheme::kSips: return parse_sip_uri(c, out);
+    case UriScheme::kTel: return parse_tel_uri(c, out);
+    case UriScheme::kOther: break;
+  }
+  // absoluteURI: hier-part / opaque-part, both made of uric characters and escapes.
+  bool bad = false;
+  out.opaque = c.take_escaped(chars::kUric, bad);
+  if (bad) return c.error("Bad %-escape in URI");
+  if (out.opaque.empty()) return c.error("Empty URI after scheme");
+  if (!c.at_end()) return c.error("Invalid character in URI");
+  return ParseError::none();
+}
+
+}  // namespace sipwire

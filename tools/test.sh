@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Quick-start command 2: install what is missing, build, and run every test:
+#   1. release build: unit tests, RFC 4475/5118 torture suites, tool tests
+#   2. ASan+UBSan build: the same unit tests under the sanitizers
+#   3. clang libFuzzer build: the parser and framer fuzzers for a bounded time (FUZZ_SECONDS)
+#   4. benchmark smoke run: each benchmark briefly, so none can rot (figures: docs/BENCHMARKS.md)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+passed=0 failed=0
+
+bash tools/install-deps.sh || exit 1
+
+# setup DIR ARGS...: configure a build folder once; reconfigure when it exists.
+setup() {
+  local dir=$1; shift
+  if [ -f "$dir/build.ninja" ]; then
+    meson setup --reconfigure "$dir" "$@" >/dev/null
+  else
+    meson setup "$dir" "$@" >/dev/null
+  fi
+}
+
+# run_suite NAME BUILD_DIR: build and run one meson test suite, counting its tests.
+run_suite() {
+  local name=$1 dir=$2
+  echo "== $name"
+  if ! ninja -C "$dir"; then
+    echo "BUILD FAILED: $name"; failed=$((failed + 1)); return
+  fi
+  meson test -C "$dir" --print-errorlogs
+  local counts
+  counts=$(python3 tools/count_tests.py "$dir/meson-logs/testlog.json") || counts="0 1"
+  passed=$((passed + ${counts% *})) failed=$((failed + ${counts#* }))
+}
+
+setup build --buildtype=release
+run_suite "release build" build
+
+setup build-asan --buildtype=debugoptimized -Dsanitizers=true -Dbench=disabled
+run_suite "ASan+UBSan build" build-asan
+
+if [ -d tests/fuzz ]; then
+  echo "== fuzzing (${FUZZ_SECONDS}s per target)"
+  CXX=clang++-14 setup build-fuzz --buildtype=debugoptimized -Dfuzzing=true -Dbench=disabled
+  if ninja -C build-fuzz; then
+    for target in build-fuzz/tests/fuzz/*_fuzzer; do
+      name=$(basename "$target")
+      corpus=$(mktemp -d)
+      cp tests/fuzz/corpus/"${name%_fuzzer}"/* "$corpus"/ 2>/dev/null || true
+      if "$target" -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 "$corpus" \
+          tests/data/rfc4475 tests/data/rfc5118 >"build-fuzz/$name.log" 2>&1; then
+        echo "$name: no finding in ${FUZZ_SECONDS}s ($(grep -m1 -o 'stat::number_of_executed_units: *[0-9]*' "build-fuzz/$name.log" | grep -o '[0-9]*$') runs)"
+        passed=$((passed + 1))
+      else
+        echo "FAIL: $name found a crash:"; tail -40 "build-fuzz/$name.log"
+        failed=$((failed + 1))
+      fi
+      rm -rf "$corpus"
+    done
+  else
+    echo "BUILD FAILED: fuzzers"; failed=$((failed + 1))
+  fi
+fi
+
+if [ -d bench ]; then
+  echo "== benchmark smoke run"
+  for b in build/bench/*_bench; do
+    [ -x "$b" ] || continue
+    if "$b" --benchmark_min_time=0.001 >"$b.smoke.log" 2>&1; then
+      echo "$(basename "$b"): runs"; passed=$((passed + 1))
+    else
+      echo "FAIL: $(basename "$b")"; tail -20 "$b.smoke.log"; failed=$((failed + 1))
+    fi
+  done
+fi
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
