@@ -80,58 +80,80 @@ constexpr std::array<HeaderInfo, kHeaderIdCount> build_info() {
   return t;
 }
 
-// Long names are bucketed by (length, first letter). Up to kPerBucket names share a bucket;
-// the static_assert below proves the table never overflows.
-constexpr std::size_t kMaxLen = 32;
-constexpr std::size_t kPerBucket = 3;
-struct Buckets {
-  std::array<std::array<std::array<HeaderId, kPerBucket>, 27>, kMaxLen> slot{};
-  std::array<HeaderId, 256> compact{};
-  bool overflow = false;
-};
+// Names are found through an open-addressed table of 256 slots keyed by a hash of the length
+// and the first and last characters (folded to lower case). The static_assert below proves
+// every known name is reached within kMaxProbe slots, so a lookup is a hash, at most a couple
+// of slot loads, and one case-folding compare.
+constexpr std::size_t kSlots = 256;
+constexpr std::size_t kMaxProbe = 2;
 
-constexpr std::size_t letter(char c) {
-  const char l = chars::lower(c);
-  return (l >= 'a' && l <= 'z') ? static_cast<std::size_t>(l - 'a') : 26;
+constexpr std::array<char, 256> build_fold() {
+  std::array<char, 256> t{};
+  for (int i = 0; i < 256; ++i) t[static_cast<std::size_t>(i)] = chars::lower(static_cast<char>(i));
+  return t;
+}
+constexpr std::array<char, 256> kFold = build_fold();
+
+constexpr std::size_t hash_name(std::string_view name) {
+  const auto first = static_cast<unsigned char>(kFold[static_cast<unsigned char>(name.front())]);
+  const auto last = static_cast<unsigned char>(kFold[static_cast<unsigned char>(name.back())]);
+  return (name.size() + first + last * 21) % kSlots;
 }
 
-constexpr Buckets build_buckets(const std::array<HeaderInfo, kHeaderIdCount>& info) {
-  Buckets b{};
-  for (std::size_t i = 1; i < kHeaderIdCount; ++i) {
-    const HeaderInfo& h = info[i];
-    const auto id = static_cast<HeaderId>(i);
-    if (h.name.size() >= kMaxLen) {
-      b.overflow = true;
-      continue;
-    }
-    auto& bucket = b.slot[h.name.size()][letter(h.name[0])];
-    std::size_t k = 0;
-    while (k < kPerBucket && bucket[k] != HeaderId::kOther) ++k;
-    if (k == kPerBucket)
-      b.overflow = true;
-    else
-      bucket[k] = id;
-    if (h.compact != '\0') {
-      b.compact[static_cast<unsigned char>(h.compact)] = id;
-      b.compact[static_cast<unsigned char>(h.compact - 'a' + 'A')] = id;
-    }
+struct Slot {
+  HeaderId id = HeaderId::kOther;
+  std::string_view name;  // long form, or the one-letter compact form
+};
+struct Table {
+  std::array<Slot, kSlots> slot{};
+  std::size_t longest_probe = 0;
+};
+
+constexpr void insert(Table& t, HeaderId id, std::string_view name) {
+  std::size_t h = hash_name(name);
+  std::size_t probe = 0;
+  while (t.slot[h].id != HeaderId::kOther) {
+    h = (h + 1) % kSlots;
+    ++probe;
   }
-  return b;
+  t.slot[h] = Slot{id, name};
+  if (probe + 1 > t.longest_probe) t.longest_probe = probe + 1;
+}
+
+constexpr Table build_table(const std::array<HeaderInfo, kHeaderIdCount>& info) {
+  Table t{};
+  constexpr std::string_view kCompact = "abcdefghijklmnopqrstuvwxyz";
+  for (std::size_t i = 1; i < kHeaderIdCount; ++i) {
+    insert(t, static_cast<HeaderId>(i), info[i].name);
+    if (info[i].compact != '\0')
+      insert(t, static_cast<HeaderId>(i),
+             kCompact.substr(static_cast<std::size_t>(info[i].compact - 'a'), 1));
+  }
+  return t;
 }
 
 constexpr auto kInfo = build_info();
-constexpr Buckets kBuckets = build_buckets(kInfo);
-static_assert(!kBuckets.overflow, "header bucket table too small: raise kPerBucket or kMaxLen");
+constexpr Table kTable = build_table(kInfo);
+static_assert(kTable.longest_probe <= kMaxProbe, "header name table: too many collisions");
+
+inline bool equals_folded(std::string_view input, std::string_view canonical) {
+  for (std::size_t i = 0; i < input.size(); ++i)
+    if (kFold[static_cast<unsigned char>(input[i])] !=
+        kFold[static_cast<unsigned char>(canonical[i])])
+      return false;
+  return true;
+}
 }  // namespace
 
 const std::array<HeaderInfo, kHeaderIdCount> kHeaderInfo = kInfo;
 
 HeaderId classify_header_name(std::string_view name) {
-  if (name.size() == 1) return kBuckets.compact[static_cast<unsigned char>(name[0])];
-  if (name.empty() || name.size() >= kMaxLen) return HeaderId::kOther;
-  for (HeaderId id : kBuckets.slot[name.size()][letter(name[0])]) {
-    if (id == HeaderId::kOther) break;
-    if (chars::iequals(kInfo[index(id)].name, name)) return id;
+  if (name.empty()) return HeaderId::kOther;
+  std::size_t h = hash_name(name);
+  for (std::size_t probe = 0; probe < kMaxProbe; ++probe, h = (h + 1) % kSlots) {
+    const Slot& s = kTable.slot[h];
+    if (s.id == HeaderId::kOther) return HeaderId::kOther;
+    if (s.name.size() == name.size() && equals_folded(name, s.name)) return s.id;
   }
   return HeaderId::kOther;
 }

@@ -74,9 +74,8 @@ std::unique_ptr<HyperscanHeaderScanner> HyperscanHeaderScanner::create(std::stri
   std::unique_ptr<HyperscanHeaderScanner> s(new HyperscanHeaderScanner());
   s->impl_ = new Impl();
   hs_compile_error_t* err = nullptr;
-  if (hs_compile_multi(exprs.data(), flags.data(), ids.data(),
-                       static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr,
-                       &s->impl_->db, &err) != HS_SUCCESS) {
+  if (hs_compile_multi(exprs.data(), flags.data(), ids.data(), static_cast<unsigned>(exprs.size()),
+                       HS_MODE_BLOCK, nullptr, &s->impl_->db, &err) != HS_SUCCESS) {
     error = err && err->message ? err->message : "hs_compile_multi failed";
     hs_free_compile_error(err);
     return nullptr;
@@ -96,8 +95,7 @@ HyperscanHeaderScanner::~HyperscanHeaderScanner() {
 }
 
 HyperscanHeaderScanner::Result HyperscanHeaderScanner::scan(std::string_view message,
-                                                            HeaderHit* hits,
-                                                            std::size_t capacity) {
+                                                            HeaderHit* hits, std::size_t capacity) {
   ScanState st{hits, capacity, {}};
   hs_scan(impl_->db, message.data(), static_cast<unsigned>(message.size()), 0, impl_->scratch,
           on_match, &st);

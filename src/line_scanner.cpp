@@ -8,9 +8,12 @@ namespace sipwire {
 
 std::string_view to_string(ScannerIsa isa) {
   switch (isa) {
-    case ScannerIsa::kScalar: return "scalar";
-    case ScannerIsa::kSse42: return "sse42";
-    case ScannerIsa::kAvx2: return "avx2";
+    case ScannerIsa::kScalar:
+      return "scalar";
+    case ScannerIsa::kSse42:
+      return "sse42";
+    case ScannerIsa::kAvx2:
+      return "avx2";
   }
   return "?";
 }
@@ -22,18 +25,24 @@ LineScan scan_lines_scalar(const char* data, std::size_t len, uint32_t* line_end
 
 bool cpu_supports(ScannerIsa isa) {
   switch (isa) {
-    case ScannerIsa::kScalar: return true;
-    case ScannerIsa::kSse42: return __builtin_cpu_supports("sse4.2");
-    case ScannerIsa::kAvx2: return __builtin_cpu_supports("avx2");
+    case ScannerIsa::kScalar:
+      return true;
+    case ScannerIsa::kSse42:
+      return __builtin_cpu_supports("sse4.2");
+    case ScannerIsa::kAvx2:
+      return __builtin_cpu_supports("avx2");
   }
   return false;
 }
 
 LineScannerFn line_scanner(ScannerIsa isa) {
   switch (isa) {
-    case ScannerIsa::kAvx2: return scan_lines_avx2;
-    case ScannerIsa::kSse42: return scan_lines_sse42;
-    case ScannerIsa::kScalar: break;
+    case ScannerIsa::kAvx2:
+      return scan_lines_avx2;
+    case ScannerIsa::kSse42:
+      return scan_lines_sse42;
+    case ScannerIsa::kScalar:
+      break;
   }
   return scan_lines_scalar;
 }
@@ -55,7 +64,9 @@ const ScannerIsa kChosenIsa = choose_isa();
 const LineScannerFn kChosenScanner = line_scanner(kChosenIsa);
 }  // namespace
 
-ScannerIsa best_scanner_isa() { return kChosenIsa; }
+ScannerIsa best_scanner_isa() {
+  return kChosenIsa;
+}
 
 LineScan scan_lines(const char* data, std::size_t len, uint32_t* line_ends, std::size_t capacity) {
   return kChosenScanner(data, len, line_ends, capacity);

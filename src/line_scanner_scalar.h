@@ -27,8 +27,8 @@ inline bool record_line_end(const char* data, std::size_t len, std::size_t lf, u
 
 // Continues a scan at `from`, which is a line's interior or start (never inside a CRLF pair
 // whose CR was already checked, except that a LF at `from` is checked against data[from - 1]).
-inline LineScan scan_lines_from(const char* data, std::size_t len, std::size_t from,
-                                uint32_t* out, std::size_t cap, LineScan r) {
+inline LineScan scan_lines_from(const char* data, std::size_t len, std::size_t from, uint32_t* out,
+                                std::size_t cap, LineScan r) {
   for (std::size_t i = from; i < len; ++i) {
     const char c = data[i];
     if (c == '\r') {

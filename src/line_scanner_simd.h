@@ -31,7 +31,9 @@ LineScan scan_lines_simd(const char* data, std::size_t len, uint32_t* out, std::
     }
     cr_carry = (cr >> (kWidth - 1)) & 1;
   }
-  return scan_lines_from(data, len, i, out, cap, r);
+  // A CR carried over from the last whole block has not been checked against its successor
+  // yet: the scalar path starts on it.
+  return scan_lines_from(data, len, i - cr_carry, out, cap, r);
 }
 
 }  // namespace

@@ -82,7 +82,7 @@ ParseError MessageParser::parse_request_line(const char* b, const char* e) {
 
   const char* uri = p + 1;
   const char* uri_end = uri;
-  while (uri_end < e && static_cast<unsigned char>(*uri_end) > ' ' && *uri_end != 0x7F) ++uri_end;
+  while (uri_end<e&& static_cast<unsigned char>(*uri_end)> ' ' && *uri_end != 0x7F) ++uri_end;
   if (uri_end == uri) return ParseError::bad(off(uri), "Extra whitespace in Request-Line");
   if (uri_end == e || *uri_end != ' ')
     return ParseError::bad(off(uri_end), "Malformed Request-URI");
@@ -90,7 +90,7 @@ ParseError MessageParser::parse_request_line(const char* b, const char* e) {
 
   const char* ver = uri_end + 1;
   const char* ver_end = ver;
-  while (ver_end < e && static_cast<unsigned char>(*ver_end) > ' ') ++ver_end;
+  while (ver_end<e&& static_cast<unsigned char>(*ver_end)> ' ') ++ver_end;
   if (ver_end != e) {
     // "sip:a@b; lr SIP/2.0" (LWS in the URI) or "SIP/2.0  " (trailing SP) or stray controls.
     const char* q = ver_end;
@@ -119,15 +119,16 @@ ParseError MessageParser::parse_status_line(const char* b, const char* e) {
   if (e - code < 3 || !chars::is_digit(code[0]) || !chars::is_digit(code[1]) ||
       !chars::is_digit(code[2]) || (e - code > 3 && code[3] != ' '))
     return ParseError::bad(off(code), "Malformed status code");
-  const uint16_t value = static_cast<uint16_t>((code[0] - '0') * 100 + (code[1] - '0') * 10 +
-                                               (code[2] - '0'));
+  const uint16_t value =
+      static_cast<uint16_t>((code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0'));
   if (value < 100 || value > 699) return ParseError::bad(off(code), "Status code out of range");
   m_.status_code_ = value;
   // The SP before an empty reason phrase is required by the grammar; RFC 4475 noreason has it.
   if (e - code == 3) return ParseError::bad(off(e), "Missing SP after status code");
   const char* reason = code + 4;
   for (const char* q = reason; q < e; ++q)
-    if (!chars::is(*q, chars::kReason)) return ParseError::bad(off(q), "Invalid character in reason phrase");
+    if (!chars::is(*q, chars::kReason))
+      return ParseError::bad(off(q), "Invalid character in reason phrase");
   m_.reason_ = span(reason, e);
   return ParseError::none();
 }
@@ -144,6 +145,17 @@ ParseError MessageParser::add_field(const char* b, const char* e) {
 
   if (m_.header_count_ == Message::kMaxHeaders)
     return {status::kMessageTooLarge, off(b), "Too many header fields"};
+  // The value is trimmed once, here: SWS after the colon (folds included), and the white space
+  // before the line's CRLF.
+  while (p < e) {
+    if (chars::is_wsp(*p))
+      ++p;
+    else if (e - p >= 3 && p[0] == '\r' && p[1] == '\n' && chars::is_wsp(p[2]))
+      p += 3;
+    else
+      break;
+  }
+  while (e > p && chars::is_wsp(e[-1])) --e;
   const HeaderId id = classify_header_name(text(b, name_end));
   const std::size_t i = m_.header_count_++;
   m_.fields_[i] = Message::Field{off(b), off(p), static_cast<uint32_t>(e - p),
@@ -161,12 +173,17 @@ ParseError MessageParser::add_field(const char* b, const char* e) {
 }
 
 ParseError MessageParser::parse_routing_field(std::size_t i) {
-  const HeaderField f = m_.header(i);
-  switch (f.id) {
+  const Message::Field& field = m_.fields_[i];
+  struct {
+    std::string_view value;
+  } f{{d_ + field.value_offset, field.value_length}};
+  switch (field.id) {
     case HeaderId::kCallId:
-      if (!is_valid_call_id(f.value)) return ParseError::bad(off(f.value.data()), "Malformed Call-ID");
+      if (!is_valid_call_id(f.value))
+        return ParseError::bad(off(f.value.data()), "Malformed Call-ID");
       return ParseError::none();
-    case HeaderId::kCSeq: return parse_cseq(f.value, m_.cseq_, d_);
+    case HeaderId::kCSeq:
+      return parse_cseq(f.value, m_.cseq_, d_);
     case HeaderId::kMaxForwards: {
       uint32_t mf = 0;
       if (!parse_bounded_uint(f.value, 255, mf))
@@ -192,18 +209,20 @@ ParseError MessageParser::parse_routing_field(std::size_t i) {
       }
       return ParseError::none();
     }
-    case HeaderId::kFrom: return parse_name_addr(f.value, m_.from_, d_);
-    case HeaderId::kTo: return parse_name_addr(f.value, m_.to_, d_);
+    case HeaderId::kFrom:
+      return parse_name_addr(f.value, m_.from_, d_);
+    case HeaderId::kTo:
+      return parse_name_addr(f.value, m_.to_, d_);
     case HeaderId::kVia:
       if (m_.first_[index(HeaderId::kVia)] == i) {
-        ListSplitter split(f.value);
-        std::string_view top;
-        split.next(top);
-        if (top.empty()) return ParseError::bad(off(f.value.data()), "Empty Via");
-        return parse_via(top, m_.top_via_, d_);
+        // The top Via straight from the field: parsing stops at a comma before further values.
+        if (f.value.empty()) return ParseError::bad(off(f.value.data()), "Empty Via");
+        std::size_t consumed = 0;
+        return parse_via(f.value, m_.top_via_, d_, &consumed);
       }
       return ParseError::none();
-    default: return ParseError::none();
+    default:
+      return ParseError::none();
   }
 }
 
@@ -226,7 +245,8 @@ ParseError MessageParser::check_structure() {
   if (m_.is_request_ && m_.cseq_.method_name != m_.method_name()) {
     const uint32_t at = off(m_.cseq_.method_name.data());
     // RFC 4475 mismatch02: for a method we do not know, 501 is the preferred answer.
-    if (m_.method_ == Method::kExtension) return {kNotImplemented, at, "CSeq method does not match request method"};
+    if (m_.method_ == Method::kExtension)
+      return {kNotImplemented, at, "CSeq method does not match request method"};
     return ParseError::bad(at, "CSeq method does not match request method");
   }
   return ParseError::none();
@@ -263,6 +283,11 @@ ParseError MessageParser::run() {
   m_.max_forwards_ = -1;
   m_.has_content_length_ = false;
   m_.content_length_ = 0;
+  // Views from a previous parse point into a buffer that may be gone: none may survive.
+  m_.request_uri_ = Uri{};
+  m_.cseq_ = CSeq{};
+  m_.top_via_ = Via{};
+  m_.from_ = m_.to_ = NameAddr{};
 
   if (n_ > opt_.max_message_size) return {status::kMessageTooLarge, 0, "Message too large"};
   if (n_ > UINT32_MAX) return {status::kMessageTooLarge, 0, "Message too large"};
@@ -312,8 +337,10 @@ ParseError parse_message(std::string_view buffer, Message& out, const ParseOptio
 
 HeaderField Message::header(std::size_t i) const {
   const Field& f = fields_[i];
-  return HeaderField{f.id, {data_ + f.name_offset, f.name_length},
-                     detail::trim_lws({data_ + f.value_offset, f.value_length}), f.name_offset};
+  return HeaderField{f.id,
+                     {data_ + f.name_offset, f.name_length},
+                     {data_ + f.value_offset, f.value_length},
+                     f.name_offset};
 }
 
 std::string_view Message::value(HeaderId id) const {

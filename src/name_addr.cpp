@@ -29,8 +29,13 @@ const char* find_laquot(Cursor c) {
 
 }  // namespace
 
-ParseError parse_name_addr(std::string_view element, NameAddr& out, const char* origin) {
+namespace {
+
+template <class OnParam>
+ParseError parse_name_addr_with(std::string_view element, NameAddr& out, const char* origin,
+                                OnParam&& on_param) {
   out = NameAddr{};
+  if (origin == nullptr) origin = element.data();
   Cursor c(element, origin);
   if (c.at_end()) return c.error("Empty address");
 
@@ -74,13 +79,35 @@ ParseError parse_name_addr(std::string_view element, NameAddr& out, const char* 
         return ParseError::bad(c.offset_of(uri_start), "Display name must be quoted");
       return e;
     }
-    if (uri.has_headers)
-      return ParseError::bad(c.offset_of(uri_start), "URI with headers must be enclosed in <>");
+    // §20: "the name-addr form MUST be used if the addr-spec contains a comma, semicolon,
+    // or question mark" (a semicolon already ends the URI here).
+    if (out.uri.find_first_of(",?") != std::string_view::npos)
+      return ParseError::bad(c.offset_of(uri_start), "URI with ',' or '?' must be enclosed in <>");
   }
-  if (ParseError e = detail::parse_header_params(c, out.params)) return e;
+  if (ParseError e = detail::parse_header_params(c, out.params, on_param)) return e;
   c.skip_lws();
   if (!c.at_end()) return c.error("Unexpected characters after address");
   return ParseError::none();
+}
+
+// Contact's parameters with rules of their own: q is a qvalue, expires is delta-seconds.
+struct ContactParam {
+  ParseError operator()(std::string_view name, std::string_view value, bool has_value,
+                        const Cursor& c) const {
+    unsigned q = 0;
+    uint32_t seconds = 0;
+    if (chars::iequals(name, "q") && (!has_value || !parse_qvalue(value, q)))
+      return ParseError::bad(c.offset_of(name.data()), "Invalid q value in Contact");
+    if (chars::iequals(name, "expires") && (!has_value || !parse_delta_seconds(value, seconds)))
+      return ParseError::bad(c.offset_of(name.data()), "Invalid expires parameter in Contact");
+    return ParseError::none();
+  }
+};
+
+}  // namespace
+
+ParseError parse_name_addr(std::string_view element, NameAddr& out, const char* origin) {
+  return parse_name_addr_with(element, out, origin, detail::AnyParam{});
 }
 
 bool parse_qvalue(std::string_view text, unsigned& thousandths) {
@@ -106,16 +133,7 @@ ParseError parse_contact(std::string_view element, NameAddr& out, const char* or
     out.star = true;
     return ParseError::none();
   }
-  if (ParseError e = parse_name_addr(element, out, origin)) return e;
-  const uint32_t at = static_cast<uint32_t>(element.data() - (origin ? origin : element.data()));
-  std::string_view v;
-  unsigned q = 0;
-  if (find_param(out.params, "q", &v) && !parse_qvalue(v, q))
-    return ParseError::bad(at, "Invalid q value in Contact");
-  uint32_t seconds = 0;
-  if (find_param(out.params, "expires", &v) && !parse_delta_seconds(v, seconds))
-    return ParseError::bad(at, "Invalid expires parameter in Contact");
-  return ParseError::none();
+  return parse_name_addr_with(element, out, origin, ContactParam{});
 }
 
 ParseError parse_route(std::string_view element, NameAddr& out, const char* origin) {

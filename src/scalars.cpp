@@ -34,7 +34,8 @@ Method classify_method(std::string_view t) {
     case 9:
       if (t == "SUBSCRIBE") return Method::kSubscribe;
       break;
-    default: break;
+    default:
+      break;
   }
   return Method::kExtension;
 }

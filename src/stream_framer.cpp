@@ -49,7 +49,8 @@ Frame find_frame(std::string_view s, std::size_t max_message_size) {
     return error(status::kBadRequest, scan.bad_at, "Bare CR or LF in header");
   if (scan.overflow) return error(status::kMessageTooLarge, 0, "Too many header lines");
   if (scan.header_end == LineScan::kNotFound) {
-    if (s.size() >= max_message_size) return error(status::kMessageTooLarge, 0, "Message too large");
+    if (s.size() >= max_message_size)
+      return error(status::kMessageTooLarge, 0, "Message too large");
     return f;
   }
 

@@ -127,7 +127,8 @@ ParseError parse_uri_params(Cursor& c, std::string_view& params) {
         return c.error(bad ? "Bad %-escape in URI parameter" : "Empty URI parameter value");
     }
   }
-  if (c.pos() != start) params = std::string_view(start + 1, static_cast<std::size_t>(c.pos() - start - 1));
+  if (c.pos() != start)
+    params = std::string_view(start + 1, static_cast<std::size_t>(c.pos() - start - 1));
   return ParseError::none();
 }
 
@@ -177,7 +178,8 @@ ParseError parse_sip_uri(Cursor& c, Uri& out) {
   }
   out.host = std::string_view(host_start, static_cast<std::size_t>(c.pos() - host_start));
   out.host_kind = classify_host(out.host);
-  if (out.host_kind == HostKind::kNone) return ParseError::bad(c.offset_of(host_start), "Invalid host in URI");
+  if (out.host_kind == HostKind::kNone)
+    return ParseError::bad(c.offset_of(host_start), "Invalid host in URI");
 
   if (c.eat(':')) {
     const std::string_view digits = c.take_while(chars::kDigit);
@@ -200,13 +202,20 @@ ParseError parse_sip_uri(Cursor& c, Uri& out) {
 }
 
 ParseError parse_tel_uri(Cursor& c, Uri& out) {
-  // telephone-subscriber (RFC 3966): a global number ("+" digits) or a local one, visual
-  // separators allowed, then parameters.
+  // RFC 3966 §3: global-number-digits = "+" *phonedigit DIGIT *phonedigit, phonedigit being
+  // DIGIT or a visual separator (- . ( )); local-number-digits = *phonedigit-hex
+  // (HEXDIG / "*" / "#") *phonedigit-hex, each with at least one (hex) digit.
   const char* start = c.pos();
-  c.eat('+');
-  const std::string_view number = c.take_while(chars::kTelChar);
+  const bool global = c.eat('+');
   bool has_digit = false;
-  for (char d : number) has_digit |= chars::is_hex(d);
+  while (!c.at_end()) {
+    const char ch = c.peek();
+    const bool separator = ch == '-' || ch == '.' || ch == '(' || ch == ')';
+    const bool digit = global ? chars::is_digit(ch) : (chars::is_hex(ch) || ch == '*' || ch == '#');
+    if (!digit && !separator) break;
+    has_digit |= digit;
+    c.advance();
+  }
   if (!has_digit) return ParseError::bad(c.offset_of(start), "Invalid telephone number in tel URI");
   out.user = std::string_view(start, static_cast<std::size_t>(c.pos() - start));
   if (ParseError e = parse_uri_params(c, out.params)) return e;
@@ -227,9 +236,12 @@ ParseError parse_uri(std::string_view text, Uri& out, const char* origin) {
   out.kind = scheme_kind(out.scheme);
   switch (out.kind) {
     case UriScheme::kSip:
-    case UriScheme::kSips: return parse_sip_uri(c, out);
-    case UriScheme::kTel: return parse_tel_uri(c, out);
-    case UriScheme::kOther: break;
+    case UriScheme::kSips:
+      return parse_sip_uri(c, out);
+    case UriScheme::kTel:
+      return parse_tel_uri(c, out);
+    case UriScheme::kOther:
+      break;
   }
   // absoluteURI: hier-part / opaque-part, both made of uric characters and escapes.
   bool bad = false;

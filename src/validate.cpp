@@ -128,11 +128,12 @@ ParseError validate_all(const Message& msg) {
   if (e) return e;
   // §10.2.2: "*" stands alone.
   if (star && contacts > 1)
-    return ParseError::bad(msg.header(static_cast<std::size_t>(msg.find(HeaderId::kContact))).offset,
-                           "Contact '*' combined with other contacts");
+    return ParseError::bad(
+        msg.header(static_cast<std::size_t>(msg.find(HeaderId::kContact))).offset,
+        "Contact '*' combined with other contacts");
 
-  for (HeaderId id : {HeaderId::kRoute, HeaderId::kRecordRoute, HeaderId::kPath,
-                      HeaderId::kServiceRoute}) {
+  for (HeaderId id :
+       {HeaderId::kRoute, HeaderId::kRecordRoute, HeaderId::kPath, HeaderId::kServiceRoute}) {
     e = each_element(msg, id, "Empty route value", [&](std::string_view el) {
       NameAddr na;
       return parse_route(el, na, origin);
@@ -149,7 +150,8 @@ ParseError validate_all(const Message& msg) {
     while (it.next(el)) {
       ++n;
       if (el.empty() && may_be_empty && n == 1) continue;
-      if (!is_token(el)) return ParseError::bad(offset_in(msg, el), "Malformed option tag or method");
+      if (!is_token(el))
+        return ParseError::bad(offset_in(msg, el), "Malformed option tag or method");
     }
   }
 
@@ -198,8 +200,7 @@ UnsupportedTags check_proxy_require(const Message& msg,
       out.truncated = true;
       continue;
     }
-    if (out.count == 0)
-      out.error = {status::kBadExtension, offset_in(msg, tag), "Bad Extension"};
+    if (out.count == 0) out.error = {status::kBadExtension, offset_in(msg, tag), "Bad Extension"};
     out.tags[out.count++] = tag;
   }
   return out;

@@ -2,60 +2,77 @@
 
 #include "cursor.h"
 #include "header_params.h"
-#include "sipwire/params.h"
 #include "sipwire/scalars.h"
 
 namespace sipwire {
 
 using detail::Cursor;
 
-bool Via::has_rfc3261_branch() const { return branch.substr(0, 7) == "z9hG4bK"; }
+bool Via::has_rfc3261_branch() const {
+  return branch.substr(0, 7) == "z9hG4bK";
+}
 
 namespace {
 
-// The parameters a proxy relies on get their own grammar checked (§20.42, RFC 3581).
-ParseError check_via_params(Via& v, uint32_t at) {
-  ParamIterator it(v.params);
-  Param p;
-  while (it.next(p)) {
-    if (chars::iequals(p.name, "branch")) {
-      if (!p.has_value || p.value.empty()) return ParseError::bad(at, "Via branch without a value");
-      for (char c : p.value)
-        if (!chars::is(c, chars::kToken)) return ParseError::bad(at, "Malformed Via branch");
-      v.branch = p.value;
-    } else if (chars::iequals(p.name, "received")) {
-      // received = IPv4address / IPv6address; RFC 5118 §4.5: accept brackets too.
-      const bool ok = p.has_value && (is_ipv4_address(p.value) || is_ipv6_address(p.value) ||
-                                      classify_host(p.value) == HostKind::kIpv6);
-      if (!ok) return ParseError::bad(at, "Malformed Via received");
-      v.received = p.value;
-    } else if (chars::iequals(p.name, "maddr")) {
-      if (!p.has_value || classify_host(p.value) == HostKind::kNone)
-        return ParseError::bad(at, "Malformed Via maddr");
-      v.maddr = p.value;
-    } else if (chars::iequals(p.name, "ttl")) {
-      uint32_t ttl = 0;
-      if (!p.has_value || p.value.size() > 3 || !parse_bounded_uint(p.value, 255, ttl))
-        return ParseError::bad(at, "Malformed Via ttl");
-      v.ttl = static_cast<uint8_t>(ttl);
-      v.has_ttl = true;
-    } else if (chars::iequals(p.name, "rport")) {
-      v.has_rport = true;
-      uint32_t port = 0;
-      if (p.has_value && !parse_bounded_uint(p.value, 65535, port))
-        return ParseError::bad(at, "Malformed Via rport");
-      v.rport = static_cast<uint16_t>(port);
+// The parameters a proxy relies on get their own grammar checked (§20.42, RFC 3581), in the
+// same pass that validates the generic parameter syntax.
+struct ViaParam {
+  Via& v;
+  ParseError operator()(std::string_view name, std::string_view value, bool has_value,
+                        const Cursor& c) const {
+    const uint32_t at = c.offset_of(name.data());
+    switch (name.size()) {
+      case 6:
+        if (chars::iequals(name, "branch")) {
+          if (!has_value || value.front() == '"' || value.front() == '[')
+            return ParseError::bad(at, "Malformed Via branch");
+          v.branch = value;
+        }
+        break;
+      case 8:
+        if (chars::iequals(name, "received")) {
+          // received = IPv4address / IPv6address; RFC 5118 §4.5: accept brackets too.
+          if (!has_value || !(is_ipv4_address(value) || is_ipv6_address(value) ||
+                              classify_host(value) == HostKind::kIpv6))
+            return ParseError::bad(at, "Malformed Via received");
+          v.received = value;
+        }
+        break;
+      case 5:
+        if (chars::iequals(name, "maddr")) {
+          if (!has_value || classify_host(value) == HostKind::kNone)
+            return ParseError::bad(at, "Malformed Via maddr");
+          v.maddr = value;
+        } else if (chars::iequals(name, "rport")) {
+          v.has_rport = true;
+          uint32_t port = 0;
+          if (has_value && !parse_bounded_uint(value, 65535, port))
+            return ParseError::bad(at, "Malformed Via rport");
+          v.rport = static_cast<uint16_t>(port);
+        }
+        break;
+      case 3:
+        if (chars::iequals(name, "ttl")) {
+          uint32_t ttl = 0;
+          if (!has_value || value.size() > 3 || !parse_bounded_uint(value, 255, ttl))
+            return ParseError::bad(at, "Malformed Via ttl");
+          v.ttl = static_cast<uint8_t>(ttl);
+          v.has_ttl = true;
+        }
+        break;
+      default:
+        break;
     }
+    return ParseError::none();
   }
-  return ParseError::none();
-}
+};
 
 }  // namespace
 
-ParseError parse_via(std::string_view element, Via& out, const char* origin) {
+ParseError parse_via(std::string_view element, Via& out, const char* origin,
+                     std::size_t* consumed) {
   out = Via{};
   Cursor c(element, origin);
-  const uint32_t at = c.offset();
   // sent-protocol = protocol-name SLASH protocol-version SLASH transport
   out.protocol = c.take_while(chars::kToken);
   if (out.protocol.empty() || !c.eat_separator('/')) return c.error("Malformed Via protocol");
@@ -84,10 +101,15 @@ ParseError parse_via(std::string_view element, Via& out, const char* origin) {
     out.port = static_cast<uint16_t>(port);
     out.has_port = true;
   }
-  if (ParseError e = detail::parse_header_params(c, out.params)) return e;
+  if (ParseError e = detail::parse_header_params(c, out.params, ViaParam{out})) return e;
   c.skip_lws();
+  if (consumed != nullptr && c.peek() == ',') {
+    *consumed = static_cast<std::size_t>(c.pos() - element.data());
+    return ParseError::none();
+  }
   if (!c.at_end()) return c.error("Unexpected characters in Via");
-  return check_via_params(out, at);
+  if (consumed != nullptr) *consumed = element.size();
+  return ParseError::none();
 }
 
 }  // namespace sipwire

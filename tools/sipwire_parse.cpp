@@ -151,7 +151,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (files.empty()) {
-    if (isatty(STDIN_FILENO)) std::cerr << "sipwire-parse: reading a message from stdin (end with Ctrl-D)\n";
+    if (isatty(STDIN_FILENO))
+      std::cerr << "sipwire-parse: reading a message from stdin (end with Ctrl-D)\n";
     files.emplace_back("-");
   }
   bool all_valid = true;

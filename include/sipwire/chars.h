@@ -12,20 +12,19 @@ enum Class : uint32_t {
   kDigit = 1u << 0,
   kAlpha = 1u << 1,
   kHex = 1u << 2,
-  kToken = 1u << 3,      // token: alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~"
-  kWord = 1u << 4,       // word (Call-ID): token chars plus ( ) < > : \ DQUOTE / [ ] ? { }
-  kUnreserved = 1u << 5, // alphanum / mark
-  kUser = 1u << 6,       // user: unreserved / user-unreserved ("%" checked apart, for escapes)
-  kPassword = 1u << 7,   // password: unreserved / & = + $ ,
-  kParam = 1u << 8,      // paramchar: param-unreserved / unreserved
-  kHnv = 1u << 9,        // hname / hvalue: hnv-unreserved / unreserved
-  kScheme = 1u << 10,    // scheme after the first ALPHA: ALPHA / DIGIT / + - .
-  kHostname = 1u << 11,  // hostname labels: alphanum / "-" / "."
-  kUric = 1u << 12,      // uric: reserved / unreserved ("%" checked apart)
-  kWsp = 1u << 13,       // SP / HTAB
-  kReason = 1u << 14,    // reason-phrase: reserved / unreserved / UTF-8 / SP / HTAB
-  kTelChar = 1u << 15,   // tel URI subscriber: digits, hex, visual separators, "*" "#" "+"
-  kGenValue = 1u << 16,  // unquoted gen-value: token / host (':' for bare IPv6 in Via received)
+  kToken = 1u << 3,  // token: alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~"
+  kWord = 1u << 4,   // word (Call-ID): token chars plus ( ) < > : \ DQUOTE / [ ] ? { }
+  kUnreserved = 1u << 5,  // alphanum / mark
+  kUser = 1u << 6,        // user: unreserved / user-unreserved ("%" checked apart, for escapes)
+  kPassword = 1u << 7,    // password: unreserved / & = + $ ,
+  kParam = 1u << 8,       // paramchar: param-unreserved / unreserved
+  kHnv = 1u << 9,         // hname / hvalue: hnv-unreserved / unreserved
+  kScheme = 1u << 10,     // scheme after the first ALPHA: ALPHA / DIGIT / + - .
+  kHostname = 1u << 11,   // hostname labels: alphanum / "-" / "."
+  kUric = 1u << 12,       // uric: reserved / unreserved ("%" checked apart)
+  kWsp = 1u << 13,        // SP / HTAB
+  kReason = 1u << 14,     // reason-phrase: reserved / unreserved / UTF-8 / SP / HTAB
+  kGenValue = 1u << 15,   // unquoted gen-value: token / host (':' for bare IPv6 in Via received)
 };
 
 namespace detail {
@@ -62,8 +61,6 @@ constexpr std::array<uint32_t, 256> build() {
     if (c == ' ' || c == '\t') f |= kWsp;
     if (unreserved || in(c, reserved) || c == ' ' || c == '\t' || c == '%' || i >= 0x80)
       f |= kReason;
-    if (digit || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || in(c, "-.()*#+"))
-      f |= kTelChar;
     if (alnum || in(c, "-.!%*_+`'~:")) f |= kGenValue;
     t[static_cast<std::size_t>(i)] = f;
   }
@@ -76,10 +73,18 @@ inline constexpr std::array<uint32_t, 256> kTable = detail::build();
 constexpr bool is(char c, uint32_t cls) {
   return (kTable[static_cast<unsigned char>(c)] & cls) != 0;
 }
-constexpr bool is_digit(char c) { return is(c, kDigit); }
-constexpr bool is_hex(char c) { return is(c, kHex); }
-constexpr bool is_wsp(char c) { return c == ' ' || c == '\t'; }
-constexpr char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c; }
+constexpr bool is_digit(char c) {
+  return is(c, kDigit);
+}
+constexpr bool is_hex(char c) {
+  return is(c, kHex);
+}
+constexpr bool is_wsp(char c) {
+  return c == ' ' || c == '\t';
+}
+constexpr char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c;
+}
 
 // ASCII case-insensitive equality: SIP names, schemes, parameters and tokens compare this way.
 constexpr bool iequals(std::string_view a, std::string_view b) {

@@ -92,8 +92,12 @@ struct HeaderInfo {
 // Indexed by HeaderId.
 extern const std::array<HeaderInfo, kHeaderIdCount> kHeaderInfo;
 
-constexpr std::size_t index(HeaderId id) { return static_cast<std::size_t>(id); }
-inline const HeaderInfo& info(HeaderId id) { return kHeaderInfo[index(id)]; }
+constexpr std::size_t index(HeaderId id) {
+  return static_cast<std::size_t>(id);
+}
+inline const HeaderInfo& info(HeaderId id) {
+  return kHeaderInfo[index(id)];
+}
 
 // Maps a field name (long or compact, any case) to its id; kOther for names sipwire does not
 // know. No allocation; typically one table load and one case-insensitive compare.

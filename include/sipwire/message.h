@@ -102,7 +102,7 @@ class Message {
   };
   struct Field {
     uint32_t name_offset;
-    uint32_t value_offset;  // raw, before trimming
+    uint32_t value_offset;  // trimmed of LWS at both ends
     uint32_t value_length;
     uint16_t name_length;
     HeaderId id;
@@ -130,7 +130,6 @@ class Message {
   std::array<uint8_t, kHeaderIdCount> count_{};
   std::array<Field, kMaxHeaders> fields_;
   std::array<uint32_t, kMaxLines> line_ends_;
-
 };
 
 // Parses `buffer` into `out`. On error, `out` is partly filled (start line and fields found

@@ -12,11 +12,11 @@ namespace sipwire {
 
 struct Frame {
   enum class Kind {
-    kNeedMore,   // not a whole message yet: read more bytes
-    kMessage,    // stream[0, length) is one message: parse it with Framing::kStream
-    kPing,       // stream[0, 4) is a CRLF CRLF ping: consume it, answer CRLF
-    kPong,       // stream[0, 2) is a CRLF pong: consume it
-    kError,      // unrecoverable framing error: answer `error.status` if a request, then close
+    kNeedMore,  // not a whole message yet: read more bytes
+    kMessage,   // stream[0, length) is one message: parse it with Framing::kStream
+    kPing,      // stream[0, 4) is a CRLF CRLF ping: consume it, answer CRLF
+    kPong,      // stream[0, 2) is a CRLF pong: consume it
+    kError,     // unrecoverable framing error: answer `error.status` if a request, then close
   };
   Kind kind = Kind::kNeedMore;
   std::size_t length = 0;

@@ -34,6 +34,7 @@ struct UnsupportedTags {
   bool truncated = false;  // more than kMax unsupported tags (the first kMax are listed)
   ParseError error;        // 420 when count > 0, 400 when Proxy-Require is malformed
 };
-UnsupportedTags check_proxy_require(const Message& msg, std::span<const std::string_view> supported);
+UnsupportedTags check_proxy_require(const Message& msg,
+                                    std::span<const std::string_view> supported);
 
 }  // namespace sipwire

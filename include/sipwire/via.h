@@ -1,6 +1,7 @@
 // One Via element: sent-protocol, sent-by and parameters (RFC 3261 §20.42, RFC 3581 rport).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -23,14 +24,18 @@ struct Via {
   std::string_view maddr;     // "" when absent
   uint8_t ttl = 0;
   bool has_ttl = false;
-  bool has_rport = false;  // "rport" asked for (RFC 3581), with or without a value
-  uint16_t rport = 0;      // the value a proxy filled in, 0 when none
+  bool has_rport = false;   // "rport" asked for (RFC 3581), with or without a value
+  uint16_t rport = 0;       // the value a proxy filled in, 0 when none
   std::string_view params;  // all parameters, after the first ';'
 
   // The branch starts with the RFC 3261 magic cookie "z9hG4bK" (§8.1.1.7).
   bool has_rfc3261_branch() const;
 };
 
-ParseError parse_via(std::string_view element, Via& out, const char* origin = nullptr);
+// Parses one Via element. With `consumed`, the element may be followed by ", more elements":
+// parsing stops at that comma and *consumed is its offset in `element` (the proxy reads the top
+// Via straight out of a multi-value field this way); without it, the element must end the text.
+ParseError parse_via(std::string_view element, Via& out, const char* origin = nullptr,
+                     std::size_t* consumed = nullptr);
 
 }  // namespace sipwire

@@ -223,21 +223,21 @@ TEST_P(Rfc4475Invalid, RejectedWithTheRightStatus) {
 
 INSTANTIATE_TEST_SUITE_P(
     Section312, Rfc4475Invalid,
-    ::testing::Values(InvalidCase{"badinv01", 400, true},  // ";;,;,," in Via
-                      InvalidCase{"clerr", 400, true},     // Content-Length past the datagram
-                      InvalidCase{"ncl", 400, true},       // Content-Length: -999
-                      InvalidCase{"scalar02", 400, true},  // CSeq over 2**31
-                      InvalidCase{"scalarlg", 400, false}, // response: dropped
-                      InvalidCase{"quotbal", 400, true},   // unterminated quoted display name
-                      InvalidCase{"ltgtruri", 400, true},  // <> around the Request-URI
-                      InvalidCase{"lwsruri", 400, true},   // LWS inside the Request-URI
-                      InvalidCase{"lwsstart", 400, true},  // two SP between elements
-                      InvalidCase{"trws", 400, true},      // SP after SIP-Version
-                      InvalidCase{"escruri", 400, true},   // headers in the Request-URI
-                      InvalidCase{"regbadct", 400, true},  // Contact addr-spec with '?'
-                      InvalidCase{"badaspec", 400, true},  // spaces inside <>
-                      InvalidCase{"baddn", 400, true},     // unquoted "Bell, Alexander"
-                      InvalidCase{"badvers", 505, true},   // SIP/7.0
+    ::testing::Values(InvalidCase{"badinv01", 400, true},   // ";;,;,," in Via
+                      InvalidCase{"clerr", 400, true},      // Content-Length past the datagram
+                      InvalidCase{"ncl", 400, true},        // Content-Length: -999
+                      InvalidCase{"scalar02", 400, true},   // CSeq over 2**31
+                      InvalidCase{"scalarlg", 400, false},  // response: dropped
+                      InvalidCase{"quotbal", 400, true},    // unterminated quoted display name
+                      InvalidCase{"ltgtruri", 400, true},   // <> around the Request-URI
+                      InvalidCase{"lwsruri", 400, true},    // LWS inside the Request-URI
+                      InvalidCase{"lwsstart", 400, true},   // two SP between elements
+                      InvalidCase{"trws", 400, true},       // SP after SIP-Version
+                      InvalidCase{"escruri", 400, true},    // headers in the Request-URI
+                      InvalidCase{"regbadct", 400, true},   // Contact addr-spec with '?'
+                      InvalidCase{"badaspec", 400, true},   // spaces inside <>
+                      InvalidCase{"baddn", 400, true},      // unquoted "Bell, Alexander"
+                      InvalidCase{"badvers", 505, true},    // SIP/7.0
                       InvalidCase{"mismatch01", 400, true},
                       // Unknown method with a CSeq mismatch: the RFC prefers 501 at proxies.
                       InvalidCase{"mismatch02", 501, true},
