@@ -13,8 +13,11 @@ namespace sipwire::detail {
 
 class Cursor {
  public:
-  Cursor(std::string_view text, const char* origin)
-      : p_(text.data()), end_(text.data() + text.size()), origin_(origin ? origin : text.data()) {}
+  Cursor(std::string_view text, Source src)
+      : p_(text.data()),
+        end_(text.data() + text.size()),
+        origin_(src.origin ? src.origin : text.data()),
+        readable_(src.readable_end && src.readable_end > end_ ? src.readable_end : end_) {}
 
   bool at_end() const { return p_ == end_; }
   char peek() const { return p_ < end_ ? *p_ : '\0'; }
@@ -59,9 +62,13 @@ class Cursor {
     return false;
   }
 
+  // Source for nested parsers: same origin, same readable bytes.
+  Source source() const { return {origin_, readable_}; }
+
+  // A run of characters of one class (one chars::Class bit), 16 bytes at a time.
   std::string_view take_while(uint32_t cls) {
     const char* start = p_;
-    while (p_ < end_ && chars::is(*p_, cls)) ++p_;
+    p_ = chars::skip_class(p_, end_, readable_, cls);
     return {start, static_cast<std::size_t>(p_ - start)};
   }
 
@@ -70,18 +77,14 @@ class Cursor {
   std::string_view take_escaped(uint32_t cls, bool& bad_escape) {
     const char* start = p_;
     bad_escape = false;
-    while (p_ < end_) {
-      if (*p_ == '%') {
-        if (end_ - p_ < 3 || !chars::is_hex(p_[1]) || !chars::is_hex(p_[2])) {
-          bad_escape = true;
-          break;
-        }
-        p_ += 3;
-      } else if (chars::is(*p_, cls)) {
-        ++p_;
-      } else {
+    for (;;) {
+      p_ = chars::skip_class(p_, end_, readable_, cls);
+      if (p_ == end_ || *p_ != '%') break;
+      if (end_ - p_ < 3 || !chars::is_hex(p_[1]) || !chars::is_hex(p_[2])) {
+        bad_escape = true;
         break;
       }
+      p_ += 3;
     }
     return {start, static_cast<std::size_t>(p_ - start)};
   }
@@ -122,11 +125,12 @@ class Cursor {
   const char* p_;
   const char* end_;
   const char* origin_;
+  const char* readable_;
 };
 
 // Trims LWS (including folds) at both ends of a raw header value.
 inline std::string_view trim_lws(std::string_view v) {
-  Cursor c(v, nullptr);
+  Cursor c(v, Source{});
   c.skip_lws();
   const char* b = c.pos();
   const char* e = v.data() + v.size();

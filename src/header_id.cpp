@@ -1,5 +1,7 @@
 #include "sipwire/header_id.h"
 
+#include <immintrin.h>
+
 #include "sipwire/chars.h"
 
 namespace sipwire {
@@ -102,7 +104,8 @@ constexpr std::size_t hash_name(std::string_view name) {
 
 struct Slot {
   HeaderId id = HeaderId::kOther;
-  std::string_view name;  // long form, or the one-letter compact form
+  std::string_view name;            // long form, or the one-letter compact form
+  std::array<char, 32> lower32{};   // the name in lower case, zero-padded: one vector compare
 };
 struct Table {
   std::array<Slot, kSlots> slot{};
@@ -116,7 +119,8 @@ constexpr void insert(Table& t, HeaderId id, std::string_view name) {
     h = (h + 1) % kSlots;
     ++probe;
   }
-  t.slot[h] = Slot{id, name};
+  t.slot[h] = Slot{id, name, {}};
+  for (std::size_t i = 0; i < name.size(); ++i) t.slot[h].lower32[i] = chars::lower(name[i]);
   if (probe + 1 > t.longest_probe) t.longest_probe = probe + 1;
 }
 
@@ -147,13 +151,34 @@ inline bool equals_folded(std::string_view input, std::string_view canonical) {
 
 const std::array<HeaderInfo, kHeaderIdCount> kHeaderInfo = kInfo;
 
-HeaderId classify_header_name(std::string_view name) {
+namespace {
+// Compares 32 bytes at once. OR 0x20 folds letters to lower case; among the bytes a header
+// line can hold (no CR or LF) no other byte folds onto a letter or '-', so the fold is exact.
+inline bool equals_folded_wide(const char* input, std::size_t len, const Slot& s) {
+  const __m128i fold = _mm_set1_epi8(0x20);
+  const auto* in = reinterpret_cast<const __m128i*>(input);
+  const auto* canon = reinterpret_cast<const __m128i*>(s.lower32.data());
+  const auto m0 = static_cast<uint32_t>(_mm_movemask_epi8(
+      _mm_cmpeq_epi8(_mm_or_si128(_mm_loadu_si128(in), fold), _mm_loadu_si128(canon))));
+  const auto m1 = static_cast<uint32_t>(_mm_movemask_epi8(
+      _mm_cmpeq_epi8(_mm_or_si128(_mm_loadu_si128(in + 1), fold), _mm_loadu_si128(canon + 1))));
+  const uint32_t equal = m0 | (m1 << 16);
+  const uint32_t want = len >= 32 ? ~0u : (1u << len) - 1;
+  return (equal & want) == want;
+}
+}  // namespace
+
+HeaderId classify_header_name(std::string_view name, const char* readable_end) {
   if (name.empty()) return HeaderId::kOther;
+  const bool wide = name.size() <= 32 && readable_end != nullptr &&
+                    readable_end - name.data() >= 32;
   std::size_t h = hash_name(name);
   for (std::size_t probe = 0; probe < kMaxProbe; ++probe, h = (h + 1) % kSlots) {
     const Slot& s = kTable.slot[h];
     if (s.id == HeaderId::kOther) return HeaderId::kOther;
-    if (s.name.size() == name.size() && equals_folded(name, s.name)) return s.id;
+    if (s.name.size() != name.size()) continue;
+    if (wide ? equals_folded_wide(name.data(), name.size(), s) : equals_folded(name, s.name))
+      return s.id;
   }
   return HeaderId::kOther;
 }

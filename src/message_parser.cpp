@@ -45,6 +45,8 @@ class MessageParser {
 
  private:
   uint32_t off(const char* p) const { return static_cast<uint32_t>(p - d_); }
+  // Field parsers may read ahead to the end of the datagram to scan 16 bytes at a time.
+  Source src() const { return {d_, d_ + n_}; }
   Message::Span span(const char* b, const char* e) const {
     return {off(b), static_cast<uint32_t>(e - b)};
   }
@@ -101,7 +103,7 @@ ParseError MessageParser::parse_request_line(const char* b, const char* e) {
   m_.version_ = span(ver, ver_end);
   if (uint16_t code = check_version(text(ver, ver_end))) return version_error(code, off(ver));
 
-  if (ParseError err = parse_uri(text(uri, uri_end), m_.request_uri_, d_)) return err;
+  if (ParseError err = parse_uri(text(uri, uri_end), m_.request_uri_, src())) return err;
   // §19.1.1: headers are not allowed in a Request-URI (RFC 4475 escruri).
   if (m_.request_uri_.has_headers)
     return ParseError::bad(off(uri), "Request-URI must not contain headers");
@@ -135,10 +137,10 @@ ParseError MessageParser::parse_status_line(const char* b, const char* e) {
 
 ParseError MessageParser::add_field(const char* b, const char* e) {
   // message-header = field-name HCOLON field-value, HCOLON = *( SP / HTAB ) ":" SWS
-  const char* p = b;
-  while (p < e && chars::is(*p, chars::kToken)) ++p;
-  if (p == b) return ParseError::bad(off(b), "Malformed header field name");
-  const char* name_end = p;
+  const char* readable = d_ + n_;
+  const char* name_end = chars::skip_class(b, e, readable, chars::kToken);
+  if (name_end == b) return ParseError::bad(off(b), "Malformed header field name");
+  const char* p = name_end;
   while (p < e && chars::is_wsp(*p)) ++p;
   if (p == e || *p != ':') return ParseError::bad(off(p), "Missing ':' after header field name");
   ++p;
@@ -147,16 +149,21 @@ ParseError MessageParser::add_field(const char* b, const char* e) {
     return {status::kMessageTooLarge, off(b), "Too many header fields"};
   // The value is trimmed once, here: SWS after the colon (folds included), and the white space
   // before the line's CRLF.
-  while (p < e) {
-    if (chars::is_wsp(*p))
-      ++p;
-    else if (e - p >= 3 && p[0] == '\r' && p[1] == '\n' && chars::is_wsp(p[2]))
-      p += 3;
-    else
-      break;
+  if (e - p >= 2 && p[0] == ' ' && chars::is(p[1], chars::kVisible)) {
+    ++p;  // the usual "Name: value": one space, nothing to unfold
+  } else {
+    for (;;) {
+      if (p < e && chars::is_wsp(*p)) {
+        ++p;
+      } else if (e - p >= 3 && p[0] == '\r' && p[1] == '\n' && chars::is_wsp(p[2])) {
+        p += 3;
+      } else {
+        break;
+      }
+    }
   }
   while (e > p && chars::is_wsp(e[-1])) --e;
-  const HeaderId id = classify_header_name(text(b, name_end));
+  const HeaderId id = classify_header_name(text(b, name_end), readable);
   const std::size_t i = m_.header_count_++;
   m_.fields_[i] = Message::Field{off(b), off(p), static_cast<uint32_t>(e - p),
                                  static_cast<uint16_t>(name_end - b), id};
@@ -178,12 +185,21 @@ ParseError MessageParser::parse_routing_field(std::size_t i) {
     std::string_view value;
   } f{{d_ + field.value_offset, field.value_length}};
   switch (field.id) {
-    case HeaderId::kCallId:
-      if (!is_valid_call_id(f.value))
-        return ParseError::bad(off(f.value.data()), "Malformed Call-ID");
+    case HeaderId::kCallId: {
+      // callid = word [ "@" word ]
+      const char* b = f.value.data();
+      const char* e = b + f.value.size();
+      const char* p = chars::skip_class(b, e, d_ + n_, chars::kWord);
+      if (p != b && p < e && *p == '@') {
+        const char* w = p + 1;
+        p = chars::skip_class(w, e, d_ + n_, chars::kWord);
+        if (p == w) p = b;  // "word@" is malformed
+      }
+      if (p == b || p != e) return ParseError::bad(off(p), "Malformed Call-ID");
       return ParseError::none();
+    }
     case HeaderId::kCSeq:
-      return parse_cseq(f.value, m_.cseq_, d_);
+      return parse_cseq(f.value, m_.cseq_, src());
     case HeaderId::kMaxForwards: {
       uint32_t mf = 0;
       if (!parse_bounded_uint(f.value, 255, mf))
@@ -205,20 +221,20 @@ ParseError MessageParser::parse_routing_field(std::size_t i) {
       NameAddr contact;
       while (split.next(element)) {
         if (element.empty()) return ParseError::bad(off(f.value.data()), "Empty Contact value");
-        if (ParseError err = parse_contact(element, contact, d_)) return err;
+        if (ParseError err = parse_contact(element, contact, src())) return err;
       }
       return ParseError::none();
     }
     case HeaderId::kFrom:
-      return parse_name_addr(f.value, m_.from_, d_);
+      return parse_name_addr(f.value, m_.from_, src());
     case HeaderId::kTo:
-      return parse_name_addr(f.value, m_.to_, d_);
+      return parse_name_addr(f.value, m_.to_, src());
     case HeaderId::kVia:
       if (m_.first_[index(HeaderId::kVia)] == i) {
         // The top Via straight from the field: parsing stops at a comma before further values.
         if (f.value.empty()) return ParseError::bad(off(f.value.data()), "Empty Via");
         std::size_t consumed = 0;
-        return parse_via(f.value, m_.top_via_, d_, &consumed);
+        return parse_via(f.value, m_.top_via_, src(), &consumed);
       }
       return ParseError::none();
     default:

@@ -32,11 +32,11 @@ const char* find_laquot(Cursor c) {
 namespace {
 
 template <class OnParam>
-ParseError parse_name_addr_with(std::string_view element, NameAddr& out, const char* origin,
+ParseError parse_name_addr_with(std::string_view element, NameAddr& out, Source src,
                                 OnParam&& on_param) {
   out = NameAddr{};
-  if (origin == nullptr) origin = element.data();
-  Cursor c(element, origin);
+  if (src.origin == nullptr) src.origin = element.data();
+  Cursor c(element, src);
   if (c.at_end()) return c.error("Empty address");
 
   const char* laquot = nullptr;
@@ -65,7 +65,7 @@ ParseError parse_name_addr_with(std::string_view element, NameAddr& out, const c
     if (c.at_end()) return c.error("Missing '>' after URI");
     out.uri = std::string_view(uri_start, static_cast<std::size_t>(c.pos() - uri_start));
     out.angle = true;
-    if (ParseError e = parse_uri(out.uri, uri, origin)) return e;
+    if (ParseError e = parse_uri(out.uri, uri, c.source())) return e;
     c.advance();  // '>'
   } else {
     // addr-spec: the URI runs to the first ';' (header parameters) or white space.
@@ -73,7 +73,7 @@ ParseError parse_name_addr_with(std::string_view element, NameAddr& out, const c
     while (!c.at_end() && c.peek() != ';' && !chars::is_wsp(c.peek()) && c.peek() != '\r')
       c.advance();
     out.uri = std::string_view(uri_start, static_cast<std::size_t>(c.pos() - uri_start));
-    if (ParseError e = parse_uri(out.uri, uri, origin)) {
+    if (ParseError e = parse_uri(out.uri, uri, c.source())) {
       // "Bell, Alexander <sip:...>": a display name with non-token characters, unquoted.
       if (element.find('<') != std::string_view::npos)
         return ParseError::bad(c.offset_of(uri_start), "Display name must be quoted");
@@ -106,8 +106,8 @@ struct ContactParam {
 
 }  // namespace
 
-ParseError parse_name_addr(std::string_view element, NameAddr& out, const char* origin) {
-  return parse_name_addr_with(element, out, origin, detail::AnyParam{});
+ParseError parse_name_addr(std::string_view element, NameAddr& out, Source src) {
+  return parse_name_addr_with(element, out, src, detail::AnyParam{});
 }
 
 bool parse_qvalue(std::string_view text, unsigned& thousandths) {
@@ -127,19 +127,19 @@ bool parse_qvalue(std::string_view text, unsigned& thousandths) {
   return true;
 }
 
-ParseError parse_contact(std::string_view element, NameAddr& out, const char* origin) {
+ParseError parse_contact(std::string_view element, NameAddr& out, Source src) {
   if (element == "*") {
     out = NameAddr{};
     out.star = true;
     return ParseError::none();
   }
-  return parse_name_addr_with(element, out, origin, ContactParam{});
+  return parse_name_addr_with(element, out, src, ContactParam{});
 }
 
-ParseError parse_route(std::string_view element, NameAddr& out, const char* origin) {
-  if (ParseError e = parse_name_addr(element, out, origin)) return e;
+ParseError parse_route(std::string_view element, NameAddr& out, Source src) {
+  if (ParseError e = parse_name_addr(element, out, src)) return e;
   if (!out.angle) {
-    const uint32_t at = static_cast<uint32_t>(element.data() - (origin ? origin : element.data()));
+    const uint32_t at = static_cast<uint32_t>(element.data() - (src.origin ? src.origin : element.data()));
     return ParseError::bad(at, "Route URI must be enclosed in <>");
   }
   return ParseError::none();

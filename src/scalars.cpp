@@ -63,8 +63,8 @@ bool parse_delta_seconds(std::string_view text, uint32_t& out) {
   return true;
 }
 
-ParseError parse_cseq(std::string_view value, CSeq& out, const char* origin) {
-  detail::Cursor c(value, origin);
+ParseError parse_cseq(std::string_view value, CSeq& out, Source src) {
+  detail::Cursor c(value, src);
   const std::string_view digits = c.take_while(chars::kDigit);
   if (digits.empty()) return c.error("CSeq does not start with a number");
   if (!parse_bounded_uint(digits, 0x7FFFFFFFu, out.number))

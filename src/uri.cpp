@@ -77,41 +77,51 @@ bool is_ipv6_address(std::string_view s) {
 }
 
 namespace {
+// hostname = *( domainlabel "." ) toplabel [ "." ]; labels are alphanum and inner '-'; the top
+// label starts with a letter. One pass, remembering the previous byte and the last label.
 bool is_hostname(std::string_view s) {
-  // hostname = *( domainlabel "." ) toplabel [ "." ]; labels are alphanum and inner '-';
-  // the top label starts with a letter.
+  if (!s.empty() && s.back() == '.') s.remove_suffix(1);
   if (s.empty()) return false;
-  if (s.back() == '.') s.remove_suffix(1);
-  if (s.empty()) return false;
-  std::size_t label_start = 0;
-  for (std::size_t i = 0; i <= s.size(); ++i) {
-    if (i == s.size() || s[i] == '.') {
-      const std::string_view label = s.substr(label_start, i - label_start);
-      if (label.empty() || label.front() == '-' || label.back() == '-') return false;
-      if (i == s.size() && !is(label.front(), chars::kAlpha)) return false;
-      label_start = i + 1;
-    } else if (!is(s[i], chars::kHostname) || s[i] == '.') {
+  char prev = '.';
+  std::size_t top = 0;  // start of the last label
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '.') {
+      if (prev == '.' || prev == '-') return false;  // empty label, or one ending in '-'
+      top = i + 1;
+    } else if (c == '-') {
+      if (prev == '.') return false;  // a label starting with '-'
+    } else if (!is(c, chars::kAlpha | chars::kDigit)) {
       return false;
     }
+    prev = c;
   }
-  return true;
+  return prev != '-' && is(s[top], chars::kAlpha);
 }
 }  // namespace
 
 HostKind classify_host(std::string_view host) {
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
-    return is_ipv6_address(host.substr(1, host.size() - 2)) ? HostKind::kIpv6 : HostKind::kNone;
-  if (is_ipv4_address(host)) return HostKind::kIpv4;
-  if (is_hostname(host)) return HostKind::kName;
-  return HostKind::kNone;
+  if (host.empty()) return HostKind::kNone;
+  if (host.front() == '[')
+    return host.size() >= 2 && host.back() == ']' &&
+                   is_ipv6_address(host.substr(1, host.size() - 2))
+               ? HostKind::kIpv6
+               : HostKind::kNone;
+  // A name's top label starts with a letter, so only a host ending in a digit can be IPv4.
+  if (chars::is_digit(host.back()) && is_ipv4_address(host)) return HostKind::kIpv4;
+  return is_hostname(host) ? HostKind::kName : HostKind::kNone;
 }
 
 namespace {
 
-UriScheme scheme_kind(std::string_view scheme) {
-  if (chars::iequals(scheme, "sip")) return UriScheme::kSip;
-  if (chars::iequals(scheme, "sips")) return UriScheme::kSips;
-  if (chars::iequals(scheme, "tel")) return UriScheme::kTel;
+UriScheme scheme_kind(std::string_view s) {
+  // Schemes are case-insensitive; OR 0x20 lowers the letters, and the scheme is known to be
+  // made of scheme characters, none of which folds onto a letter.
+  auto at = [&s](std::size_t i) { return static_cast<char>(s[i] | 0x20); };
+  if (s.size() == 3 && at(0) == 's' && at(1) == 'i' && at(2) == 'p') return UriScheme::kSip;
+  if (s.size() == 4 && at(0) == 's' && at(1) == 'i' && at(2) == 'p' && at(3) == 's')
+    return UriScheme::kSips;
+  if (s.size() == 3 && at(0) == 't' && at(1) == 'e' && at(2) == 'l') return UriScheme::kTel;
   return UriScheme::kOther;
 }
 
@@ -148,25 +158,39 @@ ParseError parse_uri_headers(Cursor& c, std::string_view& headers) {
 }
 
 ParseError parse_sip_uri(Cursor& c, Uri& out) {
-  // userinfo: '@' may appear only once in a SIP URI (elsewhere it must be escaped).
-  const char* at = nullptr;
-  for (const char* q = c.pos(); q < c.end(); ++q)
-    if (*q == '@') {
-      at = q;
-      break;
+  // userinfo = user [ ":" password ] "@". '@' appears nowhere else unescaped, so: read what
+  // would be a user (and password); if '@' follows, it was one. If not, there is no userinfo
+  // (the host starts over at the beginning), unless an '@' comes later: then the user part or
+  // password is malformed where its scan stopped.
+  {
+    const Cursor start = c;
+    bool bad_user = false, bad_password = false, has_password = false;
+    const std::string_view user = c.take_escaped(chars::kUser, bad_user);
+    const Cursor user_end = c;
+    std::string_view password;
+    if (!bad_user && c.peek() == ':') {
+      c.advance();
+      password = c.take_escaped(chars::kPassword, bad_password);
+      has_password = true;
     }
-  if (at != nullptr) {
-    bool bad = false;
-    out.user = c.take_escaped(chars::kUser, bad);
-    if (bad) return c.error("Bad %-escape in URI user");
-    if (out.user.empty()) return c.error("Empty user part in URI");
-    if (c.eat(':')) {
-      out.has_password = true;
-      out.password = c.take_escaped(chars::kPassword, bad);
-      if (bad) return c.error("Bad %-escape in URI password");
+    if (!bad_user && !bad_password && c.peek() == '@') {
+      if (user.empty()) return start.error("Empty user part in URI");
+      out.user = user;
+      out.password = password;
+      out.has_password = has_password;
+      c.advance();  // '@'
+    } else {
+      const char* q = user_end.pos();
+      while (q < c.end() && *q != '@') ++q;
+      if (q < c.end()) {
+        if (bad_user || !has_password)
+          return user_end.error(bad_user ? "Bad %-escape in URI user"
+                                         : "Invalid character in URI user part");
+        return c.error(bad_password ? "Bad %-escape in URI password"
+                                    : "Invalid character in URI password");
+      }
+      c = start;
     }
-    if (c.pos() != at) return c.error("Invalid character in URI user part");
-    c.advance();  // '@'
   }
 
   const char* host_start = c.pos();
@@ -225,10 +249,10 @@ ParseError parse_tel_uri(Cursor& c, Uri& out) {
 
 }  // namespace
 
-ParseError parse_uri(std::string_view text, Uri& out, const char* origin) {
+ParseError parse_uri(std::string_view text, Uri& out, Source src) {
   out = Uri{};
   out.text = text;
-  Cursor c(text, origin);
+  Cursor c(text, src);
   // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
   if (!is(c.peek(), chars::kAlpha)) return c.error("URI does not start with a scheme");
   out.scheme = c.take_while(chars::kScheme);

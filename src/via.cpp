@@ -69,10 +69,10 @@ struct ViaParam {
 
 }  // namespace
 
-ParseError parse_via(std::string_view element, Via& out, const char* origin,
+ParseError parse_via(std::string_view element, Via& out, Source src,
                      std::size_t* consumed) {
   out = Via{};
-  Cursor c(element, origin);
+  Cursor c(element, src);
   // sent-protocol = protocol-name SLASH protocol-version SLASH transport
   out.protocol = c.take_while(chars::kToken);
   if (out.protocol.empty() || !c.eat_separator('/')) return c.error("Malformed Via protocol");

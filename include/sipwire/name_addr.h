@@ -21,14 +21,14 @@ struct NameAddr {
 // Parses one element (already split from its list and trimmed). Validates the display name,
 // the URI (fully, with parse_uri) and the parameters. An addr-spec written without angle
 // brackets must not contain ',', ';' or '?' (§20): its URI ends at the first ';'.
-ParseError parse_name_addr(std::string_view element, NameAddr& out, const char* origin = nullptr);
+ParseError parse_name_addr(std::string_view element, NameAddr& out, Source src = {});
 
 // As parse_name_addr, plus Contact's "*" and its parameter rules: q is a qvalue (0 to 1, at
 // most three decimals) and expires is delta-seconds.
-ParseError parse_contact(std::string_view element, NameAddr& out, const char* origin = nullptr);
+ParseError parse_contact(std::string_view element, NameAddr& out, Source src = {});
 
 // Route, Record-Route and Path take only name-addr (angle brackets required).
-ParseError parse_route(std::string_view element, NameAddr& out, const char* origin = nullptr);
+ParseError parse_route(std::string_view element, NameAddr& out, Source src = {});
 
 // q-value in thousandths (0 to 1000); false when malformed.
 bool parse_qvalue(std::string_view text, unsigned& thousandths);

@@ -35,4 +35,18 @@ struct ParseError {
   }
 };
 
+// Where a piece of text lies, for the element parsers (URI, Via, name-addr, ...): error offsets
+// count from `origin` (default: the text's own start), and scanners may load, but never use,
+// bytes up to `readable_end` (default: the text's end) so they can work 16 bytes at a time.
+// The message parser passes the whole datagram as readable; a caller with a lone string
+// passes nothing. Converts from a plain origin pointer.
+struct Source {
+  const char* origin = nullptr;
+  const char* readable_end = nullptr;
+
+  constexpr Source() = default;
+  constexpr Source(const char* origin_at) : origin(origin_at) {}  // NOLINT: implicit by design
+  constexpr Source(const char* origin_at, const char* readable) : origin(origin_at), readable_end(readable) {}
+};
+
 }  // namespace sipwire

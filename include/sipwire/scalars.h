@@ -37,7 +37,7 @@ struct CSeq {
 };
 
 // CSeq = 1*DIGIT LWS Method
-ParseError parse_cseq(std::string_view value, CSeq& out, const char* origin = nullptr);
+ParseError parse_cseq(std::string_view value, CSeq& out, Source src = {});
 
 // 1*DIGIT with an inclusive maximum; false on anything else, overflow included.
 bool parse_bounded_uint(std::string_view text, uint32_t max, uint32_t& out);

@@ -32,8 +32,8 @@ struct Uri {
   bool is_sip() const { return kind == UriScheme::kSip || kind == UriScheme::kSips; }
 };
 
-// Parses `text` as a complete URI. Error offsets count from `origin` (default: text.data()).
-ParseError parse_uri(std::string_view text, Uri& out, const char* origin = nullptr);
+// Parses `text` as a complete URI. Error offsets count from src.origin (default: text.data()).
+ParseError parse_uri(std::string_view text, Uri& out, Source src = {});
 
 // Host syntax alone (hostname, IPv4address, or IPv6reference with brackets). Also used for
 // Via sent-by and maddr.

@@ -35,7 +35,7 @@ struct Via {
 // Parses one Via element. With `consumed`, the element may be followed by ", more elements":
 // parsing stops at that comma and *consumed is its offset in `element` (the proxy reads the top
 // Via straight out of a multi-value field this way); without it, the element must end the text.
-ParseError parse_via(std::string_view element, Via& out, const char* origin = nullptr,
+ParseError parse_via(std::string_view element, Via& out, Source src = {},
                      std::size_t* consumed = nullptr);
 
 }  // namespace sipwire
