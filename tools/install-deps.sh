@@ -8,8 +8,10 @@ packages=(
   build-essential pkg-config meson ninja-build
   # libraries the product links
   libhyperscan-dev libdpdk-dev libboost-dev libssl-dev libcli11-dev
-  # tests, fuzzing, sanitizers
-  libgtest-dev clang-14 libclang-rt-14-dev
+  # configuration
+  libtomlplusplus-dev
+  # tests, fuzzing, sanitizers; sipp is the real SIP peer of the end-to-end tests
+  libgtest-dev clang-14 libclang-rt-14-dev sip-tester iproute2 netcat-openbsd
   # benchmarks: the framework and the peer parsers we compare with
   libbenchmark-dev libosip2-dev libsofia-sip-ua-dev valgrind
 )

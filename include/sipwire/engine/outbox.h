@@ -1,0 +1,32 @@
+// How the I/O-free engine sends: a datagram is gathered from segments (views of the received
+// bytes, and text the engine writes into scratch space), so forwarding a message never copies
+// it into a new buffer in the engine. Each I/O backend implements an Outbox: the socket
+// backend with sendmmsg iovecs, the DPDK backend with mbuf edits.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string_view>
+
+#include "sipwire/net_address.h"
+
+namespace sipwire {
+
+class Outbox {
+ public:
+  virtual ~Outbox() = default;
+
+  // Scratch bytes for text the engine inserts (a Via, a response). Valid until the backend
+  // flushes the current batch, which it does only after the engine returns. nullptr when the
+  // batch's scratch space is exhausted: the engine then drops the send and counts it.
+  virtual char* scratch(std::size_t bytes) = 0;
+
+  // Queues one datagram to `to`, the concatenation of `segments` (views of the received
+  // datagram or of scratch space; at most kMaxSegments). Returns false when the batch is
+  // full (the backend flushes and the engine may retry) or the datagram is too large.
+  virtual bool send(const NetAddress& to, std::span<const std::string_view> segments) = 0;
+
+  static constexpr std::size_t kMaxSegments = 16;
+};
+
+}  // namespace sipwire

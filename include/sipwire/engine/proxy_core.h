@@ -1,0 +1,102 @@
+// The per-worker SIP engine: one datagram in, zero or more datagrams out through an Outbox.
+// I/O-free and clock-injected, so every rule is unit-tested with a fake Outbox and a fake
+// clock; the socket backend and (later) the DPDK backend drive the same code.
+//
+// What it does with a datagram:
+//  - a malformed request gets the status the parser names (400, 505, 513, ...); a malformed
+//    response is dropped;
+//  - requests pass RFC 3261 §16.3 (416 scheme, 483 Max-Forwards, 420 Proxy-Require, 482 loop
+//    with spirals allowed) and §16.4 (our own Route popped);
+//  - a REGISTER for our domain goes to the registrar; an OPTIONS to us without a user is
+//    answered 200 (keepalives);
+//  - other requests go to their target: the next Route, else for our domain the registered
+//    contact (location service), else a static route or an IP literal; in redirect mode a
+//    302 lists the contacts instead;
+//  - forwarding is stateless (§16.11): our Via on top with a deterministic branch,
+//    Max-Forwards decremented, received/rport noted in the client's Via; responses are sent
+//    back by the Via they carry, ours removed.
+// The stateful proxy (transactions, forking) is the next step of the engine.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sipwire/engine/location.h"
+#include "sipwire/engine/outbox.h"
+#include "sipwire/engine/registrar.h"
+#include "sipwire/message.h"
+
+namespace sipwire {
+
+enum class ProxyMode : uint8_t { kStateful, kStateless, kRedirect };
+
+struct EngineSettings {
+  ProxyMode mode = ProxyMode::kStateless;
+  NetAddress local;                     // this worker's listen address: Via sent-by, our Route
+  std::vector<std::string> domains;     // lower-case; the listen IP is ours too
+  bool reject_foreign_domains = false;  // 403 instead of routing requests for other domains
+  struct StaticRoute {
+    std::string domain;  // lower-case
+    NetAddress next_hop;
+  };
+  std::vector<StaticRoute> routes;
+  RegistrarSettings registrar;
+  std::vector<std::string> supported_option_tags = {"path"};  // for Proxy-Require
+  std::size_t max_message_size = 65535;
+};
+
+struct ProxyCounters {
+  uint64_t datagrams = 0;
+  uint64_t malformed_requests = 0;   // answered with an error
+  uint64_t malformed_responses = 0;  // dropped
+  uint64_t requests_forwarded = 0;
+  uint64_t responses_forwarded = 0;
+  uint64_t responses_sent = 0;  // generated here
+  uint64_t registrations = 0;   // REGISTERs answered 200
+  uint64_t loops = 0;           // 482
+  uint64_t dropped = 0;         // not ours to relay, unroutable response, no scratch space
+};
+
+class ProxyCore {
+ public:
+  ProxyCore(const EngineSettings& settings, LocationTable& location);
+  ~ProxyCore();
+
+  void handle(std::string_view datagram, const NetAddress& source, Outbox& out, uint64_t now_ms);
+
+  const ProxyCounters& counters() const { return counters_; }
+  const EngineSettings& settings() const { return settings_; }
+
+ private:
+  struct Target;
+  void handle_request(const NetAddress& source, Outbox& out, uint64_t now_ms);
+  void handle_response(Outbox& out);
+  void reply(const NetAddress& source, Outbox& out, uint16_t code, std::string_view reason,
+             std::string_view extra_headers = {});
+  void reply_register(const NetAddress& source, Outbox& out, const RegisterOutcome& r,
+                      uint64_t now_ms);
+  void reply_redirect(const NetAddress& source, Outbox& out, const AorRecord& record,
+                      uint64_t now_ms);
+  bool is_ours(const Uri& uri) const;
+  bool is_our_host(std::string_view host) const;
+  // The host AORs of our domain are stored under: the first configured domain, else our IP.
+  std::string_view canonical_host() const;
+  uint32_t loop_hash() const;
+  uint64_t transaction_hash() const;
+  bool looped(uint32_t loop) const;
+  void forward(const NetAddress& source, Outbox& out, const NetAddress& to,
+               std::string_view new_ruri, std::string_view path, bool pop_route);
+
+  EngineSettings settings_;
+  LocationTable& location_;
+  Registrar registrar_;
+  std::unique_ptr<Message> msg_;
+  std::string_view datagram_;
+  std::string local_host_;  // our IP as written in Via/Route ("[v6]" bracketed)
+  ProxyCounters counters_;
+};
+
+}  // namespace sipwire

@@ -1,0 +1,47 @@
+// The registrar (RFC 3261 §10.3): a REGISTER adds, refreshes or removes the bindings of its
+// To address-of-record in the location service. I/O-free: the caller parsed the request, checked
+// the domain is ours, and turns the outcome into a response (response_writer.h).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "sipwire/engine/location.h"
+#include "sipwire/message.h"
+
+namespace sipwire {
+
+struct RegistrarSettings {
+  uint32_t min_expires = 60;        // shorter non-zero expiries get 423 with Min-Expires
+  uint32_t max_expires = 3600;      // longer ones are shortened to this
+  uint32_t default_expires = 3600;  // neither an expires parameter nor an Expires header
+  uint32_t max_contacts = 10;       // per AOR; more get 403
+};
+
+struct RegisterOutcome {
+  uint16_t status = 200;
+  std::string_view reason = "OK";
+  uint32_t min_expires = 0;           // with 423
+  const AorRecord* record = nullptr;  // with 200: the bindings now, valid until quiescent()
+};
+
+class Registrar {
+ public:
+  Registrar(LocationTable& table, const RegistrarSettings& settings)
+      : table_(table), settings_(settings) {}
+
+  // `now_ms` is the injected clock (tests step it). `canonical_host` is the domain every alias
+  // of ours maps to in AORs; the caller checked the To host is ours.
+  RegisterOutcome process(const Message& request, const NetAddress& source, uint64_t now_ms,
+                          std::string_view canonical_host = {});
+
+ private:
+  LocationTable& table_;
+  RegistrarSettings settings_;
+};
+
+// Same contact address for §10.3 step 7: URIs compared by scheme, user, host
+// (case-insensitively) and port, the way §19.1.4 compares them for these parts.
+bool same_contact(std::string_view a, std::string_view b);
+
+}  // namespace sipwire

@@ -1,0 +1,40 @@
+// An IPv4 or IPv6 address with a port: what the engine routes to and receives from. A plain
+// value (no socket types), so the I/O-free engine and every I/O backend share it.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sipwire {
+
+struct NetAddress {
+  enum class Family : uint8_t { kNone, kIpv4, kIpv6 };
+
+  Family family = Family::kNone;
+  uint16_t port = 0;
+  std::array<uint8_t, 16> ip{};  // IPv4 in the first 4 bytes, network order
+
+  static NetAddress ipv4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port);
+  // "192.0.2.1", "2001:db8::1" or "[2001:db8::1]" (a SIP host), with `port`.
+  static std::optional<NetAddress> parse(std::string_view ip_text, uint16_t port);
+  // "192.0.2.1:5060" or "[2001:db8::1]:5060"; without a port, `default_port`.
+  static std::optional<NetAddress> parse_host_port(std::string_view text,
+                                                   uint16_t default_port = 5060);
+
+  bool valid() const { return family != Family::kNone; }
+  bool is_ipv6() const { return family == Family::kIpv6; }
+  // "192.0.2.1" or "2001:db8::1" (no brackets, no port): a Via received value (RFC 5118 §4.5).
+  std::string ip_string() const;
+  // "192.0.2.1:5060" or "[2001:db8::1]:5060".
+  std::string to_string() const;
+  // Writes ip_string() into `out` (at least 46 bytes); returns its length. No allocation.
+  std::size_t write_ip(char* out) const;
+
+  bool operator==(const NetAddress&) const = default;
+};
+
+}  // namespace sipwire

@@ -1,0 +1,56 @@
+#include "error_responder.h"
+
+#include "sipwire/chars.h"
+#include "sipwire/header_id.h"
+#include "text_writer.h"
+
+namespace sipwire {
+
+namespace {
+bool copy_needed(HeaderId id) {
+  return id == HeaderId::kVia || id == HeaderId::kFrom || id == HeaderId::kTo ||
+         id == HeaderId::kCallId || id == HeaderId::kCSeq;
+}
+}  // namespace
+
+std::size_t write_error_response(std::string_view d, const ParseError& error, std::span<char> out) {
+  TextWriter w(out);
+  // The reason names the defect; it is a literal of printable ASCII (parse_error.h).
+  w.put("SIP/2.0 ").put(error.status).put(" ").put(error.reason).put("\r\n");
+  bool has_via = false;
+  std::size_t line = d.find("\r\n");
+  while (line != std::string_view::npos && line + 2 < d.size()) {
+    const std::size_t begin = line + 2;
+    std::size_t end = d.find("\r\n", begin);
+    if (end == std::string_view::npos || end == begin) break;  // the empty line: headers end
+    // Whole header fields only: a field continues on lines that start with white space.
+    while (end + 2 < d.size() && chars::is_wsp(d[end + 2])) {
+      end = d.find("\r\n", end + 2);
+      if (end == std::string_view::npos) return 0;
+    }
+    const std::string_view field = d.substr(begin, end - begin);
+    std::size_t name_end = 0;
+    while (name_end < field.size() && chars::is(field[name_end], chars::kToken)) ++name_end;
+    std::size_t colon = name_end;
+    while (colon < field.size() && chars::is_wsp(field[colon])) ++colon;
+    if (colon < field.size() && field[colon] == ':') {
+      const HeaderId id = classify_header_name(field.substr(0, name_end));
+      if (copy_needed(id)) {
+        // Control bytes other than folds would corrupt the response: leave such fields out.
+        bool clean = true;
+        for (char c : field)
+          clean &= static_cast<unsigned char>(c) >= 0x20 || c == '\t' || c == '\r' || c == '\n';
+        if (clean) {
+          w.put(field).put("\r\n");
+          has_via |= id == HeaderId::kVia;
+        }
+      }
+    }
+    line = end;
+  }
+  if (!has_via) return 0;
+  w.put("Server: sipwire\r\nContent-Length: 0\r\n\r\n");
+  return w.ok() ? w.size() : 0;
+}
+
+}  // namespace sipwire

@@ -1,0 +1,468 @@
+#include "sipwire/engine/proxy_core.h"
+
+#include <array>
+
+#include "error_responder.h"
+#include "response_writer.h"
+#include "sipwire/chars.h"
+#include "sipwire/engine/aor.h"
+#include "sipwire/engine/message_edits.h"
+#include "sipwire/validate.h"
+#include "text_writer.h"
+#include "via_fix.h"
+
+namespace sipwire {
+
+namespace {
+
+constexpr std::size_t kResponseSpace = 4096;
+constexpr std::size_t kEditSpace = 1024;
+// Branches this proxy writes start with the RFC 3261 cookie and "sw", then 16 hex digits
+// identifying the transaction and, after '-', 8 hex digits of the loop-detection hash.
+constexpr std::string_view kBranchPrefix = "z9hG4bKsw";
+constexpr std::size_t kLoopAt = kBranchPrefix.size() + 16 + 1;
+
+void put_hex(TextWriter& w, uint64_t v, int digits) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  char buf[16];
+  for (int i = digits - 1; i >= 0; --i, v >>= 4) buf[i] = kHex[v & 15];
+  w.put(std::string_view(buf, static_cast<std::size_t>(digits)));
+}
+
+uint64_t hash_number(uint64_t h, uint32_t n) {
+  char digits[12];
+  std::size_t len = 0;
+  do {
+    digits[len++] = static_cast<char>('0' + n % 10);
+    n /= 10;
+  } while (n != 0);
+  return fnv1a(std::string_view(digits, len), h);
+}
+
+// [begin, end) of a whole header field line, CRLF included, for removing it.
+std::pair<uint32_t, uint32_t> field_line(const Message& m, std::size_t i) {
+  const HeaderField f = m.header(i);
+  const std::string_view all = m.bytes();
+  const std::size_t value_end =
+      static_cast<std::size_t>(f.value.data() - all.data()) + f.value.size();
+  const std::size_t crlf = all.find("\r\n", value_end);
+  return {f.offset, static_cast<uint32_t>(crlf + 2)};
+}
+
+// Edit that removes the first element of list field `i`: the whole line when it is the only
+// element, else the element and the comma after it.
+void remove_first_element(const Message& m, std::size_t i, MessageEdits& edits) {
+  const HeaderField f = m.header(i);
+  ListSplitter split(f.value);
+  std::string_view first, second;
+  split.next(first);
+  if (!split.next(second)) {
+    const auto [b, e] = field_line(m, i);
+    edits.add(b, e - b, {});
+    return;
+  }
+  const auto at = static_cast<uint32_t>(f.value.data() - m.bytes().data());
+  edits.add(at, static_cast<uint32_t>(second.data() - f.value.data()), {});
+}
+
+// The destination a SIP URI names when its host is an IP literal (no DNS on the fast path).
+std::optional<NetAddress> literal_address(const Uri& uri) {
+  if (uri.host_kind != HostKind::kIpv4 && uri.host_kind != HostKind::kIpv6) return std::nullopt;
+  return NetAddress::parse(uri.host, uri.has_port ? uri.port : 5060);
+}
+
+}  // namespace
+
+ProxyCore::ProxyCore(const EngineSettings& settings, LocationTable& location)
+    : settings_(settings),
+      location_(location),
+      registrar_(location, settings.registrar),
+      msg_(std::make_unique<Message>()) {
+  const std::string ip = settings_.local.ip_string();
+  local_host_ = settings_.local.is_ipv6() ? "[" + ip + "]" : ip;
+  for (std::string& d : settings_.domains)
+    for (char& c : d) c = chars::lower(c);
+}
+
+ProxyCore::~ProxyCore() = default;
+
+bool ProxyCore::is_our_host(std::string_view host) const {
+  if (chars::iequals(host, local_host_)) return true;
+  for (const std::string& d : settings_.domains)
+    if (chars::iequals(host, d)) return true;
+  return false;
+}
+
+std::string_view ProxyCore::canonical_host() const {
+  return settings_.domains.empty() ? std::string_view(local_host_) : settings_.domains.front();
+}
+
+bool ProxyCore::is_ours(const Uri& uri) const {
+  return uri.is_sip() && is_our_host(uri.host) &&
+         (!uri.has_port || uri.port == settings_.local.port);
+}
+
+void ProxyCore::handle(std::string_view datagram, const NetAddress& source, Outbox& out,
+                       uint64_t now_ms) {
+  ++counters_.datagrams;
+  datagram_ = datagram;
+  ParseOptions opts;
+  opts.max_message_size = settings_.max_message_size;
+  const ParseError e = parse_message(datagram, *msg_, opts);
+  if (!e) {
+    if (msg_->is_request())
+      handle_request(source, out, now_ms);
+    else
+      handle_response(out);
+    return;
+  }
+  if (!msg_->is_request()) {
+    ++counters_.malformed_responses;  // §18.1.2: a broken response is discarded
+    return;
+  }
+  ++counters_.malformed_requests;
+  if (msg_->method() == Method::kAck) return;  // an ACK is never answered
+  char* buf = out.scratch(kResponseSpace);
+  const std::size_t n = buf ? write_error_response(datagram, e, {buf, kResponseSpace}) : 0;
+  // The Via of a malformed request is not to be trusted: answer where it came from.
+  const std::string_view seg(buf, n);
+  if (n == 0 || !out.send(source, {&seg, 1})) {
+    ++counters_.dropped;
+    return;
+  }
+  ++counters_.responses_sent;
+}
+
+void ProxyCore::reply(const NetAddress& source, Outbox& out, uint16_t code, std::string_view reason,
+                      std::string_view extra_headers) {
+  if (msg_->method() == Method::kAck) return;
+  char* buf = out.scratch(kResponseSpace);
+  ResponseSpec spec{code, reason, extra_headers};
+  const std::size_t n = buf ? write_response(*msg_, source, spec, {buf, kResponseSpace}) : 0;
+  const std::string_view seg(buf, n);
+  if (n == 0 || !out.send(response_destination(*msg_, source), {&seg, 1})) {
+    ++counters_.dropped;
+    return;
+  }
+  ++counters_.responses_sent;
+}
+
+void ProxyCore::reply_register(const NetAddress& source, Outbox& out, const RegisterOutcome& r,
+                               uint64_t now_ms) {
+  char* buf = out.scratch(kResponseSpace);
+  if (buf == nullptr) {
+    ++counters_.dropped;
+    return;
+  }
+  TextWriter extra({buf, kResponseSpace});
+  if (r.status == 423) extra.put("Min-Expires: ").put(r.min_expires).put("\r\n");
+  if (r.status == 200 && r.record != nullptr) {
+    // §10.3 step 8: every current binding, with the time it has left.
+    for (const Binding& b : r.record->bindings) {
+      if (b.expires_at_ms <= now_ms) continue;
+      extra.put("Contact: <")
+          .put(b.contact)
+          .put(">;expires=")
+          .put((b.expires_at_ms - now_ms + 999) / 1000);
+      if (b.q != 1000) {
+        char q[6] = {'0',
+                     '.',
+                     static_cast<char>('0' + b.q / 100),
+                     static_cast<char>('0' + b.q / 10 % 10),
+                     static_cast<char>('0' + b.q % 10),
+                     0};
+        extra.put(";q=").put(std::string_view(q, 5));
+      }
+      extra.put("\r\n");
+    }
+    if (!r.record->bindings.empty() && !r.record->bindings.front().path.empty())
+      extra.put("Path: ").put(r.record->bindings.front().path).put("\r\n");  // RFC 3327 §5.3
+  }
+  if (!extra.ok()) {
+    reply(source, out, 500, "Too many bindings to list");
+    return;
+  }
+  if (r.status == 200) ++counters_.registrations;
+  reply(source, out, r.status, r.reason, extra.view());
+}
+
+void ProxyCore::reply_redirect(const NetAddress& source, Outbox& out, const AorRecord& record,
+                               uint64_t now_ms) {
+  char* buf = out.scratch(kResponseSpace);
+  if (buf == nullptr) {
+    ++counters_.dropped;
+    return;
+  }
+  TextWriter extra({buf, kResponseSpace});
+  for (const Binding& b : record.bindings)
+    if (b.expires_at_ms > now_ms) extra.put("Contact: <").put(b.contact).put(">\r\n");
+  if (!extra.ok()) {
+    reply(source, out, 500, "Too many contacts to list");
+    return;
+  }
+  reply(source, out, 302, "Moved Temporarily", extra.view());
+}
+
+uint32_t ProxyCore::loop_hash() const {
+  // §16.6 step 8's loop-detection inputs, without the top Via (which differs every time a
+  // request comes round a loop): a looped request hashes the same, a spiral (new Request-URI)
+  // does not.
+  const Message& m = *msg_;
+  uint64_t h = fnv1a(m.request_uri_text());
+  h = fnv1a(m.from().tag(), h);
+  h = fnv1a(m.to().tag(), h);
+  h = fnv1a(m.call_id(), h);
+  h = hash_number(h, m.cseq().number);
+  h = fnv1a(m.value(HeaderId::kProxyRequire), h);
+  return static_cast<uint32_t>(h ^ (h >> 32));
+}
+
+uint64_t ProxyCore::transaction_hash() const {
+  // §16.11: the same request (a retransmission, its CANCEL, the ACK of a non-2xx response)
+  // must get the same branch. With an RFC 3261 branch the client's top Via identifies the
+  // transaction; without one, the fields of RFC 2543 matching do.
+  const Message& m = *msg_;
+  const Via& v = m.top_via();
+  if (v.has_rfc3261_branch()) return hash_number(fnv1a(v.host, fnv1a(v.branch)), v.port);
+  uint64_t h = fnv1a(m.request_uri_text());
+  h = fnv1a(m.from().tag(), h);
+  h = fnv1a(m.call_id(), h);
+  h = hash_number(h, m.cseq().number);
+  return hash_number(fnv1a(v.host, h), v.port);
+}
+
+bool ProxyCore::looped(uint32_t loop) const {
+  char expect[9];
+  TextWriter w({expect, 8});
+  put_hex(w, loop, 8);
+  HeaderElements vias(*msg_, HeaderId::kVia);
+  std::string_view el;
+  while (vias.next(el)) {
+    Via v;
+    if (!parse_via(el, v).ok()) continue;
+    if (v.host != local_host_ || (v.has_port ? v.port : 5060) != settings_.local.port) continue;
+    if (v.branch.size() == kLoopAt + 8 &&
+        v.branch.substr(0, kBranchPrefix.size()) == kBranchPrefix &&
+        v.branch.substr(kLoopAt) == w.view())
+      return true;
+  }
+  return false;
+}
+
+void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t now_ms) {
+  const Message& m = *msg_;
+  // §16.3 request validation, in its order.
+  if (ParseError e = check_request_uri_scheme(m)) return reply(source, out, e.status, e.reason);
+  if (ParseError e = check_max_forwards(m)) return reply(source, out, e.status, e.reason);
+  std::array<std::string_view, 16> supported;
+  std::size_t n_supported = 0;
+  for (const std::string& tag : settings_.supported_option_tags)
+    if (n_supported < supported.size()) supported[n_supported++] = tag;
+  const UnsupportedTags u = check_proxy_require(m, {supported.data(), n_supported});
+  if (u.error) {
+    char buf[512];
+    TextWriter w(buf);
+    if (u.count > 0) {
+      w.put("Unsupported: ");
+      for (std::size_t i = 0; i < u.count; ++i) w.put(i ? ", " : "").put(u.tags[i]);
+      w.put("\r\n");
+    }
+    return reply(source, out, u.error.status, u.error.reason, w.ok() ? w.view() : "");
+  }
+  const uint32_t loop = loop_hash();
+  if (looped(loop)) {
+    ++counters_.loops;
+    return reply(source, out, 482, "Loop Detected");
+  }
+
+  // §16.4: a Route naming us is ours to remove; the next one, if any, is where it goes.
+  bool pop_route = false;
+  std::optional<Uri> next_route;
+  {
+    HeaderElements routes(m, HeaderId::kRoute);
+    std::string_view el;
+    for (int k = 0; k < 2 && routes.next(el); ++k) {
+      NameAddr na;
+      Uri uri;
+      if (!parse_route(el, na).ok() || !parse_uri(na.uri, uri).ok())
+        return reply(source, out, 400, "Malformed Route");
+      if (k == 0 && is_ours(uri)) {
+        pop_route = true;
+        continue;
+      }
+      next_route = uri;
+      break;
+    }
+  }
+
+  if (!next_route && is_ours(m.request_uri())) {
+    const Uri& ruri = m.request_uri();
+    if (m.method() == Method::kRegister) {
+      // §10.3 step 1: only AORs of our domains are registered here.
+      Uri to;
+      if (parse_uri(m.to().uri, to).ok() && to.is_sip() && !is_our_host(to.host))
+        return reply(source, out, 404, "Not Found: address-of-record not in our domain");
+      return reply_register(source, out, registrar_.process(m, source, now_ms, canonical_host()),
+                            now_ms);
+    }
+    if (ruri.user.empty()) {
+      if (m.method() == Method::kOptions)
+        return reply(
+            source, out, 200, "OK",
+            "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER\r\nAccept: application/sdp\r\n");
+      return reply(source, out, 404, "Not Found");
+    }
+    Aor aor;
+    if (!aor.assign(ruri, canonical_host())) return reply(source, out, 404, "Not Found");
+    const AorRecord* record = location_.find(aor.view());
+    const Binding* best = nullptr;
+    if (record != nullptr)
+      for (const Binding& b : record->bindings) {
+        if (b.expires_at_ms <= now_ms) continue;
+        if (best == nullptr || b.q > best->q ||
+            (b.q == best->q && b.registered_at_ms > best->registered_at_ms))
+          best = &b;
+      }
+    if (best == nullptr)
+      return record ? reply(source, out, 480, "Temporarily Unavailable")
+                    : reply(source, out, 404, "Not Found");
+    if (settings_.mode == ProxyMode::kRedirect) {
+      if (m.method() == Method::kAck) return;  // the ACK of our 302
+      return reply_redirect(source, out, *record, now_ms);
+    }
+    // The contact's own address when it is an IP literal; else where it registered from.
+    Uri contact;
+    std::optional<NetAddress> to;
+    if (parse_uri(best->contact, contact).ok()) to = literal_address(contact);
+    if (!best->path.empty()) {
+      NameAddr first_hop;
+      Uri hop;
+      std::string_view el;
+      ListSplitter split(best->path);
+      if (split.next(el) && parse_route(el, first_hop).ok() && parse_uri(first_hop.uri, hop).ok())
+        to = literal_address(hop);
+    }
+    if (!to) to = best->source;
+    return forward(source, out, *to, best->contact, best->path, pop_route);
+  }
+
+  // A Route to follow, or another domain.
+  std::optional<NetAddress> to;
+  const Uri& target = next_route ? *next_route : m.request_uri();
+  if (!next_route && settings_.reject_foreign_domains && !is_our_host(target.host))
+    return reply(source, out, 403, "Forbidden: domain not served here");
+  for (const auto& route : settings_.routes)
+    if (chars::iequals(route.domain, target.host)) to = route.next_hop;
+  if (!to) to = literal_address(target);
+  if (!to) return reply(source, out, 404, "No route to the destination domain");
+  forward(source, out, *to, {}, {}, pop_route);
+}
+
+void ProxyCore::forward(const NetAddress& source, Outbox& out, const NetAddress& to,
+                        std::string_view new_ruri, std::string_view path, bool pop_route) {
+  const Message& m = *msg_;
+  char* buf = out.scratch(kEditSpace);
+  if (buf == nullptr) {
+    ++counters_.dropped;
+    return;
+  }
+  TextWriter w({buf, kEditSpace});
+  MessageEdits edits;
+  const char* base = m.bytes().data();
+
+  // Our Via on top (§16.6 step 8), Max-Forwards when absent (step 3), the binding's Path as
+  // Route (RFC 3327): all inserted before the first header field.
+  const std::size_t top_at = w.size();
+  w.put("Via: SIP/2.0/UDP ").put(local_host_).put(":").put(settings_.local.port).put(";branch=");
+  w.put(kBranchPrefix);
+  put_hex(w, transaction_hash(), 16);
+  w.put("-");
+  put_hex(w, loop_hash(), 8);
+  w.put("\r\n");
+  if (!m.has_max_forwards()) w.put("Max-Forwards: 70\r\n");
+  if (!path.empty()) w.put("Route: ").put(path).put("\r\n");
+  const std::size_t top_end = w.size();
+
+  // §18.2.1 / RFC 3581 in the client's Via.
+  ViaFix fix;
+  std::size_t rport_at = 0, received_at = 0;
+  if (compute_via_fix(m, source, fix)) {
+    rport_at = w.size();
+    w.put(fix.rport());
+    received_at = w.size();
+    w.put(fix.received());
+  }
+  // Max-Forwards minus one (step 3).
+  const std::size_t mf_at = w.size();
+  if (m.has_max_forwards()) w.put(static_cast<uint64_t>(m.max_forwards() - 1));
+  const std::size_t mf_end = w.size();
+  // The new Request-URI (step 6), copied: the binding it comes from may be replaced meanwhile.
+  const std::size_t ruri_at = w.size();
+  w.put(new_ruri);
+  if (!w.ok()) {
+    ++counters_.dropped;
+    return;
+  }
+  auto text = [&](std::size_t b, std::size_t e) { return std::string_view(buf + b, e - b); };
+
+  edits.add(m.header(0).offset, 0, text(top_at, top_end));
+  if (fix.rport_at != 0) edits.add(fix.rport_at, 0, text(rport_at, received_at));
+  if (fix.received_at != 0) edits.add(fix.received_at, 0, text(received_at, mf_at));
+  if (m.has_max_forwards()) {
+    const std::string_view v = m.value(HeaderId::kMaxForwards);
+    edits.add(static_cast<uint32_t>(v.data() - base), static_cast<uint32_t>(v.size()),
+              text(mf_at, mf_end));
+  }
+  if (!new_ruri.empty()) {
+    const std::string_view r = m.request_uri_text();
+    edits.add(static_cast<uint32_t>(r.data() - base), static_cast<uint32_t>(r.size()),
+              text(ruri_at, ruri_at + new_ruri.size()));
+  }
+  if (pop_route) remove_first_element(m, static_cast<std::size_t>(m.find(HeaderId::kRoute)), edits);
+
+  std::array<std::string_view, Outbox::kMaxSegments> segments;
+  const std::size_t n = edits.render(m.bytes(), segments);
+  if (!out.send(to, {segments.data(), n})) {
+    ++counters_.dropped;
+    return;
+  }
+  ++counters_.requests_forwarded;
+}
+
+void ProxyCore::handle_response(Outbox& out) {
+  const Message& m = *msg_;
+  const Via& top = m.top_via();
+  // Only responses to what we forwarded come back through us (§16.7 step 1).
+  if (top.host != local_host_ || (top.has_port ? top.port : 5060) != settings_.local.port ||
+      top.branch.substr(0, kBranchPrefix.size()) != kBranchPrefix) {
+    ++counters_.dropped;
+    return;
+  }
+  // The next Via says where the response goes: received/rport when the hop noted them.
+  HeaderElements vias(m, HeaderId::kVia);
+  std::string_view el;
+  vias.next(el);
+  Via next;
+  if (!vias.next(el) || !parse_via(el, next).ok()) {
+    ++counters_.dropped;  // no Via left: a response to a request we originated (none yet)
+    return;
+  }
+  const uint16_t port = next.rport != 0 ? next.rport : (next.has_port ? next.port : 5060);
+  std::optional<NetAddress> to =
+      NetAddress::parse(next.received.empty() ? next.host : next.received, port);
+  if (!to) {
+    ++counters_.dropped;  // a host name without received: no DNS on the fast path
+    return;
+  }
+  MessageEdits edits;
+  remove_first_element(m, static_cast<std::size_t>(m.find(HeaderId::kVia)), edits);
+  std::array<std::string_view, Outbox::kMaxSegments> segments;
+  const std::size_t n = edits.render(m.bytes(), segments);
+  if (!out.send(*to, {segments.data(), n})) {
+    ++counters_.dropped;
+    return;
+  }
+  ++counters_.responses_forwarded;
+}
+
+}  // namespace sipwire

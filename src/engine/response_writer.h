@@ -1,0 +1,32 @@
+// Responses the proxy itself generates (100 Trying, errors, the registrar's 200, a redirect's
+// 302), built from the request as §8.2.6 says: Via (with received/rport on the top one),
+// From, Call-ID and CSeq copied, To copied with a tag added, Content-Length 0.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string_view>
+
+#include "sipwire/message.h"
+#include "sipwire/net_address.h"
+
+namespace sipwire {
+
+struct ResponseSpec {
+  uint16_t code = 200;
+  std::string_view reason = "OK";
+  std::string_view extra_headers;  // complete lines, each ending in CRLF
+};
+
+// Writes the response into `out`; returns its length, or 0 when it does not fit.
+std::size_t write_response(const Message& request, const NetAddress& source,
+                           const ResponseSpec& spec, std::span<char> out);
+
+// The To tag the proxy gives its responses: derived from the dialog's Call-ID and From tag,
+// so a retransmitted request gets the same tag without any state. Writes 16 hex digits.
+void write_to_tag(const Message& request, char (&tag)[16]);
+
+// A 64-bit FNV-1a hash, for tags and branches (spread, not secrecy).
+uint64_t fnv1a(std::string_view s, uint64_t h = 1469598103934665603ull);
+
+}  // namespace sipwire

@@ -1,0 +1,43 @@
+// Appends text into a fixed buffer, refusing (not truncating) what does not fit: building a
+// response never allocates, and an overflow is reported instead of sending a cut message.
+#pragma once
+
+#include <charconv>
+#include <cstddef>
+#include <cstring>
+#include <span>
+#include <string_view>
+
+namespace sipwire {
+
+class TextWriter {
+ public:
+  explicit TextWriter(std::span<char> buf) : buf_(buf) {}
+
+  TextWriter& put(std::string_view s) {
+    if (s.empty()) return *this;  // an empty view may have a null data(): no memcpy from it
+    if (!ok_ || buf_.size() - len_ < s.size()) {
+      ok_ = false;
+      return *this;
+    }
+    std::memcpy(buf_.data() + len_, s.data(), s.size());
+    len_ += s.size();
+    return *this;
+  }
+  TextWriter& put(uint64_t v) {
+    char digits[24];
+    const auto r = std::to_chars(digits, digits + sizeof digits, v);
+    return put(std::string_view(digits, static_cast<std::size_t>(r.ptr - digits)));
+  }
+
+  bool ok() const { return ok_; }
+  std::size_t size() const { return len_; }
+  std::string_view view() const { return {buf_.data(), len_}; }
+
+ private:
+  std::span<char> buf_;
+  std::size_t len_ = 0;
+  bool ok_ = true;
+};
+
+}  // namespace sipwire

@@ -1,0 +1,88 @@
+#include "sipwire/net_address.h"
+
+#include <arpa/inet.h>
+
+#include <cstring>
+
+namespace sipwire {
+
+NetAddress NetAddress::ipv4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port) {
+  NetAddress n;
+  n.family = Family::kIpv4;
+  n.port = port;
+  n.ip[0] = a;
+  n.ip[1] = b;
+  n.ip[2] = c;
+  n.ip[3] = d;
+  return n;
+}
+
+std::optional<NetAddress> NetAddress::parse(std::string_view text, uint16_t port) {
+  if (text.size() >= 2 && text.front() == '[' && text.back() == ']')
+    text = text.substr(1, text.size() - 2);
+  char buf[64];
+  if (text.empty() || text.size() >= sizeof buf) return std::nullopt;
+  std::memcpy(buf, text.data(), text.size());
+  buf[text.size()] = '\0';
+  NetAddress n;
+  n.port = port;
+  if (inet_pton(AF_INET, buf, n.ip.data()) == 1) {
+    n.family = Family::kIpv4;
+    return n;
+  }
+  if (inet_pton(AF_INET6, buf, n.ip.data()) == 1) {
+    n.family = Family::kIpv6;
+    return n;
+  }
+  return std::nullopt;
+}
+
+std::optional<NetAddress> NetAddress::parse_host_port(std::string_view text,
+                                                      uint16_t default_port) {
+  std::string_view host = text;
+  std::string_view port_text;
+  if (!text.empty() && text.front() == '[') {
+    const std::size_t close = text.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    host = text.substr(0, close + 1);
+    if (close + 1 < text.size()) {
+      if (text[close + 1] != ':') return std::nullopt;
+      port_text = text.substr(close + 2);
+    }
+  } else if (const std::size_t colon = text.rfind(':');
+             colon != std::string_view::npos && text.find(':') == colon) {
+    host = text.substr(0, colon);
+    port_text = text.substr(colon + 1);
+  }
+  uint32_t port = default_port;
+  if (!port_text.empty() || host.size() != text.size()) {
+    if (port_text.empty() || port_text.size() > 5) return std::nullopt;
+    port = 0;
+    for (char c : port_text) {
+      if (c < '0' || c > '9') return std::nullopt;
+      port = port * 10 + static_cast<uint32_t>(c - '0');
+    }
+    if (port == 0 || port > 65535) return std::nullopt;
+  }
+  return parse(host, static_cast<uint16_t>(port));
+}
+
+std::size_t NetAddress::write_ip(char* out) const {
+  if (family == Family::kNone) return 0;
+  const int af = family == Family::kIpv4 ? AF_INET : AF_INET6;
+  if (inet_ntop(af, ip.data(), out, 46) == nullptr) return 0;
+  return std::strlen(out);
+}
+
+std::string NetAddress::ip_string() const {
+  char buf[64];
+  return std::string(buf, write_ip(buf));
+}
+
+std::string NetAddress::to_string() const {
+  const std::string ip_text = ip_string();
+  const std::string p = std::to_string(port);
+  return family == Family::kIpv6 ? "[" + ip_text + "]:" + p : ip_text + ":" + p;
+}
+
+}  // namespace sipwire

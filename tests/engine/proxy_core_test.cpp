@@ -1,0 +1,355 @@
+// The engine as a phone or a peer sees it: what comes out of the proxy, to where, for each
+// rule of RFC 3261 §10.3, §16.3, §16.4, §16.11 and RFC 3581 the engine implements.
+#include "sipwire/engine/proxy_core.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "fake_outbox.h"
+
+namespace sipwire {
+namespace {
+
+using testing::FakeOutbox;
+
+const NetAddress kProxy = NetAddress::ipv4(127, 0, 0, 1, 5060);
+const NetAddress kPhone = NetAddress::ipv4(192, 0, 2, 10, 5062);  // registers bob
+const NetAddress kCaller = NetAddress::ipv4(192, 0, 2, 20, 5064);
+
+struct Request {
+  std::string method = "INVITE";
+  std::string ruri = "sip:bob@localhost";
+  std::string via = "SIP/2.0/UDP 192.0.2.20:5064;branch=z9hG4bKcall1;rport";
+  std::string from = "<sip:alice@localhost>;tag=a1";
+  std::string to = "<sip:bob@localhost>";
+  std::string call_id = "call-1@192.0.2.20";
+  uint32_t cseq = 1;
+  std::string extra;  // more header lines
+  std::string max_forwards = "70";
+
+  std::string str() const {
+    std::string m = method + " " + ruri + " SIP/2.0\r\nVia: " + via + "\r\n";
+    if (!max_forwards.empty()) m += "Max-Forwards: " + max_forwards + "\r\n";
+    m += "From: " + from + "\r\nTo: " + to + "\r\nCall-ID: " + call_id +
+         "\r\nCSeq: " + std::to_string(cseq) + " " + method + "\r\n" + extra +
+         "Content-Length: 0\r\n\r\n";
+    return m;
+  }
+};
+
+Request register_bob(const std::string& contact, uint32_t cseq, const std::string& extra = "") {
+  Request r;
+  r.method = "REGISTER";
+  r.ruri = "sip:localhost";
+  r.via = "SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKreg" + std::to_string(cseq);
+  r.from = "<sip:bob@localhost>;tag=b1";
+  r.to = "<sip:bob@localhost>";
+  r.call_id = "reg-1@192.0.2.10";
+  r.cseq = cseq;
+  r.extra = (contact.empty() ? "" : "Contact: " + contact + "\r\n") + extra;
+  return r;
+}
+
+class ProxyCoreTest : public ::testing::Test {
+ protected:
+  ProxyCoreTest() : qsbr_(1), table_(1024, qsbr_) {
+    settings_.local = kProxy;
+    settings_.domains = {"localhost"};
+    settings_.registrar.min_expires = 60;
+    settings_.registrar.max_expires = 3600;
+    settings_.registrar.default_expires = 3600;
+    settings_.registrar.max_contacts = 2;
+    qsbr_.online(0);
+  }
+  ProxyCore& core() {
+    if (!core_) core_ = std::make_unique<ProxyCore>(settings_, table_);
+    return *core_;
+  }
+  const FakeOutbox::Sent& send(const std::string& msg, const NetAddress& from) {
+    out_.clear();
+    core().handle(msg, from, out_, now_ms_);
+    return out_.only();
+  }
+  static std::string status_line(const std::string& m) { return m.substr(0, m.find("\r\n")); }
+
+  Qsbr qsbr_;
+  LocationTable table_;
+  EngineSettings settings_;
+  std::unique_ptr<ProxyCore> core_;
+  FakeOutbox out_;
+  uint64_t now_ms_ = 1'000'000;
+};
+
+// ---- registrar (§10.3) ----
+
+TEST_F(ProxyCoreTest, RegisterStoresTheBindingAndListsIt) {
+  const auto& r = send(register_bob("<sip:bob@192.0.2.10:5062>;expires=600", 1).str(), kPhone);
+  EXPECT_EQ(status_line(r.bytes), "SIP/2.0 200 OK");
+  EXPECT_NE(r.bytes.find("Contact: <sip:bob@192.0.2.10:5062>;expires=600\r\n"), std::string::npos);
+  EXPECT_NE(r.bytes.find("To: <sip:bob@localhost>;tag="), std::string::npos);
+  EXPECT_EQ(r.to, NetAddress::ipv4(192, 0, 2, 10, 5062));
+  EXPECT_EQ(table_.binding_count(), 1u);
+  EXPECT_EQ(core().counters().registrations, 1u);
+}
+
+TEST_F(ProxyCoreTest, ExpiryBelowMinimumGets423WithMinExpires) {
+  const auto& r = send(register_bob("<sip:bob@192.0.2.10:5062>;expires=30", 1).str(), kPhone);
+  EXPECT_EQ(status_line(r.bytes), "SIP/2.0 423 Interval Too Brief");
+  EXPECT_NE(r.bytes.find("Min-Expires: 60\r\n"), std::string::npos);
+  EXPECT_EQ(table_.binding_count(), 0u);
+}
+
+TEST_F(ProxyCoreTest, ExpiryAboveMaximumIsShortened) {
+  const auto& r = send(register_bob("<sip:bob@192.0.2.10:5062>;expires=99999", 1).str(), kPhone);
+  EXPECT_NE(r.bytes.find(";expires=3600\r\n"), std::string::npos) << r.bytes;
+}
+
+TEST_F(ProxyCoreTest, ExpiresHeaderAppliesWhenTheContactHasNone) {
+  const auto& r =
+      send(register_bob("<sip:bob@192.0.2.10:5062>", 1, "Expires: 120\r\n").str(), kPhone);
+  EXPECT_NE(r.bytes.find(";expires=120\r\n"), std::string::npos) << r.bytes;
+}
+
+TEST_F(ProxyCoreTest, StarWithExpiresZeroRemovesEveryBinding) {
+  send(register_bob("<sip:bob@192.0.2.10:5062>", 1).str(), kPhone);
+  send(register_bob("<sip:bob@192.0.2.11:5062>", 2).str(), kPhone);
+  EXPECT_EQ(table_.binding_count(), 2u);
+  const auto& r = send(register_bob("*", 3, "Expires: 0\r\n").str(), kPhone);
+  EXPECT_EQ(status_line(r.bytes), "SIP/2.0 200 OK");
+  EXPECT_EQ(r.bytes.find("Contact:"), std::string::npos);
+  EXPECT_EQ(table_.binding_count(), 0u);
+}
+
+TEST_F(ProxyCoreTest, StarWithoutExpiresZeroIs400) {
+  const auto& r = send(register_bob("*", 1).str(), kPhone);
+  EXPECT_EQ(status_line(r.bytes).substr(0, 11), "SIP/2.0 400");
+}
+
+TEST_F(ProxyCoreTest, OutOfOrderCSeqFromTheSameCallIdIsRefused) {
+  send(register_bob("<sip:bob@192.0.2.10:5062>;expires=600", 5).str(), kPhone);
+  const auto& r = send(register_bob("<sip:bob@192.0.2.10:5062>;expires=0", 4).str(), kPhone);
+  EXPECT_EQ(status_line(r.bytes).substr(0, 11), "SIP/2.0 400");
+  EXPECT_EQ(table_.binding_count(), 1u);  // nothing lost
+}
+
+TEST_F(ProxyCoreTest, ContactLimitPerAor) {
+  send(register_bob("<sip:bob@192.0.2.10:5062>", 1).str(), kPhone);
+  send(register_bob("<sip:bob@192.0.2.11:5062>", 2).str(), kPhone);
+  const auto& r = send(register_bob("<sip:bob@192.0.2.12:5062>", 3).str(), kPhone);
+  EXPECT_EQ(status_line(r.bytes).substr(0, 11), "SIP/2.0 403");
+  EXPECT_EQ(table_.binding_count(), 2u);
+}
+
+TEST_F(ProxyCoreTest, QueryListsBindingsWithoutChangingThem) {
+  send(register_bob("<sip:bob@192.0.2.10:5062>;expires=600", 1).str(), kPhone);
+  now_ms_ += 100'000;
+  const auto& r = send(register_bob("", 2).str(), kPhone);
+  EXPECT_NE(r.bytes.find("Contact: <sip:bob@192.0.2.10:5062>;expires=500\r\n"), std::string::npos)
+      << r.bytes;
+}
+
+TEST_F(ProxyCoreTest, NonSipAddressOfRecordIs400) {  // RFC 4475 unksm2
+  Request r = register_bob("<sip:bob@192.0.2.10:5062>", 1);
+  r.to = "isbn:2983792873";
+  EXPECT_EQ(status_line(send(r.str(), kPhone).bytes).substr(0, 11), "SIP/2.0 400");
+}
+
+// ---- routing to registered contacts ----
+
+TEST_F(ProxyCoreTest, InviteReachesTheRegisteredContact) {
+  send(register_bob("<sip:bob@192.0.2.10:5062>", 1).str(), kPhone);
+  const auto& fwd = send(Request{}.str(), kCaller);
+  EXPECT_EQ(fwd.to, NetAddress::ipv4(192, 0, 2, 10, 5062));
+  EXPECT_EQ(status_line(fwd.bytes), "INVITE sip:bob@192.0.2.10:5062 SIP/2.0");
+  // Our Via on top, the caller's next with received/rport filled in (RFC 3581).
+  EXPECT_NE(fwd.bytes.find("\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKsw"),
+            std::string::npos);
+  EXPECT_LT(fwd.bytes.find("Via: SIP/2.0/UDP 127.0.0.1"),
+            fwd.bytes.find("Via: SIP/2.0/UDP 192.0.2.20"));
+  EXPECT_NE(fwd.bytes.find("branch=z9hG4bKcall1;rport=5064;received=192.0.2.20"), std::string::npos)
+      << fwd.bytes;
+  EXPECT_NE(fwd.bytes.find("Max-Forwards: 69\r\n"), std::string::npos);
+  EXPECT_EQ(core().counters().requests_forwarded, 1u);
+}
+
+TEST_F(ProxyCoreTest, RefreshRemovalAndExpiryChangeWhatAnInviteReaches) {
+  send(register_bob("<sip:bob@192.0.2.10:5062>;expires=120", 1).str(), kPhone);
+  EXPECT_EQ(send(Request{}.str(), kCaller).to, NetAddress::ipv4(192, 0, 2, 10, 5062));
+  // Refresh at a new address (same Call-ID, higher CSeq): the old contact stays until removed.
+  send(register_bob("<sip:bob@192.0.2.10:5062>;expires=0, <sip:bob@192.0.2.30:5070>;expires=120", 2)
+           .str(),
+       kPhone);
+  EXPECT_EQ(send(Request{}.str(), kCaller).to, NetAddress::ipv4(192, 0, 2, 30, 5070));
+  // Expiry: 121 s later nothing is registered, and the AOR is known: 480.
+  now_ms_ += 121'000;
+  EXPECT_EQ(status_line(send(Request{}.str(), kCaller).bytes),
+            "SIP/2.0 480 Temporarily Unavailable");
+  // An AOR that never registered: 404.
+  Request carol;
+  carol.ruri = "sip:carol@localhost";
+  EXPECT_EQ(status_line(send(carol.str(), kCaller).bytes), "SIP/2.0 404 Not Found");
+}
+
+TEST_F(ProxyCoreTest, HighestQValueWins) {
+  send(register_bob("<sip:bob@192.0.2.10:5062>;q=0.5, <sip:bob@192.0.2.11:5062>;q=0.9", 1).str(),
+       kPhone);
+  EXPECT_EQ(send(Request{}.str(), kCaller).to, NetAddress::ipv4(192, 0, 2, 11, 5062));
+}
+
+TEST_F(ProxyCoreTest, RedirectModeAnswers302WithTheContacts) {
+  settings_.mode = ProxyMode::kRedirect;
+  send(register_bob("<sip:bob@192.0.2.10:5062>", 1).str(), kPhone);
+  const auto& r = send(Request{}.str(), kCaller);
+  EXPECT_EQ(status_line(r.bytes), "SIP/2.0 302 Moved Temporarily");
+  EXPECT_NE(r.bytes.find("Contact: <sip:bob@192.0.2.10:5062>\r\n"), std::string::npos);
+  EXPECT_EQ(r.to, NetAddress::ipv4(192, 0, 2, 20, 5064));  // rport: back to the source port
+}
+
+// ---- §16.3 validation ----
+
+TEST_F(ProxyCoreTest, MaxForwardsZeroGets483) {
+  Request r;
+  r.max_forwards = "0";
+  EXPECT_EQ(status_line(send(r.str(), kCaller).bytes), "SIP/2.0 483 Too Many Hops");
+}
+
+TEST_F(ProxyCoreTest, MissingMaxForwardsIsAdded) {
+  send(register_bob("<sip:bob@192.0.2.10:5062>", 1).str(), kPhone);
+  Request r;
+  r.max_forwards = "";
+  EXPECT_NE(send(r.str(), kCaller).bytes.find("Max-Forwards: 70\r\n"), std::string::npos);
+}
+
+TEST_F(ProxyCoreTest, UnknownRequestUriSchemeGets416) {
+  Request r;
+  r.ruri = "http://example.com/";
+  EXPECT_EQ(status_line(send(r.str(), kCaller).bytes), "SIP/2.0 416 Unsupported URI Scheme");
+}
+
+TEST_F(ProxyCoreTest, UnsupportedProxyRequireGets420ListingIt) {
+  Request r;
+  r.extra = "Proxy-Require: path, foo\r\n";
+  const auto& resp = send(r.str(), kCaller);
+  EXPECT_EQ(status_line(resp.bytes), "SIP/2.0 420 Bad Extension");
+  EXPECT_NE(resp.bytes.find("Unsupported: foo\r\n"), std::string::npos);
+}
+
+TEST_F(ProxyCoreTest, LoopIs482AndSpiralIsForwarded) {
+  send(register_bob("<sip:bob@192.0.2.10:5062>", 1).str(), kPhone);
+  Request r;
+  const std::string first = send(r.str(), kCaller).bytes;
+  // The forwarded request comes back unchanged, through another hop: a loop.
+  const std::size_t b = first.find("Via: SIP/2.0/UDP 127.0.0.1");
+  const std::string ours = first.substr(b + 5, first.find("\r\n", b) - b - 5);
+  Request looped = r;
+  looped.via = "SIP/2.0/UDP 192.0.2.99;branch=z9hG4bKhop2, " + ours + ", " + r.via;
+  EXPECT_EQ(status_line(send(looped.str(), kCaller).bytes), "SIP/2.0 482 Loop Detected");
+  // The same path with a new Request-URI is a spiral: forwarded.
+  Request spiral = looped;
+  spiral.ruri = "sip:bob@127.0.0.1";
+  EXPECT_EQ(status_line(send(spiral.str(), kCaller).bytes),
+            "INVITE sip:bob@192.0.2.10:5062 SIP/2.0");
+}
+
+TEST_F(ProxyCoreTest, RetransmissionAndCancelGetTheInvitesBranch) {
+  send(register_bob("<sip:bob@192.0.2.10:5062>", 1).str(), kPhone);
+  auto branch_of = [](const std::string& m) {
+    const std::size_t b = m.find("branch=z9hG4bKsw");
+    return m.substr(b, m.find("\r\n", b) - b);
+  };
+  Request invite;
+  const std::string a = send(invite.str(), kCaller).bytes;
+  const std::string again = send(invite.str(), kCaller).bytes;
+  Request cancel = invite;
+  cancel.method = "CANCEL";
+  const std::string c = send(cancel.str(), kCaller).bytes;
+  EXPECT_EQ(branch_of(a), branch_of(again));
+  EXPECT_EQ(branch_of(a), branch_of(c));
+  Request other = invite;
+  other.via = "SIP/2.0/UDP 192.0.2.20:5064;branch=z9hG4bKcall2;rport";
+  EXPECT_NE(branch_of(a), branch_of(send(other.str(), kCaller).bytes));
+}
+
+// ---- §16.4 Route, foreign domains ----
+
+TEST_F(ProxyCoreTest, OurRouteIsPoppedAndTheNextFollowed) {
+  Request r;
+  r.ruri = "sip:bob@example.net";
+  r.extra = "Route: <sip:127.0.0.1:5060;lr>, <sip:192.0.2.50:5080;lr>\r\n";
+  const auto& fwd = send(r.str(), kCaller);
+  EXPECT_EQ(fwd.to, NetAddress::ipv4(192, 0, 2, 50, 5080));
+  EXPECT_NE(fwd.bytes.find("Route: <sip:192.0.2.50:5080;lr>\r\n"), std::string::npos) << fwd.bytes;
+  EXPECT_EQ(fwd.bytes.find("127.0.0.1:5060;lr"), std::string::npos);
+}
+
+TEST_F(ProxyCoreTest, ForeignDomainsUseStaticRoutesOrAreRefused) {
+  settings_.routes = {{"example.net", NetAddress::ipv4(192, 0, 2, 60, 5060)}};
+  Request r;
+  r.ruri = "sip:bob@example.net";
+  EXPECT_EQ(send(r.str(), kCaller).to, NetAddress::ipv4(192, 0, 2, 60, 5060));
+  r.ruri = "sip:bob@elsewhere.example";
+  EXPECT_EQ(status_line(send(r.str(), kCaller).bytes).substr(0, 11), "SIP/2.0 404");
+  core_.reset();
+  settings_.reject_foreign_domains = true;
+  EXPECT_EQ(status_line(send(r.str(), kCaller).bytes).substr(0, 11), "SIP/2.0 403");
+}
+
+TEST_F(ProxyCoreTest, OptionsToTheProxyIsAnswered) {
+  Request r;
+  r.method = "OPTIONS";
+  r.ruri = "sip:127.0.0.1:5060";
+  const auto& resp = send(r.str(), kCaller);
+  EXPECT_EQ(status_line(resp.bytes), "SIP/2.0 200 OK");
+  EXPECT_NE(resp.bytes.find("Allow: "), std::string::npos);
+}
+
+// ---- responses ----
+
+TEST_F(ProxyCoreTest, ResponsesGoBackByTheViaTheyCarry) {
+  const std::string resp =
+      "SIP/2.0 180 Ringing\r\n"
+      "Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKsw0123456789abcdef-01234567\r\n"
+      "Via: SIP/2.0/UDP 192.0.2.20:5064;branch=z9hG4bKcall1;rport=40000;received=198.51.100.7\r\n"
+      "From: <sip:alice@localhost>;tag=a1\r\nTo: <sip:bob@localhost>;tag=b9\r\n"
+      "Call-ID: call-1@192.0.2.20\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+  const auto& fwd = send(resp, kPhone);
+  EXPECT_EQ(fwd.to, NetAddress::ipv4(198, 51, 100, 7, 40000));
+  EXPECT_EQ(fwd.bytes.find("127.0.0.1:5060"), std::string::npos);
+  EXPECT_EQ(fwd.bytes.substr(0, 21), "SIP/2.0 180 Ringing\r\n");
+  EXPECT_EQ(fwd.bytes.size(),
+            resp.size() - (resp.find("Via: SIP/2.0/UDP 192") - resp.find("Via:")));
+}
+
+TEST_F(ProxyCoreTest, ResponsesNotForUsAreDropped) {
+  const std::string resp =
+      "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 192.0.2.77;branch=z9hG4bKx\r\n"
+      "From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>;tag=2\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\n"
+      "Content-Length: 0\r\n\r\n";
+  out_.clear();
+  core().handle(resp, kPhone, out_, now_ms_);
+  EXPECT_TRUE(out_.sent.empty());
+  EXPECT_EQ(core().counters().dropped, 1u);
+}
+
+// ---- malformed input ----
+
+TEST_F(ProxyCoreTest, MalformedRequestGetsItsErrorAtTheSource) {
+  Request r;
+  r.extra = "Content-Length: 5\r\n";  // a second Content-Length
+  const auto& resp = send(r.str(), kCaller);
+  EXPECT_EQ(status_line(resp.bytes), "SIP/2.0 400 Multiple Content-Length header fields");
+  EXPECT_EQ(resp.to, kCaller);
+  EXPECT_NE(resp.bytes.find("Call-ID: call-1@192.0.2.20\r\n"), std::string::npos);
+  EXPECT_EQ(core().counters().malformed_requests, 1u);
+}
+
+TEST_F(ProxyCoreTest, MalformedResponseAndGarbageWithoutViaAreDropped) {
+  out_.clear();
+  core().handle("SIP/2.0 99999 x\r\n\r\n", kPhone, out_, now_ms_);
+  core().handle(std::string(300, '\x01'), kPhone, out_, now_ms_);
+  EXPECT_TRUE(out_.sent.empty());
+}
+
+}  // namespace
+}  // namespace sipwire
