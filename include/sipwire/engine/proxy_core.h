@@ -28,10 +28,9 @@
 #include "sipwire/engine/outbox.h"
 #include "sipwire/engine/registrar.h"
 #include "sipwire/message.h"
+#include "sipwire/proxy_mode.h"
 
 namespace sipwire {
-
-enum class ProxyMode : uint8_t { kStateful, kStateless, kRedirect };
 
 struct EngineSettings {
   ProxyMode mode = ProxyMode::kStateless;

@@ -1,0 +1,101 @@
+#include "config_validation.h"
+
+#include <cstdint>
+#include <string>
+
+#include "config_schema.h"
+
+namespace sipwire::config_internal {
+
+namespace {
+
+std::string line_note(const KeyPositions& positions, const std::string& path) {
+  const auto at = positions.find(path);
+  return at ? " (line " + std::to_string(at->line) + ")" : "";
+}
+
+// Checks `lower_path` (value `lower`) <= `upper_path` (value `upper`). The error sits on
+// whichever of the two the file gave, the first if both: a value left at its default is not
+// where the operator can look.
+void check_order(const KeyPositions& positions, Diagnostics& diag, const std::string& lower_path,
+                 uint32_t lower, const std::string& upper_path, uint32_t upper) {
+  if (lower <= upper) return;
+  const auto lower_at = positions.find(lower_path);
+  const auto upper_at = positions.find(upper_path);
+  auto describe = [](const std::string& path, uint32_t value, bool given) {
+    return path + " (" + std::to_string(value) + (given ? ")" : ", the default)");
+  };
+  diag.fail(lower_at ? *lower_at : upper_at.value_or(Position{}),
+            describe(lower_path, lower, lower_at.has_value()) + " is greater than " +
+                describe(upper_path, upper, upper_at.has_value()));
+}
+
+void check_listen(const Config& config, const KeyPositions& positions, Diagnostics& diag) {
+  if (config.listen.empty()) {
+    // An empty `listen = []` has a place in the file; a missing [[listen]] has none.
+    diag.fail(positions.find("listen").value_or(Position{}),
+              "no [[listen]] table: sipwire needs at least one address to listen on");
+    return;
+  }
+  for (std::size_t i = 0; i < config.listen.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (config.listen[i].address != config.listen[j].address ||
+          config.listen[i].transport != config.listen[j].transport)
+        continue;
+      const std::string path = "listen[" + std::to_string(i) + "]";
+      const std::string earlier = "listen[" + std::to_string(j) + "]";
+      diag.fail(positions.find(path).value_or(Position{}),
+                path + " (" + config.listen[i].address.to_string() + " " +
+                    std::string(transport_name(config.listen[i].transport)) + ") repeats " +
+                    earlier + line_note(positions, earlier));
+      break;
+    }
+  }
+}
+
+void check_domains(const Config& config, const KeyPositions& positions, Diagnostics& diag) {
+  for (std::size_t i = 0; i < config.domains.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (config.domains[i] != config.domains[j]) continue;
+      const std::string path = "domains[" + std::to_string(i) + "]";
+      const std::string earlier = "domains[" + std::to_string(j) + "]";
+      diag.fail(positions.find(path).value_or(Position{}),
+                path + " \"" + config.domains[i] + "\" repeats " + earlier);
+      break;
+    }
+  }
+}
+
+// Two routes for one domain would leave the choice between them to file order; an operator
+// wanting failover needs a destination set, not a second route.
+void check_routes(const Config& config, const KeyPositions& positions, Diagnostics& diag) {
+  for (std::size_t i = 0; i < config.routes.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (config.routes[i].domain != config.routes[j].domain) continue;
+      const std::string path = "route[" + std::to_string(i) + "].domain";
+      const std::string earlier = "route[" + std::to_string(j) + "].domain";
+      diag.fail(positions.find(path).value_or(Position{}), path + " \"" + config.routes[i].domain +
+                                                               "\" repeats " + earlier +
+                                                               line_note(positions, earlier));
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+void validate_config(const Config& config, const KeyPositions& positions, Diagnostics& diag) {
+  check_listen(config, positions, diag);
+  check_domains(config, positions, diag);
+  check_routes(config, positions, diag);
+  const RegistrarConfig& r = config.registrar;
+  check_order(positions, diag, "registrar.min_expires", r.min_expires, "registrar.default_expires",
+              r.default_expires);
+  check_order(positions, diag, "registrar.default_expires", r.default_expires,
+              "registrar.max_expires", r.max_expires);
+  // min <= max follows from the two checks above.
+  check_order(positions, diag, "timers.t1_ms", config.timers.t1_ms, "timers.t2_ms",
+              config.timers.t2_ms);
+}
+
+}  // namespace sipwire::config_internal

@@ -1,0 +1,551 @@
+// The configuration library: the shipped configs, every validation rule (with the line and a
+// message naming the key), unknown keys, TOML syntax errors, file errors, is_our_domain.
+#include "sipwire/config.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace sipwire {
+namespace {
+
+std::string configs_dir() {
+  const char* dir = std::getenv("SIPWIRE_CONFIGS");
+  return dir != nullptr ? dir : "configs";
+}
+
+// The smallest valid config, to which each test adds what it checks. Two lines long.
+constexpr std::string_view kListen = "[[listen]]\naddress = \"127.0.0.1\"\n";
+
+ConfigResult parse(std::string_view text) {
+  return parse_config(text, "test.toml");
+}
+
+// Passes when `text` is rejected at `line` (and `column`, if not 0) with a message containing
+// `needle`.
+::testing::AssertionResult FailsAt(std::string_view text, uint32_t line, std::string_view needle,
+                                   uint32_t column = 0) {
+  const ConfigResult r = parse(text);
+  if (r.ok()) return ::testing::AssertionFailure() << "accepted:\n" << text;
+  const ConfigError& e = r.error;
+  if (e.file != "test.toml" || e.line != line || (column != 0 && e.column != column) ||
+      e.message.find(needle) == std::string::npos) {
+    return ::testing::AssertionFailure() << "got \"" << e.to_string() << "\", want line " << line
+                                         << " col " << column << " containing \"" << needle << "\"";
+  }
+  return ::testing::AssertionSuccess() << e.to_string();
+}
+
+// `rest` after the listen table: in it, or in tables of its own.
+std::string with_listen(std::string_view rest) {
+  return std::string(kListen) + std::string(rest);
+}
+// `rest` before the listen table, at the top level.
+std::string before_listen(std::string_view rest) {
+  return std::string(rest) + std::string(kListen);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The shipped configs
+
+TEST(ShippedConfigTest, DefaultLoadsWithDocumentedValues) {
+  const std::string path = configs_dir() + "/default.toml";
+  const ConfigResult r = load_config_file(path);
+  ASSERT_TRUE(r.ok()) << r.error.to_string();
+  const Config& c = *r.config;
+  EXPECT_EQ(c.source, path);
+  EXPECT_EQ(c.mode, ProxyMode::kStateless);
+  EXPECT_EQ(c.workers, 1u);
+  EXPECT_EQ(c.domains, (std::vector<std::string>{"localhost", "127.0.0.1"}));
+  ASSERT_EQ(c.listen.size(), 1u);
+  EXPECT_EQ(c.listen[0].address, NetAddress::ipv4(127, 0, 0, 1, 5060));
+  EXPECT_EQ(c.listen[0].transport, Transport::kUdp);
+  EXPECT_EQ(c.registrar.min_expires, 60u);
+  EXPECT_EQ(c.registrar.max_expires, 3600u);
+  EXPECT_EQ(c.registrar.default_expires, 3600u);
+  EXPECT_EQ(c.registrar.max_contacts_per_aor, 10u);
+  EXPECT_FALSE(c.registrar.reject_foreign_domains);
+  EXPECT_EQ(c.timers.t1_ms, 500u);
+  EXPECT_EQ(c.timers.t2_ms, 4000u);
+  EXPECT_EQ(c.timers.t4_ms, 5000u);
+  EXPECT_EQ(c.limits.max_message_size, 65535u);
+  EXPECT_EQ(c.limits.max_transactions_per_worker, 100000u);
+  EXPECT_TRUE(c.routes.empty());
+}
+
+// Whether some line of `text` starts with `prefix`.
+bool has_line_starting(const std::string& text, std::string_view prefix) {
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);)
+    if (std::string_view(line).substr(0, prefix.size()) == prefix) return true;
+  return false;
+}
+
+// default.toml is the operator's reference: every key sipwire reads is written out in it.
+TEST(ShippedConfigTest, DefaultSpellsOutEveryKey) {
+  std::ifstream in(configs_dir() + "/default.toml");
+  ASSERT_TRUE(in) << "cannot open default.toml";
+  std::stringstream text;
+  text << in.rdbuf();
+  for (std::string_view key :
+       {"mode = ", "workers = ", "domains = ", "address = ", "port = ", "transport = ",
+        "min_expires = ", "max_expires = ", "default_expires = ", "max_contacts_per_aor = ",
+        "reject_foreign_domains = ", "t1_ms = ", "t2_ms = ", "t4_ms = ", "max_message_size = ",
+        "max_transactions_per_worker = ", "[[listen]]", "[registrar]", "[timers]", "[limits]",
+        // No route by default, but the reference shows one.
+        "# [[route]]", "# domain = ", "# next_hop = ", "# transport = "}) {
+    EXPECT_TRUE(has_line_starting(text.str(), key)) << key;
+  }
+}
+
+TEST(ShippedConfigTest, StatelessExampleLoads) {
+  const ConfigResult r = load_config_file(configs_dir() + "/stateless-example.toml");
+  ASSERT_TRUE(r.ok()) << r.error.to_string();
+  const Config& c = *r.config;
+  EXPECT_EQ(c.mode, ProxyMode::kStateless);
+  // workers = 0: one per CPU.
+  const unsigned cpus = std::thread::hardware_concurrency();
+  EXPECT_EQ(c.workers, cpus == 0 ? 1u : std::min(cpus, 256u));
+  EXPECT_EQ(c.domains, (std::vector<std::string>{"example.com", "192.0.2.1", "2001:db8::1"}));
+  ASSERT_EQ(c.listen.size(), 2u);
+  EXPECT_EQ(c.listen[0].address, NetAddress::ipv4(192, 0, 2, 1, 5060));
+  EXPECT_EQ(c.listen[1].address, *NetAddress::parse("2001:db8::1", 5060));
+  EXPECT_FALSE(c.registrar.reject_foreign_domains);
+  ASSERT_EQ(c.routes.size(), 2u);
+  EXPECT_EQ(c.routes[0].domain, "carrier.example");
+  EXPECT_EQ(c.routes[0].next_hop, NetAddress::ipv4(198, 51, 100, 7, 5070));
+  EXPECT_EQ(c.routes[0].transport, Transport::kUdp);
+  EXPECT_EQ(c.routes[1].domain, "ipv6.carrier.example");
+  EXPECT_EQ(c.routes[1].next_hop.to_string(), "[2001:db8:100::7]:5060");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Values that load
+
+TEST(ConfigTest, OmittedKeysTakeTheirDefaults) {
+  const ConfigResult r = parse(kListen);
+  ASSERT_TRUE(r.ok()) << r.error.to_string();
+  const Config& c = *r.config;
+  EXPECT_EQ(c.source, "test.toml");
+  EXPECT_EQ(c.mode, ProxyMode::kStateless);
+  EXPECT_EQ(c.workers, 1u);
+  EXPECT_EQ(c.domains, (std::vector<std::string>{"127.0.0.1"}));
+  EXPECT_EQ(c.listen[0].address.port, 5060);  // port defaults to 5060
+  EXPECT_EQ(c.registrar.min_expires, 60u);
+  EXPECT_EQ(c.timers.t2_ms, 4000u);
+  EXPECT_EQ(c.limits.max_message_size, 65535u);
+}
+
+TEST(ConfigTest, ReadsEveryValue) {
+  const ConfigResult r = parse(R"(
+mode = "redirect"
+workers = 8
+domains = ["Example.COM", "voice.example.com"]
+[[listen]]
+address = "[::1]"
+port = 5080
+[registrar]
+min_expires = 30
+max_expires = 7200
+default_expires = 600
+max_contacts_per_aor = 1000
+reject_foreign_domains = true
+[timers]
+t1_ms = 1
+t2_ms = 1
+t4_ms = 3600000
+[limits]
+max_message_size = 1024
+max_transactions_per_worker = 10000000
+[[route]]
+domain = "Peer.Example.NET"
+next_hop = "192.0.2.10"
+)");
+  ASSERT_TRUE(r.ok()) << r.error.to_string();
+  const Config& c = *r.config;
+  EXPECT_EQ(c.mode, ProxyMode::kRedirect);
+  EXPECT_EQ(c.workers, 8u);
+  // Lower-cased, then the listen address.
+  EXPECT_EQ(c.domains, (std::vector<std::string>{"example.com", "voice.example.com", "::1"}));
+  EXPECT_EQ(c.listen[0].address.to_string(), "[::1]:5080");
+  EXPECT_EQ(c.registrar.min_expires, 30u);
+  EXPECT_EQ(c.registrar.max_expires, 7200u);
+  EXPECT_EQ(c.registrar.default_expires, 600u);
+  EXPECT_EQ(c.registrar.max_contacts_per_aor, 1000u);
+  EXPECT_TRUE(c.registrar.reject_foreign_domains);
+  EXPECT_EQ(c.timers.t1_ms, 1u);
+  EXPECT_EQ(c.timers.t2_ms, 1u);
+  EXPECT_EQ(c.timers.t4_ms, 3600000u);
+  EXPECT_EQ(c.limits.max_message_size, 1024u);
+  EXPECT_EQ(c.limits.max_transactions_per_worker, 10000000u);
+  ASSERT_EQ(c.routes.size(), 1u);
+  EXPECT_EQ(c.routes[0].domain, "peer.example.net");
+  EXPECT_EQ(c.routes[0].next_hop, NetAddress::ipv4(192, 0, 2, 10, 5060));
+}
+
+TEST(ConfigTest, WorkersZeroMeansOnePerCpu) {
+  const ConfigResult r = parse("workers = 0\n" + std::string(kListen));
+  ASSERT_TRUE(r.ok()) << r.error.to_string();
+  const unsigned cpus = std::thread::hardware_concurrency();
+  EXPECT_GE(r.config->workers, 1u);
+  if (cpus != 0) {
+    EXPECT_EQ(r.config->workers, std::min(cpus, 256u));
+  }
+}
+
+TEST(ConfigTest, SameAddressOnAnotherPortIsNotADuplicate) {
+  const ConfigResult r = parse(with_listen("[[listen]]\naddress = \"127.0.0.1\"\nport = 5070\n"));
+  ASSERT_TRUE(r.ok()) << r.error.to_string();
+  EXPECT_EQ(r.config->listen.size(), 2u);
+  // One IP string in domains for the two listens.
+  EXPECT_EQ(r.config->domains, (std::vector<std::string>{"127.0.0.1"}));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Top-level keys
+
+TEST(ConfigErrorTest, Mode) {
+  EXPECT_TRUE(FailsAt(before_listen("mode = \"proxy\"\n"), 1,
+                      "mode \"proxy\" is not one of \"stateful\", \"stateless\", \"redirect\"", 8));
+  EXPECT_TRUE(
+      FailsAt(before_listen("mode = \"Stateful\"\n"), 1, "mode \"Stateful\" is not one of"));
+  EXPECT_TRUE(FailsAt(before_listen("mode = 1\n"), 1, "mode must be a string, not an integer (1)"));
+}
+
+TEST(ConfigErrorTest, Workers) {
+  EXPECT_TRUE(
+      FailsAt(before_listen("workers = 257\n"), 1, "workers (257) must be between 0 and 256", 11));
+  EXPECT_TRUE(
+      FailsAt(before_listen("workers = -1\n"), 1, "workers (-1) must be between 0 and 256"));
+  EXPECT_TRUE(FailsAt(before_listen("\nworkers = \"4\"\n"), 2,
+                      "workers must be an integer, not a string (\"4\")"));
+  EXPECT_TRUE(FailsAt(before_listen("workers = 1.5\n"), 1,
+                      "workers must be an integer, not a floating-point number"));
+}
+
+TEST(ConfigErrorTest, Domains) {
+  EXPECT_TRUE(FailsAt(before_listen("domains = [\"ok.example\", \"bad_name.example\"]\n"), 1,
+                      "domains[1] \"bad_name.example\" is not a valid domain: it has a character "
+                      "other than letters, digits, '-' and '.'",
+                      26));
+  EXPECT_TRUE(FailsAt(before_listen("domains = [\"\"]\n"), 1,
+                      "domains[0] \"\" is not a valid domain: it is empty"));
+  EXPECT_TRUE(FailsAt(before_listen("domains = [\"a..example\"]\n"), 1,
+                      "domains[0] \"a..example\" is not a valid domain: it has an empty label"));
+  EXPECT_TRUE(FailsAt(
+      before_listen("domains = [\"-a.example\"]\n"), 1,
+      "domains[0] \"-a.example\" is not a valid domain: it has a label starting or ending in '-'"));
+  EXPECT_TRUE(FailsAt(before_listen("domains = [\"" + std::string(64, 'a') + ".example\"]\n"), 1,
+                      "label longer than 63"));
+  EXPECT_TRUE(FailsAt(before_listen("domains = \"localhost\"\n"), 1,
+                      "domains must be a list of strings, not a string (\"localhost\")"));
+  EXPECT_TRUE(FailsAt(before_listen("domains = [\n  \"a.example\",\n  5,\n]\n"), 3,
+                      "domains[1] must be a string, not an integer", 3));
+  EXPECT_TRUE(FailsAt(before_listen("domains = [\"a.example\", \"b.example\", \"A.Example\"]\n"), 1,
+                      "domains[2] \"a.example\" repeats domains[0]"));
+}
+
+// Top-level keys written after a [[listen]] belong to that listen entry, as TOML says: the
+// error names the table they landed in.
+TEST(ConfigErrorTest, TopLevelKeyAfterATable) {
+  EXPECT_TRUE(FailsAt(with_listen("mode = \"stateless\"\n"), 3,
+                      "unknown key 'mode' in [[listen]] (known keys: address, port, transport)"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// [[listen]]
+
+TEST(ConfigErrorTest, NoListen) {
+  const ConfigResult r = parse("mode = \"stateful\"\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error.line, 0u);
+  EXPECT_EQ(r.error.to_string(),
+            "test.toml: no [[listen]] table: sipwire needs at least one address to listen on");
+  EXPECT_TRUE(FailsAt("mode = \"stateful\"\nlisten = []\n", 2, "no [[listen]] table"));
+}
+
+TEST(ConfigErrorTest, ListenPort) {
+  EXPECT_TRUE(
+      FailsAt(with_listen("port = 0\n"), 3, "listen[0].port (0) must be between 1 and 65535", 8));
+  EXPECT_TRUE(FailsAt(with_listen("port = 65536\n"), 3,
+                      "listen[0].port (65536) must be between 1 and 65535"));
+  EXPECT_TRUE(FailsAt(with_listen("port = \"5060\"\n"), 3,
+                      "listen[0].port must be an integer, not a string"));
+  // The second entry names its own index.
+  EXPECT_TRUE(FailsAt(with_listen("[[listen]]\naddress = \"::1\"\nport = 99999\n"), 5,
+                      "listen[1].port (99999) must be between 1 and 65535"));
+}
+
+TEST(ConfigErrorTest, ListenAddress) {
+  EXPECT_TRUE(FailsAt("[[listen]]\naddress = \"localhost\"\n", 2,
+                      "listen[0].address \"localhost\" is not an IPv4 or IPv6 address", 11));
+  EXPECT_TRUE(FailsAt("[[listen]]\naddress = \"192.0.2.256\"\n", 2,
+                      "listen[0].address \"192.0.2.256\" is not an IPv4 or IPv6 address"));
+  EXPECT_TRUE(FailsAt("[[listen]]\naddress = \"::1::2\"\n", 2, "listen[0].address \"::1::2\""));
+  EXPECT_TRUE(
+      FailsAt("\n[[listen]]\nport = 5060\n", 2, "listen[0].address is required in [[listen]]"));
+  EXPECT_TRUE(FailsAt("[[listen]]\naddress = 127\n", 2,
+                      "listen[0].address must be a string, not an integer"));
+}
+
+TEST(ConfigErrorTest, ListenTransport) {
+  EXPECT_TRUE(FailsAt(with_listen("transport = \"tcp\"\n"), 3,
+                      "listen[0].transport \"tcp\" is not supported yet (the control plane will "
+                      "serve it)",
+                      13));
+  EXPECT_TRUE(FailsAt(with_listen("transport = \"tls\"\n"), 3,
+                      "listen[0].transport \"tls\" is not supported yet"));
+  EXPECT_TRUE(FailsAt(with_listen("transport = \"sctp\"\n"), 3,
+                      "listen[0].transport \"sctp\" is not one of \"udp\", \"tcp\", \"tls\""));
+}
+
+TEST(ConfigErrorTest, DuplicateListen) {
+  EXPECT_TRUE(FailsAt(with_listen("\n[[listen]]\naddress = \"127.0.0.1\"\nport = 5060\n"), 4,
+                      "listen[1] (127.0.0.1:5060 udp) repeats listen[0] (line 1)"));
+  // The same address written differently is the same address.
+  EXPECT_TRUE(FailsAt("[[listen]]\naddress = \"::1\"\n[[listen]]\naddress = \"[0:0::1]\"\n", 3,
+                      "listen[1] ([::1]:5060 udp) repeats listen[0]"));
+}
+
+TEST(ConfigErrorTest, ListenWrittenAsPlainTable) {
+  EXPECT_TRUE(FailsAt("[listen]\naddress = \"127.0.0.1\"\n", 1,
+                      "listen must be written [[listen]] (a list of tables), not [listen]"));
+  EXPECT_TRUE(FailsAt("listen = \"127.0.0.1\"\n", 1,
+                      "listen must be a list of tables ([[listen]]), not a string"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// [registrar]
+
+TEST(ConfigErrorTest, ExpiresOrder) {
+  EXPECT_TRUE(FailsAt(with_listen("[registrar]\nmin_expires = 120\ndefault_expires = 60\n"), 4,
+                      "registrar.min_expires (120) is greater than registrar.default_expires (60)",
+                      15));
+  EXPECT_TRUE(
+      FailsAt(with_listen("[registrar]\nmax_expires = 600\ndefault_expires = 900\n"), 5,
+              "registrar.default_expires (900) is greater than registrar.max_expires (600)"));
+  // Only one side given: the error sits on it, and says the other is the default.
+  EXPECT_TRUE(FailsAt(with_listen("[registrar]\nmax_expires = 1800\n"), 4,
+                      "registrar.default_expires (3600, the default) is greater than "
+                      "registrar.max_expires (1800)"));
+  EXPECT_TRUE(FailsAt(with_listen("[registrar]\nmin_expires = 7200\n"), 4,
+                      "registrar.min_expires (7200) is greater than registrar.default_expires "
+                      "(3600, the default)"));
+}
+
+TEST(ConfigErrorTest, ExpiresRange) {
+  EXPECT_TRUE(FailsAt(with_listen("[registrar]\nmin_expires = 0\n"), 4,
+                      "registrar.min_expires (0) must be between 1 and 4294967295"));
+  EXPECT_TRUE(FailsAt(with_listen("[registrar]\nmax_expires = 4294967296\n"), 4,
+                      "registrar.max_expires (4294967296) must be between 1 and 4294967295"));
+  EXPECT_TRUE(FailsAt(with_listen("[registrar]\ndefault_expires = \"1h\"\n"), 4,
+                      "registrar.default_expires must be an integer, not a string (\"1h\")"));
+}
+
+TEST(ConfigErrorTest, MaxContacts) {
+  EXPECT_TRUE(FailsAt(with_listen("[registrar]\nmax_contacts_per_aor = 0\n"), 4,
+                      "registrar.max_contacts_per_aor (0) must be between 1 and 1000"));
+  EXPECT_TRUE(FailsAt(with_listen("[registrar]\nmax_contacts_per_aor = 1001\n"), 4,
+                      "registrar.max_contacts_per_aor (1001) must be between 1 and 1000"));
+}
+
+TEST(ConfigErrorTest, RejectForeignDomainsIsBoolean) {
+  EXPECT_TRUE(FailsAt(with_listen("[registrar]\nreject_foreign_domains = \"yes\"\n"), 4,
+                      "registrar.reject_foreign_domains must be a boolean (true or false), not a "
+                      "string (\"yes\")"));
+}
+
+TEST(ConfigErrorTest, SectionMustBeATable) {
+  EXPECT_TRUE(FailsAt(before_listen("registrar = 5\n"), 1,
+                      "registrar must be a table ([registrar]), not an integer (5)"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// [timers] and [limits]
+
+TEST(ConfigErrorTest, Timers) {
+  EXPECT_TRUE(FailsAt(with_listen("[timers]\nt1_ms = 0\n"), 4,
+                      "timers.t1_ms (0) must be between 1 and 3600000"));
+  EXPECT_TRUE(FailsAt(with_listen("[timers]\nt1_ms = 5000\nt2_ms = 4000\n"), 4,
+                      "timers.t1_ms (5000) is greater than timers.t2_ms (4000)"));
+  EXPECT_TRUE(FailsAt(with_listen("[timers]\nt2_ms = 400\n"), 4,
+                      "timers.t1_ms (500, the default) is greater than timers.t2_ms (400)"));
+  EXPECT_TRUE(FailsAt(with_listen("[timers]\nt4_ms = 500.0\n"), 4,
+                      "timers.t4_ms must be an integer, not a floating-point number"));
+}
+
+TEST(ConfigErrorTest, Limits) {
+  EXPECT_TRUE(FailsAt(with_listen("[limits]\nmax_message_size = 1023\n"), 4,
+                      "limits.max_message_size (1023) must be between 1024 and 65535"));
+  EXPECT_TRUE(FailsAt(with_listen("[limits]\nmax_message_size = 65536\n"), 4,
+                      "limits.max_message_size (65536) must be between 1024 and 65535"));
+  EXPECT_TRUE(FailsAt(with_listen("[limits]\nmax_transactions_per_worker = 0\n"), 4,
+                      "limits.max_transactions_per_worker (0) must be between 1 and 10000000"));
+  EXPECT_TRUE(FailsAt(with_listen("[limits]\nmax_transactions_per_worker = 10000001\n"), 4,
+                      "limits.max_transactions_per_worker (10000001) must be between 1 and "
+                      "10000000"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// [[route]]
+
+TEST(ConfigErrorTest, RouteDomain) {
+  EXPECT_TRUE(FailsAt(with_listen("[[route]]\ndomain = \"bad domain\"\nnext_hop = \"192.0.2.1\"\n"),
+                      4, "route[0].domain \"bad domain\" is not a valid domain"));
+  EXPECT_TRUE(FailsAt(with_listen("[[route]]\ndomain = \"a.example\"\nnext_hop = \"192.0.2.1\"\n"
+                                  "[[route]]\ndomain = \"A.EXAMPLE\"\nnext_hop = \"192.0.2.2\"\n"),
+                      7, "route[1].domain \"a.example\" repeats route[0].domain (line 4)"));
+  EXPECT_TRUE(FailsAt(with_listen("[[route]]\nnext_hop = \"192.0.2.1\"\n"), 3,
+                      "route[0].domain is required in [[route]]"));
+}
+
+TEST(ConfigErrorTest, RouteNextHop) {
+  EXPECT_TRUE(FailsAt(with_listen("[[route]]\ndomain = \"a.example\"\nnext_hop = \"gw.example\"\n"),
+                      5, "route[0].next_hop \"gw.example\" is not an IP address", 12));
+  EXPECT_TRUE(
+      FailsAt(with_listen("[[route]]\ndomain = \"a.example\"\nnext_hop = \"192.0.2.1:0\"\n"), 5,
+              "route[0].next_hop \"192.0.2.1:0\" is not an IP address"));
+  EXPECT_TRUE(FailsAt(with_listen("[[route]]\ndomain = \"a.example\"\n"), 3,
+                      "route[0].next_hop is required in [[route]]"));
+  EXPECT_TRUE(FailsAt(with_listen("[[route]]\ndomain = \"a.example\"\nnext_hop = \"192.0.2.1\"\n"
+                                  "transport = \"tls\"\n"),
+                      6, "route[0].transport \"tls\" is not supported yet"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unknown keys and tables
+
+TEST(ConfigErrorTest, UnknownTopLevelKey) {
+  EXPECT_TRUE(FailsAt("mode = \"stateful\"\nworker = 4\n" + std::string(kListen), 2,
+                      "unknown key 'worker' at the top level; did you mean 'workers'?", 1));
+  EXPECT_TRUE(FailsAt("log_level = \"debug\"\n" + std::string(kListen), 1,
+                      "unknown key 'log_level' at the top level (known keys: mode, workers"));
+}
+
+TEST(ConfigErrorTest, UnknownKeyInTable) {
+  EXPECT_TRUE(FailsAt(with_listen("[registrar]\nmin_expires = 60\n  min_expire = 60\n"), 5,
+                      "unknown key 'min_expire' in [registrar]; did you mean 'min_expires'?", 3));
+  EXPECT_TRUE(FailsAt("[[listen]]\naddress = \"127.0.0.1\"\nprot = 5060\n", 3,
+                      "unknown key 'prot' in [[listen]]; did you mean 'port'?"));
+  EXPECT_TRUE(FailsAt(with_listen("[[route]]\ndomain = \"a.example\"\nnext_hop = \"192.0.2.1\"\n"
+                                  "nexthop = \"192.0.2.1\"\n"),
+                      6, "unknown key 'nexthop' in [[route]]; did you mean 'next_hop'?"));
+}
+
+TEST(ConfigErrorTest, UnknownTable) {
+  EXPECT_TRUE(FailsAt(with_listen("\n[registar]\nmin_expires = 60\n"), 4,
+                      "unknown table [registar]; did you mean 'registrar'?"));
+  EXPECT_TRUE(FailsAt(with_listen("[[routes]]\ndomain = \"a.example\"\n"), 3,
+                      "unknown table [[routes]]; did you mean 'route'?"));
+  EXPECT_TRUE(FailsAt(with_listen("[timers.extra]\nx = 1\n"), 3, "unknown table [timers.extra]"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Syntax errors, several errors, files
+
+TEST(ConfigErrorTest, TomlSyntaxError) {
+  const ConfigResult r = parse("mode = \"stateful\"\nworkers = 1\nmode2 = \"unterminated\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error.line, 3u);
+  EXPECT_NE(r.error.message.find("TOML syntax error"), std::string::npos) << r.error.message;
+  EXPECT_EQ(r.error.to_string().rfind("test.toml:3:", 0), 0u) << r.error.to_string();
+  // A key given twice is a TOML error, at the second one.
+  EXPECT_TRUE(FailsAt("workers = 1\nworkers = 2\n", 2, "TOML syntax error"));
+  EXPECT_TRUE(FailsAt("[[listen]]\naddress = 127.0.0.1\n", 2, "TOML syntax error"));
+}
+
+TEST(ConfigErrorTest, EarliestErrorInTheFileIsReported) {
+  // [registrar] is read before [limits], but the error on line 4 comes first in the file.
+  EXPECT_TRUE(FailsAt(with_listen("[limits]\nmax_message_size = 1\n[registrar]\nbogus = 1\n"), 4,
+                      "limits.max_message_size (1)"));
+  EXPECT_TRUE(FailsAt(with_listen("[registrar]\nbogus = 1\n[limits]\nmax_message_size = 1\n"), 4,
+                      "unknown key 'bogus'"));
+}
+
+TEST(ConfigFileTest, MissingFile) {
+  const ConfigResult r = load_config_file("/nonexistent/sipwire.toml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error.file, "/nonexistent/sipwire.toml");
+  EXPECT_EQ(r.error.line, 0u);
+  EXPECT_EQ(r.error.to_string(),
+            "/nonexistent/sipwire.toml: cannot open: No such file or directory");
+}
+
+TEST(ConfigFileTest, DirectoryIsNotAConfig) {
+  const ConfigResult r = load_config_file(configs_dir());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error.message.find("cannot read"), std::string::npos) << r.error.to_string();
+}
+
+TEST(ConfigFileTest, ErrorsNameTheFile) {
+  const std::string path = ::testing::TempDir() + "sipwire_config_test_bad.toml";
+  {
+    std::ofstream out(path);
+    out << "[[listen]]\naddress = \"127.0.0.1\"\nport = 0\n";
+  }
+  const ConfigResult r = load_config_file(path);
+  std::remove(path.c_str());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error.to_string(), path + ":3:8: listen[0].port (0) must be between 1 and 65535");
+}
+
+TEST(ConfigErrorTest, ToStringFormats) {
+  EXPECT_EQ((ConfigError{"a.toml", 3, 7, "bad"}).to_string(), "a.toml:3:7: bad");
+  EXPECT_EQ((ConfigError{"a.toml", 3, 0, "bad"}).to_string(), "a.toml:3: bad");
+  EXPECT_EQ((ConfigError{"a.toml", 0, 0, "bad"}).to_string(), "a.toml: bad");
+}
+
+// ---------------------------------------------------------------------------------------------
+// is_our_domain
+
+Config our_config() {
+  const ConfigResult r = parse(R"(domains = ["Example.COM", "192.0.2.99"]
+[[listen]]
+address = "127.0.0.1"
+[[listen]]
+address = "::1"
+port = 5070
+)");
+  EXPECT_TRUE(r.ok()) << r.error.to_string();
+  return r.ok() ? *r.config : Config{};
+}
+
+TEST(OurDomainTest, DomainsIgnoreCase) {
+  const Config c = our_config();
+  EXPECT_TRUE(c.is_our_domain("example.com"));
+  EXPECT_TRUE(c.is_our_domain("EXAMPLE.com"));
+  EXPECT_TRUE(c.is_our_domain("example.com."));  // absolute form
+  EXPECT_FALSE(c.is_our_domain("sub.example.com"));
+  EXPECT_FALSE(c.is_our_domain("example.co"));
+  EXPECT_FALSE(c.is_our_domain("example.com.."));
+  EXPECT_FALSE(c.is_our_domain(""));
+}
+
+TEST(OurDomainTest, ListenAddresses) {
+  const Config c = our_config();
+  EXPECT_TRUE(c.is_our_domain("127.0.0.1"));
+  EXPECT_FALSE(c.is_our_domain("127.0.0.2"));
+  EXPECT_TRUE(c.is_our_domain("192.0.2.99"));  // an IP literal listed in domains
+  EXPECT_FALSE(c.is_our_domain("192.0.2.9"));
+}
+
+TEST(OurDomainTest, Ipv6AnyForm) {
+  const Config c = our_config();
+  EXPECT_TRUE(c.is_our_domain("[::1]"));
+  EXPECT_TRUE(c.is_our_domain("::1"));
+  EXPECT_TRUE(c.is_our_domain("[0:0:0:0:0:0:0:1]"));
+  EXPECT_FALSE(c.is_our_domain("[::2]"));
+  EXPECT_FALSE(c.is_our_domain("[::1"));
+}
+
+}  // namespace
+}  // namespace sipwire
