@@ -30,6 +30,8 @@ class Cursor {
 
   // Skips SP, HTAB and folds. Returns whether anything was skipped.
   bool skip_lws() {
+    // Most calls find no white space at all: one test before the loop.
+    if (p_ == end_ || (!chars::is_wsp(*p_) && *p_ != '\r')) return false;
     const char* start = p_;
     for (;;) {
       while (p_ < end_ && chars::is_wsp(*p_)) ++p_;
@@ -52,6 +54,12 @@ class Cursor {
   // SWS c SWS, the separators SEMI, COMMA, EQUAL, SLASH and COLON of RFC 3261 §25.1. On a miss
   // the cursor stays where it was.
   bool eat_separator(char c) {
+    // The usual case, the separator with no white space before it (c is never white space).
+    if (p_ < end_ && *p_ == c) {
+      ++p_;
+      skip_lws();
+      return true;
+    }
     const char* save = p_;
     skip_lws();
     if (eat(c)) {

@@ -1,6 +1,8 @@
 // Stage 2 of parsing: walk the lines stage 1 found, index the header fields, and parse the
 // fields a proxy routes by. See message.h for the contract.
 #include "cursor.h"
+#include "parse_header_name.h"
+#include "parse_scalars.h"
 #include "sipwire/line_scanner.h"
 #include "sipwire/message.h"
 
@@ -27,6 +29,11 @@ uint16_t check_version(std::string_view v) {
 ParseError version_error(uint16_t code, uint32_t at) {
   if (code == status::kVersionNotSupported) return {code, at, "SIP version not supported"};
   return ParseError::bad(at, "Malformed SIP version");
+}
+
+// A header id as a bit of a 64-bit set (header_table asserts every id fits).
+constexpr uint64_t bit(HeaderId id) {
+  return uint64_t{1} << index(id);
 }
 
 const char* find_byte(const char* p, const char* end, char c) {
@@ -61,8 +68,15 @@ class MessageParser {
   ParseError check_structure();
   ParseError frame_body(std::size_t header_end);
 
+  // The header ids parse_routing_field parses, one bit each (HeaderId as the bit number).
+  static constexpr uint64_t kRouting = bit(HeaderId::kCallId) | bit(HeaderId::kCSeq) |
+                                       bit(HeaderId::kMaxForwards) | bit(HeaderId::kContentLength) |
+                                       bit(HeaderId::kFrom) | bit(HeaderId::kTo) |
+                                       bit(HeaderId::kVia);
+
   const char* d_;
   std::size_t n_;
+  uint64_t routing_ = kRouting;
   Message& m_;
   const ParseOptions& opt_;
 };
@@ -75,16 +89,15 @@ ParseError MessageParser::parse_start_line(const char* b, const char* e) {
 ParseError MessageParser::parse_request_line(const char* b, const char* e) {
   // Request-Line = Method SP Request-URI SP SIP-Version CRLF, each separator exactly one SP.
   m_.is_request_ = true;
-  const char* p = b;
-  while (p < e && chars::is(*p, chars::kToken)) ++p;
+  const char* readable = d_ + n_;
+  const char* p = chars::skip_class(b, e, readable, chars::kToken);
   if (p == b) return ParseError::bad(off(b), "Malformed method in Request-Line");
   if (p == e || *p != ' ') return ParseError::bad(off(p), "Malformed Request-Line");
   m_.method_span_ = span(b, p);
   m_.method_ = classify_method(text(b, p));
 
   const char* uri = p + 1;
-  const char* uri_end = uri;
-  while (uri_end<e&& static_cast<unsigned char>(*uri_end)> ' ' && *uri_end != 0x7F) ++uri_end;
+  const char* uri_end = chars::skip_class(uri, e, readable, chars::kVisible);
   if (uri_end == uri) return ParseError::bad(off(uri), "Extra whitespace in Request-Line");
   if (uri_end == e || *uri_end != ' ')
     return ParseError::bad(off(uri_end), "Malformed Request-URI");
@@ -92,7 +105,13 @@ ParseError MessageParser::parse_request_line(const char* b, const char* e) {
 
   const char* ver = uri_end + 1;
   const char* ver_end = ver;
-  while (ver_end<e&& static_cast<unsigned char>(*ver_end)> ' ') ++ver_end;
+  // Nearly every request ends in exactly "SIP/2.0": one 8-byte compare (the CR follows).
+  const bool sip20 =
+      e - ver == 7 && (detail::load8(ver) & 0x00FFFFFFFFFFFFFF) == detail::load8("SIP/2.0");
+  if (sip20)
+    ver_end = e;
+  else
+    while (ver_end<e&& static_cast<unsigned char>(*ver_end)> ' ') ++ver_end;
   if (ver_end != e) {
     // "sip:a@b; lr SIP/2.0" (LWS in the URI) or "SIP/2.0  " (trailing SP) or stray controls.
     const char* q = ver_end;
@@ -101,7 +120,8 @@ ParseError MessageParser::parse_request_line(const char* b, const char* e) {
                                                 : "Whitespace inside Request-URI");
   }
   m_.version_ = span(ver, ver_end);
-  if (uint16_t code = check_version(text(ver, ver_end))) return version_error(code, off(ver));
+  if (!sip20)
+    if (uint16_t code = check_version(text(ver, ver_end))) return version_error(code, off(ver));
 
   if (ParseError err = parse_uri(text(uri, uri_end), m_.request_uri_, src())) return err;
   // §19.1.1: headers are not allowed in a Request-URI (RFC 4475 escruri).
@@ -141,8 +161,10 @@ ParseError MessageParser::add_field(const char* b, const char* e) {
   const char* name_end = chars::skip_class(b, e, readable, chars::kToken);
   if (name_end == b) return ParseError::bad(off(b), "Malformed header field name");
   const char* p = name_end;
-  while (p < e && chars::is_wsp(*p)) ++p;
-  if (p == e || *p != ':') return ParseError::bad(off(p), "Missing ':' after header field name");
+  if (p == e || *p != ':') {  // white space before the colon is rare
+    while (p < e && chars::is_wsp(*p)) ++p;
+    if (p == e || *p != ':') return ParseError::bad(off(p), "Missing ':' after header field name");
+  }
   ++p;
 
   if (m_.header_count_ == Message::kMaxHeaders)
@@ -163,7 +185,7 @@ ParseError MessageParser::add_field(const char* b, const char* e) {
     }
   }
   while (e > p && chars::is_wsp(e[-1])) --e;
-  const HeaderId id = classify_header_name(text(b, name_end), readable);
+  const HeaderId id = detail::classify_name(b, static_cast<std::size_t>(name_end - b), readable);
   const std::size_t i = m_.header_count_++;
   m_.fields_[i] = Message::Field{off(b), off(p), static_cast<uint32_t>(e - p),
                                  static_cast<uint16_t>(name_end - b), id};
@@ -176,6 +198,8 @@ ParseError MessageParser::add_field(const char* b, const char* e) {
                                        ? "Multiple Content-Length header fields"
                                        : "Header field that must appear once appears twice");
   }
+  // Only the fields a proxy routes by are parsed now; the others cost nothing more.
+  if (routing_ & bit(id)) return parse_routing_field(i);
   return ParseError::none();
 }
 
@@ -199,23 +223,26 @@ ParseError MessageParser::parse_routing_field(std::size_t i) {
       return ParseError::none();
     }
     case HeaderId::kCSeq:
+      if (detail::parse_cseq_fast(f.value.data(), f.value.data() + f.value.size(), d_ + n_,
+                                  m_.cseq_))
+        return ParseError::none();
       return parse_cseq(f.value, m_.cseq_, src());
     case HeaderId::kMaxForwards: {
       uint32_t mf = 0;
-      if (!parse_bounded_uint(f.value, 255, mf))
+      if (!detail::parse_uint(f.value.data(), f.value.data() + f.value.size(), 255, mf))
         return ParseError::bad(off(f.value.data()), "Malformed Max-Forwards");
       m_.max_forwards_ = static_cast<int>(mf);
       return ParseError::none();
     }
     case HeaderId::kContentLength:
-      if (!parse_bounded_uint(f.value, UINT32_MAX, m_.content_length_))
+      if (!detail::parse_uint(f.value.data(), f.value.data() + f.value.size(), UINT32_MAX,
+                              m_.content_length_))
         return ParseError::bad(off(f.value.data()), "Malformed Content-Length");
       m_.has_content_length_ = true;
       return ParseError::none();
     case HeaderId::kContact: {
       // A registrar stores these: a REGISTER's contacts are checked now (RFC 4475 regbadct),
-      // other requests' only when someone reads them.
-      if (!m_.is_request_ || m_.method_ != Method::kRegister) return ParseError::none();
+      // other requests' only when someone reads them (routing_ has Contact only for REGISTER).
       ListSplitter split(f.value);
       std::string_view element;
       NameAddr contact;
@@ -229,14 +256,14 @@ ParseError MessageParser::parse_routing_field(std::size_t i) {
       return parse_name_addr(f.value, m_.from_, src());
     case HeaderId::kTo:
       return parse_name_addr(f.value, m_.to_, src());
-    case HeaderId::kVia:
-      if (m_.first_[index(HeaderId::kVia)] == i) {
-        // The top Via straight from the field: parsing stops at a comma before further values.
-        if (f.value.empty()) return ParseError::bad(off(f.value.data()), "Empty Via");
-        std::size_t consumed = 0;
-        return parse_via(f.value, m_.top_via_, src(), &consumed);
-      }
-      return ParseError::none();
+    case HeaderId::kVia: {
+      // Only the top Via: the routing bit is cleared once it is parsed.
+      routing_ &= ~bit(HeaderId::kVia);
+      // The top Via straight from the field: parsing stops at a comma before further values.
+      if (f.value.empty()) return ParseError::bad(off(f.value.data()), "Empty Via");
+      std::size_t consumed = 0;
+      return parse_via(f.value, m_.top_via_, src(), &consumed);
+    }
     default:
       return ParseError::none();
   }
@@ -323,6 +350,7 @@ ParseError MessageParser::run() {
   // Line k spans [line_start, line_ends[k] - 1): the CR before each LF is known to be there.
   const uint32_t* ends = m_.line_ends_.data();
   if (ParseError err = parse_start_line(base, base + ends[0] - 1)) return err;
+  if (m_.is_request_ && m_.method_ == Method::kRegister) routing_ |= bit(HeaderId::kContact);
 
   // Fold continuation lines into the field before them, then index the field.
   const char* field_begin = nullptr;
@@ -338,7 +366,6 @@ ParseError MessageParser::run() {
     }
     if (field_begin != nullptr) {
       if (ParseError err = add_field(field_begin, field_end)) return err;
-      if (ParseError err = parse_routing_field(m_.header_count_ - 1)) return err;
     }
     field_begin = line;
     field_end = line_end;

@@ -1,5 +1,7 @@
 #include "sipwire/name_addr.h"
 
+#include <cstring>
+
 #include "cursor.h"
 #include "header_params.h"
 #include "sipwire/params.h"
@@ -55,13 +57,14 @@ ParseError parse_name_addr_with(std::string_view element, NameAddr& out, Source 
 
   Uri uri;
   if (laquot != nullptr) {
-    while (c.pos() != laquot) c.advance();
-    c.advance();  // '<'
+    c.advance(static_cast<std::size_t>(laquot - c.pos()) + 1);  // to just past the '<'
     if (chars::is_wsp(c.peek())) return c.error("Whitespace after '<' in address");
     // LAQUOT = SWS "<" and RAQUOT = ">" SWS: no white space inside the brackets, which
     // parse_uri rejects as an invalid character.
     const char* uri_start = c.pos();
-    while (!c.at_end() && c.peek() != '>') c.advance();
+    const void* raquot = std::memchr(uri_start, '>', static_cast<std::size_t>(c.end() - uri_start));
+    c.advance(raquot ? static_cast<std::size_t>(static_cast<const char*>(raquot) - uri_start)
+                     : static_cast<std::size_t>(c.end() - uri_start));
     if (c.at_end()) return c.error("Missing '>' after URI");
     out.uri = std::string_view(uri_start, static_cast<std::size_t>(c.pos() - uri_start));
     out.angle = true;

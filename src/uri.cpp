@@ -1,6 +1,10 @@
 #include "sipwire/uri.h"
 
+#include <cstring>
+
 #include "cursor.h"
+#include "parse_check.h"
+#include "parse_host.h"
 
 namespace sipwire {
 
@@ -201,7 +205,7 @@ ParseError parse_sip_uri(Cursor& c, Uri& out) {
     c.take_while(chars::kHostname);
   }
   out.host = std::string_view(host_start, static_cast<std::size_t>(c.pos() - host_start));
-  out.host_kind = classify_host(out.host);
+  out.host_kind = detail::classify_host_in(out.host, c.source().readable_end);
   if (out.host_kind == HostKind::kNone)
     return ParseError::bad(c.offset_of(host_start), "Invalid host in URI");
 
@@ -247,9 +251,79 @@ ParseError parse_tel_uri(Cursor& c, Uri& out) {
   return ParseError::none();
 }
 
-}  // namespace
+// The shape nearly every SIP URI has: "sip:" or "sips:" in lower case, [user "@"] host
+// [":" port] *(";" pname ["=" pvalue]), with no escape, password, IPv6 reference or headers.
+// Fills every field of `out` and returns true only when the general grammar accepts `text`
+// with the same result; returns false on anything else, and the caller parses it the general
+// way (which also finds the error and its offset).
+bool parse_sip_uri_fast(std::string_view text, Uri& out, Source src) {
+  const char* b = text.data();
+  const char* e = b + text.size();
+  const char* readable = src.readable_end && src.readable_end > e ? src.readable_end : e;
+  if (e - b < 5 || b[0] != 's' || b[1] != 'i' || b[2] != 'p') return false;
+  const bool sips = b[3] == 's';
+  const char* p = b + (sips ? 5 : 4);
+  if (p[-1] != ':') return false;
 
-ParseError parse_uri(std::string_view text, Uri& out, Source src) {
+  // userinfo: a run of user characters ending in '@'. Without that '@', there is no userinfo
+  // only if no '@' comes later (else it is a password or a malformed user part).
+  std::string_view user;
+  const char* host = p;
+  const char* user_end = chars::skip_class(p, e, readable, chars::kUser);
+  if (user_end < e && *user_end == '@') {
+    if (user_end == p) return false;
+    user = {p, static_cast<std::size_t>(user_end - p)};
+    host = user_end + 1;
+  } else if (user_end < e && std::memchr(user_end, '@', static_cast<std::size_t>(e - user_end))) {
+    return false;
+  }
+
+  if (host < e && *host == '[') return false;
+  const char* q = chars::skip_class(host, e, readable, chars::kHostname);
+  const std::string_view host_text(host, static_cast<std::size_t>(q - host));
+  const HostKind kind = detail::classify_host_in(host_text, readable);
+  if (kind == HostKind::kNone) return false;
+
+  uint32_t port = 0;
+  const bool has_port = q < e && *q == ':';
+  if (has_port) {
+    const char* digits = ++q;
+    while (q < e && q - digits < 5 && chars::is_digit(*q)) port = port * 10 + (*q++ - '0');
+    if (q == digits || port > 65535 || (q < e && chars::is_digit(*q))) return false;
+  }
+
+  const char* params = q;
+  while (q < e && *q == ';') {
+    const char* name = q + 1;
+    q = chars::skip_class(name, e, readable, chars::kParam);
+    if (q == name || (q < e && *q == '%')) return false;
+    if (q < e && *q == '=') {
+      const char* value = q + 1;
+      q = chars::skip_class(value, e, readable, chars::kParam);
+      if (q == value || (q < e && *q == '%')) return false;
+    }
+  }
+  if (q != e) return false;
+
+  out.text = text;
+  out.scheme = {b, sips ? 4u : 3u};
+  out.kind = sips ? UriScheme::kSips : UriScheme::kSip;
+  out.user = user;
+  out.password = {};
+  out.host = host_text;
+  out.host_kind = kind;
+  out.port = static_cast<uint16_t>(port);
+  out.has_port = has_port;
+  out.has_password = false;
+  out.params = params == e ? std::string_view{}
+                           : std::string_view(params + 1, static_cast<std::size_t>(e - params - 1));
+  out.headers = {};
+  out.has_headers = false;
+  out.opaque = {};
+  return true;
+}
+
+ParseError parse_uri_general(std::string_view text, Uri& out, Source src) {
   out = Uri{};
   out.text = text;
   Cursor c(text, src);
@@ -274,6 +348,32 @@ ParseError parse_uri(std::string_view text, Uri& out, Source src) {
   if (out.opaque.empty()) return c.error("Empty URI after scheme");
   if (!c.at_end()) return c.error("Invalid character in URI");
   return ParseError::none();
+}
+
+#ifdef SIPWIRE_CHECK_FAST_PATHS
+bool same(std::string_view a, std::string_view b) {
+  return a.data() == b.data() && a.size() == b.size();
+}
+bool same_uri(const Uri& a, const Uri& b) {
+  return same(a.text, b.text) && same(a.scheme, b.scheme) && a.kind == b.kind &&
+         same(a.user, b.user) && same(a.password, b.password) && same(a.host, b.host) &&
+         a.host_kind == b.host_kind && a.port == b.port && a.has_port == b.has_port &&
+         a.has_password == b.has_password && same(a.params, b.params) &&
+         same(a.headers, b.headers) && a.has_headers == b.has_headers && same(a.opaque, b.opaque);
+}
+#endif
+
+}  // namespace
+
+ParseError parse_uri(std::string_view text, Uri& out, Source src) {
+  if (parse_sip_uri_fast(text, out, src)) {
+#ifdef SIPWIRE_CHECK_FAST_PATHS
+    Uri general;
+    detail::check_fast_path(!parse_uri_general(text, general, src) && same_uri(general, out));
+#endif
+    return ParseError::none();
+  }
+  return parse_uri_general(text, out, src);
 }
 
 }  // namespace sipwire

@@ -2,6 +2,9 @@
 
 #include "cursor.h"
 #include "header_params.h"
+#include "parse_check.h"
+#include "parse_host.h"
+#include "parse_scalars.h"
 #include "sipwire/scalars.h"
 
 namespace sipwire {
@@ -67,10 +70,99 @@ struct ViaParam {
   }
 };
 
+// The shape nearly every Via has: "SIP/2.0/" transport SP host [":" port] *(";" name
+// ["=" token-or-host]), no white space but the one SP, ending the text or at a comma. Fills
+// `out` and returns true only when the general grammar accepts the element with the same
+// result; false on anything else (the caller then parses it the general way).
+bool parse_via_fast(std::string_view element, Via& out, Source src, std::size_t* consumed) {
+  const Cursor c(element, src);  // error offsets for ViaParam; never moved
+  const char* b = element.data();
+  const char* e = c.end();
+  const char* readable = c.source().readable_end;
+  if (e - b < 10 || detail::load8(b) != detail::load8("SIP/2.0/")) return false;
+  const char* transport = b + 8;
+  const char* p = chars::skip_class(transport, e, readable, chars::kToken);
+  if (p == transport || p == e || *p != ' ') return false;
+
+  const char* host = p + 1;
+  p = chars::skip_class(host, e, readable, chars::kHostname);
+  const std::string_view host_text(host, static_cast<std::size_t>(p - host));
+  const HostKind kind = detail::classify_host_in(host_text, readable);
+  if (kind == HostKind::kNone) return false;
+  uint32_t port = 0;
+  const bool has_port = p < e && *p == ':';
+  if (has_port) {
+    const char* digits = ++p;
+    p = chars::skip_class(digits, e, readable, chars::kDigit);
+    if (!detail::parse_uint(digits, p, 65535, port)) return false;
+  }
+
+  out = Via{};
+  out.protocol = {b, 3};
+  out.version = {b + 4, 3};
+  out.transport = {transport, static_cast<std::size_t>(host - 1 - transport)};
+  out.host = host_text;
+  out.host_kind = kind;
+  out.port = static_cast<uint16_t>(port);
+  out.has_port = has_port;
+  const char* params = p;
+  while (p < e && *p == ';') {
+    const char* name = p + 1;
+    p = chars::skip_class(name, e, readable, chars::kToken);
+    if (p == name) return false;
+    const char* value = p;
+    const bool has_value = p < e && *p == '=';
+    if (has_value) {
+      value = p + 1;
+      p = chars::skip_class(value, e, readable, chars::kGenValue);
+      if (p == value) return false;
+    }
+    if (ViaParam{out}({name, static_cast<std::size_t>(value - name - has_value)},
+                      {value, static_cast<std::size_t>(p - value)}, has_value, c))
+      return false;
+  }
+  if (p != e && (consumed == nullptr || *p != ',')) return false;
+  if (p != params) out.params = {params + 1, static_cast<std::size_t>(p - params - 1)};
+  if (consumed != nullptr) *consumed = static_cast<std::size_t>(p - b);
+  return true;
+}
+
+#ifdef SIPWIRE_CHECK_FAST_PATHS
+bool same(std::string_view a, std::string_view b) {
+  return a.data() == b.data() && a.size() == b.size();
+}
+bool same_via(const Via& a, const Via& b) {
+  return same(a.protocol, b.protocol) && same(a.version, b.version) &&
+         same(a.transport, b.transport) && same(a.host, b.host) && a.host_kind == b.host_kind &&
+         a.port == b.port && a.has_port == b.has_port && same(a.branch, b.branch) &&
+         same(a.received, b.received) && same(a.maddr, b.maddr) && a.ttl == b.ttl &&
+         a.has_ttl == b.has_ttl && a.has_rport == b.has_rport && a.rport == b.rport &&
+         same(a.params, b.params);
+}
+#endif
+
+ParseError parse_via_general(std::string_view element, Via& out, Source src, std::size_t* consumed);
+
 }  // namespace
 
-ParseError parse_via(std::string_view element, Via& out, Source src,
-                     std::size_t* consumed) {
+ParseError parse_via(std::string_view element, Via& out, Source src, std::size_t* consumed) {
+  if (parse_via_fast(element, out, src, consumed)) {
+#ifdef SIPWIRE_CHECK_FAST_PATHS
+    Via general;
+    std::size_t general_consumed = 0;
+    detail::check_fast_path(
+        !parse_via_general(element, general, src, consumed ? &general_consumed : nullptr) &&
+        same_via(general, out) && (consumed == nullptr || general_consumed == *consumed));
+#endif
+    return ParseError::none();
+  }
+  return parse_via_general(element, out, src, consumed);
+}
+
+namespace {
+
+ParseError parse_via_general(std::string_view element, Via& out, Source src,
+                             std::size_t* consumed) {
   out = Via{};
   Cursor c(element, src);
   // sent-protocol = protocol-name SLASH protocol-version SLASH transport
@@ -91,7 +183,7 @@ ParseError parse_via(std::string_view element, Via& out, Source src,
     c.take_while(chars::kHostname);
   }
   out.host = std::string_view(host_start, static_cast<std::size_t>(c.pos() - host_start));
-  out.host_kind = classify_host(out.host);
+  out.host_kind = detail::classify_host_in(out.host, c.source().readable_end);
   if (out.host_kind == HostKind::kNone)
     return ParseError::bad(c.offset_of(host_start), "Invalid Via sent-by host");
   if (c.eat_separator(':')) {
@@ -111,5 +203,7 @@ ParseError parse_via(std::string_view element, Via& out, Source src,
   if (consumed != nullptr) *consumed = element.size();
   return ParseError::none();
 }
+
+}  // namespace
 
 }  // namespace sipwire

@@ -1,0 +1,184 @@
+// Header-name lookup, inline for the message parser's per-line loop (header_id.cpp wraps it
+// as classify_header_name). Internal to the parser.
+#pragma once
+
+#include <immintrin.h>
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+#include "sipwire/chars.h"
+#include "sipwire/header_id.h"
+
+namespace sipwire::detail {
+
+namespace header_table {
+using namespace header_flags;
+constexpr uint8_t kSL = kSingle;
+constexpr uint8_t kLS = kList;
+
+constexpr std::array<HeaderInfo, kHeaderIdCount> build_info() {
+  std::array<HeaderInfo, kHeaderIdCount> t{};
+  auto set = [&t](HeaderId id, std::string_view name, char compact, uint8_t flags) {
+    t[index(id)] = HeaderInfo{name, compact, flags};
+  };
+  set(HeaderId::kOther, "", '\0', 0);
+  set(HeaderId::kAccept, "Accept", '\0', kLS);
+  set(HeaderId::kAcceptContact, "Accept-Contact", 'a', kLS);
+  set(HeaderId::kAcceptEncoding, "Accept-Encoding", '\0', kLS);
+  set(HeaderId::kAcceptLanguage, "Accept-Language", '\0', kLS);
+  set(HeaderId::kAlertInfo, "Alert-Info", '\0', kLS);
+  set(HeaderId::kAllow, "Allow", '\0', kLS);
+  set(HeaderId::kAllowEvents, "Allow-Events", 'u', kLS);
+  set(HeaderId::kAuthenticationInfo, "Authentication-Info", '\0', kSL);
+  set(HeaderId::kAuthorization, "Authorization", '\0', 0);
+  set(HeaderId::kCallId, "Call-ID", 'i', kSL);
+  set(HeaderId::kCallInfo, "Call-Info", '\0', kLS);
+  set(HeaderId::kContact, "Contact", 'm', kLS);
+  set(HeaderId::kContentDisposition, "Content-Disposition", '\0', kSL);
+  set(HeaderId::kContentEncoding, "Content-Encoding", 'e', kLS);
+  set(HeaderId::kContentLanguage, "Content-Language", '\0', kLS);
+  set(HeaderId::kContentLength, "Content-Length", 'l', kSL);
+  set(HeaderId::kContentType, "Content-Type", 'c', kSL);
+  set(HeaderId::kCSeq, "CSeq", '\0', kSL);
+  set(HeaderId::kDate, "Date", '\0', kSL);
+  set(HeaderId::kErrorInfo, "Error-Info", '\0', kLS);
+  set(HeaderId::kEvent, "Event", 'o', kSL);
+  set(HeaderId::kExpires, "Expires", '\0', kSL);
+  set(HeaderId::kFrom, "From", 'f', kSL);
+  set(HeaderId::kIdentity, "Identity", 'y', 0);
+  set(HeaderId::kInReplyTo, "In-Reply-To", '\0', kLS);
+  set(HeaderId::kMaxForwards, "Max-Forwards", '\0', kSL);
+  set(HeaderId::kMimeVersion, "MIME-Version", '\0', kSL);
+  set(HeaderId::kMinExpires, "Min-Expires", '\0', kSL);
+  set(HeaderId::kMinSE, "Min-SE", '\0', kSL);
+  set(HeaderId::kOrganization, "Organization", '\0', kSL);
+  set(HeaderId::kPAssertedIdentity, "P-Asserted-Identity", '\0', kLS);
+  set(HeaderId::kPath, "Path", '\0', kLS);
+  set(HeaderId::kPriority, "Priority", '\0', kSL);
+  set(HeaderId::kPrivacy, "Privacy", '\0', 0);
+  set(HeaderId::kProxyAuthenticate, "Proxy-Authenticate", '\0', 0);
+  set(HeaderId::kProxyAuthorization, "Proxy-Authorization", '\0', 0);
+  set(HeaderId::kProxyRequire, "Proxy-Require", '\0', kLS);
+  set(HeaderId::kRAck, "RAck", '\0', kSL);
+  set(HeaderId::kReason, "Reason", '\0', kLS);
+  set(HeaderId::kRecordRoute, "Record-Route", '\0', kLS);
+  set(HeaderId::kReferTo, "Refer-To", 'r', kSL);
+  set(HeaderId::kReferredBy, "Referred-By", 'b', kSL);
+  set(HeaderId::kRejectContact, "Reject-Contact", 'j', kLS);
+  set(HeaderId::kReplyTo, "Reply-To", '\0', kSL);
+  set(HeaderId::kRequestDisposition, "Request-Disposition", 'd', kLS);
+  set(HeaderId::kRequire, "Require", '\0', kLS);
+  set(HeaderId::kRetryAfter, "Retry-After", '\0', kSL);
+  set(HeaderId::kRoute, "Route", '\0', kLS);
+  set(HeaderId::kRSeq, "RSeq", '\0', kSL);
+  set(HeaderId::kServer, "Server", '\0', kSL);
+  set(HeaderId::kServiceRoute, "Service-Route", '\0', kLS);
+  set(HeaderId::kSessionExpires, "Session-Expires", 'x', kSL);
+  set(HeaderId::kSubject, "Subject", 's', kSL);
+  set(HeaderId::kSubscriptionState, "Subscription-State", '\0', kSL);
+  set(HeaderId::kSupported, "Supported", 'k', kLS);
+  set(HeaderId::kTimestamp, "Timestamp", '\0', kSL);
+  set(HeaderId::kTo, "To", 't', kSL);
+  set(HeaderId::kUnsupported, "Unsupported", '\0', kLS);
+  set(HeaderId::kUserAgent, "User-Agent", '\0', kSL);
+  set(HeaderId::kVia, "Via", 'v', kLS);
+  set(HeaderId::kWarning, "Warning", '\0', kLS);
+  set(HeaderId::kWwwAuthenticate, "WWW-Authenticate", '\0', 0);
+  return t;
+}
+
+// Names are found through an open-addressed table of 256 slots keyed by a hash of the length
+// and the first and last characters (folded to lower case). The static_assert below proves
+// every known name is reached within kMaxProbe slots, so a lookup is a hash, at most a couple
+// of slot loads, and one case-folding compare.
+constexpr std::size_t kSlots = 256;
+constexpr std::size_t kMaxProbe = 2;
+
+// OR 0x20 folds letters to lower case. Other bytes may fold onto other non-letters; the hash
+// only picks the slot to compare against, and no known name contains such a byte, so an input
+// name that does lands on a slot whose compare fails.
+constexpr std::size_t hash_name(const char* name, std::size_t len) {
+  const auto first = static_cast<unsigned char>(name[0] | 0x20);
+  const auto last = static_cast<unsigned char>(name[len - 1] | 0x20);
+  return (len + first + last * 21) % kSlots;
+}
+
+struct Slot {
+  HeaderId id = HeaderId::kOther;
+  uint8_t length = 0;              // of the long form, or 1 for the compact form
+  std::array<char, 32> lower32{};  // the name in lower case, zero-padded: one vector compare
+};
+struct Table {
+  std::array<Slot, kSlots> slot{};
+  std::size_t longest_probe = 0;
+};
+
+constexpr void insert(Table& t, HeaderId id, std::string_view name) {
+  std::size_t h = hash_name(name.data(), name.size());
+  std::size_t probe = 0;
+  while (t.slot[h].id != HeaderId::kOther) {
+    h = (h + 1) % kSlots;
+    ++probe;
+  }
+  t.slot[h] = Slot{id, static_cast<uint8_t>(name.size()), {}};
+  for (std::size_t i = 0; i < name.size(); ++i) t.slot[h].lower32[i] = chars::lower(name[i]);
+  if (probe + 1 > t.longest_probe) t.longest_probe = probe + 1;
+}
+
+constexpr Table build_table(const std::array<HeaderInfo, kHeaderIdCount>& info) {
+  Table t{};
+  constexpr std::string_view kCompact = "abcdefghijklmnopqrstuvwxyz";
+  for (std::size_t i = 1; i < kHeaderIdCount; ++i) {
+    insert(t, static_cast<HeaderId>(i), info[i].name);
+    if (info[i].compact != '\0')
+      insert(t, static_cast<HeaderId>(i),
+             kCompact.substr(static_cast<std::size_t>(info[i].compact - 'a'), 1));
+  }
+  return t;
+}
+
+inline constexpr Table kTable = build_table(build_info());
+static_assert(kTable.longest_probe <= kMaxProbe, "header name table: too many collisions");
+static_assert(kHeaderIdCount <= 64, "header ids must fit a 64-bit mask");
+
+inline bool equals_folded(const char* input, std::size_t len, const Slot& s) {
+  for (std::size_t i = 0; i < len; ++i)
+    if (chars::lower(input[i]) != s.lower32[i]) return false;
+  return true;
+}
+
+// Compares 32 bytes at once. OR 0x20 folds letters to lower case; among the bytes a header
+// line can hold (no CR or LF) no other byte folds onto a letter or '-', so the fold is exact.
+inline bool equals_folded_wide(const char* input, std::size_t len, const Slot& s) {
+  const __m128i fold = _mm_set1_epi8(0x20);
+  const auto* in = reinterpret_cast<const __m128i*>(input);
+  const auto* canon = reinterpret_cast<const __m128i*>(s.lower32.data());
+  const auto m0 = static_cast<uint32_t>(_mm_movemask_epi8(
+      _mm_cmpeq_epi8(_mm_or_si128(_mm_loadu_si128(in), fold), _mm_loadu_si128(canon))));
+  const auto m1 = static_cast<uint32_t>(_mm_movemask_epi8(
+      _mm_cmpeq_epi8(_mm_or_si128(_mm_loadu_si128(in + 1), fold), _mm_loadu_si128(canon + 1))));
+  const uint32_t equal = m0 | (m1 << 16);
+  const uint32_t want = len >= 32 ? ~0u : (1u << len) - 1;
+  return (equal & want) == want;
+}
+
+}  // namespace header_table
+
+// classify_header_name(), inline. `readable_end` as there (nullptr: only the name is readable).
+inline HeaderId classify_name(const char* name, std::size_t len, const char* readable_end) {
+  using namespace header_table;
+  if (len == 0) return HeaderId::kOther;
+  const bool wide = len <= 32 && readable_end != nullptr && readable_end - name >= 32;
+  std::size_t h = hash_name(name, len);
+  for (std::size_t probe = 0; probe < kMaxProbe; ++probe, h = (h + 1) % kSlots) {
+    const Slot& s = kTable.slot[h];
+    if (s.id == HeaderId::kOther) return HeaderId::kOther;
+    if (s.length != len) continue;
+    if (wide ? equals_folded_wide(name, len, s) : equals_folded(name, len, s)) return s.id;
+  }
+  return HeaderId::kOther;
+}
+
+}  // namespace sipwire::detail
