@@ -1,14 +1,12 @@
 #!/usr/bin/env bash
-# Quick-start command 1: install what is missing, build, and start sipwire.
+# Quick-start command 1: install what is missing, build, and start sipwire in the foreground
+# on its embedded default configuration (configs/default.toml: UDP on 127.0.0.1:5060, domain
+# localhost, registrar + stateless proxy). Ctrl-C stops it. A status line prints every second.
 #
-# Until the proxy engine lands (issue "Step 2"), the product's main job is the parser: this
-# parses the SIP messages given as files (or on stdin) and prints what it finds, or the defect
-# with the status code a proxy answers. With no arguments and a terminal on stdin it parses the
-# RFC 4475 torture messages as a demonstration.
+#   sudo ./tools/run.sh                         # the default configuration
+#   sudo ./tools/run.sh --config my.toml        # another one (see configs/default.toml)
 #
-#   sudo ./tools/run.sh                      # the demonstration
-#   sudo ./tools/run.sh capture1.sip ...     # your own messages, one per file
-#   ./tools/run.sh < message.sip             # one message on stdin
+# Register a phone as sip:USER@localhost at 127.0.0.1:5060, then call sip:OTHER@localhost.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,12 +14,10 @@ bash tools/install-deps.sh
 if [ ! -f build/build.ninja ]; then
   meson setup build --buildtype=release >/dev/null
 fi
-ninja -C build tools/sipwire-parse >/dev/null
+ninja -C build dataplane/sipwire-dataplane tools/sipwire-parse >/dev/null
 
-if [ $# -eq 0 ] && [ -t 0 ]; then
-  echo "sipwire: no messages given; parsing the RFC 4475 torture messages (tests/data/rfc4475)."
-  echo "Give files as arguments, or a message on stdin, to parse your own."
-  echo
-  exec build/tools/sipwire-parse tests/data/rfc4475/*.dat
+args=("$@")
+if [ ${#args[@]} -eq 0 ]; then
+  args=(--config configs/default.toml)
 fi
-exec build/tools/sipwire-parse "$@"
+exec build/dataplane/sipwire-dataplane "${args[@]}"

@@ -1,0 +1,151 @@
+// sipwire-dataplane: the SIP proxy and registrar. Loads the configuration, starts one worker
+// (and shard) per configured core on the chosen I/O backend, and runs until SIGINT/SIGTERM.
+#include <signal.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "dataplane/shard.h"
+#include "dataplane/socket_backend.h"
+#include "sipwire/config.h"
+
+namespace {
+
+using namespace sipwire;
+
+std::atomic<bool> g_stop{false};
+std::atomic<bool> g_status{false};
+
+void on_signal(int sig) {
+  if (sig == SIGUSR1)
+    g_status = true;
+  else
+    g_stop = true;
+}
+
+const char* mode_name(ProxyMode m) {
+  switch (m) {
+    case ProxyMode::kStateful: return "stateful";
+    case ProxyMode::kStateless: return "stateless";
+    case ProxyMode::kRedirect: return "redirect";
+  }
+  return "?";
+}
+
+EngineSettings engine_settings(const Config& c, const NetAddress& local) {
+  EngineSettings s;
+  s.mode = c.mode;
+  s.local = local;
+  s.domains = c.domains;
+  s.reject_foreign_domains = c.registrar.reject_foreign_domains;
+  for (const StaticRoute& r : c.routes) s.routes.push_back({r.domain, r.next_hop});
+  s.registrar.min_expires = c.registrar.min_expires;
+  s.registrar.max_expires = c.registrar.max_expires;
+  s.registrar.default_expires = c.registrar.default_expires;
+  s.registrar.max_contacts = c.registrar.max_contacts_per_aor;
+  s.max_message_size = c.limits.max_message_size;
+  return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"sipwire-dataplane: the sipwire SIP proxy and registrar"};
+  std::string config_path;
+  std::string io = "socket";
+  unsigned status_interval = 1;
+  app.add_option("--config,-c", config_path, "configuration file (TOML)")->required();
+  app.add_option("--io", io, "I/O backend: socket (kernel UDP sockets)")
+      ->check(CLI::IsMember({"socket"}));
+  app.add_option("--status-interval", status_interval,
+                 "seconds between status lines (0: only on SIGUSR1)");
+  CLI11_PARSE(app, argc, argv);
+
+  const ConfigResult loaded = load_config_file(config_path);
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "sipwire-dataplane: %s\n", loaded.error.to_string().c_str());
+    return 2;
+  }
+  const Config& config = *loaded.config;
+  if (config.mode == ProxyMode::kStateful) {
+    std::fprintf(stderr,
+                 "sipwire-dataplane: %s: mode \"stateful\" is not available in this build yet "
+                 "(the transaction layer is the next step); use \"stateless\" or \"redirect\"\n",
+                 config.source.c_str());
+    return 2;
+  }
+
+  dataplane::SocketBackendOptions options;
+  for (const ListenConfig& l : config.listen) options.listen.push_back(l.address);
+  options.workers = config.workers;
+  options.max_datagram = config.limits.max_message_size;
+  std::string error;
+  auto backend = dataplane::SocketBackend::open(options, error);
+  if (!backend) {
+    std::fprintf(stderr, "sipwire-dataplane: cannot start: %s\n", error.c_str());
+    return 1;
+  }
+  const NetAddress local = backend->bound_addresses().front();
+
+  Qsbr qsbr(config.workers);
+  LocationTable location(1 << 16, qsbr);
+  const EngineSettings settings = engine_settings(config, local);
+  std::vector<std::unique_ptr<dataplane::Shard>> shards(config.workers);
+
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGUSR1, &sa, nullptr);
+
+  std::thread workers([&] {
+    backend->run(
+        [&](unsigned i) -> dataplane::PacketHandler& {
+          shards[i] = std::make_unique<dataplane::Shard>(i, settings, location, qsbr);
+          return *shards[i];
+        },
+        g_stop);
+  });
+
+  std::string where;
+  for (const NetAddress& a : backend->bound_addresses()) where += " udp " + a.to_string();
+  std::printf("sipwire-dataplane: listening on%s (%u worker%s, %s; config %s)\n", where.c_str(),
+              config.workers, config.workers == 1 ? "" : "s", mode_name(config.mode),
+              config.source.c_str());
+  std::fflush(stdout);
+
+  auto print_status = [&] {
+    uint64_t rx = 0, tx = 0, fwd = 0, answered = 0, malformed = 0;
+    for (unsigned i = 0; i < config.workers; ++i) {
+      const dataplane::WorkerStats s = backend->stats(i);
+      rx += s.rx_datagrams;
+      tx += s.tx_datagrams;
+    }
+    for (const auto& s : shards)
+      if (s) fwd += s->forwarded(), answered += s->answered(), malformed += s->malformed();
+    std::printf("status: rx %llu tx %llu forwarded %llu answered %llu malformed %llu aors %zu "
+                "bindings %zu\n",
+                static_cast<unsigned long long>(rx), static_cast<unsigned long long>(tx),
+                static_cast<unsigned long long>(fwd), static_cast<unsigned long long>(answered),
+                static_cast<unsigned long long>(malformed), location.aor_count(),
+                location.binding_count());
+    std::fflush(stdout);
+  };
+  unsigned ticks = 0;
+  while (!g_stop.load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (g_status.exchange(false) ||
+        (status_interval != 0 && ++ticks % (status_interval * 10) == 0))
+      print_status();
+  }
+  workers.join();
+  print_status();
+  std::printf("sipwire-dataplane: stopped\n");
+  return 0;
+}

@@ -1,0 +1,27 @@
+// What a worker's shard implements to receive from an I/O backend. The backend owns the loop
+// and the buffers; the handler sees one datagram at a time and answers through the Outbox, so
+// the same shard runs on the socket backend and on the DPDK one.
+#pragma once
+
+#include <string_view>
+
+#include "sipwire/engine/outbox.h"
+#include "sipwire/net_address.h"
+
+namespace sipwire::dataplane {
+
+class PacketHandler {  // one per worker: the worker's shard implements it
+ public:
+  virtual ~PacketHandler() = default;
+
+  // One received datagram; `local` is the listen address it arrived on. Sends go to `out`.
+  // `bytes` stays valid until the handler returns; segments sent through `out` may point into
+  // it, because the backend flushes the batch before it reuses the receive buffers.
+  virtual void on_datagram(std::string_view bytes, const NetAddress& from, const NetAddress& local,
+                           Outbox& out) = 0;
+
+  // Called at least every 10 ms (timers) and after each batch.
+  virtual void on_tick(Outbox& out) = 0;
+};
+
+}  // namespace sipwire::dataplane

@@ -1,0 +1,63 @@
+// A worker's shard: the engine (ProxyCore) fed by one I/O worker, with the worker's place in
+// the location service's reclamation scheme and its slice of the expiry sweep.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+
+#include "dataplane/packet_handler.h"
+#include "sipwire/engine/location.h"
+#include "sipwire/engine/proxy_core.h"
+
+namespace sipwire::dataplane {
+
+inline uint64_t monotonic_ms() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::steady_clock::now().time_since_epoch())
+                                   .count());
+}
+
+class Shard final : public PacketHandler {
+ public:
+  Shard(unsigned id, const EngineSettings& settings, LocationTable& location, Qsbr& qsbr)
+      : id_(id), core_(settings, location), location_(location), qsbr_(qsbr) {
+    qsbr_.online(id_);
+  }
+  ~Shard() override { qsbr_.offline(id_); }
+
+  void on_datagram(std::string_view bytes, const NetAddress& from, const NetAddress&,
+                   Outbox& out) override {
+    core_.handle(bytes, from, out, monotonic_ms());
+  }
+
+  void on_tick(Outbox&) override {
+    // The batch is flushed: this worker holds no pointer into the location service now.
+    qsbr_.quiescent(id_);
+    const uint64_t now = monotonic_ms();
+    if (now - last_sweep_ms_ >= 100) {
+      // Each worker sweeps a slice every 100 ms, so expired bindings leave the table on time
+      // without a pause.
+      location_.sweep(now, 256);
+      last_sweep_ms_ = now;
+    }
+    const ProxyCounters& c = core_.counters();
+    forwarded_.store(c.requests_forwarded + c.responses_forwarded, std::memory_order_relaxed);
+    answered_.store(c.responses_sent, std::memory_order_relaxed);
+    malformed_.store(c.malformed_requests + c.malformed_responses, std::memory_order_relaxed);
+  }
+
+  // Published once per tick, for the status line (the engine's own counters are not atomic).
+  uint64_t forwarded() const { return forwarded_.load(std::memory_order_relaxed); }
+  uint64_t answered() const { return answered_.load(std::memory_order_relaxed); }
+  uint64_t malformed() const { return malformed_.load(std::memory_order_relaxed); }
+
+ private:
+  unsigned id_;
+  ProxyCore core_;
+  LocationTable& location_;
+  Qsbr& qsbr_;
+  uint64_t last_sweep_ms_ = 0;
+  std::atomic<uint64_t> forwarded_{0}, answered_{0}, malformed_{0};
+};
+
+}  // namespace sipwire::dataplane

@@ -1,0 +1,289 @@
+# shellcheck shell=bash
+# Shared code of the end-to-end tests: sourced by tests/e2e/NAME.sh, never run by itself.
+#
+# A test runs as `tests/e2e/NAME.sh BUILD_DIR`. Everything it starts (sipwire-dataplane, sipp
+# UAS processes) listens on 127.0.0.1 on ports checked free with `ss`, is recorded here and is
+# stopped by PID on exit; nothing is ever killed by name. Every sipp run is bounded by -m and by
+# -timeout with -timeout_error (without -timeout_error, sipp 3.6 waits at the global timeout for
+# the open calls to finish, and retransmissions can keep it alive for another ~32 s), and by
+# `timeout`. The whole test re-runs itself under `timeout` (E2E_TEST_TIMEOUT, default 270 s, under
+# meson's 300 s), whose group kill also reaches every child: inner timeouts use --foreground,
+# so that they stay in the test's process group.
+#
+# Environment:
+#   SIPWIRE_DATAPLANE  the proxy binary (default BUILD_DIR/dataplane/sipwire-dataplane)
+#   SIPWIRE_E2E_DIRECT=1  self-check of the harness without a proxy: the sipp UAC calls the sipp
+#                      UAS directly; tests that need the proxy itself exit 77 (skipped)
+#   E2E_MODE           the proxy's mode for every test (default stateless; stateful, ...)
+#   E2E_KEEP=1         keep the work directory (configs, logs, sipp statistics) after the test
+#   E2E_TEST_TIMEOUT   seconds before the whole test is killed (default 270)
+
+set -euo pipefail
+
+# Watchdog: re-run the calling script under timeout(1) once. timeout puts the script in its own
+# process group and signals the whole group, so a hang cannot outlive it.
+if [[ -z ${E2E_UNDER_WATCHDOG:-} ]]; then
+    export E2E_UNDER_WATCHDOG=1
+    exec timeout -k 10 "${E2E_TEST_TIMEOUT:-270}" "$0" "$@"
+fi
+
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SCEN_DIR=$E2E_DIR/scenarios
+# shellcheck disable=SC2034  # used by the tests that source this file
+REPO_ROOT=$(cd "$E2E_DIR/../.." && pwd)
+TEST_NAME=$(basename "$0" .sh)
+LOOPBACK=127.0.0.1
+SIPP_BUFF=4194304
+WORK=""
+PROXY_PID=""
+PROXY_IP=""
+PROXY_PORT=""
+declare -a E2E_PIDS=()
+
+log() { printf '%s: %s\n' "$TEST_NAME" "$*" >&2; }
+
+# Prints the verdict line and exits. Logs of the run stay in $WORK when E2E_KEEP=1.
+pass() { printf 'PASS: %s: %s\n' "$TEST_NAME" "$*"; exit 0; }
+fail() { printf 'FAIL: %s: %s\n' "$TEST_NAME" "$*"; exit 1; }
+skip() { printf 'SKIP: %s: %s\n' "$TEST_NAME" "$*"; exit 77; }
+
+direct_mode() { [[ ${SIPWIRE_E2E_DIRECT:-0} == 1 ]]; }
+
+# Stops every process this test started, by PID: SIGTERM, up to 5 s, then SIGKILL.
+cleanup() {
+    local rc=$? pid i
+    trap - EXIT
+    for pid in "${E2E_PIDS[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    for pid in "${E2E_PIDS[@]}"; do
+        for ((i = 0; i < 50; i++)); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$pid" 2>/dev/null || true
+    done
+    if [[ -n $WORK && -d $WORK ]]; then
+        if [[ ${E2E_KEEP:-0} == 1 || ($rc -ne 0 && $rc -ne 77) ]]; then
+            log "logs kept in $WORK"
+        else
+            rm -rf "$WORK"
+        fi
+    fi
+    exit "$rc"
+}
+
+# Watchdog or Ctrl-C: say so, then exit through cleanup.
+on_signal() { printf 'FAIL: %s: interrupted (timed out?)\n' "$TEST_NAME"; exit 124; }
+
+# e2e_init "$@": checks the arguments and tools, makes the work directory, installs the traps.
+e2e_init() {
+    [[ $# -ge 1 && -d $1 ]] || { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
+    BUILD_DIR=$(cd "$1" && pwd)
+    command -v sipp >/dev/null || skip "sipp not installed"
+    command -v ss >/dev/null || skip "ss (iproute2) not installed"
+    WORK=$(mktemp -d "${TMPDIR:-/tmp}/sipwire-e2e-$TEST_NAME.XXXXXX")
+    trap cleanup EXIT
+    trap on_signal TERM INT HUP
+    PORTS_FILE=$WORK/ports.used
+    : >"$PORTS_FILE"
+}
+
+# free_udp_port VAR [SPAN]: sets VAR to a port P such that P..P+SPAN-1 are not bound by any UDP
+# socket (ss -uan, listening or connected) and were not handed out before in this test. Ports come
+# from 20000-31999, below Linux's ephemeral range (32768-60999), so the kernel does not give them
+# to someone else's connect() meanwhile.
+free_udp_port() {
+    local __var=$1 span=${2:-1} busy p i try ok
+    busy=" $(ss -Huan | awk '{n = split($4, a, ":"); print a[n]}' | tr '\n' ' ') $(tr '\n' ' ' <"$PORTS_FILE") "
+    for ((try = 0; try < 500; try++)); do
+        p=$((20000 + (RANDOM * 32768 + RANDOM) % 12000))
+        ok=1
+        for ((i = 0; i < span; i++)); do
+            [[ $busy == *" $((p + i)) "* ]] && { ok=0; break; }
+        done
+        if ((ok)); then
+            for ((i = 0; i < span; i++)); do echo $((p + i)) >>"$PORTS_FILE"; done
+            printf -v "$__var" '%s' "$p"
+            return 0
+        fi
+    done
+    fail "no free UDP port found"
+}
+
+# udp_bound PORT: true when something is bound to 127.0.0.1:PORT or *:PORT over UDP.
+udp_bound() {
+    ss -Hlun "sport = :$1" | grep -q .
+}
+
+# --- the proxy -------------------------------------------------------------------------------
+
+# start_proxy: writes a config (mode $E2E_MODE, default stateless) into $WORK, starts
+# sipwire-dataplane on a free port and waits (10 s at most) for its "listening on udp" line.
+# Sets PROXY_IP, PROXY_PORT, PROXY_PID.
+start_proxy() {
+    local mode=${E2E_MODE:-stateless} bin cfg out i
+    bin=${SIPWIRE_DATAPLANE:-$BUILD_DIR/dataplane/sipwire-dataplane}
+    [[ -x $bin ]] || fail "proxy binary not found: $bin (build it, or set SIPWIRE_DATAPLANE)"
+    free_udp_port PROXY_PORT
+    PROXY_IP=$LOOPBACK
+    cfg=$WORK/sipwire-$mode.toml
+    cat >"$cfg" <<EOF
+# written by tests/e2e/$TEST_NAME.sh
+mode = "$mode"
+workers = 1
+domains = ["localhost"]
+
+[[listen]]
+address = "$PROXY_IP"
+port = $PROXY_PORT
+transport = "udp"
+EOF
+    out=$WORK/sipwire.out
+    "$bin" --config "$cfg" </dev/null >"$out" 2>"$WORK/sipwire.err" &
+    PROXY_PID=$!
+    E2E_PIDS+=("$PROXY_PID")
+    for ((i = 0; i < 100; i++)); do
+        if grep -q "listening on udp $PROXY_IP:$PROXY_PORT" "$out"; then
+            log "proxy pid $PROXY_PID: $(head -n 1 "$out")"
+            return 0
+        fi
+        kill -0 "$PROXY_PID" 2>/dev/null || { dump "$WORK/sipwire.err"; fail "proxy exited at startup"; }
+        sleep 0.1
+    done
+    dump "$out"
+    dump "$WORK/sipwire.err"
+    if udp_bound "$PROXY_PORT"; then
+        fail "proxy bound $PROXY_IP:$PROXY_PORT but never printed 'listening on udp $PROXY_IP:$PROXY_PORT' (stdout not flushed?)"
+    fi
+    fail "proxy not listening after 10 s"
+}
+
+# proxy_alive: the proxy process still runs.
+proxy_alive() { kill -0 "$PROXY_PID" 2>/dev/null; }
+
+# stop_proxy: SIGTERM, and the proxy must exit with status 0 within 5 s (it stops cleanly).
+stop_proxy() {
+    local i rc=0
+    kill -TERM "$PROXY_PID" 2>/dev/null || fail "proxy (pid $PROXY_PID) died before the end of the test"
+    for ((i = 0; i < 50; i++)); do
+        kill -0 "$PROXY_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    proxy_alive && fail "proxy did not exit within 5 s of SIGTERM"
+    wait "$PROXY_PID" || rc=$?
+    ((rc == 0)) || { dump "$WORK/sipwire.err"; fail "proxy exited with status $rc on SIGTERM"; }
+}
+
+# --- sipp ------------------------------------------------------------------------------------
+
+# sipp_common NAME: the options every sipp run gets. Everything binds 127.0.0.1: SIP (-i), the
+# RTP echo sockets (-mi; -mp takes P and P+2) and the remote-control socket (-ci; sipp would
+# otherwise bind 0.0.0.0:8888). Statistics go to NAME.csv (-trace_stat, read by sipp_stat),
+# unexpected messages to NAME.errors.log.
+SIPP_ARGS=()
+sipp_common() {
+    local name=$1 mp cp
+    free_udp_port mp 4
+    free_udp_port cp
+    SIPP_ARGS=(-i "$LOOPBACK" -mi "$LOOPBACK" -mp "$mp" -ci "$LOOPBACK" -cp "$cp"
+        -buff_size "$SIPP_BUFF" -nostdin -timeout_error
+        -trace_stat -stf "$WORK/$name.csv" -fd 1
+        -trace_err -error_file "$WORK/$name.errors.log")
+}
+
+# run_sipp NAME TIMEOUT_S SIPP_ARGS...: one bounded sipp run in the foreground (its own -m and
+# -timeout are in SIPP_ARGS). Without -p in SIPP_ARGS it gets a free port: sipp 3.6 binds 5060
+# by default (not a random port, whatever its -h says), which may be taken. Returns sipp's exit
+# status: 0 all calls successful, 1 at least one failed, 97 internal exit (no successful call at
+# -timeout), 99 no call processed, 255 fatal error or -timeout reached with -timeout_error,
+# 254 bind error.
+run_sipp() {
+    local name=$1 limit=$2 rc=0 port
+    shift 2
+    sipp_common "$name"
+    if [[ " $* " != *" -p "* ]]; then
+        free_udp_port port
+        SIPP_ARGS+=(-p "$port")
+    fi
+    (cd "$WORK" && timeout --foreground -k 5 "$limit" sipp "$@" "${SIPP_ARGS[@]}" \
+        </dev/null >"$WORK/$name.screen" 2>"$WORK/$name.stderr") || rc=$?
+    return "$rc"
+}
+
+# start_sipp NAME PORT SIPP_ARGS...: a sipp server (UAS) in the background on 127.0.0.1:PORT.
+# Sets SIPP_PID once the port is bound (5 s at most).
+start_sipp() {
+    local name=$1 port=$2 i
+    shift 2
+    sipp_common "$name"
+    (cd "$WORK" && exec sipp "$@" -p "$port" "${SIPP_ARGS[@]}" \
+        </dev/null >"$WORK/$name.screen" 2>"$WORK/$name.stderr") &
+    SIPP_PID=$!
+    E2E_PIDS+=("$SIPP_PID")
+    for ((i = 0; i < 50; i++)); do
+        udp_bound "$port" && return 0
+        kill -0 "$SIPP_PID" 2>/dev/null || { dump "$WORK/$name.stderr"; fail "sipp $name exited at startup"; }
+        sleep 0.1
+    done
+    fail "sipp $name not listening on $port after 5 s"
+}
+
+# wait_pid PID SECONDS: waits for a background process we started; returns its exit status,
+# or 124 if it is still running after SECONDS.
+wait_pid() {
+    local pid=$1 i rc=0
+    for ((i = 0; i < $2 * 10; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -0 "$pid" 2>/dev/null && return 124
+    wait "$pid" || rc=$?
+    return "$rc"
+}
+
+# sipp_stat NAME COLUMN: COLUMN (e.g. "SuccessfulCall(C)") from the last row of NAME.csv, the
+# statistics sipp writes on exit. Prints nothing if the file or the column is missing.
+sipp_stat() {
+    local f=$WORK/$1.csv
+    [[ -s $f ]] || return 0
+    awk -F';' -v col="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i }
+        END { if (c) print $c }' "$f"
+}
+
+# check_calls NAME RC WANT: a sipp run ended with status RC; passes when RC is 0 and its
+# statistics count WANT successful and 0 failed calls. Both signals, because sipp's exit status
+# alone is 0 as soon as no call failed, however many were placed.
+check_calls() {
+    local name=$1 rc=$2 want=$3 ok failed
+    ok=$(sipp_stat "$name" 'SuccessfulCall(C)')
+    failed=$(sipp_stat "$name" 'FailedCall(C)')
+    if [[ $rc -ne 0 || $ok != "$want" || $failed != 0 ]]; then
+        dump "$WORK/$name.stderr"
+        dump "$WORK/$name.errors.log"
+        fail "$name: sipp exit status $rc, successful calls ${ok:-?} (want $want), failed ${failed:-?}"
+    fi
+    log "$name: $ok successful calls, 0 failed"
+}
+
+# register_user USER PORT EXPIRES: one REGISTER for sip:USER@localhost with Contact
+# sip:USER@127.0.0.1:PORT, sent from PORT (so run it before a UAS binds PORT); must get 200.
+REGISTER_COUNT=0
+register_user() {
+    local user=$1 port=$2 expires=$3 name rc=0
+    REGISTER_COUNT=$((REGISTER_COUNT + 1))
+    name=register$REGISTER_COUNT-$user-$expires
+    run_sipp "$name" 40 -sf "$SCEN_DIR/register.xml" "$PROXY_IP:$PROXY_PORT" -s "$user" \
+        -key domain localhost -key expires "$expires" -p "$port" -m 1 -timeout 30s \
+        -trace_msg -message_file "$WORK/$name.msg.log" || rc=$?
+    check_calls "$name" "$rc" 1
+}
+
+# dump FILE: the end of a log (2 KB at most: sipp's error log has no line breaks between
+# events), on stderr, to explain a failure.
+dump() {
+    [[ -s $1 ]] || return 0
+    echo "----- ${1#"$WORK"/} (end)" >&2
+    tail -c 2000 "$1" >&2
+    echo >&2
+}
