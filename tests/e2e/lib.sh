@@ -144,7 +144,7 @@ EOF
     PROXY_PID=$!
     E2E_PIDS+=("$PROXY_PID")
     for ((i = 0; i < 100; i++)); do
-        if grep -q "listening on udp $PROXY_IP:$PROXY_PORT" "$out"; then
+        if grep -qs "listening on udp $PROXY_IP:$PROXY_PORT" "$out"; then
             log "proxy pid $PROXY_PID: $(head -n 1 "$out")"
             return 0
         fi
