@@ -147,60 +147,50 @@ void ProxyCore::reply(const NetAddress& source, Outbox& out, uint16_t code, std:
   ++counters_.responses_sent;
 }
 
-void ProxyCore::reply_register(const NetAddress& source, Outbox& out, const RegisterOutcome& r,
-                               uint64_t now_ms) {
+template <class Write>
+void ProxyCore::reply_with(const NetAddress& source, Outbox& out, uint16_t code,
+                           std::string_view reason, Write&& write) {
   char* buf = out.scratch(kResponseSpace);
   if (buf == nullptr) {
     ++counters_.dropped;
     return;
   }
   TextWriter extra({buf, kResponseSpace});
-  if (r.status == 423) extra.put("Min-Expires: ").put(r.min_expires).put("\r\n");
-  if (r.status == 200 && r.record != nullptr) {
+  write(extra);
+  if (!extra.ok()) return reply(source, out, 500, "Too many contacts to list");
+  reply(source, out, code, reason, extra.view());
+}
+
+void ProxyCore::reply_register(const NetAddress& source, Outbox& out, const RegisterOutcome& r,
+                               uint64_t now_ms) {
+  if (r.status == 200) ++counters_.registrations;
+  reply_with(source, out, r.status, r.reason, [&](TextWriter& extra) {
+    if (r.status == 423) extra.put("Min-Expires: ").put(r.min_expires).put("\r\n");
+    if (r.status != 200 || r.record == nullptr) return;
     // §10.3 step 8: every current binding, with the time it has left.
     for (const Binding& b : r.record->bindings) {
       if (b.expires_at_ms <= now_ms) continue;
-      extra.put("Contact: <")
-          .put(b.contact)
-          .put(">;expires=")
-          .put((b.expires_at_ms - now_ms + 999) / 1000);
+      extra.put("Contact: <").put(b.contact).put(">;expires=");
+      extra.put((b.expires_at_ms - now_ms + 999) / 1000);
       if (b.q != 1000) {
-        char q[6] = {'0',
-                     '.',
-                     static_cast<char>('0' + b.q / 100),
-                     static_cast<char>('0' + b.q / 10 % 10),
-                     static_cast<char>('0' + b.q % 10),
-                     0};
+        const char q[5] = {'0', '.', static_cast<char>('0' + b.q / 100),
+                           static_cast<char>('0' + b.q / 10 % 10),
+                           static_cast<char>('0' + b.q % 10)};
         extra.put(";q=").put(std::string_view(q, 5));
       }
       extra.put("\r\n");
     }
     if (!r.record->bindings.empty() && !r.record->bindings.front().path.empty())
       extra.put("Path: ").put(r.record->bindings.front().path).put("\r\n");  // RFC 3327 §5.3
-  }
-  if (!extra.ok()) {
-    reply(source, out, 500, "Too many bindings to list");
-    return;
-  }
-  if (r.status == 200) ++counters_.registrations;
-  reply(source, out, r.status, r.reason, extra.view());
+  });
 }
 
 void ProxyCore::reply_redirect(const NetAddress& source, Outbox& out, const AorRecord& record,
                                uint64_t now_ms) {
-  char* buf = out.scratch(kResponseSpace);
-  if (buf == nullptr) {
-    ++counters_.dropped;
-    return;
-  }
-  TextWriter extra({buf, kResponseSpace});
-  for (const Binding& b : record.bindings)
-    if (b.expires_at_ms > now_ms) extra.put("Contact: <").put(b.contact).put(">\r\n");
-  if (!extra.ok()) {
-    reply(source, out, 500, "Too many contacts to list");
-    return;
-  }
-  reply(source, out, 302, "Moved Temporarily", extra.view());
+  reply_with(source, out, 302, "Moved Temporarily", [&](TextWriter& extra) {
+    for (const Binding& b : record.bindings)
+      if (b.expires_at_ms > now_ms) extra.put("Contact: <").put(b.contact).put(">\r\n");
+  });
 }
 
 uint32_t ProxyCore::loop_hash() const {

@@ -13,26 +13,16 @@
 
 #include "sipwire/hyperscan_header_scanner.h"
 #include "sipwire/message.h"
+#include "test_data.h"
 
 namespace sipwire {
 namespace {
 
 std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in) << path;
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return testing::read_file(path);
 }
-
 std::vector<std::filesystem::path> DataFiles() {
-  std::vector<std::filesystem::path> files;
-  for (const char* dir : {"rfc4475", "rfc5118"}) {
-    for (const auto& entry :
-         std::filesystem::directory_iterator(std::filesystem::path(SIPWIRE_TEST_DATA) / dir)) {
-      if (entry.path().extension() == ".dat") files.push_back(entry.path());
-    }
-  }
-  std::sort(files.begin(), files.end());
-  return files;
+  return testing::torture_files();
 }
 
 // What parse_message found, as the scanner reports it: for field i, its id and the offset just

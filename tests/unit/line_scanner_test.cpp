@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "sipwire/line_scanner.h"
+#include "test_data.h"
 
 namespace sipwire {
 namespace {
@@ -49,21 +50,10 @@ void ExpectSameAsScalar(ScannerIsa isa, std::string_view data, const std::string
 }
 
 std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in) << path;
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return testing::read_file(path);
 }
-
 std::vector<std::filesystem::path> DataFiles() {
-  std::vector<std::filesystem::path> files;
-  for (const char* dir : {"rfc4475", "rfc5118"}) {
-    for (const auto& entry :
-         std::filesystem::directory_iterator(std::filesystem::path(SIPWIRE_TEST_DATA) / dir)) {
-      if (entry.path().extension() == ".dat") files.push_back(entry.path());
-    }
-  }
-  std::sort(files.begin(), files.end());
-  return files;
+  return testing::torture_files();
 }
 
 // About 300 bytes, lines of assorted lengths, a folded line and a body with bare LFs.

@@ -32,6 +32,8 @@
 
 namespace sipwire {
 
+class TextWriter;
+
 struct EngineSettings {
   ProxyMode mode = ProxyMode::kStateless;
   NetAddress local;                     // this worker's listen address: Via sent-by, our Route
@@ -75,6 +77,11 @@ class ProxyCore {
   void handle_response(Outbox& out);
   void reply(const NetAddress& source, Outbox& out, uint16_t code, std::string_view reason,
              std::string_view extra_headers = {});
+  // A response whose extra header lines `write(TextWriter&)` composes in scratch space; 500
+  // when they do not fit. Defined and used in proxy_core.cpp only.
+  template <class Write>
+  void reply_with(const NetAddress& source, Outbox& out, uint16_t code, std::string_view reason,
+                  Write&& write);
   void reply_register(const NetAddress& source, Outbox& out, const RegisterOutcome& r,
                       uint64_t now_ms);
   void reply_redirect(const NetAddress& source, Outbox& out, const AorRecord& record,
