@@ -69,6 +69,19 @@ std::optional<NetAddress> NetAddress::parse_host_port(std::string_view text,
 
 std::size_t NetAddress::write_ip(char* out) const {
   if (family == Family::kNone) return 0;
+  if (family == Family::kIpv4) {
+    // Dotted quad by hand: inet_ntop goes through sprintf, ten times the cost.
+    std::size_t n = 0;
+    for (int i = 0; i < 4; ++i) {
+      const unsigned v = ip[static_cast<std::size_t>(i)];
+      if (v >= 100) out[n++] = static_cast<char>('0' + v / 100);
+      if (v >= 10) out[n++] = static_cast<char>('0' + v / 10 % 10);
+      out[n++] = static_cast<char>('0' + v % 10);
+      if (i < 3) out[n++] = '.';
+    }
+    out[n] = '\0';
+    return n;
+  }
   const int af = family == Family::kIpv4 ? AF_INET : AF_INET6;
   if (inet_ntop(af, ip.data(), out, 46) == nullptr) return 0;
   return std::strlen(out);

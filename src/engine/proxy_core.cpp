@@ -222,6 +222,14 @@ uint64_t ProxyCore::transaction_hash() const {
 }
 
 bool ProxyCore::looped(uint32_t loop) const {
+  // Nearly every request has never passed us: when our address appears in no Via field there
+  // is nothing to parse.
+  bool mentioned = false;
+  for (std::size_t i = 0; i < msg_->header_count() && !mentioned; ++i) {
+    const HeaderField f = msg_->header(i);
+    mentioned = f.id == HeaderId::kVia && f.value.find(local_host_) != std::string_view::npos;
+  }
+  if (!mentioned) return false;
   char expect[9];
   TextWriter w({expect, 8});
   put_hex(w, loop, 8);
@@ -259,8 +267,8 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
     }
     return reply(source, out, u.error.status, u.error.reason, w.ok() ? w.view() : "");
   }
-  const uint32_t loop = loop_hash();
-  if (looped(loop)) {
+  loop_ = loop_hash();
+  if (looped(loop_)) {
     ++counters_.loops;
     return reply(source, out, 482, "Loop Detected");
   }
@@ -367,7 +375,7 @@ void ProxyCore::forward(const NetAddress& source, Outbox& out, const NetAddress&
   w.put(kBranchPrefix);
   put_hex(w, transaction_hash(), 16);
   w.put("-");
-  put_hex(w, loop_hash(), 8);
+  put_hex(w, loop_, 8);
   w.put("\r\n");
   if (!m.has_max_forwards()) w.put("Max-Forwards: 70\r\n");
   if (!path.empty()) w.put("Route: ").put(path).put("\r\n");

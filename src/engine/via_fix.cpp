@@ -1,26 +1,36 @@
 #include "via_fix.h"
 
-#include <cstdio>
-
 #include "sipwire/chars.h"
 #include "sipwire/params.h"
+#include "text_writer.h"
 
 namespace sipwire {
+
+namespace {
+
+// Where the top Via element ends: after its parameters, else after its sent-by (the parser
+// already found both; re-parsing the element here would cost as much as parsing it).
+const char* top_via_end(const Via& via) {
+  if (!via.params.empty()) return via.params.data() + via.params.size();
+  const char* p = via.host.data() + via.host.size();
+  if (via.has_port) {
+    while (*p == ' ' || *p == '\t' || *p == ':') ++p;
+    while (*p >= '0' && *p <= '9') ++p;
+  }
+  return p;
+}
+
+}  // namespace
 
 bool compute_via_fix(const Message& msg, const NetAddress& source, ViaFix& fix) {
   fix = ViaFix{};
   const int first = msg.find(HeaderId::kVia);
   if (first < 0) return false;
-  const std::string_view value = msg.header(static_cast<std::size_t>(first)).value;
-  Via via;
-  std::size_t consumed = 0;
-  if (!parse_via(value, via, {}, &consumed).ok()) return false;
+  const Via& via = msg.top_via();
   const char* base = msg.bytes().data();
-  fix.top_begin = static_cast<uint32_t>(value.data() - base);
-  // The element ends before any white space that precedes a ", next-value".
-  std::size_t end = consumed;
-  while (end > 0 && (value[end - 1] == ' ' || value[end - 1] == '\t')) --end;
-  fix.top_end = static_cast<uint32_t>(fix.top_begin + end);
+  fix.top_begin =
+      static_cast<uint32_t>(msg.header(static_cast<std::size_t>(first)).value.data() - base);
+  fix.top_end = static_cast<uint32_t>(top_via_end(via) - base);
 
   if (via.has_rport && via.rport == 0) {
     ParamIterator it(via.params);
@@ -28,17 +38,24 @@ bool compute_via_fix(const Message& msg, const NetAddress& source, ViaFix& fix) 
     while (it.next(p))
       if (!p.has_value && chars::iequals(p.name, "rport")) {
         fix.rport_at = static_cast<uint32_t>(p.name.data() + p.name.size() - base);
-        fix.rport_len = static_cast<std::size_t>(
-            std::snprintf(fix.rport_text, sizeof fix.rport_text, "=%u", source.port));
+        TextWriter w({fix.rport_text, sizeof fix.rport_text});
+        w.put("=").put(uint64_t{source.port});
+        fix.rport_len = w.size();
       }
   }
-  const auto sent_by = NetAddress::parse(via.host, source.port);
-  const bool differs = !sent_by || sent_by->ip != source.ip || sent_by->family != source.family;
+  // §18.2.1: received when the sent-by host is not the source address (compared as text: the
+  // host of a Via that matches is written the way write_ip writes it, and a mismatch in form
+  // only costs a redundant, harmless received parameter).
+  char ip[64];
+  const std::size_t n = source.write_ip(ip);
+  const std::string_view source_ip(ip, n);
+  std::string_view host = via.host;
+  if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  const bool differs = !chars::iequals(host, source_ip);
   if (via.received.empty() && (differs || via.has_rport)) {
-    char ip[64];
-    const std::size_t n = source.write_ip(ip);
-    fix.received_len = static_cast<std::size_t>(std::snprintf(
-        fix.received_text, sizeof fix.received_text, ";received=%.*s", static_cast<int>(n), ip));
+    TextWriter w({fix.received_text, sizeof fix.received_text});
+    w.put(";received=").put(source_ip);
+    fix.received_len = w.size();
     fix.received_at = fix.top_end;
   }
   return true;

@@ -102,6 +102,7 @@ class ProxyCore {
   std::unique_ptr<Message> msg_;
   std::string_view datagram_;
   std::string local_host_;  // our IP as written in Via/Route ("[v6]" bracketed)
+  uint32_t loop_ = 0;       // the current request's loop-detection hash
   ProxyCounters counters_;
 };
 
