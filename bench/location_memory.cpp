@@ -54,7 +54,9 @@ long rss_bytes() {
   return pages_resident * sysconf(_SC_PAGESIZE);
 }
 
-std::size_t heap_in_use() { return mallinfo2().uordblks; }
+std::size_t heap_in_use() {
+  return mallinfo2().uordblks;
+}
 
 int digits_for(std::size_t n) {
   int d = 6;
@@ -184,25 +186,25 @@ int main(int argc, char** argv) {
   const auto f0 = Clock::now();
   for (std::size_t i = 0; i < n; ++i) {
     const std::string_view key = aor.write(i);
-    const int cl = std::snprintf(contact, sizeof contact, "sip:user%0*zu@192.0.2.%zu:5060;transport=udp",
-                                 width, i, 1 + i % 254);
+    const int cl =
+        std::snprintf(contact, sizeof contact, "sip:user%0*zu@192.0.2.%zu:5060;transport=udp",
+                      width, i, 1 + i % 254);
     // 40 characters: "a84c2f0e" + 8 digits + "-3c1d9b7e" + "@192.0.2.x" padded.
-    const int il = std::snprintf(call_id, sizeof call_id, "a84c2f0e%08zu-3c1d9b7e5f20@192.0.2.%03zu",
-                                 i % 100'000'000, 1 + i % 254);
+    const int il =
+        std::snprintf(call_id, sizeof call_id, "a84c2f0e%08zu-3c1d9b7e5f20@192.0.2.%03zu",
+                      i % 100'000'000, 1 + i % 254);
     const uint8_t host = static_cast<uint8_t>(1 + i % 254);
-    table->update(key, [&](const AorRecord* old) {
-      auto next = std::make_unique<AorRecord>();
-      if (old != nullptr) next->bindings = old->bindings;
-      Binding& b = next->bindings.emplace_back();
+    table->update(key, [&](const AorRecord*) {
+      // A first registration, built the way Registrar::process builds it: one record block.
+      Binding b;
       b.registered_at_ms = kNowMs;
-      b.contact = std::string(contact, static_cast<std::size_t>(cl));
-      b.path = std::string();
-      b.call_id = std::string(call_id, static_cast<std::size_t>(il));
+      b.contact = std::string_view(contact, static_cast<std::size_t>(cl));
+      b.call_id = std::string_view(call_id, static_cast<std::size_t>(il));
       b.cseq = 1;
       b.expires_at_ms = kNowMs + 3'600'000;
       b.q = 1000;
       b.source = NetAddress::ipv4(192, 0, 2, host, 5060);
-      return next;
+      return AorRecord::build({&b, 1});
     });
   }
   const double fill_s = std::chrono::duration<double>(Clock::now() - f0).count();
@@ -231,14 +233,14 @@ int main(int argc, char** argv) {
   // ---- lookups ----
   {
     pin(cpu_of(0));
-    const LookupResult base = lookups(*table, qsbr, 1, n, width, seconds / 4, 88172645463325252ull,
-                                      false, nullptr);
+    const LookupResult base =
+        lookups(*table, qsbr, 1, n, width, seconds / 4, 88172645463325252ull, false, nullptr);
     std::printf("key generation alone (subtract): %.1f ns per key\n",
                 base.seconds * 1e9 / static_cast<double>(base.lookups));
     const LookupResult one =
         lookups(*table, qsbr, 1, n, width, seconds, 88172645463325252ull, true, nullptr);
-    std::printf("lookups, 1 thread (CPU %d): %.2f M/s, %.1f ns per lookup, %.4f found\n",
-                cpu_of(0), static_cast<double>(one.lookups) / one.seconds / 1e6,
+    std::printf("lookups, 1 thread (CPU %d): %.2f M/s, %.1f ns per lookup, %.4f found\n", cpu_of(0),
+                static_cast<double>(one.lookups) / one.seconds / 1e6,
                 one.seconds * 1e9 / static_cast<double>(one.lookups),
                 static_cast<double>(one.found) / static_cast<double>(one.lookups));
     if (one.found != one.lookups) return 1;

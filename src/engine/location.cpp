@@ -1,14 +1,76 @@
 #include "sipwire/engine/location.h"
 
 #include <bit>
+#include <cstddef>
+#include <cstring>
+#include <new>
+#include <vector>
 
 namespace sipwire {
 
+// ---- records: one block each ----
+
+AorRecord* AorRecord::build(std::span<const Binding> in) {
+  std::size_t strings = 0;
+  for (const Binding& b : in) strings += b.contact.size() + b.path.size() + b.call_id.size();
+  const std::size_t head = sizeof(AorRecord);
+  const std::size_t bindings_at =
+      (head + alignof(Binding) - 1) / alignof(Binding) * alignof(Binding);
+  const std::size_t strings_at = bindings_at + in.size() * sizeof(Binding);
+  char* block = static_cast<char*>(::operator new(strings_at + strings));
+  auto* record = new (block) AorRecord();
+  auto* out = reinterpret_cast<Binding*>(block + bindings_at);
+  char* text = block + strings_at;
+  auto copy = [&text](std::string_view s) {
+    if (s.empty()) return std::string_view{};
+    std::memcpy(text, s.data(), s.size());
+    const std::string_view placed(text, s.size());
+    text += s.size();
+    return placed;
+  };
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    Binding* b = new (out + i) Binding(in[i]);
+    b->contact = copy(in[i].contact);
+    b->path = copy(in[i].path);
+    b->call_id = copy(in[i].call_id);
+  }
+  record->bindings = std::span<const Binding>(out, in.size());
+  return record;
+}
+
+void AorRecord::destroy(const AorRecord* record) {
+  if (record == nullptr) return;
+  // Binding and AorRecord are trivially destructible: the block is all there is to free.
+  static_assert(std::is_trivially_destructible_v<Binding>);
+  ::operator delete(const_cast<AorRecord*>(record));
+}
+
+// ---- the table ----
+
+// An entry and its AOR in one block. Entries are never unlinked: an AOR that registered once
+// keeps its (small) entry, so a reader walking a chain can never land on freed memory.
 struct LocationTable::Entry {
   uint64_t hash;
-  std::string aor;
   std::atomic<const AorRecord*> record{nullptr};
   std::atomic<Entry*> next{nullptr};
+  uint32_t aor_length;
+  char aor_text[1];  // aor_length bytes follow (the block is allocated that long)
+
+  std::string_view aor() const { return {aor_text, aor_length}; }
+
+  static Entry* create(uint64_t h, std::string_view aor) {
+    void* block = ::operator new(offsetof(Entry, aor_text) + aor.size());
+    Entry* e = new (block) Entry();
+    e->hash = h;
+    e->aor_length = static_cast<uint32_t>(aor.size());
+    std::memcpy(e->aor_text, aor.data(), aor.size());
+    return e;
+  }
+  static void destroy(Entry* e) {
+    AorRecord::destroy(e->record.load(std::memory_order_relaxed));
+    e->~Entry();
+    ::operator delete(e);
+  }
 };
 
 struct LocationTable::Stripe {
@@ -40,19 +102,18 @@ LocationTable::~LocationTable() {
     Entry* e = buckets_[i].load(std::memory_order_relaxed);
     while (e != nullptr) {
       Entry* next = e->next.load(std::memory_order_relaxed);
-      delete e->record.load(std::memory_order_relaxed);
-      delete e;
+      Entry::destroy(e);
       e = next;
     }
   }
   for (std::size_t s = 0; s < kStripes; ++s)
-    for (const auto& r : stripes_[s].retired) delete r.record;
+    for (const auto& r : stripes_[s].retired) AorRecord::destroy(r.record);
 }
 
 LocationTable::Entry* LocationTable::find_entry(std::string_view aor, uint64_t h) const {
   for (Entry* e = buckets_[h & mask_].load(std::memory_order_acquire); e != nullptr;
        e = e->next.load(std::memory_order_acquire))
-    if (e->hash == h && e->aor == aor) return e;
+    if (e->hash == h && e->aor() == aor) return e;
   return nullptr;
 }
 
@@ -61,47 +122,52 @@ const AorRecord* LocationTable::find(std::string_view aor) const {
   return e ? e->record.load(std::memory_order_acquire) : nullptr;
 }
 
-void LocationTable::publish(Entry& e, std::unique_ptr<AorRecord> next, Stripe& s) {
-  if (next && next->bindings.empty()) next.reset();
-  const std::size_t added = next ? next->bindings.size() : 0;
-  const AorRecord* old = e.record.exchange(next.release(), std::memory_order_acq_rel);
-  const std::size_t removed = old ? old->bindings.size() : 0;
-  bindings_.fetch_add(added, std::memory_order_relaxed);
-  bindings_.fetch_sub(removed, std::memory_order_relaxed);
+void LocationTable::publish(Entry& e, const AorRecord* next, Stripe& s) {
+  if (next != nullptr && next->bindings.empty()) {
+    AorRecord::destroy(next);
+    next = nullptr;
+  }
+  const AorRecord* old = e.record.exchange(next, std::memory_order_acq_rel);
+  bindings_.fetch_add(next ? next->bindings.size() : 0, std::memory_order_relaxed);
+  bindings_.fetch_sub(old ? old->bindings.size() : 0, std::memory_order_relaxed);
   if (old != nullptr) s.retired.push_back({old, qsbr_.retire()});
 }
 
-const AorRecord* LocationTable::update(
-    std::string_view aor, const std::function<std::unique_ptr<AorRecord>(const AorRecord*)>& fn) {
+void LocationTable::reclaim_stripe(Stripe& s) {
+  std::size_t kept = 0;
+  for (const auto& item : s.retired) {
+    if (qsbr_.safe(item.epoch))
+      AorRecord::destroy(item.record);
+    else
+      s.retired[kept++] = item;
+  }
+  s.retired.resize(kept);
+}
+
+const AorRecord* LocationTable::update(std::string_view aor, UpdateFn fn) {
   const uint64_t h = hash(aor);
   Stripe& s = stripes_[h % kStripes];
   std::lock_guard<std::mutex> lock(s.writer);
   Entry* e = find_entry(aor, h);
+  const AorRecord* old = e ? e->record.load(std::memory_order_acquire) : nullptr;
+  const AorRecord* next = fn(old);
+  if (next == old && e != nullptr) return old;  // nothing changes
   if (e == nullptr) {
-    // Entries are never unlinked: an AOR that registered once keeps its (small) entry, so a
-    // reader walking a chain can never land on freed memory.
-    e = new Entry{h, std::string(aor), {}, {}};
+    if (next == nullptr) return nullptr;  // removing what was never there
+    e = Entry::create(h, aor);
     std::atomic<Entry*>& head = buckets_[h & mask_];
     e->next.store(head.load(std::memory_order_relaxed), std::memory_order_relaxed);
     head.store(e, std::memory_order_release);
     aors_.fetch_add(1, std::memory_order_relaxed);
   }
-  publish(*e, fn(e->record.load(std::memory_order_acquire)), s);
-  // Reclaim this stripe's retired records that no reader can still see.
-  auto& r = s.retired;
-  std::size_t kept = 0;
-  for (const auto& item : r) {
-    if (qsbr_.safe(item.epoch))
-      delete item.record;
-    else
-      r[kept++] = item;
-  }
-  r.resize(kept);
+  publish(*e, next, s);
+  reclaim_stripe(s);
   return e->record.load(std::memory_order_acquire);
 }
 
 std::size_t LocationTable::sweep(uint64_t now_ms, std::size_t max_buckets) {
   std::size_t removed = 0;
+  Binding kept[64];
   for (std::size_t n = 0; n < max_buckets; ++n) {
     const std::size_t b = sweep_cursor_.fetch_add(1, std::memory_order_relaxed) & mask_;
     for (Entry* e = buckets_[b].load(std::memory_order_acquire); e != nullptr;
@@ -111,16 +177,22 @@ std::size_t LocationTable::sweep(uint64_t now_ms, std::size_t max_buckets) {
       bool any_expired = false;
       for (const Binding& bnd : rec->bindings) any_expired |= bnd.expires_at_ms <= now_ms;
       if (!any_expired) continue;
-      update(e->aor, [&](const AorRecord* old) {
-        auto next = std::make_unique<AorRecord>();
-        if (old != nullptr)
-          for (const Binding& bnd : old->bindings) {
-            if (bnd.expires_at_ms > now_ms)
-              next->bindings.push_back(bnd);
-            else
-              ++removed;
+      update(e->aor(), [&](const AorRecord* old) -> const AorRecord* {
+        if (old == nullptr) return nullptr;
+        std::vector<Binding> many;  // only for an AOR with more than 64 bindings
+        std::size_t count = 0;
+        for (const Binding& bnd : old->bindings) {
+          if (bnd.expires_at_ms <= now_ms) {
+            ++removed;
+          } else if (count < 64) {
+            kept[count++] = bnd;
+          } else {
+            if (many.empty()) many.assign(kept, kept + count);
+            many.push_back(bnd);
           }
-        return next;
+        }
+        if (!many.empty()) return AorRecord::build(many);
+        return count == 0 ? nullptr : AorRecord::build({kept, count});
       });
     }
   }
@@ -129,16 +201,8 @@ std::size_t LocationTable::sweep(uint64_t now_ms, std::size_t max_buckets) {
 
 void LocationTable::reclaim() {
   for (std::size_t i = 0; i < kStripes; ++i) {
-    Stripe& s = stripes_[i];
-    std::lock_guard<std::mutex> lock(s.writer);
-    std::size_t kept = 0;
-    for (const auto& item : s.retired) {
-      if (qsbr_.safe(item.epoch))
-        delete item.record;
-      else
-        s.retired[kept++] = item;
-    }
-    s.retired.resize(kept);
+    std::lock_guard<std::mutex> lock(stripes_[i].writer);
+    reclaim_stripe(stripes_[i]);
   }
 }
 

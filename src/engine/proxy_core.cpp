@@ -221,7 +221,7 @@ uint64_t ProxyCore::transaction_hash() const {
   return hash_number(fnv1a(v.host, h), v.port);
 }
 
-bool ProxyCore::looped(uint32_t loop) const {
+bool ProxyCore::looped() {
   // Nearly every request has never passed us: when our address appears in no Via field there
   // is nothing to parse.
   bool mentioned = false;
@@ -230,9 +230,10 @@ bool ProxyCore::looped(uint32_t loop) const {
     mentioned = f.id == HeaderId::kVia && f.value.find(local_host_) != std::string_view::npos;
   }
   if (!mentioned) return false;
+  loop_ = loop_hash();
   char expect[9];
   TextWriter w({expect, 8});
-  put_hex(w, loop, 8);
+  put_hex(w, *loop_, 8);
   HeaderElements vias(*msg_, HeaderId::kVia);
   std::string_view el;
   while (vias.next(el)) {
@@ -267,8 +268,9 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
     }
     return reply(source, out, u.error.status, u.error.reason, w.ok() ? w.view() : "");
   }
-  loop_ = loop_hash();
-  if (looped(loop_)) {
+  // The loop hash is needed only when a Via names us or when the request is forwarded.
+  loop_.reset();
+  if (looped()) {
     ++counters_.loops;
     return reply(source, out, 482, "Loop Detected");
   }
@@ -375,7 +377,8 @@ void ProxyCore::forward(const NetAddress& source, Outbox& out, const NetAddress&
   w.put(kBranchPrefix);
   put_hex(w, transaction_hash(), 16);
   w.put("-");
-  put_hex(w, loop_, 8);
+  if (!loop_) loop_ = loop_hash();
+  put_hex(w, *loop_, 8);
   w.put("\r\n");
   if (!m.has_max_forwards()) w.put("Max-Forwards: 70\r\n");
   if (!path.empty()) w.put("Route: ").put(path).put("\r\n");

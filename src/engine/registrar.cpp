@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 #include "sipwire/chars.h"
 #include "sipwire/engine/aor.h"
@@ -9,7 +10,13 @@
 
 namespace sipwire {
 
+Registrar::Registrar(LocationTable& table, const RegistrarSettings& settings)
+    : table_(table), settings_(settings) {
+  scratch_.reserve(settings_.max_contacts + 32);  // + the most one REGISTER may add
+}
+
 bool same_contact(std::string_view a, std::string_view b) {
+  if (a == b) return true;  // the usual refresh: the same text
   Uri ua, ub;
   if (!parse_uri(a, ua).ok() || !parse_uri(b, ub).ok()) return a == b;
   if (!ua.is_sip() || !ub.is_sip()) return chars::iequals(a, b);
@@ -84,12 +91,28 @@ RegisterOutcome Registrar::process(const Message& req, const NetAddress& source,
   if (star && (n > 0 || !has_header_expires || header_expires != 0))
     return fail(400, "Contact '*' needs Expires: 0 and no other Contact");
 
-  std::string path;
+  // Path values of the REGISTER (RFC 3327), as one comma-separated list. A REGISTER with
+  // several Path fields is rare: their text is joined in a small buffer.
+  char path_buf[1024];
+  std::size_t path_len = 0;
+  std::string_view path;
   for (std::size_t i = 0; i < req.header_count(); ++i) {
     const HeaderField f = req.header(i);
     if (f.id != HeaderId::kPath) continue;
-    if (!path.empty()) path += ", ";
-    path += f.value;
+    if (path.empty()) {
+      path = f.value;
+      continue;
+    }
+    if (path.data() != path_buf) {
+      if (path.size() > sizeof path_buf) return fail(500, "Path too long");
+      std::memcpy(path_buf, path.data(), path.size());
+      path_len = path.size();
+    }
+    if (path_len + 2 + f.value.size() > sizeof path_buf) return fail(500, "Path too long");
+    std::memcpy(path_buf + path_len, ", ", 2);
+    std::memcpy(path_buf + path_len + 2, f.value.data(), f.value.size());
+    path_len += 2 + f.value.size();
+    path = std::string_view(path_buf, path_len);
   }
 
   const std::string_view call_id = req.call_id();
@@ -102,54 +125,51 @@ RegisterOutcome Registrar::process(const Message& req, const NetAddress& source,
   }
 
   RegisterOutcome outcome;
-  outcome.record = table_.update(aor.view(), [&](const AorRecord* old) {
-    auto next = std::make_unique<AorRecord>();
-    if (old != nullptr) next->bindings = old->bindings;
-    auto& b = next->bindings;
+  outcome.record = table_.update(aor.view(), [&](const AorRecord* old) -> const AorRecord* {
+    auto& b = scratch_;
+    b.clear();
     // Expired bindings do not count against the limit and are not reported.
-    std::erase_if(b, [&](const Binding& x) { return x.expires_at_ms <= now_ms; });
+    if (old != nullptr)
+      for (const Binding& x : old->bindings)
+        if (x.expires_at_ms > now_ms) b.push_back(x);
     // Step 6/7: a binding from the same Call-ID may only change with a higher CSeq.
     auto stale = [&](const Binding& x) { return x.call_id == call_id && cseq <= x.cseq; };
+    auto refuse = [&](uint16_t status, std::string_view reason) {
+      outcome = fail(status, reason);
+      return old;  // nothing changes
+    };
     if (star) {
       for (const Binding& x : b)
-        if (stale(x)) {
-          outcome = fail(400, "CSeq not newer than the stored binding's");
-          return old ? std::make_unique<AorRecord>(*old) : nullptr;
-        }
-      b.clear();
-      return next;
+        if (stale(x)) return refuse(400, "CSeq not newer than the stored binding's");
+      return nullptr;
     }
     for (std::size_t i = 0; i < n; ++i) {
       const ContactRequest& c = contacts[i];
       auto found = std::find_if(b.begin(), b.end(),
                                 [&](const Binding& x) { return same_contact(x.contact, c.uri); });
       if (found != b.end()) {
-        if (stale(*found)) {
-          outcome = fail(400, "CSeq not newer than the stored binding's");
-          return old ? std::make_unique<AorRecord>(*old) : nullptr;
-        }
+        if (stale(*found)) return refuse(400, "CSeq not newer than the stored binding's");
         if (c.expires == 0) {
           b.erase(found);
           continue;
         }
       } else {
         if (c.expires == 0) continue;
-        if (b.size() >= settings_.max_contacts) {
-          outcome = fail(403, "Too many registered contacts for this address-of-record");
-          return old ? std::make_unique<AorRecord>(*old) : nullptr;
-        }
+        if (b.size() >= settings_.max_contacts)
+          return refuse(403, "Too many registered contacts for this address-of-record");
         found = b.emplace(b.end());
         found->registered_at_ms = now_ms;
       }
-      found->contact = std::string(c.uri);
+      // Views of the request (or of the old record): build() copies them into the new record.
+      found->contact = c.uri;
       found->path = path;
-      found->call_id = std::string(call_id);
+      found->call_id = call_id;
       found->cseq = cseq;
       found->expires_at_ms = now_ms + uint64_t{c.expires} * 1000;
       found->q = c.q;
       found->source = source;
     }
-    return next;
+    return b.empty() ? nullptr : AorRecord::build(b);
   });
   if (outcome.status != 200) outcome.record = nullptr;
   return outcome;

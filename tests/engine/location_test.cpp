@@ -13,10 +13,35 @@
 namespace sipwire {
 namespace {
 
-std::unique_ptr<AorRecord> one_binding(const std::string& contact, uint64_t expires_at) {
-  auto r = std::make_unique<AorRecord>();
-  r->bindings.push_back(Binding{contact, "", "cid", 1, expires_at, 1000, {}, 0});
-  return r;
+Binding binding(std::string_view contact, uint64_t expires_at) {
+  Binding b;
+  b.contact = contact;
+  b.call_id = "cid";
+  b.cseq = 1;
+  b.expires_at_ms = expires_at;
+  return b;
+}
+
+const AorRecord* one_binding(const std::string& contact, uint64_t expires_at) {
+  const Binding b = binding(contact, expires_at);
+  return AorRecord::build({&b, 1});
+}
+
+TEST(AorRecord, BuildCopiesEveryString) {
+  std::string contact = "sip:bob@192.0.2.1", path = "<sip:edge;lr>", call_id = "c-1";
+  Binding b = binding(contact, 5);
+  b.path = path;
+  b.call_id = call_id;
+  const AorRecord* r = AorRecord::build({&b, 1});
+  contact.assign(contact.size(), 'x');  // the record must not depend on the caller's buffers
+  path.assign(path.size(), 'x');
+  call_id.assign(call_id.size(), 'x');
+  ASSERT_EQ(r->bindings.size(), 1u);
+  EXPECT_EQ(r->bindings[0].contact, "sip:bob@192.0.2.1");
+  EXPECT_EQ(r->bindings[0].path, "<sip:edge;lr>");
+  EXPECT_EQ(r->bindings[0].call_id, "c-1");
+  EXPECT_EQ(r->bindings[0].expires_at_ms, 5u);
+  AorRecord::destroy(r);
 }
 
 TEST(Aor, CanonicalForm) {
@@ -38,12 +63,15 @@ TEST(LocationTable, UpdateFindAndRemove) {
     EXPECT_EQ(old, nullptr);
     return one_binding("sip:bob@192.0.2.1", 5000);
   });
+  // Returning the old record changes nothing.
+  const AorRecord* before = t.find("sip:bob@localhost");
+  EXPECT_EQ(t.update("sip:bob@localhost", [](const AorRecord* old) { return old; }), before);
   const AorRecord* r = t.find("sip:bob@localhost");
   ASSERT_NE(r, nullptr);
-  EXPECT_EQ(r->bindings.at(0).contact, "sip:bob@192.0.2.1");
+  EXPECT_EQ(r->bindings[0].contact, "sip:bob@192.0.2.1");
   EXPECT_EQ(t.aor_count(), 1u);
   EXPECT_EQ(t.binding_count(), 1u);
-  t.update("sip:bob@localhost", [](const AorRecord*) { return nullptr; });
+  t.update("sip:bob@localhost", [](const AorRecord*) -> const AorRecord* { return nullptr; });
   EXPECT_EQ(t.find("sip:bob@localhost"), nullptr);
   EXPECT_EQ(t.binding_count(), 0u);
 }
@@ -53,9 +81,8 @@ TEST(LocationTable, SweepDropsExpiredBindingsOnly) {
   qsbr.online(0);
   LocationTable t(16, qsbr);
   t.update("sip:a@x", [](const AorRecord*) {
-    auto r = one_binding("sip:a@192.0.2.1", 1000);
-    r->bindings.push_back(Binding{"sip:a@192.0.2.2", "", "c", 1, 9000, 1000, {}, 0});
-    return r;
+    const Binding two[] = {binding("sip:a@192.0.2.1", 1000), binding("sip:a@192.0.2.2", 9000)};
+    return AorRecord::build(two);
   });
   EXPECT_EQ(t.sweep(5000, 1 << 20), 1u);
   ASSERT_NE(t.find("sip:a@x"), nullptr);
@@ -74,7 +101,7 @@ TEST(LocationTable, ReadersNeverSeeFreedRecords) {
     while (!stop.load(std::memory_order_relaxed)) {
       const AorRecord* r = t.find("sip:hot@x");
       // A record is immutable and alive until this reader's next quiescent state.
-      if (r != nullptr && r->bindings.at(0).contact.substr(0, 5) != "sip:v") std::abort();
+      if (r != nullptr && r->bindings[0].contact.substr(0, 5) != "sip:v") std::abort();
       qsbr.quiescent(1);
       reads.fetch_add(1, std::memory_order_relaxed);
     }
@@ -88,7 +115,7 @@ TEST(LocationTable, ReadersNeverSeeFreedRecords) {
   stop = true;
   reader.join();
   t.reclaim();
-  EXPECT_EQ(t.find("sip:hot@x")->bindings.at(0).contact, "sip:v20000@192.0.2.1");
+  EXPECT_EQ(t.find("sip:hot@x")->bindings[0].contact, "sip:v20000@192.0.2.1");
 }
 
 }  // namespace

@@ -1,41 +1,50 @@
 // The location service (RFC 3261 §10): address-of-record -> bindings. Shared by every worker.
 //
-// Lookups take no lock and copy nothing: each AOR's bindings are an immutable snapshot behind
+// Lookups take no lock and copy nothing: each AOR's bindings are an immutable record behind
 // an atomic pointer, valid for a reader until its next Qsbr::quiescent(). Writers (the
-// registrar) build a new snapshot, swap it in under a striped lock (writers of different AORs
+// registrar) build a new record, swap it in under a striped lock (writers of different AORs
 // rarely contend), and retire the old one for reclamation once no reader can hold it.
+//
+// Memory: a record is one heap block (header, bindings, then their strings), and a table
+// entry holds its AOR inline, so an AOR with one binding costs two blocks and a bucket.
 #pragma once
 
-#include <array>
 #include <atomic>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <span>
-#include <string>
 #include <string_view>
-#include <vector>
 
+#include "sipwire/engine/function_ref.h"
 #include "sipwire/engine/qsbr.h"
 #include "sipwire/net_address.h"
 
 namespace sipwire {
 
 struct Binding {
-  std::string contact;  // the Contact URI, as registered (no angle brackets)
-  std::string path;     // Path header values of the REGISTER (RFC 3327), "" if none
-  std::string call_id;  // of the REGISTER that made or refreshed it (§10.3 step 7)
-  uint32_t cseq = 0;
+  std::string_view contact;  // the Contact URI, as registered (no angle brackets)
+  std::string_view path;     // Path header values of the REGISTER (RFC 3327), "" if none
+  std::string_view call_id;  // of the REGISTER that made or refreshed it (§10.3 step 7)
   uint64_t expires_at_ms = 0;
-  uint16_t q = 1000;  // thousandths; 1000 when the Contact had no q
-  NetAddress source;  // where the REGISTER came from (a NATed client is reached there)
   uint64_t registered_at_ms = 0;
+  NetAddress source;  // where the REGISTER came from (a NATed client is reached there)
+  uint32_t cseq = 0;
+  uint16_t q = 1000;  // thousandths; 1000 when the Contact had no q
 };
 
-// One AOR's bindings, never modified once published.
-struct AorRecord {
-  std::vector<Binding> bindings;
+// One AOR's bindings, never modified once published. Built with build(): the bindings' views
+// then point into the record's own block, whatever they pointed at before.
+class AorRecord {
+ public:
+  std::span<const Binding> bindings;
+
+  // One allocation: the record, copies of the bindings, and their strings.
+  static AorRecord* build(std::span<const Binding> bindings);
+  static void destroy(const AorRecord* record);
+
+ private:
+  AorRecord() = default;
 };
 
 class LocationTable {
@@ -50,14 +59,16 @@ class LocationTable {
   // Bindings may have expired: readers compare expires_at_ms with their clock.
   const AorRecord* find(std::string_view aor) const;
 
-  // Replaces the AOR's record with update(old) (old may be null; a null or empty result
-  // removes every binding). Returns the record now published (null if none). Writers of the
+  // Replaces the AOR's record with fn(old) (old may be null). fn returns a record from
+  // AorRecord::build, which the table then owns, or `old` itself to change nothing, or null
+  // to remove every binding. Returns the record now published (null if none). Writers of the
   // same stripe serialise; readers never wait.
-  const AorRecord* update(std::string_view aor,
-                          const std::function<std::unique_ptr<AorRecord>(const AorRecord*)>& fn);
+  using UpdateFn = FunctionRef<const AorRecord*(const AorRecord* old)>;
+  const AorRecord* update(std::string_view aor, UpdateFn fn);
 
   // Drops expired bindings from up to `max_buckets` buckets, continuing where the last call
-  // stopped, so a worker can sweep the table a slice per tick. Returns bindings removed.
+  // stopped, so a worker can sweep the table a slice per tick. The caller must be an online
+  // Qsbr reader. Returns bindings removed.
   std::size_t sweep(uint64_t now_ms, std::size_t max_buckets);
 
   // Frees retired records no reader can hold any more.
@@ -71,7 +82,8 @@ class LocationTable {
   struct Stripe;
   static uint64_t hash(std::string_view aor);
   Entry* find_entry(std::string_view aor, uint64_t h) const;
-  void publish(Entry& e, std::unique_ptr<AorRecord> next, Stripe& s);
+  void publish(Entry& e, const AorRecord* next, Stripe& s);
+  void reclaim_stripe(Stripe& s);
 
   std::size_t mask_;
   std::unique_ptr<std::atomic<Entry*>[]> buckets_;

@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -92,7 +93,9 @@ class ProxyCore {
   std::string_view canonical_host() const;
   uint32_t loop_hash() const;
   uint64_t transaction_hash() const;
-  bool looped(uint32_t loop) const;
+  // Whether a Via of ours carries this request's loop hash (computed into loop_ only when a
+  // Via names us at all).
+  bool looped();
   void forward(const NetAddress& source, Outbox& out, const NetAddress& to,
                std::string_view new_ruri, std::string_view path, bool pop_route);
 
@@ -101,8 +104,8 @@ class ProxyCore {
   Registrar registrar_;
   std::unique_ptr<Message> msg_;
   std::string_view datagram_;
-  std::string local_host_;  // our IP as written in Via/Route ("[v6]" bracketed)
-  uint32_t loop_ = 0;       // the current request's loop-detection hash
+  std::string local_host_;        // our IP as written in Via/Route ("[v6]" bracketed)
+  std::optional<uint32_t> loop_;  // the current request's loop-detection hash, once computed
   ProxyCounters counters_;
 };
 

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "sipwire/engine/location.h"
 #include "sipwire/message.h"
@@ -27,8 +28,7 @@ struct RegisterOutcome {
 
 class Registrar {
  public:
-  Registrar(LocationTable& table, const RegistrarSettings& settings)
-      : table_(table), settings_(settings) {}
+  Registrar(LocationTable& table, const RegistrarSettings& settings);
 
   // `now_ms` is the injected clock (tests step it). `canonical_host` is the domain every alias
   // of ours maps to in AORs; the caller checked the To host is ours.
@@ -38,6 +38,9 @@ class Registrar {
  private:
   LocationTable& table_;
   RegistrarSettings settings_;
+  // The new binding set is composed here before it becomes a record: sized once, so a
+  // REGISTER allocates only the record itself.
+  std::vector<Binding> scratch_;
 };
 
 // Same contact address for §10.3 step 7: URIs compared by scheme, user, host
