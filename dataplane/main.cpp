@@ -31,9 +31,12 @@ void on_signal(int sig) {
 
 const char* mode_name(ProxyMode m) {
   switch (m) {
-    case ProxyMode::kStateful: return "stateful";
-    case ProxyMode::kStateless: return "stateless";
-    case ProxyMode::kRedirect: return "redirect";
+    case ProxyMode::kStateful:
+      return "stateful";
+    case ProxyMode::kStateless:
+      return "stateless";
+    case ProxyMode::kRedirect:
+      return "redirect";
   }
   return "?";
 }
@@ -96,7 +99,10 @@ int main(int argc, char** argv) {
   Qsbr qsbr(config.workers);
   LocationTable location(1 << 16, qsbr);
   const EngineSettings settings = engine_settings(config, local);
-  std::vector<std::unique_ptr<dataplane::Shard>> shards(config.workers);
+  // Shards exist before any worker runs, so the status line may read them from this thread.
+  std::vector<std::unique_ptr<dataplane::Shard>> shards;
+  for (unsigned i = 0; i < config.workers; ++i)
+    shards.push_back(std::make_unique<dataplane::Shard>(i, settings, location, qsbr));
 
   struct sigaction sa {};
   sa.sa_handler = on_signal;
@@ -105,12 +111,7 @@ int main(int argc, char** argv) {
   sigaction(SIGUSR1, &sa, nullptr);
 
   std::thread workers([&] {
-    backend->run(
-        [&](unsigned i) -> dataplane::PacketHandler& {
-          shards[i] = std::make_unique<dataplane::Shard>(i, settings, location, qsbr);
-          return *shards[i];
-        },
-        g_stop);
+    backend->run([&](unsigned i) -> dataplane::PacketHandler& { return *shards[i]; }, g_stop);
   });
 
   std::string where;
@@ -127,21 +128,23 @@ int main(int argc, char** argv) {
       rx += s.rx_datagrams;
       tx += s.tx_datagrams;
     }
-    for (const auto& s : shards)
-      if (s) fwd += s->forwarded(), answered += s->answered(), malformed += s->malformed();
-    std::printf("status: rx %llu tx %llu forwarded %llu answered %llu malformed %llu aors %zu "
-                "bindings %zu\n",
-                static_cast<unsigned long long>(rx), static_cast<unsigned long long>(tx),
-                static_cast<unsigned long long>(fwd), static_cast<unsigned long long>(answered),
-                static_cast<unsigned long long>(malformed), location.aor_count(),
-                location.binding_count());
+    for (const auto& s : shards) {
+      fwd += s->forwarded();
+      answered += s->answered();
+      malformed += s->malformed();
+    }
+    std::printf(
+        "status: rx %llu tx %llu forwarded %llu answered %llu malformed %llu aors %zu "
+        "bindings %zu\n",
+        static_cast<unsigned long long>(rx), static_cast<unsigned long long>(tx),
+        static_cast<unsigned long long>(fwd), static_cast<unsigned long long>(answered),
+        static_cast<unsigned long long>(malformed), location.aor_count(), location.binding_count());
     std::fflush(stdout);
   };
   unsigned ticks = 0;
   while (!g_stop.load()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (g_status.exchange(false) ||
-        (status_interval != 0 && ++ticks % (status_interval * 10) == 0))
+    if (g_status.exchange(false) || (status_interval != 0 && ++ticks % (status_interval * 10) == 0))
       print_status();
   }
   workers.join();

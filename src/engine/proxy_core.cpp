@@ -105,7 +105,6 @@ bool ProxyCore::is_ours(const Uri& uri) const {
 void ProxyCore::handle(std::string_view datagram, const NetAddress& source, Outbox& out,
                        uint64_t now_ms) {
   ++counters_.datagrams;
-  datagram_ = datagram;
   ParseOptions opts;
   opts.max_message_size = settings_.max_message_size;
   const ParseError e = parse_message(datagram, *msg_, opts);

@@ -28,8 +28,6 @@ bool compute_via_fix(const Message& msg, const NetAddress& source, ViaFix& fix) 
   if (first < 0) return false;
   const Via& via = msg.top_via();
   const char* base = msg.bytes().data();
-  fix.top_begin =
-      static_cast<uint32_t>(msg.header(static_cast<std::size_t>(first)).value.data() - base);
   fix.top_end = static_cast<uint32_t>(top_via_end(via) - base);
 
   if (via.has_rport && via.rport == 0) {

@@ -15,8 +15,7 @@
 namespace sipwire {
 
 struct ViaFix {
-  uint32_t top_begin = 0;  // the top Via element, as offsets in the message
-  uint32_t top_end = 0;
+  uint32_t top_end = 0;      // where the top Via element ends, as an offset in the message
   uint32_t rport_at = 0;     // where "=port" goes (just after a value-less "rport"); 0: nowhere
   uint32_t received_at = 0;  // where ";received=ip" goes (the element's end); 0: nowhere
   char rport_text[8] = {};   // "=65535"

@@ -103,7 +103,6 @@ class ProxyCore {
   LocationTable& location_;
   Registrar registrar_;
   std::unique_ptr<Message> msg_;
-  std::string_view datagram_;
   std::string local_host_;        // our IP as written in Via/Route ("[v6]" bracketed)
   std::optional<uint32_t> loop_;  // the current request's loop-detection hash, once computed
   ProxyCounters counters_;
