@@ -15,8 +15,8 @@ bool copy_needed(HeaderId id) {
 
 std::size_t write_error_response(std::string_view d, const ParseError& error, std::span<char> out) {
   TextWriter w(out);
-  // The reason names the defect; it is a literal of printable ASCII (parse_error.h).
-  w.put("SIP/2.0 ").put(error.status).put(" ").put(error.reason).put("\r\n");
+  // The reason names the defect (parse_error.h); put_reason keeps it within the grammar.
+  w.put("SIP/2.0 ").put(error.status).put(" ").put_reason(error.reason).put("\r\n");
   bool has_via = false;
   std::size_t line = d.find("\r\n");
   while (line != std::string_view::npos && line + 2 < d.size()) {

@@ -22,7 +22,7 @@ void write_to_tag(const Message& req, char (&tag)[16]) {
 std::size_t write_response(const Message& req, const NetAddress& source, const ResponseSpec& spec,
                            std::span<char> out) {
   TextWriter w(out);
-  w.put("SIP/2.0 ").put(spec.code).put(" ").put(spec.reason).put("\r\n");
+  w.put("SIP/2.0 ").put(spec.code).put(" ").put_reason(spec.reason).put("\r\n");
 
   ViaFix fix;
   const bool fixed = compute_via_fix(req, source, fix);

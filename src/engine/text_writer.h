@@ -8,6 +8,8 @@
 #include <span>
 #include <string_view>
 
+#include "sipwire/chars.h"
+
 namespace sipwire {
 
 class TextWriter {
@@ -28,6 +30,23 @@ class TextWriter {
     char digits[24];
     const auto r = std::to_chars(digits, digits + sizeof digits, v);
     return put(std::string_view(digits, static_cast<std::size_t>(r.ptr - digits)));
+  }
+
+  // A Reason-Phrase (RFC 3261 §25): bytes the grammar does not allow there (such as '<',
+  // '>' or '"', which some defect descriptions contain) are written %-escaped, so a response
+  // never carries a status line its receiver must reject.
+  TextWriter& put_reason(std::string_view s) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    for (char c : s) {
+      if (chars::is(c, chars::kReason) && c != '%') {
+        put(std::string_view(&c, 1));
+      } else {
+        const auto u = static_cast<unsigned char>(c);
+        const char esc[3] = {'%', kHex[u >> 4], kHex[u & 15]};
+        put(std::string_view(esc, 3));
+      }
+    }
+    return *this;
   }
 
   bool ok() const { return ok_; }

@@ -7,6 +7,8 @@
 #include <string>
 
 #include "fake_outbox.h"
+#include "sipwire/chars.h"
+#include "test_data.h"
 
 namespace sipwire {
 namespace {
@@ -342,6 +344,36 @@ TEST_F(ProxyCoreTest, MalformedRequestGetsItsErrorAtTheSource) {
   EXPECT_EQ(resp.to, kCaller);
   EXPECT_NE(resp.bytes.find("Call-ID: call-1@192.0.2.20\r\n"), std::string::npos);
   EXPECT_EQ(core().counters().malformed_requests, 1u);
+}
+
+TEST_F(ProxyCoreTest, ResponsesToTortureMessagesKeepToTheGrammar) {
+  // The status line of every response stays within the Reason-Phrase grammar, though the
+  // defects it names contain '<' or '"'. A response to a well-formed request parses whole;
+  // one to a malformed request copies its From/To/Call-ID/CSeq (§8.2.6), defects included.
+  for (const auto& path : testing::torture_files()) {
+    const std::string request = testing::read_file(path);
+    Message parsed;
+    const bool request_ok = parse_message(request, parsed).ok();
+    out_.clear();
+    core().handle(request, kCaller, out_, now_ms_);
+    for (const auto& sent : out_.sent) {
+      if (sent.bytes.rfind("SIP/2.0 ", 0) != 0) continue;  // forwarded requests
+      const std::string line = status_line(sent.bytes);
+      for (char c : line.substr(12))
+        EXPECT_TRUE(chars::is(c, chars::kReason)) << path.filename() << ": " << line;
+      Message m;
+      const ParseError e = parse_message(sent.bytes, m);
+      if (request_ok) {
+        EXPECT_TRUE(e.ok()) << path.filename() << ": " << e.reason << " in " << line;
+      }
+    }
+  }
+  // The reason of badaspec's defect, "Whitespace after '<' in address", arrives escaped.
+  out_.clear();
+  core().handle(testing::read_file(std::string(SIPWIRE_TEST_DATA) + "/rfc4475/badaspec.dat"),
+                kCaller, out_, now_ms_);
+  ASSERT_EQ(out_.sent.size(), 1u);
+  EXPECT_EQ(status_line(out_.sent[0].bytes), "SIP/2.0 400 Whitespace after '%3C' in address");
 }
 
 TEST_F(ProxyCoreTest, MalformedResponseAndGarbageWithoutViaAreDropped) {
