@@ -1,6 +1,7 @@
 // Stage 2 of parsing: walk the lines stage 1 found, index the header fields, and parse the
 // fields a proxy routes by. See message.h for the contract.
 #include "cursor.h"
+#include "parse_elements.h"
 #include "parse_header_name.h"
 #include "parse_scalars.h"
 #include "sipwire/line_scanner.h"
@@ -43,6 +44,9 @@ const char* find_byte(const char* p, const char* end, char c) {
 
 }  // namespace
 
+// Stage 2. Its functions return whether the message is still valid; the first error is kept
+// in err_ (the element parsers write it there too, see parse_elements.h), so no error value is
+// passed back through memory from every header line.
 class MessageParser {
  public:
   MessageParser(std::string_view buffer, Message& m, const ParseOptions& o)
@@ -60,13 +64,29 @@ class MessageParser {
   std::string_view text(const char* b, const char* e) const {
     return {b, static_cast<std::size_t>(e - b)};
   }
-  ParseError parse_start_line(const char* b, const char* e);
-  ParseError parse_request_line(const char* b, const char* e);
-  ParseError parse_status_line(const char* b, const char* e);
-  ParseError add_field(const char* b, const char* e);
-  ParseError parse_routing_field(std::size_t i);
-  ParseError check_structure();
-  ParseError frame_body(std::size_t header_end);
+  // Record an error and return false. Cold: kept out of the hot code.
+  [[gnu::cold]] [[gnu::noinline]] bool fail(ParseError e) {
+    err_ = e;
+    return false;
+  }
+  [[gnu::cold]] [[gnu::noinline]] bool bad(uint32_t at, std::string_view why) {
+    err_ = ParseError::bad(at, why);
+    return false;
+  }
+  void reset();
+  bool parse();
+  bool parse_start_line(const char* b, const char* e);
+  bool parse_request_line(const char* b, const char* e);
+  bool parse_status_line(const char* b, const char* e);
+  // Inlined into the per-line loop: it runs for every header line, and the call would cost
+  // about as much as its common path. The routing fields' parsers stay out of line.
+  [[gnu::always_inline]] inline bool add_field(const char* b, const char* e);
+  [[gnu::noinline]] bool parse_routing_field(const Message::Field& field);
+  bool parse_call_id(const char* b, const char* e);
+  bool parse_contacts(std::string_view value);
+  bool check_structure();
+  bool frame_body(std::size_t header_end);
+  void clear_unreached();
 
   // The header ids parse_routing_field parses, one bit each (HeaderId as the bit number).
   static constexpr uint64_t kRouting = bit(HeaderId::kCallId) | bit(HeaderId::kCSeq) |
@@ -74,33 +94,43 @@ class MessageParser {
                                        bit(HeaderId::kFrom) | bit(HeaderId::kTo) |
                                        bit(HeaderId::kVia);
 
+  // The parsed elements of Message, one bit each: set once this parse has written it.
+  enum Reached : uint8_t {
+    kRequestUri = 1,
+    kTopVia = 2,
+    kFrom = 4,
+    kTo = 8,
+    kCSeq = 16,
+  };
+
   const char* d_;
   std::size_t n_;
   uint64_t routing_ = kRouting;
+  uint8_t reached_ = 0;
   Message& m_;
   const ParseOptions& opt_;
+  ParseError err_;
 };
 
-ParseError MessageParser::parse_start_line(const char* b, const char* e) {
+bool MessageParser::parse_start_line(const char* b, const char* e) {
   if (e - b >= 4 && chars::iequals(text(b, b + 4), "SIP/")) return parse_status_line(b, e);
   return parse_request_line(b, e);
 }
 
-ParseError MessageParser::parse_request_line(const char* b, const char* e) {
+bool MessageParser::parse_request_line(const char* b, const char* e) {
   // Request-Line = Method SP Request-URI SP SIP-Version CRLF, each separator exactly one SP.
   m_.is_request_ = true;
   const char* readable = d_ + n_;
   const char* p = chars::skip_class(b, e, readable, chars::kToken);
-  if (p == b) return ParseError::bad(off(b), "Malformed method in Request-Line");
-  if (p == e || *p != ' ') return ParseError::bad(off(p), "Malformed Request-Line");
+  if (p == b) return bad(off(b), "Malformed method in Request-Line");
+  if (p == e || *p != ' ') return bad(off(p), "Malformed Request-Line");
   m_.method_span_ = span(b, p);
   m_.method_ = classify_method(text(b, p));
 
   const char* uri = p + 1;
   const char* uri_end = chars::skip_class(uri, e, readable, chars::kVisible);
-  if (uri_end == uri) return ParseError::bad(off(uri), "Extra whitespace in Request-Line");
-  if (uri_end == e || *uri_end != ' ')
-    return ParseError::bad(off(uri_end), "Malformed Request-URI");
+  if (uri_end == uri) return bad(off(uri), "Extra whitespace in Request-Line");
+  if (uri_end == e || *uri_end != ' ') return bad(off(uri_end), "Malformed Request-URI");
   m_.ruri_ = span(uri, uri_end);
 
   const char* ver = uri_end + 1;
@@ -116,59 +146,59 @@ ParseError MessageParser::parse_request_line(const char* b, const char* e) {
     // "sip:a@b; lr SIP/2.0" (LWS in the URI) or "SIP/2.0  " (trailing SP) or stray controls.
     const char* q = ver_end;
     while (q < e && *q == ' ') ++q;
-    return ParseError::bad(off(ver_end), q == e ? "Trailing whitespace in Request-Line"
-                                                : "Whitespace inside Request-URI");
+    return bad(off(ver_end),
+               q == e ? "Trailing whitespace in Request-Line" : "Whitespace inside Request-URI");
   }
   m_.version_ = span(ver, ver_end);
   if (!sip20)
-    if (uint16_t code = check_version(text(ver, ver_end))) return version_error(code, off(ver));
+    if (uint16_t code = check_version(text(ver, ver_end)))
+      return fail(version_error(code, off(ver)));
 
-  if (ParseError err = parse_uri(text(uri, uri_end), m_.request_uri_, src())) return err;
+  reached_ |= kRequestUri;
+  if (!detail::parse_uri(text(uri, uri_end), m_.request_uri_, src(), err_)) return false;
   // §19.1.1: headers are not allowed in a Request-URI (RFC 4475 escruri).
-  if (m_.request_uri_.has_headers)
-    return ParseError::bad(off(uri), "Request-URI must not contain headers");
-  return ParseError::none();
+  if (m_.request_uri_.has_headers) return bad(off(uri), "Request-URI must not contain headers");
+  return true;
 }
 
-ParseError MessageParser::parse_status_line(const char* b, const char* e) {
+bool MessageParser::parse_status_line(const char* b, const char* e) {
   // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase CRLF
   m_.is_request_ = false;
   const char* sp = find_byte(b, e, ' ');
   m_.version_ = span(b, sp);
-  if (uint16_t code = check_version(text(b, sp))) return version_error(code, off(b));
-  if (sp == e) return ParseError::bad(off(sp), "Missing status code");
+  if (uint16_t code = check_version(text(b, sp))) return fail(version_error(code, off(b)));
+  if (sp == e) return bad(off(sp), "Missing status code");
   const char* code = sp + 1;
   if (e - code < 3 || !chars::is_digit(code[0]) || !chars::is_digit(code[1]) ||
       !chars::is_digit(code[2]) || (e - code > 3 && code[3] != ' '))
-    return ParseError::bad(off(code), "Malformed status code");
+    return bad(off(code), "Malformed status code");
   const uint16_t value =
       static_cast<uint16_t>((code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0'));
-  if (value < 100 || value > 699) return ParseError::bad(off(code), "Status code out of range");
+  if (value < 100 || value > 699) return bad(off(code), "Status code out of range");
   m_.status_code_ = value;
   // The SP before an empty reason phrase is required by the grammar; RFC 4475 noreason has it.
-  if (e - code == 3) return ParseError::bad(off(e), "Missing SP after status code");
+  if (e - code == 3) return bad(off(e), "Missing SP after status code");
   const char* reason = code + 4;
   for (const char* q = reason; q < e; ++q)
-    if (!chars::is(*q, chars::kReason))
-      return ParseError::bad(off(q), "Invalid character in reason phrase");
+    if (!chars::is(*q, chars::kReason)) return bad(off(q), "Invalid character in reason phrase");
   m_.reason_ = span(reason, e);
-  return ParseError::none();
+  return true;
 }
 
-ParseError MessageParser::add_field(const char* b, const char* e) {
+bool MessageParser::add_field(const char* b, const char* e) {
   // message-header = field-name HCOLON field-value, HCOLON = *( SP / HTAB ) ":" SWS
   const char* readable = d_ + n_;
   const char* name_end = chars::skip_class(b, e, readable, chars::kToken);
-  if (name_end == b) return ParseError::bad(off(b), "Malformed header field name");
+  if (name_end == b) return bad(off(b), "Malformed header field name");
   const char* p = name_end;
   if (p == e || *p != ':') {  // white space before the colon is rare
     while (p < e && chars::is_wsp(*p)) ++p;
-    if (p == e || *p != ':') return ParseError::bad(off(p), "Missing ':' after header field name");
+    if (p == e || *p != ':') return bad(off(p), "Missing ':' after header field name");
   }
   ++p;
 
   if (m_.header_count_ == Message::kMaxHeaders)
-    return {status::kMessageTooLarge, off(b), "Too many header fields"};
+    return fail({status::kMessageTooLarge, off(b), "Too many header fields"});
   // The value is trimmed once, here: SWS after the colon (folds included), and the white space
   // before the line's CRLF.
   if (e - p >= 2 && p[0] == ' ' && chars::is(p[1], chars::kVisible)) {
@@ -187,89 +217,94 @@ ParseError MessageParser::add_field(const char* b, const char* e) {
   while (e > p && chars::is_wsp(e[-1])) --e;
   const HeaderId id = detail::classify_name(b, static_cast<std::size_t>(name_end - b), readable);
   const std::size_t i = m_.header_count_++;
-  m_.fields_[i] = Message::Field{off(b), off(p), static_cast<uint32_t>(e - p),
-                                 static_cast<uint16_t>(name_end - b), id};
+  Message::Field& field = m_.fields_[i];
+  field = Message::Field{off(b), off(p), static_cast<uint32_t>(e - p),
+                         static_cast<uint16_t>(name_end - b), id};
   const std::size_t k = index(id);
   if (m_.count_[k]++ == 0) {
     m_.first_[k] = static_cast<uint8_t>(i);
   } else if (info(id).flags & header_flags::kSingle) {
     // RFC 4475 multi01 / mcl01: a single-value field given twice.
-    return ParseError::bad(off(b), id == HeaderId::kContentLength
-                                       ? "Multiple Content-Length header fields"
-                                       : "Header field that must appear once appears twice");
+    return bad(off(b), id == HeaderId::kContentLength
+                           ? "Multiple Content-Length header fields"
+                           : "Header field that must appear once appears twice");
   }
   // Only the fields a proxy routes by are parsed now; the others cost nothing more.
-  if (routing_ & bit(id)) return parse_routing_field(i);
-  return ParseError::none();
+  if (routing_ & bit(id)) return parse_routing_field(field);
+  return true;
 }
 
-ParseError MessageParser::parse_routing_field(std::size_t i) {
-  const Message::Field& field = m_.fields_[i];
-  struct {
-    std::string_view value;
-  } f{{d_ + field.value_offset, field.value_length}};
+bool MessageParser::parse_call_id(const char* b, const char* e) {
+  // callid = word [ "@" word ]
+  const char* p = chars::skip_class(b, e, d_ + n_, chars::kWord);
+  if (p != b && p < e && *p == '@') {
+    const char* w = p + 1;
+    p = chars::skip_class(w, e, d_ + n_, chars::kWord);
+    if (p == w) p = b;  // "word@" is malformed
+  }
+  if (p == b || p != e) return bad(off(p), "Malformed Call-ID");
+  return true;
+}
+
+bool MessageParser::parse_contacts(std::string_view value) {
+  // A registrar stores these: a REGISTER's contacts are checked now (RFC 4475 regbadct), other
+  // requests' only when someone reads them (routing_ has Contact only for REGISTER).
+  ListSplitter split(value);
+  std::string_view element;
+  NameAddr contact;
+  while (split.next(element)) {
+    if (element.empty()) return bad(off(value.data()), "Empty Contact value");
+    if (!detail::parse_contact(element, contact, src(), err_)) return false;
+  }
+  return true;
+}
+
+bool MessageParser::parse_routing_field(const Message::Field& field) {
+  const char* b = d_ + field.value_offset;
+  const char* e = b + field.value_length;
+  const std::string_view value = text(b, e);
   switch (field.id) {
-    case HeaderId::kCallId: {
-      // callid = word [ "@" word ]
-      const char* b = f.value.data();
-      const char* e = b + f.value.size();
-      const char* p = chars::skip_class(b, e, d_ + n_, chars::kWord);
-      if (p != b && p < e && *p == '@') {
-        const char* w = p + 1;
-        p = chars::skip_class(w, e, d_ + n_, chars::kWord);
-        if (p == w) p = b;  // "word@" is malformed
-      }
-      if (p == b || p != e) return ParseError::bad(off(p), "Malformed Call-ID");
-      return ParseError::none();
-    }
+    case HeaderId::kCallId:
+      return parse_call_id(b, e);
     case HeaderId::kCSeq:
-      if (detail::parse_cseq_fast(f.value.data(), f.value.data() + f.value.size(), d_ + n_,
-                                  m_.cseq_))
-        return ParseError::none();
-      return parse_cseq(f.value, m_.cseq_, src());
+      reached_ |= kCSeq;
+      if (detail::parse_cseq_fast(b, e, d_ + n_, m_.cseq_)) return true;
+      m_.cseq_ = CSeq{};  // parse_cseq fills it only as far as it gets
+      return detail::keep(parse_cseq(value, m_.cseq_, src()), err_);
     case HeaderId::kMaxForwards: {
       uint32_t mf = 0;
-      if (!detail::parse_uint(f.value.data(), f.value.data() + f.value.size(), 255, mf))
-        return ParseError::bad(off(f.value.data()), "Malformed Max-Forwards");
+      if (!detail::parse_uint(b, e, 255, mf)) return bad(off(b), "Malformed Max-Forwards");
       m_.max_forwards_ = static_cast<int>(mf);
-      return ParseError::none();
+      return true;
     }
     case HeaderId::kContentLength:
-      if (!detail::parse_uint(f.value.data(), f.value.data() + f.value.size(), UINT32_MAX,
-                              m_.content_length_))
-        return ParseError::bad(off(f.value.data()), "Malformed Content-Length");
+      if (!detail::parse_uint(b, e, UINT32_MAX, m_.content_length_))
+        return bad(off(b), "Malformed Content-Length");
       m_.has_content_length_ = true;
-      return ParseError::none();
-    case HeaderId::kContact: {
-      // A registrar stores these: a REGISTER's contacts are checked now (RFC 4475 regbadct),
-      // other requests' only when someone reads them (routing_ has Contact only for REGISTER).
-      ListSplitter split(f.value);
-      std::string_view element;
-      NameAddr contact;
-      while (split.next(element)) {
-        if (element.empty()) return ParseError::bad(off(f.value.data()), "Empty Contact value");
-        if (ParseError err = parse_contact(element, contact, src())) return err;
-      }
-      return ParseError::none();
-    }
+      return true;
+    case HeaderId::kContact:
+      return parse_contacts(value);
     case HeaderId::kFrom:
-      return parse_name_addr(f.value, m_.from_, src());
+      reached_ |= kFrom;
+      return detail::parse_name_addr(value, m_.from_, src(), err_);
     case HeaderId::kTo:
-      return parse_name_addr(f.value, m_.to_, src());
+      reached_ |= kTo;
+      return detail::parse_name_addr(value, m_.to_, src(), err_);
     case HeaderId::kVia: {
       // Only the top Via: the routing bit is cleared once it is parsed.
       routing_ &= ~bit(HeaderId::kVia);
       // The top Via straight from the field: parsing stops at a comma before further values.
-      if (f.value.empty()) return ParseError::bad(off(f.value.data()), "Empty Via");
+      if (b == e) return bad(off(b), "Empty Via");
+      reached_ |= kTopVia;
       std::size_t consumed = 0;
-      return parse_via(f.value, m_.top_via_, src(), &consumed);
+      return detail::parse_via(value, m_.top_via_, src(), &consumed, err_);
     }
     default:
-      return ParseError::none();
+      return true;
   }
 }
 
-ParseError MessageParser::check_structure() {
+bool MessageParser::check_structure() {
   // §8.1.1: To, From, CSeq, Call-ID, Via are mandatory (Max-Forwards is too, but §16.6 step 3
   // has a proxy add it to requests that lack it, as RFC 2543 clients send them).
   static constexpr struct {
@@ -283,38 +318,42 @@ ParseError MessageParser::check_structure() {
       {HeaderId::kCSeq, "Missing CSeq header field"},
   };
   for (const auto& h : kMandatory)
-    if (m_.count_[index(h.id)] == 0) return ParseError::bad(0, h.reason);
+    if (m_.count_[index(h.id)] == 0) return bad(0, h.reason);
 
-  if (m_.is_request_ && m_.cseq_.method_name != m_.method_name()) {
+  // classify_method() is exact (case-sensitive), so two known methods match when their ids do;
+  // only extension methods need their names compared.
+  if (m_.is_request_ &&
+      (m_.method_ != Method::kExtension ? m_.cseq_.method != m_.method_
+                                        : m_.cseq_.method_name != m_.method_name())) {
     const uint32_t at = off(m_.cseq_.method_name.data());
     // RFC 4475 mismatch02: for a method we do not know, 501 is the preferred answer.
     if (m_.method_ == Method::kExtension)
-      return {kNotImplemented, at, "CSeq method does not match request method"};
-    return ParseError::bad(at, "CSeq method does not match request method");
+      return fail({kNotImplemented, at, "CSeq method does not match request method"});
+    return bad(at, "CSeq method does not match request method");
   }
-  return ParseError::none();
+  return true;
 }
 
-ParseError MessageParser::frame_body(std::size_t header_end) {
+bool MessageParser::frame_body(std::size_t header_end) {
   const std::size_t available = n_ - header_end;
   std::size_t length = available;
   if (m_.has_content_length_) {
     // §18.3: a body shorter than Content-Length is an error; bytes past it are ignored.
     if (m_.content_length_ > available) {
       const int at = m_.find(HeaderId::kContentLength);
-      return ParseError::bad(m_.fields_[static_cast<std::size_t>(at)].name_offset,
-                             "Content-Length larger than the message body");
+      return bad(m_.fields_[static_cast<std::size_t>(at)].name_offset,
+                 "Content-Length larger than the message body");
     }
     length = m_.content_length_;
   } else if (opt_.framing == Framing::kStream) {
-    return ParseError::bad(0, "Missing Content-Length on a stream transport");
+    return bad(0, "Missing Content-Length on a stream transport");
   }
   m_.body_ = Message::Span{static_cast<uint32_t>(header_end), static_cast<uint32_t>(length)};
   m_.size_ = header_end + length;
-  return ParseError::none();
+  return true;
 }
 
-ParseError MessageParser::run() {
+void MessageParser::reset() {
   m_.data_ = d_;
   m_.size_ = 0;
   m_.header_count_ = 0;
@@ -326,14 +365,30 @@ ParseError MessageParser::run() {
   m_.max_forwards_ = -1;
   m_.has_content_length_ = false;
   m_.content_length_ = 0;
-  // Views from a previous parse point into a buffer that may be gone: none may survive.
-  m_.request_uri_ = Uri{};
-  m_.cseq_ = CSeq{};
-  m_.top_via_ = Via{};
-  m_.from_ = m_.to_ = NameAddr{};
+  // The parsed elements are reset by clear_unreached(), once the parse knows which it wrote.
+}
 
-  if (n_ > opt_.max_message_size) return {status::kMessageTooLarge, 0, "Message too large"};
-  if (n_ > UINT32_MAX) return {status::kMessageTooLarge, 0, "Message too large"};
+void MessageParser::clear_unreached() {
+  // Views from a previous parse point into a buffer that may be gone: none may survive. Each
+  // element parser resets what it writes (before it can fail), so only the elements this parse
+  // never reached still hold old values.
+  if (!(reached_ & kRequestUri)) m_.request_uri_ = Uri{};
+  if (!(reached_ & kCSeq)) m_.cseq_ = CSeq{};
+  if (!(reached_ & kTopVia)) m_.top_via_ = Via{};
+  if (!(reached_ & kFrom)) m_.from_ = NameAddr{};
+  if (!(reached_ & kTo)) m_.to_ = NameAddr{};
+}
+
+ParseError MessageParser::run() {
+  reset();
+  const bool ok = parse();
+  clear_unreached();
+  return ok ? ParseError::none() : err_;
+}
+
+bool MessageParser::parse() {
+  if (n_ > opt_.max_message_size) return fail({status::kMessageTooLarge, 0, "Message too large"});
+  if (n_ > UINT32_MAX) return fail({status::kMessageTooLarge, 0, "Message too large"});
 
   // §7.5: CRLFs before the start line are ignored (keepalives on streams, stray bytes on UDP).
   std::size_t start = 0;
@@ -342,14 +397,14 @@ ParseError MessageParser::run() {
 
   const LineScan scan = scan_lines(base, n_ - start, m_.line_ends_.data(), Message::kMaxLines);
   if (scan.bad_at != LineScan::kNotFound)
-    return ParseError::bad(static_cast<uint32_t>(start + scan.bad_at), "Bare CR or LF in header");
-  if (scan.overflow) return {status::kMessageTooLarge, 0, "Too many header lines"};
+    return bad(static_cast<uint32_t>(start + scan.bad_at), "Bare CR or LF in header");
+  if (scan.overflow) return fail({status::kMessageTooLarge, 0, "Too many header lines"});
   if (scan.header_end == LineScan::kNotFound)
-    return ParseError::bad(static_cast<uint32_t>(n_), "Missing empty line after header fields");
+    return bad(static_cast<uint32_t>(n_), "Missing empty line after header fields");
 
   // Line k spans [line_start, line_ends[k] - 1): the CR before each LF is known to be there.
   const uint32_t* ends = m_.line_ends_.data();
-  if (ParseError err = parse_start_line(base, base + ends[0] - 1)) return err;
+  if (!parse_start_line(base, base + ends[0] - 1)) return false;
   if (m_.is_request_ && m_.method_ == Method::kRegister) routing_ |= bit(HeaderId::kContact);
 
   // Fold continuation lines into the field before them, then index the field.
@@ -359,19 +414,15 @@ ParseError MessageParser::run() {
     const char* line = base + ends[k - 1] + 1;
     const char* line_end = k < scan.lines ? base + ends[k] - 1 : nullptr;
     if (line_end != nullptr && chars::is_wsp(*line)) {
-      if (field_begin == nullptr)
-        return ParseError::bad(off(line), "Continuation line without a header field");
+      if (field_begin == nullptr) return bad(off(line), "Continuation line without a header field");
       field_end = line_end;
       continue;
     }
-    if (field_begin != nullptr) {
-      if (ParseError err = add_field(field_begin, field_end)) return err;
-    }
+    if (field_begin != nullptr && !add_field(field_begin, field_end)) return false;
     field_begin = line;
     field_end = line_end;
   }
-  if (ParseError err = check_structure()) return err;
-  return frame_body(start + scan.header_end);
+  return check_structure() && frame_body(start + scan.header_end);
 }
 
 ParseError parse_message(std::string_view buffer, Message& out, const ParseOptions& options) {

@@ -1,9 +1,14 @@
 #include "sipwire/name_addr.h"
 
+#include <immintrin.h>
+
+#include <algorithm>
 #include <cstring>
 
 #include "cursor.h"
 #include "header_params.h"
+#include "parse_check.h"
+#include "parse_elements.h"
 #include "sipwire/params.h"
 #include "sipwire/scalars.h"
 #include "sipwire/uri.h"
@@ -93,6 +98,135 @@ ParseError parse_name_addr_with(std::string_view element, NameAddr& out, Source 
   return ParseError::none();
 }
 
+// qdtext without the cases the fast path leaves to the general grammar: quoted-pairs, folds,
+// HTAB and the bytes take_quoted rejects (controls, DEL).
+constexpr bool is_plain_qdtext(char ch) {
+  const auto c = static_cast<unsigned char>(ch);
+  return c >= 0x20 && c != 0x7F && c != '"' && c != '\\';
+}
+
+// The end of a plain quoted-string (see is_plain_qdtext) starting at the DQUOTE at p, just past
+// its closing DQUOTE; nullptr when it is not a plain one. Bytes up to `readable` may be loaded
+// to check 16 at a time (a quoted +sip.instance is some 50 bytes).
+const char* skip_plain_quoted(const char* p, const char* e, const char* readable) {
+  ++p;
+  while (p < e && readable - p >= 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i control = _mm_xor_si128(_mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x20)), v),
+                                          _mm_set1_epi8(-1));  // below 0x20
+    const __m128i special = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F)), control));
+    const auto stop = static_cast<unsigned>(_mm_movemask_epi8(special));
+    if (stop != 0) {
+      p = std::min(p + __builtin_ctz(stop), e);
+      break;
+    }
+    p += 16;
+  }
+  if (p > e) p = e;
+  while (p < e && is_plain_qdtext(*p)) ++p;
+  return p < e && *p == '"' ? p + 1 : nullptr;
+}
+
+// The shapes nearly every From, To and Contact has: [display-name [SP]] "<" URI ">"
+// *(";" name ["=" value]), the display name a plain quoted-string or tokens separated by single
+// spaces, parameter values tokens, hosts or plain quoted-strings, and no other white space.
+// Fills `out` and returns true only when the general grammar accepts the element with the same
+// result (on_param sees the same parameters); false on anything else, and the caller parses it
+// the general way, which also finds the error and its offset.
+template <class OnParam>
+bool parse_name_addr_fast(std::string_view element, NameAddr& out, Source src,
+                          const OnParam& on_param) {
+  if (src.origin == nullptr) src.origin = element.data();
+  const Cursor c(element, src);  // offsets for on_param; never moved
+  const char* b = element.data();
+  const char* e = c.end();
+  const char* readable = c.source().readable_end;
+  const char* p = b;
+  std::string_view display;
+  if (p < e && *p == '"') {
+    p = skip_plain_quoted(p, e, readable);
+    if (p == nullptr) return false;
+    display = {b, static_cast<std::size_t>(p - b)};
+    if (p < e && *p == ' ') ++p;
+  } else if (p < e && *p != '<') {
+    // *(token LWS): the display name is the tokens, without the space before '<'.
+    const char* last = p;
+    for (;;) {
+      last = chars::skip_class(p, e, readable, chars::kToken);
+      if (last == p) return false;
+      p = last;
+      if (p < e && *p == ' ') ++p;
+      if (p < e && *p == '<') break;
+      if (p == last) return false;
+    }
+    display = {b, static_cast<std::size_t>(last - b)};
+  }
+  if (p == e || *p != '<') return false;
+  const char* uri = p + 1;
+  const auto* raquot =
+      static_cast<const char*>(std::memchr(uri, '>', static_cast<std::size_t>(e - uri)));
+  if (raquot == nullptr) return false;
+  const std::string_view uri_text(uri, static_cast<std::size_t>(raquot - uri));
+  Uri parsed;
+  ParseError uri_error;
+  if (!detail::parse_uri(uri_text, parsed, c.source(), uri_error)) return false;
+
+  p = raquot + 1;
+  const char* params = p;
+  while (p < e && *p == ';') {
+    const char* name = p + 1;
+    p = chars::skip_class(name, e, readable, chars::kToken);
+    if (p == name) return false;
+    const bool has_value = p < e && *p == '=';
+    const char* value = p + has_value;
+    if (has_value) {
+      p = value < e && *value == '"' ? skip_plain_quoted(value, e, readable)
+                                     : chars::skip_class(value, e, readable, chars::kGenValue);
+      if (p == nullptr || p == value) return false;
+    }
+    if (on_param(std::string_view(name, static_cast<std::size_t>(value - has_value - name)),
+                 std::string_view(value, static_cast<std::size_t>(p - value)), has_value, c))
+      return false;
+  }
+  if (p != e) return false;
+
+  out.display = display;
+  out.uri = uri_text;
+  out.params = p == params ? std::string_view{}
+                           : std::string_view(params + 1, static_cast<std::size_t>(p - params - 1));
+  out.angle = true;
+  out.star = false;
+  return true;
+}
+
+#ifdef SIPWIRE_CHECK_FAST_PATHS
+bool same(std::string_view a, std::string_view b) {
+  return a.data() == b.data() && a.size() == b.size();
+}
+bool same_name_addr(const NameAddr& a, const NameAddr& b) {
+  return same(a.display, b.display) && same(a.uri, b.uri) && same(a.params, b.params) &&
+         a.angle == b.angle && a.star == b.star;
+}
+#endif
+
+// The fast path, else the general grammar; in sanitizer builds every fast answer is checked
+// against the general one.
+template <class OnParam>
+bool parse_name_addr_either(std::string_view element, NameAddr& out, Source src,
+                            const OnParam& on_param, ParseError& err) {
+  if (parse_name_addr_fast(element, out, src, on_param)) {
+#ifdef SIPWIRE_CHECK_FAST_PATHS
+    NameAddr general;
+    detail::check_fast_path(!parse_name_addr_with(element, general, src, OnParam{}) &&
+                            same_name_addr(general, out));
+#endif
+    return true;
+  }
+  return detail::keep(parse_name_addr_with(element, out, src, OnParam{}), err);
+}
+
 // Contact's parameters with rules of their own: q is a qvalue, expires is delta-seconds.
 struct ContactParam {
   ParseError operator()(std::string_view name, std::string_view value, bool has_value,
@@ -109,8 +243,23 @@ struct ContactParam {
 
 }  // namespace
 
+bool detail::parse_name_addr(std::string_view element, NameAddr& out, Source src, ParseError& err) {
+  return parse_name_addr_either(element, out, src, AnyParam{}, err);
+}
+
+bool detail::parse_contact(std::string_view element, NameAddr& out, Source src, ParseError& err) {
+  if (element == "*") {
+    out = NameAddr{};
+    out.star = true;
+    return true;
+  }
+  return parse_name_addr_either(element, out, src, ContactParam{}, err);
+}
+
 ParseError parse_name_addr(std::string_view element, NameAddr& out, Source src) {
-  return parse_name_addr_with(element, out, src, detail::AnyParam{});
+  ParseError err;
+  detail::parse_name_addr(element, out, src, err);
+  return err;
 }
 
 bool parse_qvalue(std::string_view text, unsigned& thousandths) {
@@ -131,18 +280,16 @@ bool parse_qvalue(std::string_view text, unsigned& thousandths) {
 }
 
 ParseError parse_contact(std::string_view element, NameAddr& out, Source src) {
-  if (element == "*") {
-    out = NameAddr{};
-    out.star = true;
-    return ParseError::none();
-  }
-  return parse_name_addr_with(element, out, src, ContactParam{});
+  ParseError err;
+  detail::parse_contact(element, out, src, err);
+  return err;
 }
 
 ParseError parse_route(std::string_view element, NameAddr& out, Source src) {
   if (ParseError e = parse_name_addr(element, out, src)) return e;
   if (!out.angle) {
-    const uint32_t at = static_cast<uint32_t>(element.data() - (src.origin ? src.origin : element.data()));
+    const uint32_t at =
+        static_cast<uint32_t>(element.data() - (src.origin ? src.origin : element.data()));
     return ParseError::bad(at, "Route URI must be enclosed in <>");
   }
   return ParseError::none();

@@ -4,6 +4,7 @@
 
 #include "cursor.h"
 #include "parse_check.h"
+#include "parse_elements.h"
 #include "parse_host.h"
 
 namespace sipwire {
@@ -279,10 +280,11 @@ bool parse_sip_uri_fast(std::string_view text, Uri& out, Source src) {
   }
 
   if (host < e && *host == '[') return false;
-  const char* q = chars::skip_class(host, e, readable, chars::kHostname);
+  const detail::HostScan scan = detail::scan_host(host, e, readable);
+  if (scan.kind == HostKind::kNone) return false;
+  const HostKind kind = scan.kind;
+  const char* q = scan.end;
   const std::string_view host_text(host, static_cast<std::size_t>(q - host));
-  const HostKind kind = detail::classify_host_in(host_text, readable);
-  if (kind == HostKind::kNone) return false;
 
   uint32_t port = 0;
   const bool has_port = q < e && *q == ':';
@@ -365,15 +367,21 @@ bool same_uri(const Uri& a, const Uri& b) {
 
 }  // namespace
 
-ParseError parse_uri(std::string_view text, Uri& out, Source src) {
+bool detail::parse_uri(std::string_view text, Uri& out, Source src, ParseError& err) {
   if (parse_sip_uri_fast(text, out, src)) {
 #ifdef SIPWIRE_CHECK_FAST_PATHS
     Uri general;
     detail::check_fast_path(!parse_uri_general(text, general, src) && same_uri(general, out));
 #endif
-    return ParseError::none();
+    return true;
   }
-  return parse_uri_general(text, out, src);
+  return keep(parse_uri_general(text, out, src), err);
+}
+
+ParseError parse_uri(std::string_view text, Uri& out, Source src) {
+  ParseError err;
+  detail::parse_uri(text, out, src, err);
+  return err;
 }
 
 }  // namespace sipwire

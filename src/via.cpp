@@ -3,6 +3,7 @@
 #include "cursor.h"
 #include "header_params.h"
 #include "parse_check.h"
+#include "parse_elements.h"
 #include "parse_host.h"
 #include "parse_scalars.h"
 #include "sipwire/scalars.h"
@@ -85,10 +86,11 @@ bool parse_via_fast(std::string_view element, Via& out, Source src, std::size_t*
   if (p == transport || p == e || *p != ' ') return false;
 
   const char* host = p + 1;
-  p = chars::skip_class(host, e, readable, chars::kHostname);
+  const detail::HostScan scan = detail::scan_host(host, e, readable);
+  if (scan.kind == HostKind::kNone) return false;
+  const HostKind kind = scan.kind;
+  p = scan.end;
   const std::string_view host_text(host, static_cast<std::size_t>(p - host));
-  const HostKind kind = detail::classify_host_in(host_text, readable);
-  if (kind == HostKind::kNone) return false;
   uint32_t port = 0;
   const bool has_port = p < e && *p == ':';
   if (has_port) {
@@ -145,7 +147,8 @@ ParseError parse_via_general(std::string_view element, Via& out, Source src, std
 
 }  // namespace
 
-ParseError parse_via(std::string_view element, Via& out, Source src, std::size_t* consumed) {
+bool detail::parse_via(std::string_view element, Via& out, Source src, std::size_t* consumed,
+                       ParseError& err) {
   if (parse_via_fast(element, out, src, consumed)) {
 #ifdef SIPWIRE_CHECK_FAST_PATHS
     Via general;
@@ -154,9 +157,15 @@ ParseError parse_via(std::string_view element, Via& out, Source src, std::size_t
         !parse_via_general(element, general, src, consumed ? &general_consumed : nullptr) &&
         same_via(general, out) && (consumed == nullptr || general_consumed == *consumed));
 #endif
-    return ParseError::none();
+    return true;
   }
-  return parse_via_general(element, out, src, consumed);
+  return keep(parse_via_general(element, out, src, consumed), err);
+}
+
+ParseError parse_via(std::string_view element, Via& out, Source src, std::size_t* consumed) {
+  ParseError err;
+  detail::parse_via(element, out, src, consumed, err);
+  return err;
 }
 
 namespace {
