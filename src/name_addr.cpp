@@ -52,7 +52,8 @@ ParseError parse_name_addr_with(std::string_view element, NameAddr& out, Source 
     out.display = c.take_quoted(ok);
     if (!ok) return c.error("Unterminated quoted display name");
     c.skip_lws();
-    if (c.peek() != '<') return c.error("Quoted display name not followed by <URI>");
+    if (c.peek() != '<')
+      return c.error("Quoted display name not followed by an address in angle brackets");
     laquot = c.pos();
   } else {
     laquot = find_laquot(c);
@@ -63,14 +64,15 @@ ParseError parse_name_addr_with(std::string_view element, NameAddr& out, Source 
   Uri uri;
   if (laquot != nullptr) {
     c.advance(static_cast<std::size_t>(laquot - c.pos()) + 1);  // to just past the '<'
-    if (chars::is_wsp(c.peek())) return c.error("Whitespace after '<' in address");
+    if (chars::is_wsp(c.peek()))
+      return c.error("Whitespace inside the angle brackets of an address");
     // LAQUOT = SWS "<" and RAQUOT = ">" SWS: no white space inside the brackets, which
     // parse_uri rejects as an invalid character.
     const char* uri_start = c.pos();
     const void* raquot = std::memchr(uri_start, '>', static_cast<std::size_t>(c.end() - uri_start));
     c.advance(raquot ? static_cast<std::size_t>(static_cast<const char*>(raquot) - uri_start)
                      : static_cast<std::size_t>(c.end() - uri_start));
-    if (c.at_end()) return c.error("Missing '>' after URI");
+    if (c.at_end()) return c.error("Missing closing angle bracket after URI");
     out.uri = std::string_view(uri_start, static_cast<std::size_t>(c.pos() - uri_start));
     out.angle = true;
     if (ParseError e = parse_uri(out.uri, uri, c.source())) return e;
@@ -90,7 +92,8 @@ ParseError parse_name_addr_with(std::string_view element, NameAddr& out, Source 
     // §20: "the name-addr form MUST be used if the addr-spec contains a comma, semicolon,
     // or question mark" (a semicolon already ends the URI here).
     if (out.uri.find_first_of(",?") != std::string_view::npos)
-      return ParseError::bad(c.offset_of(uri_start), "URI with ',' or '?' must be enclosed in <>");
+      return ParseError::bad(c.offset_of(uri_start),
+                             "URI with ',' or '?' must be in angle brackets");
   }
   if (ParseError e = detail::parse_header_params(c, out.params, on_param)) return e;
   c.skip_lws();
@@ -290,7 +293,7 @@ ParseError parse_route(std::string_view element, NameAddr& out, Source src) {
   if (!out.angle) {
     const uint32_t at =
         static_cast<uint32_t>(element.data() - (src.origin ? src.origin : element.data()));
-    return ParseError::bad(at, "Route URI must be enclosed in <>");
+    return ParseError::bad(at, "Route URI must be in angle brackets");
   }
   return ParseError::none();
 }
