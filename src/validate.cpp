@@ -183,14 +183,16 @@ ParseError check_max_forwards(const Message& msg) {
   return ParseError::none();
 }
 
-UnsupportedTags check_proxy_require(const Message& msg,
-                                    std::span<const std::string_view> supported) {
+namespace {
+// The option tags of `id` (Proxy-Require or Require) that `supported` lacks.
+UnsupportedTags unsupported_tags(const Message& msg, HeaderId id, std::string_view malformed,
+                                 std::span<const std::string_view> supported) {
   UnsupportedTags out;
-  HeaderElements it(msg, HeaderId::kProxyRequire);
+  HeaderElements it(msg, id);
   std::string_view tag;
   while (it.next(tag)) {
     if (!is_token(tag)) {
-      out.error = ParseError::bad(offset_in(msg, tag), "Malformed Proxy-Require");
+      out.error = ParseError::bad(offset_in(msg, tag), malformed);
       return out;
     }
     bool known = false;
@@ -204,6 +206,16 @@ UnsupportedTags check_proxy_require(const Message& msg,
     out.tags[out.count++] = tag;
   }
   return out;
+}
+}  // namespace
+
+UnsupportedTags check_proxy_require(const Message& msg,
+                                    std::span<const std::string_view> supported) {
+  return unsupported_tags(msg, HeaderId::kProxyRequire, "Malformed Proxy-Require", supported);
+}
+
+UnsupportedTags check_require(const Message& msg, std::span<const std::string_view> supported) {
+  return unsupported_tags(msg, HeaderId::kRequire, "Malformed Require", supported);
 }
 
 }  // namespace sipwire

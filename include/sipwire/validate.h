@@ -37,4 +37,8 @@ struct UnsupportedTags {
 UnsupportedTags check_proxy_require(const Message& msg,
                                     std::span<const std::string_view> supported);
 
+// §8.2.2.3 / §10.3 step 2: for a request the element answers itself (as registrar or UAS), the
+// Require option tags it does not support → 420 with an Unsupported header listing them.
+UnsupportedTags check_require(const Message& msg, std::span<const std::string_view> supported);
+
 }  // namespace sipwire

@@ -192,6 +192,19 @@ void ProxyCore::reply_redirect(const NetAddress& source, Outbox& out, const AorR
   });
 }
 
+bool ProxyCore::reply_unsupported(const NetAddress& source, Outbox& out, const UnsupportedTags& u) {
+  if (!u.error) return false;
+  char buf[512];
+  TextWriter w(buf);
+  if (u.count > 0) {
+    w.put("Unsupported: ");
+    for (std::size_t i = 0; i < u.count; ++i) w.put(i ? ", " : "").put(u.tags[i]);
+    w.put("\r\n");
+  }
+  reply(source, out, u.error.status, u.error.reason, w.ok() ? w.view() : "");
+  return true;
+}
+
 uint32_t ProxyCore::loop_hash() const {
   // §16.6 step 8's loop-detection inputs, without the top Via (which differs every time a
   // request comes round a loop): a looped request hashes the same, a spiral (new Request-URI)
@@ -256,17 +269,8 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
   std::size_t n_supported = 0;
   for (const std::string& tag : settings_.supported_option_tags)
     if (n_supported < supported.size()) supported[n_supported++] = tag;
-  const UnsupportedTags u = check_proxy_require(m, {supported.data(), n_supported});
-  if (u.error) {
-    char buf[512];
-    TextWriter w(buf);
-    if (u.count > 0) {
-      w.put("Unsupported: ");
-      for (std::size_t i = 0; i < u.count; ++i) w.put(i ? ", " : "").put(u.tags[i]);
-      w.put("\r\n");
-    }
-    return reply(source, out, u.error.status, u.error.reason, w.ok() ? w.view() : "");
-  }
+  const std::span<const std::string_view> tags(supported.data(), n_supported);
+  if (reply_unsupported(source, out, check_proxy_require(m, tags))) return;
   // The loop hash is needed only when a Via names us or when the request is forwarded.
   loop_.reset();
   if (looped()) {
@@ -296,6 +300,9 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
 
   if (!next_route && is_ours(m.request_uri())) {
     const Uri& ruri = m.request_uri();
+    // Answering it ourselves (registrar, OPTIONS): its Require tags must be ours (§8.2.2.3).
+    const bool answered_here = m.method() == Method::kRegister || ruri.user.empty();
+    if (answered_here && reply_unsupported(source, out, check_require(m, tags))) return;
     if (m.method() == Method::kRegister) {
       // §10.3 step 1: only AORs of our domains are registered here.
       Uri to;

@@ -238,6 +238,26 @@ TEST_F(ProxyCoreTest, UnsupportedProxyRequireGets420ListingIt) {
   EXPECT_NE(resp.bytes.find("Unsupported: foo\r\n"), std::string::npos);
 }
 
+TEST_F(ProxyCoreTest, RequireTagsAreCheckedWhereTheProxyAnswersItself) {
+  // §10.3 step 2: the registrar refuses an extension it does not support, naming it...
+  const auto& r =
+      send(register_bob("<sip:bob@192.0.2.10:5062>", 1, "Require: gruu, path\r\n").str(), kPhone);
+  EXPECT_EQ(status_line(r.bytes), "SIP/2.0 420 Bad Extension");
+  EXPECT_NE(r.bytes.find("Unsupported: gruu\r\n"), std::string::npos) << r.bytes;
+  EXPECT_EQ(table_.binding_count(), 0u);
+  // ...accepts the ones it does,
+  EXPECT_EQ(
+      status_line(
+          send(register_bob("<sip:bob@192.0.2.10:5062>", 2, "Require: path\r\n").str(), kPhone)
+              .bytes),
+      "SIP/2.0 200 OK");
+  // and a proxied request's Require is the far end's business (§16: proxies ignore it).
+  Request invite;
+  invite.extra = "Require: 100rel\r\n";
+  EXPECT_EQ(status_line(send(invite.str(), kCaller).bytes),
+            "INVITE sip:bob@192.0.2.10:5062 SIP/2.0");
+}
+
 TEST_F(ProxyCoreTest, LoopIs482AndSpiralIsForwarded) {
   send(register_bob("<sip:bob@192.0.2.10:5062>", 1).str(), kPhone);
   Request r;

@@ -30,6 +30,7 @@
 #include "sipwire/engine/registrar.h"
 #include "sipwire/message.h"
 #include "sipwire/proxy_mode.h"
+#include "sipwire/validate.h"
 
 namespace sipwire {
 
@@ -85,6 +86,8 @@ class ProxyCore {
                   Write&& write);
   void reply_register(const NetAddress& source, Outbox& out, const RegisterOutcome& r,
                       uint64_t now_ms);
+  // 420 with Unsupported (or 400 for a malformed list) when `u` holds an error; false if not.
+  bool reply_unsupported(const NetAddress& source, Outbox& out, const UnsupportedTags& u);
   void reply_redirect(const NetAddress& source, Outbox& out, const AorRecord& record,
                       uint64_t now_ms);
   bool is_ours(const Uri& uri) const;
