@@ -29,18 +29,6 @@ void on_signal(int sig) {
     g_stop = true;
 }
 
-const char* mode_name(ProxyMode m) {
-  switch (m) {
-    case ProxyMode::kStateful:
-      return "stateful";
-    case ProxyMode::kStateless:
-      return "stateless";
-    case ProxyMode::kRedirect:
-      return "redirect";
-  }
-  return "?";
-}
-
 EngineSettings engine_settings(const Config& c, const NetAddress& local) {
   EngineSettings s;
   s.mode = c.mode;
@@ -117,8 +105,8 @@ int main(int argc, char** argv) {
   std::string where;
   for (const NetAddress& a : backend->bound_addresses()) where += " udp " + a.to_string();
   std::printf("sipwire-dataplane: listening on%s (%u worker%s, %s; config %s)\n", where.c_str(),
-              config.workers, config.workers == 1 ? "" : "s", mode_name(config.mode),
-              config.source.c_str());
+              config.workers, config.workers == 1 ? "" : "s",
+              std::string(to_string(config.mode)).c_str(), config.source.c_str());
   std::fflush(stdout);
 
   auto print_status = [&] {

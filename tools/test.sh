@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Quick-start command 2: install what is missing, build, and run every test:
-#   1. release build: unit tests, RFC 4475/5118 torture suites, tool tests
-#   2. ASan+UBSan build: the same unit tests under the sanitizers
-#   3. clang libFuzzer build: the parser and framer fuzzers for a bounded time (FUZZ_SECONDS)
+#   1. release build: parser unit tests and RFC 4475/5118 torture suites, config, engine,
+#      transaction and socket-backend tests, the tool's tests, sipp end-to-end tests
+#   2. ASan+UBSan build: the same suites under the sanitizers
+#   3. clang libFuzzer build: the parser, framer and engine fuzzers for a bounded time
+#      (FUZZ_SECONDS each)
 #   4. benchmark smoke run: each benchmark briefly, so none can rot (figures: docs/BENCHMARKS.md)
 set -uo pipefail
 cd "$(dirname "$0")/.."

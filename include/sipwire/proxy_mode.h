@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 namespace sipwire {
 
@@ -11,5 +12,18 @@ enum class ProxyMode : uint8_t {
   kStateless,  // stateless proxy (§16.11)
   kRedirect,   // redirect server (§8.3): 3xx with the contacts
 };
+
+// The name the configuration file uses for the mode.
+constexpr std::string_view to_string(ProxyMode mode) {
+  switch (mode) {
+    case ProxyMode::kStateful:
+      return "stateful";
+    case ProxyMode::kStateless:
+      return "stateless";
+    case ProxyMode::kRedirect:
+      return "redirect";
+  }
+  return "?";
+}
 
 }  // namespace sipwire

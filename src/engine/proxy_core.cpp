@@ -82,6 +82,8 @@ ProxyCore::ProxyCore(const EngineSettings& settings, LocationTable& location)
   local_host_ = settings_.local.is_ipv6() ? "[" + ip + "]" : ip;
   for (std::string& d : settings_.domains)
     for (char& c : d) c = chars::lower(c);
+  // Views of settings_' own strings, built once rather than per request.
+  for (const std::string& tag : settings_.supported_option_tags) supported_.push_back(tag);
 }
 
 ProxyCore::~ProxyCore() = default;
@@ -265,11 +267,7 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
   // §16.3 request validation, in its order.
   if (ParseError e = check_request_uri_scheme(m)) return reply(source, out, e.status, e.reason);
   if (ParseError e = check_max_forwards(m)) return reply(source, out, e.status, e.reason);
-  std::array<std::string_view, 16> supported;
-  std::size_t n_supported = 0;
-  for (const std::string& tag : settings_.supported_option_tags)
-    if (n_supported < supported.size()) supported[n_supported++] = tag;
-  const std::span<const std::string_view> tags(supported.data(), n_supported);
+  const std::span<const std::string_view> tags(supported_);
   if (reply_unsupported(source, out, check_proxy_require(m, tags))) return;
   // The loop hash is needed only when a Via names us or when the request is forwarded.
   loop_.reset();

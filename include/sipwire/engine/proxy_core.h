@@ -106,7 +106,8 @@ class ProxyCore {
   LocationTable& location_;
   Registrar registrar_;
   std::unique_ptr<Message> msg_;
-  std::string local_host_;        // our IP as written in Via/Route ("[v6]" bracketed)
+  std::string local_host_;                   // our IP as written in Via/Route ("[v6]" bracketed)
+  std::vector<std::string_view> supported_;  // views of settings_.supported_option_tags
   std::optional<uint32_t> loop_;  // the current request's loop-detection hash, once computed
   ProxyCounters counters_;
 };
