@@ -17,8 +17,9 @@ namespace {
 
 constexpr std::size_t kResponseSpace = 4096;
 constexpr std::size_t kEditSpace = 1024;
-// Branches this proxy writes start with the RFC 3261 cookie and "sw", then 16 hex digits
-// identifying the transaction and, after '-', 8 hex digits of the loop-detection hash.
+// Branches this proxy writes start with the RFC 3261 cookie and "sw", then 2 hex digits naming
+// the shard that wrote it (so the data plane hands a response straight to that shard), 14 hex
+// digits identifying the transaction and, after '-', 8 hex digits of the loop-detection hash.
 constexpr std::string_view kBranchPrefix = "z9hG4bKsw";
 constexpr std::size_t kLoopAt = kBranchPrefix.size() + 16 + 1;
 
@@ -72,6 +73,20 @@ std::optional<NetAddress> literal_address(const Uri& uri) {
 }
 
 }  // namespace
+
+int branch_shard(std::string_view branch) {
+  if (branch.size() < kLoopAt || branch.substr(0, kBranchPrefix.size()) != kBranchPrefix) return -1;
+  int shard = 0;
+  for (std::size_t i = kBranchPrefix.size(); i < kBranchPrefix.size() + 2; ++i) {
+    const char c = branch[i];
+    const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (d < 0) return -1;
+    shard = shard * 16 + d;
+  }
+  return shard;
+}
+
+void ProxyCore::tick(Outbox&, uint64_t) {}
 
 ProxyCore::ProxyCore(const EngineSettings& settings, LocationTable& location)
     : settings_(settings),
@@ -379,7 +394,8 @@ void ProxyCore::forward(const NetAddress& source, Outbox& out, const NetAddress&
   const std::size_t top_at = w.size();
   w.put("Via: SIP/2.0/UDP ").put(local_host_).put(":").put(settings_.local.port).put(";branch=");
   w.put(kBranchPrefix);
-  put_hex(w, transaction_hash(), 16);
+  put_hex(w, settings_.shard, 2);
+  put_hex(w, transaction_hash(), 14);
   w.put("-");
   if (!loop_) loop_ = loop_hash();
   put_hex(w, *loop_, 8);

@@ -176,6 +176,18 @@ TEST_F(ProxyCoreTest, InviteReachesTheRegisteredContact) {
   EXPECT_EQ(core().counters().requests_forwarded, 1u);
 }
 
+TEST_F(ProxyCoreTest, OurBranchNamesTheShardThatWroteIt) {
+  settings_.shard = 0x2a;
+  send(register_bob("<sip:bob@192.0.2.10:5062>", 1).str(), kPhone);
+  const auto& fwd = send(Request{}.str(), kCaller);
+  const std::size_t b = fwd.bytes.find("branch=z9hG4bKsw2a");
+  ASSERT_NE(b, std::string::npos) << fwd.bytes;
+  const std::string branch = fwd.bytes.substr(b + 7, fwd.bytes.find("\r\n", b) - b - 7);
+  EXPECT_EQ(branch_shard(branch), 0x2a);
+  EXPECT_EQ(branch_shard("z9hG4bKcall1"), -1);
+  EXPECT_EQ(branch_shard("z9hG4bKswzz"), -1);
+}
+
 TEST_F(ProxyCoreTest, RefreshRemovalAndExpiryChangeWhatAnInviteReaches) {
   send(register_bob("<sip:bob@192.0.2.10:5062>;expires=120", 1).str(), kPhone);
   EXPECT_EQ(send(Request{}.str(), kCaller).to, NetAddress::ipv4(192, 0, 2, 10, 5062));

@@ -36,9 +36,16 @@ namespace sipwire {
 
 class TextWriter;
 
+// The shard named by a branch this proxy created ("z9hG4bKsw" + 2 hex digits + ...), or -1
+// for any other branch. For the data plane's shard router: responses carry our branch on top.
+int branch_shard(std::string_view branch);
+
 struct EngineSettings {
   ProxyMode mode = ProxyMode::kStateless;
-  NetAddress local;                     // this worker's listen address: Via sent-by, our Route
+  NetAddress local;  // this worker's listen address: Via sent-by, our Route
+  // This worker's shard, written into every branch we create (branch_shard() reads it back):
+  // a response is handed straight to the shard that holds its transaction.
+  uint8_t shard = 0;
   std::vector<std::string> domains;     // lower-case; the listen IP is ours too
   bool reject_foreign_domains = false;  // 403 instead of routing requests for other domains
   struct StaticRoute {
@@ -69,6 +76,9 @@ class ProxyCore {
   ~ProxyCore();
 
   void handle(std::string_view datagram, const NetAddress& source, Outbox& out, uint64_t now_ms);
+  // Runs what is due at now_ms (the stateful proxy's transaction timers). Call it from the
+  // worker's loop at least every 10 ms, after a batch and when idle.
+  void tick(Outbox& out, uint64_t now_ms);
 
   const ProxyCounters& counters() const { return counters_; }
   const EngineSettings& settings() const { return settings_; }
