@@ -1,6 +1,7 @@
 #include "sipwire/engine/proxy_core.h"
 
 #include <array>
+#include <cstring>
 
 #include "branch.h"
 #include "error_responder.h"
@@ -271,6 +272,8 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
     return reply(source, out, 482, "Loop Detected");
   }
 
+  if (!undo_strict_routing(source, out)) return;
+
   // §16.4: a Route naming us is ours to remove; the next one, if any, is where it goes.
   bool pop_route = false;
   std::optional<Uri> next_route;
@@ -374,6 +377,56 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
   TargetSet targets;
   targets.add({{}, {}, *to, 1000});
   route(source, out, targets, pop_route, now_ms);
+}
+
+bool ProxyCore::undo_strict_routing(const NetAddress& source, Outbox& out) {
+  // §16.4: a strict router (RFC 2543) sent the request to our Record-Route URI, which it put in
+  // the Request-URI, and moved the real Request-URI to the end of Route. Our Record-Route URI
+  // is our address without a user part, so that is what is recognised.
+  const Message& m = *msg_;
+  const Uri& ruri = m.request_uri();
+  if (!m.has(HeaderId::kRoute) || !ruri.is_sip() || !ruri.user.empty() ||
+      !chars::iequals(ruri.host, local_host_) ||
+      (ruri.has_port ? ruri.port : 5060) != settings_.local.port)
+    return true;
+  std::size_t last_field = 0;
+  for (std::size_t i = 0; i < m.header_count(); ++i)
+    if (m.header(i).id == HeaderId::kRoute) last_field = i;
+  MessageEdits edits;
+  std::string_view last;
+  remove_last_element(m, last_field, edits, last);
+  NameAddr na;
+  Uri uri;
+  if (!parse_route(last, na).ok() || !parse_uri(na.uri, uri).ok()) {
+    reply(source, out, 400, "Malformed Route");
+    return false;
+  }
+  const std::string_view r = m.request_uri_text();
+  edits.add(static_cast<uint32_t>(r.data() - m.bytes().data()), static_cast<uint32_t>(r.size()),
+            na.uri);
+  std::array<std::string_view, Outbox::kMaxSegments> segments;
+  const std::size_t n = edits.render(m.bytes(), segments);
+  std::size_t size = 0;
+  for (std::size_t i = 0; i < n; ++i) size += segments[i].size();
+  // The rewritten request is the one handled from here on ("proceed as if it received this
+  // modified request"); it lives in scratch space until the batch is sent. A rare path.
+  char* buf = out.scratch(size);
+  if (buf == nullptr) {
+    ++counters_.dropped;
+    return false;
+  }
+  std::size_t at = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::memcpy(buf + at, segments[i].data(), segments[i].size());
+    at += segments[i].size();
+  }
+  ParseOptions opts;
+  opts.max_message_size = settings_.max_message_size;
+  if (parse_message({buf, size}, *msg_, opts)) {
+    ++counters_.dropped;  // cannot happen: the same fields, one URI moved
+    return false;
+  }
+  return true;
 }
 
 void ProxyCore::route(const NetAddress& source, Outbox& out, const TargetSet& targets,

@@ -39,6 +39,27 @@ void remove_first_element(const Message& m, std::size_t i, MessageEdits& edits) 
   edits.add(at, static_cast<uint32_t>(second.data() - f.value.data()), {});
 }
 
+void remove_last_element(const Message& m, std::size_t i, MessageEdits& edits,
+                         std::string_view& last) {
+  const HeaderField f = m.header(i);
+  ListSplitter split(f.value);
+  std::string_view el, previous;
+  std::size_t count = 0;
+  while (split.next(el)) {
+    if (count++ > 0) previous = last;
+    last = el;
+  }
+  if (count <= 1) {
+    const auto [b, e] = field_line(m, i);
+    edits.add(b, e - b, {});
+    return;
+  }
+  const char* base = m.bytes().data();
+  const auto from = static_cast<uint32_t>(previous.data() + previous.size() - base);
+  const auto to = static_cast<uint32_t>(f.value.data() + f.value.size() - base);
+  edits.add(from, to - from, {});
+}
+
 std::size_t render_forward(const Message& m, const NetAddress& source, const ForwardSpec& spec,
                            std::span<char> scratch,
                            std::span<std::string_view, Outbox::kMaxSegments> segments) {

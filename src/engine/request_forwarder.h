@@ -43,4 +43,9 @@ bool starts_dialog(const Message& m);
 // line when it is the only element, else the element and the comma after it.
 void remove_first_element(const Message& m, std::size_t i, MessageEdits& edits);
 
+// Edit that removes the last element of list field `i`: the whole line when it is the only
+// element, else the element and the comma before it. Sets `last` to the removed element.
+void remove_last_element(const Message& m, std::size_t i, MessageEdits& edits,
+                         std::string_view& last);
+
 }  // namespace sipwire

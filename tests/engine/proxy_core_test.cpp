@@ -333,6 +333,25 @@ TEST_F(ProxyCoreTest, OurRouteIsPoppedAndTheNextFollowed) {
   EXPECT_EQ(fwd.bytes.find(", <sip:192.0.2.50"), std::string::npos);
 }
 
+TEST_F(ProxyCoreTest, StrictRoutedRequestGetsItsRequestUriBack) {  // §16.4
+  // A strict router put our Record-Route URI in the Request-URI and the remote target last.
+  Request r;
+  r.method = "BYE";
+  r.ruri = "sip:127.0.0.1:5060;lr";
+  r.to = "<sip:bob@localhost>;tag=b2";
+  r.extra = "Route: <sip:192.0.2.50:5080;lr>, <sip:bob@192.0.2.10:5062>\r\n";
+  const auto& fwd = send(r.str(), kCaller);
+  EXPECT_EQ(status_line(fwd.bytes), "BYE sip:bob@192.0.2.10:5062 SIP/2.0");
+  EXPECT_EQ(fwd.to, NetAddress::ipv4(192, 0, 2, 50, 5080));  // the next Route, loose
+  EXPECT_NE(fwd.bytes.find("\r\nRoute: <sip:192.0.2.50:5080;lr>\r\n"), std::string::npos)
+      << fwd.bytes;
+  // Our own address without a user and without Route is an ordinary request to us.
+  Request options;
+  options.method = "OPTIONS";
+  options.ruri = "sip:127.0.0.1:5060";
+  EXPECT_EQ(status_line(send(options.str(), kCaller).bytes), "SIP/2.0 200 OK");
+}
+
 TEST_F(ProxyCoreTest, RecordRouteOnRequestsThatMayStartADialog) {  // §16.6 step 4
   send(register_bob("<sip:bob@192.0.2.10:5062>", 1).str(), kPhone);
   const std::string rr = "\r\nRecord-Route: <sip:127.0.0.1:5060;lr>\r\n";

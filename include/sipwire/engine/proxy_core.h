@@ -121,6 +121,10 @@ class ProxyCore {
   // Whether a Via of ours carries this request's loop hash (computed into loop_ only when a
   // Via names us at all).
   bool looped();
+  // §16.4 strict-router fix-up: when the Request-URI is our Record-Route URI, the last Route
+  // becomes the Request-URI again and msg_ is re-parsed from the rewritten bytes. False when
+  // the request was answered (a malformed Route) or dropped.
+  bool undo_strict_routing(const NetAddress& source, Outbox& out);
   // The request goes to `targets`: forked by the stateful proxy, else to the first, statelessly.
   void route(const NetAddress& source, Outbox& out, const TargetSet& targets, bool pop_route,
              uint64_t now_ms);
