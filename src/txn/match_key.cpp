@@ -1,5 +1,7 @@
 #include "sipwire/txn/match_key.h"
 
+#include <cstring>
+
 namespace sipwire {
 
 namespace {
@@ -22,29 +24,49 @@ uint64_t mix(uint64_t h) {
 }  // namespace
 
 KeyBuilder::KeyBuilder(MatchKey& out, uint64_t seed, KeyClass key_class)
-    : out_(out), hash_(kFnvBasis ^ mix(seed)), check_(kCheckBasis) {
+    : out_(out), seed_(mix(seed)) {
   put(static_cast<char>(key_class));
 }
 
+void KeyBuilder::append(std::string_view bytes, bool lower) {
+  const std::size_t room = length_ < MatchKey::kTextBytes ? MatchKey::kTextBytes - length_ : 0;
+  const std::size_t copied = bytes.size() < room ? bytes.size() : room;
+  char* dst = out_.text + length_;
+  if (lower) {
+    for (std::size_t i = 0; i < copied; ++i) {
+      const char c = bytes[i];
+      dst[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    }
+  } else if (copied != 0) {
+    std::memcpy(dst, bytes.data(), copied);
+  }
+  for (std::size_t i = copied; i < bytes.size(); ++i) {
+    char c = bytes[i];
+    if (lower && c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    const auto byte = static_cast<uint8_t>(c);
+    overflow_hash_ = (overflow_hash_ ^ byte) * kFnvPrime;
+    overflow_check_ = (overflow_check_ ^ byte) * kCheckMul;
+    overflow_check_ ^= overflow_check_ >> 29;
+  }
+  length_ += bytes.size();
+}
+
 void KeyBuilder::put(char c) {
-  const auto byte = static_cast<uint8_t>(c);
-  hash_ = (hash_ ^ byte) * kFnvPrime;
-  check_ = (check_ ^ byte) * kCheckMul;
-  check_ ^= check_ >> 29;
-  if (length_ < MatchKey::kTextBytes) out_.text[length_] = c;
-  ++length_;
+  append(std::string_view(&c, 1), false);
 }
 
 void KeyBuilder::add(std::string_view field) {
-  put(static_cast<char>(field.size() & 0xFF));
-  put(static_cast<char>((field.size() >> 8) & 0xFF));
-  for (char c : field) put(c);
+  const char size[2] = {static_cast<char>(field.size() & 0xFF),
+                        static_cast<char>((field.size() >> 8) & 0xFF)};
+  append(std::string_view(size, 2), false);
+  append(field, false);
 }
 
 void KeyBuilder::add_lower(std::string_view field) {
-  put(static_cast<char>(field.size() & 0xFF));
-  put(static_cast<char>((field.size() >> 8) & 0xFF));
-  for (char c : field) put(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+  const char size[2] = {static_cast<char>(field.size() & 0xFF),
+                        static_cast<char>((field.size() >> 8) & 0xFF)};
+  append(std::string_view(size, 2), false);
+  append(field, true);
 }
 
 void KeyBuilder::add_number(uint32_t n) {
@@ -54,8 +76,21 @@ void KeyBuilder::add_number(uint32_t n) {
 }
 
 void KeyBuilder::finish() {
-  out_.hash = mix(hash_);
-  out_.check = mix(check_ ^ length_);
+  // The stored prefix, a word at a time, through two unrelated functions (FNV-style multiply
+  // for the bucket hash, seeded; multiply-xorshift for the check hash).
+  const std::size_t stored = length_ < MatchKey::kTextBytes ? length_ : MatchKey::kTextBytes;
+  uint64_t hash = kFnvBasis ^ seed_;
+  uint64_t check = kCheckBasis;
+  for (std::size_t i = 0; i < stored; i += 8) {
+    uint64_t word = 0;
+    std::memcpy(&word, out_.text + i, stored - i < 8 ? stored - i : 8);
+    hash = (hash ^ word) * kFnvPrime;
+    hash ^= hash >> 32;
+    check = (check ^ word) * kCheckMul;
+    check ^= check >> 29;
+  }
+  out_.hash = mix(hash ^ overflow_hash_ ^ length_);
+  out_.check = mix(check ^ mix(overflow_check_) ^ length_);
   out_.length = static_cast<uint16_t>(length_ > 0xFFFF ? 0xFFFF : length_);
 }
 

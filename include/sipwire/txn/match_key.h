@@ -42,7 +42,9 @@ struct MatchKey {
   }
 };
 
-// Builds a MatchKey field by field: copies what fits, hashes everything. No allocation.
+// Builds a MatchKey field by field: copies what fits (memcpy per field), hashes everything.
+// The stored prefix is hashed eight bytes at a time in finish(); only bytes past kTextBytes
+// (long keys, rare) are hashed one by one as they come. No allocation.
 class KeyBuilder {
  public:
   KeyBuilder(MatchKey& out, uint64_t seed, KeyClass key_class);
@@ -54,10 +56,12 @@ class KeyBuilder {
 
  private:
   void put(char c);
+  void append(std::string_view bytes, bool lower);
 
   MatchKey& out_;
-  uint64_t hash_;
-  uint64_t check_;
+  uint64_t seed_;
+  uint64_t overflow_hash_ = 0;  // of the bytes past kTextBytes
+  uint64_t overflow_check_ = 0;
   std::size_t length_ = 0;
 };
 
