@@ -91,8 +91,12 @@ void* counted_aligned_alloc(std::size_t n, std::align_val_t a) {
 }
 }  // namespace
 
-void* operator new(std::size_t n) { return counted_alloc(n); }
-void* operator new[](std::size_t n) { return counted_alloc(n); }
+void* operator new(std::size_t n) {
+  return counted_alloc(n);
+}
+void* operator new[](std::size_t n) {
+  return counted_alloc(n);
+}
 void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
   try {
     return counted_alloc(n);
@@ -107,25 +111,45 @@ void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
     return nullptr;
   }
 }
-void* operator new(std::size_t n, std::align_val_t a) { return counted_aligned_alloc(n, a); }
-void* operator new[](std::size_t n, std::align_val_t a) { return counted_aligned_alloc(n, a); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void* operator new(std::size_t n, std::align_val_t a) {
+  return counted_aligned_alloc(n, a);
+}
+void* operator new[](std::size_t n, std::align_val_t a) {
+  return counted_aligned_alloc(n, a);
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::align_val_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::align_val_t) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept {
+  std::free(p);
+}
 
 namespace sipwire::bench {
 namespace {
 
 const NetAddress kProxy = NetAddress::ipv4(198, 51, 100, 1, 5060);
-const NetAddress kAlicePhone = NetAddress::ipv4(192, 0, 2, 45, 5060);     // registers, no NAT
-const NetAddress kAliceNat = NetAddress::ipv4(203, 0, 113, 17, 31877);    // calls from behind NAT
-const NetAddress kBobPhone = NetAddress::ipv4(203, 0, 113, 80, 5060);     // the callee
-constexpr uint64_t kNowMs = 1'790'000'000'000;                           // the injected clock
+const NetAddress kAlicePhone = NetAddress::ipv4(192, 0, 2, 45, 5060);   // registers, no NAT
+const NetAddress kAliceNat = NetAddress::ipv4(203, 0, 113, 17, 31877);  // calls from behind NAT
+const NetAddress kBobPhone = NetAddress::ipv4(203, 0, 113, 80, 5060);   // the callee
+constexpr uint64_t kNowMs = 1'790'000'000'000;                          // the injected clock
 constexpr std::size_t kLargeTable = 1'000'000;
 
 // ---- the Outbox ----
@@ -246,9 +270,11 @@ std::string make_hot_register() {
 // The same phone shape for AOR userNNNNNNN: a Call-ID of its own (~40 characters).
 std::string make_user_register() {
   std::string s = std::string(kRegister);
-  s = replace_once(s, "From: \"Alice\" <sip:alice@example.com>", "From: <sip:userUUUUUUU@example.com>");
+  s = replace_once(s, "From: \"Alice\" <sip:alice@example.com>",
+                   "From: <sip:userUUUUUUU@example.com>");
   s = replace_once(s, "To: \"Alice\" <sip:alice@example.com>", "To: <sip:userUUUUUUU@example.com>");
-  s = replace_once(s, "Call-ID: 0_1938305642@192.0.2.45", "Call-ID: 0_1938305642-UUUUUUU-a7c3@192.0.2.45");
+  s = replace_once(s, "Call-ID: 0_1938305642@192.0.2.45",
+                   "Call-ID: 0_1938305642-UUUUUUU-a7c3@192.0.2.45");
   s = replace_once(s, "CSeq: 2 REGISTER", "CSeq: SSSSSSSSS REGISTER");
   s = replace_once(s, "<sip:alice@192.0.2.45:5060>", "<sip:userUUUUUUU@192.0.2.45:5060>");
   return s;
@@ -311,7 +337,8 @@ std::string callee_response(const std::string& forwarded_invite, bool ok,
        "Call-ID: 4b1f5c2e7d0a4f3c8e9b6a5d4c3b2a10\r\n"
        "CSeq: 23011 INVITE\r\n"
        "Server: Asterisk PBX 18.20.0\r\n"
-       "Allow: INVITE, ACK, CANCEL, OPTIONS, BYE, REFER, SUBSCRIBE, NOTIFY, INFO, PUBLISH, MESSAGE\r\n"
+       "Allow: INVITE, ACK, CANCEL, OPTIONS, BYE, REFER, SUBSCRIBE, NOTIFY, INFO, PUBLISH, "
+       "MESSAGE\r\n"
        "Supported: replaces, timer\r\n"
        "Contact: <sip:bob@203.0.113.80:5060>\r\n";
   if (ok) {
@@ -337,14 +364,18 @@ struct Engine {
     qsbr.online(0);
   }
   // What a worker does per datagram (quiescent once per message: a batch of one).
+  // Each message is handled as a batch of one would be: the datagram, then the tick the data
+  // plane runs after flushing the batch (timers; stored copies released in it recycled).
   void handle(std::string_view m, const NetAddress& from) {
     out.reset();
     core->handle(m, from, out, kNowMs);
+    core->tick(out, kNowMs);
     qsbr.quiescent(0);
   }
   std::vector<CaptureOutbox::Sent> capture(std::string_view m, const NetAddress& from) {
     CaptureOutbox c;
     core->handle(m, from, c, kNowMs);
+    core->tick(c, kNowMs);
     qsbr.quiescent(0);
     return std::move(c.sent);
   }
@@ -518,11 +549,16 @@ const Case* find_case(std::string_view name) {
 
 uint64_t expected_counter(const ProxyCounters& k, Expect e) {
   switch (e) {
-    case Expect::kRegistration: return k.registrations;
-    case Expect::kForward: return k.requests_forwarded;
-    case Expect::kResponseRelayed: return k.responses_forwarded;
-    case Expect::kResponseSent: return k.responses_sent;
-    case Expect::kMalformed: return k.malformed_requests;
+    case Expect::kRegistration:
+      return k.registrations;
+    case Expect::kForward:
+      return k.requests_forwarded;
+    case Expect::kResponseRelayed:
+      return k.responses_forwarded;
+    case Expect::kResponseSent:
+      return k.responses_sent;
+    case Expect::kMalformed:
+      return k.malformed_requests;
   }
   return 0;
 }
@@ -733,14 +769,18 @@ struct CallRig {
     std::abort();
   }
 
+  // Each message is handled as a batch of one would be: the datagram, then the tick the data
+  // plane runs after flushing the batch (timers; stored copies released in it recycled).
   void handle(std::string_view m, const NetAddress& from) {
     out.reset();
     core->handle(m, from, out, kNowMs);
+    core->tick(out, kNowMs);
     qsbr.quiescent(0);
   }
   std::vector<CaptureOutbox::Sent> capture(std::string_view m, const NetAddress& from) {
     CaptureOutbox c;
     core->handle(m, from, c, kNowMs);
+    core->tick(c, kNowMs);
     qsbr.quiescent(0);
     return std::move(c.sent);
   }
@@ -1200,7 +1240,7 @@ int loop(const Case& c, long n) {
   for (long i = 0; i < n; ++i) e.handle(c.next(from), from);
   benchmark::DoNotOptimize(e.out.sent_bytes());
   return expected_counter(e.core->counters(), c.expect) - before == static_cast<uint64_t>(n) ? 0
-                                                                                              : 1;
+                                                                                             : 1;
 }
 
 int show(const Case& c) {

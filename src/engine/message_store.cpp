@@ -25,6 +25,7 @@ MessageStore::MessageStore(std::size_t total_bytes) {
   }
   // Not value-initialised: a slot's bytes are always written before they are read.
   memory_ = std::make_unique_for_overwrite<char[]>(offset);
+  released_ = std::make_unique<uint32_t[]>(first);  // every slot at most once
 }
 
 std::size_t MessageStore::class_of(uint32_t slot) const {
@@ -81,10 +82,17 @@ std::string_view MessageStore::view(const MessageRef& ref) const {
 
 void MessageStore::release(MessageRef& ref) {
   if (ref.empty()) return;
-  SizeClass& k = classes_[class_of(ref.buffer)];
-  k.free[k.free_count++] = ref.buffer;
-  --counters_.in_use;
+  released_[released_count_++] = ref.buffer;
   ref = MessageRef{};
+}
+
+void MessageStore::reclaim() {
+  for (std::size_t i = 0; i < released_count_; ++i) {
+    SizeClass& k = classes_[class_of(released_[i])];
+    k.free[k.free_count++] = released_[i];
+  }
+  counters_.in_use -= released_count_;
+  released_count_ = 0;
 }
 
 }  // namespace sipwire

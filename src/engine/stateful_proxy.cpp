@@ -41,6 +41,16 @@ std::string_view reason_for(uint16_t code) {
       return "Server Internal Error";
     case 503:
       return "Service Unavailable";
+    case 404:
+      return "Not Found";
+    case 480:
+      return "Temporarily Unavailable";
+    case 486:
+      return "Busy Here";
+    case 487:
+      return "Request Terminated";
+    case 603:
+      return "Decline";
     default:
       return "Error";
   }
@@ -414,6 +424,25 @@ void StatefulProxy::pass_response(Transaction& t, uint16_t status) {
   if (c == nullptr || role == static_cast<int>(kServerRole) || (role & kCancelRole) != 0) return;
   Branch& b = c->branches[static_cast<std::size_t>(role)];
   const Message& r = *response_;
+  // §16.7 step 3: with our Via removed, a response with no Via left was not meant to go on.
+  // Its status still counts for this branch; upstream gets a response of our own instead.
+  HeaderElements vias(r, HeaderId::kVia);
+  std::string_view via;
+  const bool upstream_via = vias.next(via) && vias.next(via);
+  if (!upstream_via) {
+    ++counters_.viafree_responses;
+    if (status < 300) {
+      if (status >= 200) b.status = status;
+      return;
+    }
+    b.status = status;
+    b.generated = true;  // send_best answers with this status itself
+    if (status >= 600) {
+      c->stop_forking = true;
+      cancel_pending(*c, static_cast<std::size_t>(role));
+    }
+    return maybe_finish(*c);
+  }
   // The response as it goes upstream: our Via removed (§16.7 step 3).
   MessageEdits edits;
   remove_first_element(r, static_cast<std::size_t>(r.find(HeaderId::kVia)), edits);
@@ -640,6 +669,9 @@ void StatefulProxy::terminated(Transaction& t) {
 }
 
 void StatefulProxy::tick(Outbox& out, uint64_t now_ms) {
+  // The backend flushed everything sent before this tick: copies released meanwhile (a 200
+  // relayed from a slot whose context then ended) may be overwritten now.
+  store_.reclaim();
   out_ = &out;
   now_ms_ = now_ms;
   table_.advance(now_ms);

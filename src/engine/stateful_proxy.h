@@ -58,12 +58,13 @@ struct StatefulCounters {
   uint64_t branches = 0;             // client transactions started (forks included)
   uint64_t retransmissions_absorbed = 0;
   uint64_t acks_absorbed = 0;
-  uint64_t cancels_received = 0;  // CANCELs that matched an INVITE
-  uint64_t cancels_sent = 0;      // CANCELs of branches
-  uint64_t branch_timeouts = 0;   // branches that ended as 408 (Timer B/F/C)
-  uint64_t failovers = 0;         // branches started on a set's next hop after a 503/timeout
-  uint64_t final_responses = 0;   // best responses sent upstream
-  uint64_t overloaded = 0;        // 503: no transaction, context or store space
+  uint64_t cancels_received = 0;   // CANCELs that matched an INVITE
+  uint64_t cancels_sent = 0;       // CANCELs of branches
+  uint64_t branch_timeouts = 0;    // branches that ended as 408 (Timer B/F/C)
+  uint64_t failovers = 0;          // branches started on a set's next hop after a 503/timeout
+  uint64_t viafree_responses = 0;  // responses with only our Via: not relayed (§16.7 step 3)
+  uint64_t final_responses = 0;    // best responses sent upstream
+  uint64_t overloaded = 0;         // 503: no transaction, context or store space
 };
 
 // The context's request in its forwarded form: what render_forward needs from the caller.

@@ -20,9 +20,26 @@ TEST(MessageStoreTest, KeepsTheConcatenationOfSegments) {
   EXPECT_EQ(store.counters().in_use, 1u);
   store.release(ref);
   EXPECT_TRUE(ref.empty());
+  EXPECT_EQ(store.counters().in_use, 1u);  // until the batch that may still send it is out
+  store.reclaim();
   EXPECT_EQ(store.counters().in_use, 0u);
   store.release(ref);  // releasing an empty ref is a no-op
+  store.reclaim();
   EXPECT_EQ(store.counters().in_use, 0u);
+}
+
+TEST(MessageStoreTest, AReleasedSlotIsNotReusedBeforeReclaim) {
+  // A relayed 200 is queued as a view of its slot; its context may end (and release the
+  // slot) before the batch is sent. The next message of the batch must not overwrite it.
+  MessageStore store(0);  // 4 slots per class
+  MessageRef ok = store.put("SIP/2.0 200 OK\r\n\r\n");
+  const std::string_view queued = store.view(ok);
+  store.release(ok);
+  for (int i = 0; i < 11; ++i) ASSERT_FALSE(store.put("sip:uas@127.0.0.1:28002").empty());
+  EXPECT_EQ(queued, "SIP/2.0 200 OK\r\n\r\n");
+  EXPECT_TRUE(store.put("no slot left until reclaim").empty());
+  store.reclaim();
+  EXPECT_FALSE(store.put("now there is").empty());
 }
 
 TEST(MessageStoreTest, LargerMessagesTakeLargerSlots) {
@@ -54,6 +71,7 @@ TEST(MessageStoreTest, AFullClassSpillsIntoTheNextAndThenRefuses) {
   EXPECT_EQ(store.counters().exhausted, 1u);
   for (int i = 0; i < 12; ++i) EXPECT_EQ(store.view(refs[i]), numbered(i));
   store.release(refs[3]);
+  store.reclaim();
   MessageRef again = store.put("reused");
   ASSERT_FALSE(again.empty());
   EXPECT_EQ(store.view(again), "reused");

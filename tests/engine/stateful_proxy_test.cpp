@@ -78,9 +78,11 @@ class StatefulProxyTest : public ::testing::Test {
   }
   const StatefulProxy& proxy() { return *core().stateful(); }
   // Everything the proxy sent for this datagram, in order.
+  // One datagram, then the tick the data plane runs once the batch is sent.
   std::vector<FakeOutbox::Sent> send(const std::string& msg, const NetAddress& from) {
     out_.clear();
     core().handle(msg, from, out_, now_ms_);
+    core().tick(out_, now_ms_);
     return out_.sent;
   }
   std::vector<FakeOutbox::Sent> advance(uint64_t ms) {
@@ -217,6 +219,7 @@ TEST_F(StatefulProxyTest, FinalErrorIsAckedHopByHopAndItsAckAbsorbed) {  // §17
   EXPECT_EQ(proxy().counters().acks_absorbed, 1u);
   // The server transaction resends the 486 until the ACK (Timer G), then everything ends.
   advance(40'000);
+  advance(0);  // the next tick recycles what the last one released
   EXPECT_EQ(proxy().table().live(), 0u);
   EXPECT_EQ(proxy().store().counters().in_use, 0u);
 }
@@ -243,6 +246,27 @@ TEST_F(StatefulProxyTest, NoAnswerAt64T1Gives408) {  // Timer B, §16.7 step 6
   EXPECT_EQ(status_line(sent[0].bytes), "SIP/2.0 408 Request Timeout");
   EXPECT_EQ(now_ms_ - 1'000'000, 32'000u);
   EXPECT_EQ(proxy().counters().branch_timeouts, 1u);
+}
+
+TEST_F(StatefulProxyTest, AResponseWithOnlyOurViaIsNotRelayed) {  // §16.7 step 3
+  register_bob("<sip:bob@192.0.2.10:5062>");
+  const auto fwd = call();
+  // A broken phone answers with our Via alone: its 180 stops here; its 486 is answered by us.
+  std::string ringing = response_to(fwd[0].bytes, 180, "Ringing", "p1");
+  const std::size_t caller_via = ringing.find("Via: SIP/2.0/UDP 192.0.2.20");
+  ringing.erase(caller_via, ringing.find("\r\n", caller_via) + 2 - caller_via);
+  EXPECT_TRUE(send(ringing, kPhoneA).empty());
+  std::string busy = response_to(fwd[0].bytes, 486, "Busy Here", "p1");
+  const std::size_t at = busy.find("Via: SIP/2.0/UDP 192.0.2.20");
+  busy.erase(at, busy.find("\r\n", at) + 2 - at);
+  const auto sent = send(busy, kPhoneA);
+  ASSERT_EQ(sent.size(), 2u);  // our ACK, and a 486 of our own with the caller's Via
+  EXPECT_EQ(sent[1].to, kCaller);
+  EXPECT_EQ(status_line(sent[1].bytes), "SIP/2.0 486 Busy Here");
+  EXPECT_NE(sent[1].bytes.find("Via: SIP/2.0/UDP 192.0.2.20:5064;branch=z9hG4bKcall1"),
+            std::string::npos);
+  EXPECT_EQ(sent[1].bytes.find("127.0.0.1:5060;branch"), std::string::npos);
+  EXPECT_EQ(proxy().counters().viafree_responses, 2u);
 }
 
 TEST_F(StatefulProxyTest, OnlyA503Gives500) {  // §16.7 step 6

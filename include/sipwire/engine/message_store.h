@@ -24,7 +24,7 @@ namespace sipwire {
 struct MessageStoreCounters {
   uint64_t stored = 0;
   uint64_t exhausted = 0;  // put() refused: no slot large enough was free
-  uint64_t in_use = 0;     // slots held now
+  uint64_t in_use = 0;     // slots held now (released ones count until reclaimed)
 };
 
 class MessageStore {
@@ -50,8 +50,13 @@ class MessageStore {
   }
 
   std::string_view view(const MessageRef& ref) const;
-  // Frees the slot and empties `ref`. A no-op on an empty ref.
+  // Gives the slot up and empties `ref` (a no-op on an empty ref). The slot is not reused
+  // until reclaim(): a view of it may still be queued in the backend's batch, which is sent
+  // only when the batch is flushed.
   void release(MessageRef& ref);
+  // Makes the slots released so far reusable. Call once the backend has flushed every send
+  // made before (the stateful proxy does it at the start of each tick).
+  void reclaim();
 
   const MessageStoreCounters& counters() const { return counters_; }
   std::size_t slots(std::size_t size_class) const { return classes_[size_class].count; }
@@ -69,6 +74,8 @@ class MessageStore {
   char* slot_data(uint32_t slot);
 
   std::array<SizeClass, kSlotBytes.size()> classes_;
+  std::unique_ptr<uint32_t[]> released_;  // slots released since the last reclaim()
+  std::size_t released_count_ = 0;
   std::unique_ptr<char[]> memory_;
   MessageStoreCounters counters_;
 };

@@ -94,7 +94,8 @@ class ProxyCore {
 
   void handle(std::string_view datagram, const NetAddress& source, Outbox& out, uint64_t now_ms);
   // Runs what is due at now_ms (the stateful proxy's transaction timers). Call it from the
-  // worker's loop at least every 10 ms, after a batch and when idle.
+  // worker's loop at least every 10 ms, after a batch and when idle, and only once the sends
+  // of the batch before have been flushed: it recycles the stored copies they may point into.
   void tick(Outbox& out, uint64_t now_ms);
 
   const ProxyCounters& counters() const { return counters_; }
