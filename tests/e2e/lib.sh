@@ -279,6 +279,19 @@ register_user() {
     check_calls "$name" "$rc" 1
 }
 
+# register_binding USER CONTACT Q: one REGISTER for sip:USER@localhost binding CONTACT (any URI,
+# e.g. a UAS's address under another user name) with q-value Q, Expires 3600, sent from any free
+# port (scenario register_q.xml); must get 200.
+register_binding() {
+    local user=$1 contact=$2 q=$3 name rc=0
+    REGISTER_COUNT=$((REGISTER_COUNT + 1))
+    name=register$REGISTER_COUNT-$user-q$q
+    run_sipp "$name" 40 -sf "$SCEN_DIR/register_q.xml" "$PROXY_IP:$PROXY_PORT" -s "$user" \
+        -key domain localhost -key expires 3600 -key contact "$contact" -key q "$q" -m 1 \
+        -timeout 30s -trace_msg -message_file "$WORK/$name.msg.log" || rc=$?
+    check_calls "$name" "$rc" 1
+}
+
 # trace_messages FILE DIR FIRST_LINE_ERE [LINE_ERE]: the messages of a sipp message trace
 # (-trace_msg -message_file FILE) that sipp DIR ("received" or "sent", retransmissions included)
 # whose first line matches FIRST_LINE_ERE and, if given, one of whose lines matches LINE_ERE; each
