@@ -43,6 +43,7 @@ check_calls uas "$rc" 1
 
 direct_mode && pass "INVITE, 180, CANCEL, 200, 487, ACK directly between the sipp UAC and UAS"
 
+check_one_via uac
 uac_log=$WORK/uac.msg.log
 uas_log=$WORK/uas.msg.log
 n=$(trace_distinct "$uac_log" received '^SIP/2.0 200 ' '^CSeq: *1 CANCEL')

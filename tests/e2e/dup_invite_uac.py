@@ -53,9 +53,12 @@ def main():
         sock.sendto(msg.encode(), peer)
         print('sent', msg.split('\r\n', 1)[0], flush=True)
 
-    invite = request('INVITE', 1, f'<{uri}>', 'z9hG4bK-' + uuid.uuid4().hex)
-    send(invite)
-    send(invite)
+    invite = request('INVITE', 1, f'<{uri}>', 'z9hG4bK-' + uuid.uuid4().hex).encode()
+    sock.sendto(invite, peer)
+    sock.sendto(invite, peer)
+    first_line = invite.split(b'\r\n', 1)[0].decode()
+    print('sent', first_line, flush=True)
+    print('sent', first_line, flush=True)
 
     bye = None
     bye_sent_at, bye_sends = 0.0, 0

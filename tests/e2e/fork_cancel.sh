@@ -46,6 +46,7 @@ for name in ringing ok; do
     check_calls "$name" "$rc" 1
 done
 
+check_one_via uac
 n=$(trace_count "$WORK/uac.msg.log" received '^SIP/2.0 487 ')
 [[ $n == 0 ]] || fail "the UAC got the cancelled branch's 487 (uac.msg.log)"
 top=$(trace_vias "$WORK/ringing.msg.log" received '^INVITE ' | head -n 1)

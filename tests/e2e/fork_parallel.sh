@@ -49,6 +49,7 @@ for name in busy ok; do
     [[ $n == 1 ]] || fail "$name received $n different INVITEs (want 1) ($name.msg.log)"
 done
 
+check_one_via uac
 n=$(trace_count "$WORK/uac.msg.log" received '^SIP/2.0 486 ')
 [[ $n == 0 ]] || fail "the UAC got the 486 although another branch answered 200 (uac.msg.log)"
 n=$(trace_distinct "$WORK/uac.msg.log" received '^SIP/2.0 200 ' '^CSeq: *1 INVITE')

@@ -326,6 +326,17 @@ trace_vias() {
         /^(Via|v)[ \t]*:/ { sub(/^(Via|v)[ \t]*:[ \t]*/, ""); v = v == "" ? $0 : v " | " $0 }'
 }
 
+# check_one_via NAME: every response in NAME.msg.log (a UAC's trace) has exactly one Via, the
+# UAC's own; the proxy removed its own and left the caller's (a response that lost it, or kept
+# the proxy's, fails).
+check_one_via() {
+    local bad n
+    bad=$(trace_vias "$WORK/$1.msg.log" received '^SIP/2.0 ' | grep -v -e '^SIP/2.0/UDP [^|]*$' || true)
+    [[ -z $bad ]] || fail "$1: responses without exactly one Via (theirs: '$(head -n 1 <<<"$bad")') ($1.msg.log)"
+    n=$(trace_messages "$WORK/$1.msg.log" received '^SIP/2.0 ' | awk '/^--$/ { if (!v) bad++; v = 0; next } /^(Via|v)[ \t]*:/ { v = 1 } END { print bad + 0 }')
+    [[ $n == 0 ]] || fail "$1: $n responses without a Via ($1.msg.log)"
+}
+
 # dump FILE: the end of a log (2 KB at most: sipp's error log has no line breaks between
 # events), on stderr, to explain a failure.
 dump() {
