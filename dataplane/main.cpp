@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <memory>
@@ -41,6 +42,15 @@ EngineSettings engine_settings(const Config& c, const NetAddress& local) {
   s.registrar.default_expires = c.registrar.default_expires;
   s.registrar.max_contacts = c.registrar.max_contacts_per_aor;
   s.max_message_size = c.limits.max_message_size;
+  s.record_route = c.record_route;
+  s.transactions.capacity = c.limits.max_transactions_per_worker;
+  s.transactions.timers.t1_ms = c.timers.t1_ms;
+  s.transactions.timers.t2_ms = c.timers.t2_ms;
+  s.transactions.timers.t4_ms = c.timers.t4_ms;
+  s.transactions.timers.timer_c_ms = c.timers.timer_c_ms;
+  // Timer D: "at least 32 seconds" (§17.1.1.2); 64*T1 when T1 is set longer.
+  s.transactions.timers.timer_d_ms = std::max<uint32_t>(32000, 64 * c.timers.t1_ms);
+  s.message_store_bytes = std::size_t{c.limits.message_store_mb} << 20;
   return s;
 }
 
@@ -64,14 +74,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   const Config& config = *loaded.config;
-  if (config.mode == ProxyMode::kStateful) {
-    std::fprintf(stderr,
-                 "sipwire-dataplane: %s: mode \"stateful\" is not available in this build yet "
-                 "(the transaction layer is the next step); use \"stateless\" or \"redirect\"\n",
-                 config.source.c_str());
-    return 2;
-  }
-
   dataplane::SocketBackendOptions options;
   for (const ListenConfig& l : config.listen) options.listen.push_back(l.address);
   options.workers = config.workers;

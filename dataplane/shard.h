@@ -30,10 +30,11 @@ class Shard final : public PacketHandler {
     core_.handle(bytes, from, out, monotonic_ms());
   }
 
-  void on_tick(Outbox&) override {
+  void on_tick(Outbox& out) override {
     // The batch is flushed: this worker holds no pointer into the location service now.
     qsbr_.quiescent(id_);
     const uint64_t now = monotonic_ms();
+    core_.tick(out, now);  // transaction timers (stateful mode)
     if (now - last_sweep_ms_ >= 100) {
       // Each worker sweeps a slice every 100 ms, so expired bindings leave the table on time
       // without a pause.

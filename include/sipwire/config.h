@@ -41,22 +41,25 @@ struct RegistrarConfig {
   bool reject_foreign_domains = false;
 };
 
-// RFC 3261 §17.1.1.1 timer values.
+// RFC 3261 §17.1.1.1 timer values, and the proxy's Timer C (§16.6 step 11).
 struct TimerConfig {
   uint32_t t1_ms = 500;
   uint32_t t2_ms = 4000;
   uint32_t t4_ms = 5000;
+  uint32_t timer_c_ms = 181000;  // "greater than 3 minutes"
 };
 
 struct LimitsConfig {
   uint32_t max_message_size = 65535;
   uint32_t max_transactions_per_worker = 100000;
+  // Per worker, for the copies of messages that transactions retransmit (stateful mode).
+  uint32_t message_store_mb = 64;
 };
 
 struct Config {
-  // Stateless until the transaction layer is built (the data plane refuses "stateful" until
-  // then); the target default is stateful.
-  ProxyMode mode = ProxyMode::kStateless;
+  ProxyMode mode = ProxyMode::kStateful;
+  // Add our Record-Route to requests that start a dialog, so its later requests pass us too.
+  bool record_route = true;
   // Worker threads (shards). Already resolved: 0 in the file means one per CPU.
   unsigned workers = 1;
   // "Our" domains, lower-cased, followed by the IP string of every listen address.

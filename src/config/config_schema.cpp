@@ -184,20 +184,24 @@ void read_timers(TableReader& root, TimerConfig& timers, KeyPositions& positions
   const toml::table* table = subtable(root, "timers");
   if (table == nullptr) return;
   TableReader t(*table, "timers", "[timers]", root.diagnostics(), positions);
-  t.only_keys({"t1_ms", "t2_ms", "t4_ms"});
+  t.only_keys({"t1_ms", "t2_ms", "t4_ms", "timer_c_ms"});
   t.read_uint("t1_ms", 1, kMaxTimerMs, timers.t1_ms);
   t.read_uint("t2_ms", 1, kMaxTimerMs, timers.t2_ms);
   t.read_uint("t4_ms", 1, kMaxTimerMs, timers.t4_ms);
+  // §16.6 step 11 asks for more than 3 minutes; shorter values are the operator's choice
+  // (a ringing phone is cancelled sooner), but not below a second.
+  t.read_uint("timer_c_ms", 1000, kMaxTimerMs, timers.timer_c_ms);
 }
 
 void read_limits(TableReader& root, LimitsConfig& limits, KeyPositions& positions) {
   const toml::table* table = subtable(root, "limits");
   if (table == nullptr) return;
   TableReader t(*table, "limits", "[limits]", root.diagnostics(), positions);
-  t.only_keys({"max_message_size", "max_transactions_per_worker"});
+  t.only_keys({"max_message_size", "max_transactions_per_worker", "message_store_mb"});
   // Below 1024 bytes no real INVITE fits; above 65535 a UDP datagram cannot carry it.
   t.read_uint("max_message_size", 1024, 65535, limits.max_message_size);
   t.read_uint("max_transactions_per_worker", 1, 10'000'000, limits.max_transactions_per_worker);
+  t.read_uint("message_store_mb", 1, 65536, limits.message_store_mb);
 }
 
 }  // namespace
@@ -217,12 +221,13 @@ std::string_view transport_name(Transport transport) {
 void read_config(const toml::table& root_table, Config& config, Diagnostics& diag,
                  KeyPositions& positions) {
   TableReader root(root_table, "", "", diag, positions);
-  root.only_keys(
-      {"mode", "workers", "domains", "listen", "registrar", "timers", "limits", "route"});
+  root.only_keys({"mode", "workers", "record_route", "domains", "listen", "registrar", "timers",
+                  "limits", "route"});
 
   std::size_t mode = 0;  // choices in ProxyMode's order, so the index is the value
   if (root.read_choice("mode", {"stateful", "stateless", "redirect"}, mode))
     config.mode = static_cast<ProxyMode>(mode);
+  root.read_bool("record_route", config.record_route);
   uint32_t workers = config.workers;
   root.read_uint("workers", 0, kMaxWorkers, workers);
   config.workers = workers;

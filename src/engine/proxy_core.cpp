@@ -1,13 +1,17 @@
 #include "sipwire/engine/proxy_core.h"
 
 #include <array>
+#include <cstring>
 
+#include "branch.h"
 #include "error_responder.h"
+#include "request_forwarder.h"
 #include "response_writer.h"
 #include "sipwire/chars.h"
 #include "sipwire/engine/aor.h"
 #include "sipwire/engine/message_edits.h"
 #include "sipwire/validate.h"
+#include "stateful_proxy.h"
 #include "text_writer.h"
 #include "via_fix.h"
 
@@ -17,18 +21,6 @@ namespace {
 
 constexpr std::size_t kResponseSpace = 4096;
 constexpr std::size_t kEditSpace = 1024;
-// Branches this proxy writes start with the RFC 3261 cookie and "sw", then 2 hex digits naming
-// the shard that wrote it (so the data plane hands a response straight to that shard), 14 hex
-// digits identifying the transaction and, after '-', 8 hex digits of the loop-detection hash.
-constexpr std::string_view kBranchPrefix = "z9hG4bKsw";
-constexpr std::size_t kLoopAt = kBranchPrefix.size() + 16 + 1;
-
-void put_hex(TextWriter& w, uint64_t v, int digits) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  char buf[16];
-  for (int i = digits - 1; i >= 0; --i, v >>= 4) buf[i] = kHex[v & 15];
-  w.put(std::string_view(buf, static_cast<std::size_t>(digits)));
-}
 
 uint64_t hash_number(uint64_t h, uint32_t n) {
   char digits[12];
@@ -38,32 +30,6 @@ uint64_t hash_number(uint64_t h, uint32_t n) {
     n /= 10;
   } while (n != 0);
   return fnv1a(std::string_view(digits, len), h);
-}
-
-// [begin, end) of a whole header field line, CRLF included, for removing it.
-std::pair<uint32_t, uint32_t> field_line(const Message& m, std::size_t i) {
-  const HeaderField f = m.header(i);
-  const std::string_view all = m.bytes();
-  const std::size_t value_end =
-      static_cast<std::size_t>(f.value.data() - all.data()) + f.value.size();
-  const std::size_t crlf = all.find("\r\n", value_end);
-  return {f.offset, static_cast<uint32_t>(crlf + 2)};
-}
-
-// Edit that removes the first element of list field `i`: the whole line when it is the only
-// element, else the element and the comma after it.
-void remove_first_element(const Message& m, std::size_t i, MessageEdits& edits) {
-  const HeaderField f = m.header(i);
-  ListSplitter split(f.value);
-  std::string_view first, second;
-  split.next(first);
-  if (!split.next(second)) {
-    const auto [b, e] = field_line(m, i);
-    edits.add(b, e - b, {});
-    return;
-  }
-  const auto at = static_cast<uint32_t>(f.value.data() - m.bytes().data());
-  edits.add(at, static_cast<uint32_t>(second.data() - f.value.data()), {});
 }
 
 // The destination a SIP URI names when its host is an IP literal (no DNS on the fast path).
@@ -86,7 +52,9 @@ int branch_shard(std::string_view branch) {
   return shard;
 }
 
-void ProxyCore::tick(Outbox&, uint64_t) {}
+void ProxyCore::tick(Outbox& out, uint64_t now_ms) {
+  if (stateful_) stateful_->tick(out, now_ms);
+}
 
 ProxyCore::ProxyCore(const EngineSettings& settings, LocationTable& location)
     : settings_(settings),
@@ -99,6 +67,16 @@ ProxyCore::ProxyCore(const EngineSettings& settings, LocationTable& location)
     for (char& c : d) c = chars::lower(c);
   // Views of settings_' own strings, built once rather than per request.
   for (const std::string& tag : settings_.supported_option_tags) supported_.push_back(tag);
+  if (settings_.mode == ProxyMode::kStateful) {
+    StatefulSettings st;
+    st.local_host = local_host_;
+    st.local_port = settings_.local.port;
+    st.shard = settings_.shard;
+    st.record_route = settings_.record_route;
+    st.table = settings_.transactions;
+    st.store_bytes = settings_.message_store_bytes;
+    stateful_ = std::make_unique<StatefulProxy>(st, 0);
+  }
 }
 
 ProxyCore::~ProxyCore() = default;
@@ -129,7 +107,7 @@ void ProxyCore::handle(std::string_view datagram, const NetAddress& source, Outb
     if (msg_->is_request())
       handle_request(source, out, now_ms);
     else
-      handle_response(out);
+      handle_response(out, now_ms);
     return;
   }
   if (!msg_->is_request()) {
@@ -279,6 +257,9 @@ bool ProxyCore::looped() {
 
 void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t now_ms) {
   const Message& m = *msg_;
+  // A retransmission, the ACK of our non-2xx response or a CANCEL of a pending INVITE belongs
+  // to a transaction; it was validated when the transaction began.
+  if (stateful_ && stateful_->absorb(m, source, out, now_ms)) return;
   // §16.3 request validation, in its order.
   if (ParseError e = check_request_uri_scheme(m)) return reply(source, out, e.status, e.reason);
   if (ParseError e = check_max_forwards(m)) return reply(source, out, e.status, e.reason);
@@ -290,6 +271,8 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
     ++counters_.loops;
     return reply(source, out, 482, "Loop Detected");
   }
+
+  if (!undo_strict_routing(source, out)) return;
 
   // §16.4: a Route naming us is ours to remove; the next one, if any, is where it goes.
   bool pop_route = false;
@@ -334,35 +317,52 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
     Aor aor;
     if (!aor.assign(ruri, canonical_host())) return reply(source, out, 404, "Not Found");
     const AorRecord* record = location_.find(aor.view());
-    const Binding* best = nullptr;
+    // §16.5: every live binding is a target, best first: highest q, then the latest.
+    std::array<const Binding*, TargetSet::kMaxTargets> live{};
+    std::size_t n = 0;
     if (record != nullptr)
       for (const Binding& b : record->bindings) {
         if (b.expires_at_ms <= now_ms) continue;
-        if (best == nullptr || b.q > best->q ||
-            (b.q == best->q && b.registered_at_ms > best->registered_at_ms))
-          best = &b;
+        std::size_t at = n < live.size() ? n++ : live.size();
+        // Insertion into the sorted prefix; past the limit, a better binding evicts the worst.
+        auto better = [](const Binding* x, const Binding* y) {
+          return x->q > y->q || (x->q == y->q && x->registered_at_ms > y->registered_at_ms);
+        };
+        if (at == live.size()) {
+          if (!better(&b, live.back())) continue;
+          at = live.size() - 1;
+        }
+        while (at > 0 && better(&b, live[at - 1])) {
+          live[at] = live[at - 1];
+          --at;
+        }
+        live[at] = &b;
       }
-    if (best == nullptr)
+    if (n == 0)
       return record ? reply(source, out, 480, "Temporarily Unavailable")
                     : reply(source, out, 404, "Not Found");
     if (settings_.mode == ProxyMode::kRedirect) {
       if (m.method() == Method::kAck) return;  // the ACK of our 302
       return reply_redirect(source, out, *record, now_ms);
     }
-    // The contact's own address when it is an IP literal; else where it registered from.
-    Uri contact;
-    std::optional<NetAddress> to;
-    if (parse_uri(best->contact, contact).ok()) to = literal_address(contact);
-    if (!best->path.empty()) {
-      NameAddr first_hop;
-      Uri hop;
-      std::string_view el;
-      ListSplitter split(best->path);
-      if (split.next(el) && parse_route(el, first_hop).ok() && parse_uri(first_hop.uri, hop).ok())
-        to = literal_address(hop);
+    TargetSet targets;
+    for (std::size_t i = 0; i < n; ++i) {
+      const Binding& b = *live[i];
+      // The contact's own address when it is an IP literal; else where it registered from.
+      Uri contact;
+      std::optional<NetAddress> to;
+      if (parse_uri(b.contact, contact).ok()) to = literal_address(contact);
+      if (!b.path.empty()) {
+        NameAddr first_hop;
+        Uri hop;
+        std::string_view el;
+        ListSplitter split(b.path);
+        if (split.next(el) && parse_route(el, first_hop).ok() && parse_uri(first_hop.uri, hop).ok())
+          to = literal_address(hop);
+      }
+      targets.add({b.contact, b.path, to ? *to : b.source, b.q});
     }
-    if (!to) to = best->source;
-    return forward(source, out, *to, best->contact, best->path, pop_route);
+    return route(source, out, targets, pop_route, now_ms);
   }
 
   // A Route to follow, or another domain.
@@ -374,84 +374,110 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
     if (chars::iequals(route.domain, target.host)) to = route.next_hop;
   if (!to) to = literal_address(target);
   if (!to) return reply(source, out, 404, "No route to the destination domain");
-  forward(source, out, *to, {}, {}, pop_route);
+  TargetSet targets;
+  targets.add({{}, {}, *to, 1000});
+  route(source, out, targets, pop_route, now_ms);
 }
 
-void ProxyCore::forward(const NetAddress& source, Outbox& out, const NetAddress& to,
-                        std::string_view new_ruri, std::string_view path, bool pop_route) {
+bool ProxyCore::undo_strict_routing(const NetAddress& source, Outbox& out) {
+  // §16.4: a strict router (RFC 2543) sent the request to our Record-Route URI, which it put in
+  // the Request-URI, and moved the real Request-URI to the end of Route. Our Record-Route URI
+  // is our address without a user part, so that is what is recognised.
+  const Message& m = *msg_;
+  const Uri& ruri = m.request_uri();
+  if (!m.has(HeaderId::kRoute) || !ruri.is_sip() || !ruri.user.empty() ||
+      !chars::iequals(ruri.host, local_host_) ||
+      (ruri.has_port ? ruri.port : 5060) != settings_.local.port)
+    return true;
+  std::size_t last_field = 0;
+  for (std::size_t i = 0; i < m.header_count(); ++i)
+    if (m.header(i).id == HeaderId::kRoute) last_field = i;
+  MessageEdits edits;
+  std::string_view last;
+  remove_last_element(m, last_field, edits, last);
+  NameAddr na;
+  Uri uri;
+  if (!parse_route(last, na).ok() || !parse_uri(na.uri, uri).ok()) {
+    reply(source, out, 400, "Malformed Route");
+    return false;
+  }
+  const std::string_view r = m.request_uri_text();
+  edits.add(static_cast<uint32_t>(r.data() - m.bytes().data()), static_cast<uint32_t>(r.size()),
+            na.uri);
+  std::array<std::string_view, Outbox::kMaxSegments> segments;
+  const std::size_t n = edits.render(m.bytes(), segments);
+  std::size_t size = 0;
+  for (std::size_t i = 0; i < n; ++i) size += segments[i].size();
+  // The rewritten request is the one handled from here on ("proceed as if it received this
+  // modified request"); it lives in scratch space until the batch is sent. A rare path.
+  char* buf = out.scratch(size);
+  if (buf == nullptr) {
+    ++counters_.dropped;
+    return false;
+  }
+  std::size_t at = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::memcpy(buf + at, segments[i].data(), segments[i].size());
+    at += segments[i].size();
+  }
+  ParseOptions opts;
+  opts.max_message_size = settings_.max_message_size;
+  if (parse_message({buf, size}, *msg_, opts)) {
+    ++counters_.dropped;  // cannot happen: the same fields, one URI moved
+    return false;
+  }
+  return true;
+}
+
+void ProxyCore::route(const NetAddress& source, Outbox& out, const TargetSet& targets,
+                      bool pop_route, uint64_t now_ms) {
+  const Message& m = *msg_;
+  if (!loop_) loop_ = loop_hash();
+  // ACK (of a 2xx) and an unknown CANCEL are forwarded statelessly in every mode (§16.10,
+  // §16.11); everything else is forked by the stateful proxy when there is one.
+  if (stateful_ && m.method() != Method::kAck && m.method() != Method::kCancel) {
+    stateful_->proxy(m, source, targets, {transaction_hash(), *loop_, pop_route}, out, now_ms);
+    return;
+  }
+  forward(source, out, targets.targets[0], pop_route);
+}
+
+void ProxyCore::forward(const NetAddress& source, Outbox& out, const Target& target,
+                        bool pop_route) {
   const Message& m = *msg_;
   char* buf = out.scratch(kEditSpace);
   if (buf == nullptr) {
     ++counters_.dropped;
     return;
   }
-  TextWriter w({buf, kEditSpace});
-  MessageEdits edits;
-  const char* base = m.bytes().data();
-
-  // Our Via on top (§16.6 step 8), Max-Forwards when absent (step 3), the binding's Path as
-  // Route (RFC 3327): all inserted before the first header field.
-  const std::size_t top_at = w.size();
-  w.put("Via: SIP/2.0/UDP ").put(local_host_).put(":").put(settings_.local.port).put(";branch=");
-  w.put(kBranchPrefix);
-  put_hex(w, settings_.shard, 2);
-  put_hex(w, transaction_hash(), 14);
-  w.put("-");
-  if (!loop_) loop_ = loop_hash();
-  put_hex(w, *loop_, 8);
-  w.put("\r\n");
-  if (!m.has_max_forwards()) w.put("Max-Forwards: 70\r\n");
-  if (!path.empty()) w.put("Route: ").put(path).put("\r\n");
-  const std::size_t top_end = w.size();
-
-  // §18.2.1 / RFC 3581 in the client's Via.
-  ViaFix fix;
-  std::size_t rport_at = 0, received_at = 0;
-  if (compute_via_fix(m, source, fix)) {
-    rport_at = w.size();
-    w.put(fix.rport());
-    received_at = w.size();
-    w.put(fix.received());
-  }
-  // Max-Forwards minus one (step 3).
-  const std::size_t mf_at = w.size();
-  if (m.has_max_forwards()) w.put(static_cast<uint64_t>(m.max_forwards() - 1));
-  const std::size_t mf_end = w.size();
-  // The new Request-URI (step 6), copied: the binding it comes from may be replaced meanwhile.
-  const std::size_t ruri_at = w.size();
-  w.put(new_ruri);
-  if (!w.ok()) {
-    ++counters_.dropped;
-    return;
-  }
-  auto text = [&](std::size_t b, std::size_t e) { return std::string_view(buf + b, e - b); };
-
-  edits.add(m.header(0).offset, 0, text(top_at, top_end));
-  if (fix.rport_at != 0) edits.add(fix.rport_at, 0, text(rport_at, received_at));
-  if (fix.received_at != 0) edits.add(fix.received_at, 0, text(received_at, mf_at));
-  if (m.has_max_forwards()) {
-    const std::string_view v = m.value(HeaderId::kMaxForwards);
-    edits.add(static_cast<uint32_t>(v.data() - base), static_cast<uint32_t>(v.size()),
-              text(mf_at, mf_end));
-  }
-  if (!new_ruri.empty()) {
-    const std::string_view r = m.request_uri_text();
-    edits.add(static_cast<uint32_t>(r.data() - base), static_cast<uint32_t>(r.size()),
-              text(ruri_at, ruri_at + new_ruri.size()));
-  }
-  if (pop_route) remove_first_element(m, static_cast<std::size_t>(m.find(HeaderId::kRoute)), edits);
-
+  char branch[kBranchLength];
+  TextWriter bw(branch);
+  put_branch(bw, settings_.shard, transaction_hash(), *loop_);
+  ForwardSpec spec;
+  spec.local_host = local_host_;
+  spec.local_port = settings_.local.port;
+  spec.branch = bw.view();
+  spec.new_ruri = target.uri;
+  spec.path = target.path;
+  spec.pop_route = pop_route;
+  spec.record_route = settings_.record_route && starts_dialog(m);
   std::array<std::string_view, Outbox::kMaxSegments> segments;
-  const std::size_t n = edits.render(m.bytes(), segments);
-  if (!out.send(to, {segments.data(), n})) {
+  const std::size_t n = render_forward(m, source, spec, {buf, kEditSpace}, segments);
+  if (n == 0 || !out.send(target.to, {segments.data(), n})) {
     ++counters_.dropped;
     return;
   }
   ++counters_.requests_forwarded;
 }
 
-void ProxyCore::handle_response(Outbox& out) {
+void ProxyCore::handle_response(Outbox& out, uint64_t now_ms) {
   const Message& m = *msg_;
+  // A response to a client transaction of ours goes through it (§16.7); anything else of ours
+  // (a 2xx retransmitted after its transaction ended, a stateless forward's) by its Via.
+  if (stateful_ && stateful_->on_response(m, out, now_ms)) {
+    ++counters_.responses_forwarded;
+    return;
+  }
   const Via& top = m.top_via();
   // Only responses to what we forwarded come back through us (§16.7 step 1).
   if (top.host != local_host_ || (top.has_port ? top.port : 5060) != settings_.local.port ||

@@ -148,6 +148,10 @@ RegisterOutcome Registrar::process(const Message& req, const NetAddress& source,
       auto found = std::find_if(b.begin(), b.end(),
                                 [&](const Binding& x) { return same_contact(x.contact, c.uri); });
       if (found != b.end()) {
+        // The same Call-ID and CSeq again: a retransmission (our 200 was lost, or is still on
+        // its way). It changes nothing and is answered like the first, with the bindings as
+        // they are; a UDP client must not be told its REGISTER failed because it repeated it.
+        if (found->call_id == call_id && found->cseq == cseq) return old;
         if (stale(*found)) return refuse(400, "CSeq not newer than the stored binding's");
         if (c.expires == 0) {
           b.erase(found);

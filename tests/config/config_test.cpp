@@ -63,7 +63,8 @@ TEST(ShippedConfigTest, DefaultLoadsWithDocumentedValues) {
   ASSERT_TRUE(r.ok()) << r.error.to_string();
   const Config& c = *r.config;
   EXPECT_EQ(c.source, path);
-  EXPECT_EQ(c.mode, ProxyMode::kStateless);
+  EXPECT_EQ(c.mode, ProxyMode::kStateful);
+  EXPECT_TRUE(c.record_route);
   EXPECT_EQ(c.workers, 1u);
   EXPECT_EQ(c.domains, (std::vector<std::string>{"localhost", "127.0.0.1"}));
   ASSERT_EQ(c.listen.size(), 1u);
@@ -77,8 +78,10 @@ TEST(ShippedConfigTest, DefaultLoadsWithDocumentedValues) {
   EXPECT_EQ(c.timers.t1_ms, 500u);
   EXPECT_EQ(c.timers.t2_ms, 4000u);
   EXPECT_EQ(c.timers.t4_ms, 5000u);
+  EXPECT_EQ(c.timers.timer_c_ms, 181000u);
   EXPECT_EQ(c.limits.max_message_size, 65535u);
   EXPECT_EQ(c.limits.max_transactions_per_worker, 100000u);
+  EXPECT_EQ(c.limits.message_store_mb, 64u);
   EXPECT_TRUE(c.routes.empty());
 }
 
@@ -97,10 +100,11 @@ TEST(ShippedConfigTest, DefaultSpellsOutEveryKey) {
   std::stringstream text;
   text << in.rdbuf();
   for (std::string_view key :
-       {"mode = ", "workers = ", "domains = ", "address = ", "port = ", "transport = ",
-        "min_expires = ", "max_expires = ", "default_expires = ", "max_contacts_per_aor = ",
-        "reject_foreign_domains = ", "t1_ms = ", "t2_ms = ", "t4_ms = ", "max_message_size = ",
-        "max_transactions_per_worker = ", "[[listen]]", "[registrar]", "[timers]", "[limits]",
+       {"mode = ", "workers = ", "record_route = ", "domains = ", "address = ", "port = ",
+        "transport = ", "min_expires = ", "max_expires = ", "default_expires = ",
+        "max_contacts_per_aor = ", "reject_foreign_domains = ", "t1_ms = ", "t2_ms = ", "t4_ms = ",
+        "timer_c_ms = ", "max_message_size = ", "max_transactions_per_worker = ",
+        "message_store_mb = ", "[[listen]]", "[registrar]", "[timers]", "[limits]",
         // No route by default, but the reference shows one.
         "# [[route]]", "# domain = ", "# next_hop = ", "# transport = "}) {
     EXPECT_TRUE(has_line_starting(text.str(), key)) << key;
@@ -136,7 +140,7 @@ TEST(ConfigTest, OmittedKeysTakeTheirDefaults) {
   ASSERT_TRUE(r.ok()) << r.error.to_string();
   const Config& c = *r.config;
   EXPECT_EQ(c.source, "test.toml");
-  EXPECT_EQ(c.mode, ProxyMode::kStateless);
+  EXPECT_EQ(c.mode, ProxyMode::kStateful);
   EXPECT_EQ(c.workers, 1u);
   EXPECT_EQ(c.domains, (std::vector<std::string>{"127.0.0.1"}));
   EXPECT_EQ(c.listen[0].address.port, 5060);  // port defaults to 5060

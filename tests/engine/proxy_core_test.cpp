@@ -152,6 +152,20 @@ TEST_F(ProxyCoreTest, QueryListsBindingsWithoutChangingThem) {
       << r.bytes;
 }
 
+TEST_F(ProxyCoreTest, RetransmittedRegisterGetsTheSame200) {
+  const std::string reg = register_bob("<sip:bob@192.0.2.10:5062>;expires=600", 1).str();
+  const std::string first = send(reg, kPhone).bytes;
+  now_ms_ += 500;  // the phone did not see the 200 and sends the REGISTER again
+  const std::string again = send(reg, kPhone).bytes;
+  EXPECT_EQ(status_line(again), "SIP/2.0 200 OK");
+  EXPECT_NE(again.find("Contact: <sip:bob@192.0.2.10:5062>;expires=600\r\n"), std::string::npos)
+      << again;
+  // Once a newer CSeq refreshed the binding, the old request is refused (§10.3 step 7).
+  EXPECT_EQ(status_line(send(register_bob("<sip:bob@192.0.2.10:5062>", 2).str(), kPhone).bytes),
+            "SIP/2.0 200 OK");
+  EXPECT_EQ(status_line(send(reg, kPhone).bytes).substr(0, 11), "SIP/2.0 400");
+}
+
 TEST_F(ProxyCoreTest, NonSipAddressOfRecordIs400) {  // RFC 4475 unksm2
   Request r = register_bob("<sip:bob@192.0.2.10:5062>", 1);
   r.to = "isbn:2983792873";
@@ -315,7 +329,44 @@ TEST_F(ProxyCoreTest, OurRouteIsPoppedAndTheNextFollowed) {
   const auto& fwd = send(r.str(), kCaller);
   EXPECT_EQ(fwd.to, NetAddress::ipv4(192, 0, 2, 50, 5080));
   EXPECT_NE(fwd.bytes.find("Route: <sip:192.0.2.50:5080;lr>\r\n"), std::string::npos) << fwd.bytes;
-  EXPECT_EQ(fwd.bytes.find("127.0.0.1:5060;lr"), std::string::npos);
+  EXPECT_EQ(fwd.bytes.find("\r\nRoute: <sip:127.0.0.1:5060;lr>"), std::string::npos);
+  EXPECT_EQ(fwd.bytes.find(", <sip:192.0.2.50"), std::string::npos);
+}
+
+TEST_F(ProxyCoreTest, StrictRoutedRequestGetsItsRequestUriBack) {  // §16.4
+  // A strict router put our Record-Route URI in the Request-URI and the remote target last.
+  Request r;
+  r.method = "BYE";
+  r.ruri = "sip:127.0.0.1:5060;lr";
+  r.to = "<sip:bob@localhost>;tag=b2";
+  r.extra = "Route: <sip:192.0.2.50:5080;lr>, <sip:bob@192.0.2.10:5062>\r\n";
+  const auto& fwd = send(r.str(), kCaller);
+  EXPECT_EQ(status_line(fwd.bytes), "BYE sip:bob@192.0.2.10:5062 SIP/2.0");
+  EXPECT_EQ(fwd.to, NetAddress::ipv4(192, 0, 2, 50, 5080));  // the next Route, loose
+  EXPECT_NE(fwd.bytes.find("\r\nRoute: <sip:192.0.2.50:5080;lr>\r\n"), std::string::npos)
+      << fwd.bytes;
+  // Our own address without a user and without Route is an ordinary request to us.
+  Request options;
+  options.method = "OPTIONS";
+  options.ruri = "sip:127.0.0.1:5060";
+  EXPECT_EQ(status_line(send(options.str(), kCaller).bytes), "SIP/2.0 200 OK");
+}
+
+TEST_F(ProxyCoreTest, RecordRouteOnRequestsThatMayStartADialog) {  // §16.6 step 4
+  send(register_bob("<sip:bob@192.0.2.10:5062>", 1).str(), kPhone);
+  const std::string rr = "\r\nRecord-Route: <sip:127.0.0.1:5060;lr>\r\n";
+  EXPECT_NE(send(Request{}.str(), kCaller).bytes.find(rr), std::string::npos);
+  Request bye;  // inside a dialog (To tag): its route set is fixed already
+  bye.method = "BYE";
+  bye.to = "<sip:bob@localhost>;tag=b2";
+  bye.cseq = 2;
+  EXPECT_EQ(send(bye.str(), kCaller).bytes.find("Record-Route"), std::string::npos);
+}
+
+TEST_F(ProxyCoreTest, RecordRouteCanBeTurnedOff) {
+  settings_.record_route = false;
+  send(register_bob("<sip:bob@192.0.2.10:5062>", 1).str(), kPhone);
+  EXPECT_EQ(send(Request{}.str(), kCaller).bytes.find("Record-Route"), std::string::npos);
 }
 
 TEST_F(ProxyCoreTest, ForeignDomainsUseStaticRoutesOrAreRefused) {

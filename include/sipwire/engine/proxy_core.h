@@ -12,10 +12,11 @@
 //  - other requests go to their target: the next Route, else for our domain the registered
 //    contact (location service), else a static route or an IP literal; in redirect mode a
 //    302 lists the contacts instead;
-//  - forwarding is stateless (§16.11): our Via on top with a deterministic branch,
-//    Max-Forwards decremented, received/rport noted in the client's Via; responses are sent
-//    back by the Via they carry, ours removed.
-// The stateful proxy (transactions, forking) is the next step of the engine.
+//  - in stateless mode forwarding is stateless (§16.11): our Via on top with a deterministic
+//    branch, Max-Forwards decremented, received/rport noted in the client's Via; responses are
+//    sent back by the Via they carry, ours removed;
+//  - in stateful mode (stateful_proxy.h) requests get transactions and are forked to every
+//    registered contact; ACKs of 2xx responses and unknown CANCELs still go statelessly.
 #pragma once
 
 #include <cstdint>
@@ -30,11 +31,15 @@
 #include "sipwire/engine/registrar.h"
 #include "sipwire/message.h"
 #include "sipwire/proxy_mode.h"
+#include "sipwire/txn/transaction_table.h"
 #include "sipwire/validate.h"
 
 namespace sipwire {
 
 class TextWriter;
+class StatefulProxy;
+struct Target;
+struct TargetSet;
 
 // The shard named by a branch this proxy created ("z9hG4bKsw" + 2 hex digits + ...), or -1
 // for any other branch. For the data plane's shard router: responses carry our branch on top.
@@ -56,6 +61,12 @@ struct EngineSettings {
   RegistrarSettings registrar;
   std::vector<std::string> supported_option_tags = {"path"};  // for Proxy-Require
   std::size_t max_message_size = 65535;
+  // Add "Record-Route: <sip:us;lr>" to requests that may start a dialog (§16.6 step 4), so
+  // the dialog's later requests come through this proxy too.
+  bool record_route = true;
+  // Stateful mode: the shard's transaction pool and timers, and its store of message copies.
+  TxnTableConfig transactions;
+  std::size_t message_store_bytes = 64u << 20;
 };
 
 struct ProxyCounters {
@@ -81,12 +92,13 @@ class ProxyCore {
   void tick(Outbox& out, uint64_t now_ms);
 
   const ProxyCounters& counters() const { return counters_; }
+  // The stateful proxy (its counters, transactions, stored messages); null in the other modes.
+  const StatefulProxy* stateful() const { return stateful_.get(); }
   const EngineSettings& settings() const { return settings_; }
 
  private:
-  struct Target;
   void handle_request(const NetAddress& source, Outbox& out, uint64_t now_ms);
-  void handle_response(Outbox& out);
+  void handle_response(Outbox& out, uint64_t now_ms);
   void reply(const NetAddress& source, Outbox& out, uint16_t code, std::string_view reason,
              std::string_view extra_headers = {});
   // A response whose extra header lines `write(TextWriter&)` composes in scratch space; 500
@@ -109,8 +121,14 @@ class ProxyCore {
   // Whether a Via of ours carries this request's loop hash (computed into loop_ only when a
   // Via names us at all).
   bool looped();
-  void forward(const NetAddress& source, Outbox& out, const NetAddress& to,
-               std::string_view new_ruri, std::string_view path, bool pop_route);
+  // §16.4 strict-router fix-up: when the Request-URI is our Record-Route URI, the last Route
+  // becomes the Request-URI again and msg_ is re-parsed from the rewritten bytes. False when
+  // the request was answered (a malformed Route) or dropped.
+  bool undo_strict_routing(const NetAddress& source, Outbox& out);
+  // The request goes to `targets`: forked by the stateful proxy, else to the first, statelessly.
+  void route(const NetAddress& source, Outbox& out, const TargetSet& targets, bool pop_route,
+             uint64_t now_ms);
+  void forward(const NetAddress& source, Outbox& out, const Target& target, bool pop_route);
 
   EngineSettings settings_;
   LocationTable& location_;
@@ -119,6 +137,7 @@ class ProxyCore {
   std::string local_host_;                   // our IP as written in Via/Route ("[v6]" bracketed)
   std::vector<std::string_view> supported_;  // views of settings_.supported_option_tags
   std::optional<uint32_t> loop_;  // the current request's loop-detection hash, once computed
+  std::unique_ptr<StatefulProxy> stateful_;  // mode stateful only
   ProxyCounters counters_;
 };
 

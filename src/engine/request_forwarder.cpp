@@ -1,0 +1,119 @@
+#include "request_forwarder.h"
+
+#include "text_writer.h"
+#include "via_fix.h"
+
+namespace sipwire {
+
+namespace {
+
+// [begin, end) of a whole header field line, CRLF included, for removing it.
+std::pair<uint32_t, uint32_t> field_line(const Message& m, std::size_t i) {
+  const HeaderField f = m.header(i);
+  const std::string_view all = m.bytes();
+  const std::size_t value_end =
+      static_cast<std::size_t>(f.value.data() - all.data()) + f.value.size();
+  const std::size_t crlf = all.find("\r\n", value_end);
+  return {f.offset, static_cast<uint32_t>(crlf + 2)};
+}
+
+}  // namespace
+
+bool starts_dialog(const Message& m) {
+  if (!m.to().tag().empty()) return false;
+  const Method k = m.method();
+  return k == Method::kInvite || k == Method::kSubscribe || k == Method::kRefer;
+}
+
+void remove_first_element(const Message& m, std::size_t i, MessageEdits& edits) {
+  const HeaderField f = m.header(i);
+  ListSplitter split(f.value);
+  std::string_view first, second;
+  split.next(first);
+  if (!split.next(second)) {
+    const auto [b, e] = field_line(m, i);
+    edits.add(b, e - b, {});
+    return;
+  }
+  const auto at = static_cast<uint32_t>(f.value.data() - m.bytes().data());
+  edits.add(at, static_cast<uint32_t>(second.data() - f.value.data()), {});
+}
+
+void remove_last_element(const Message& m, std::size_t i, MessageEdits& edits,
+                         std::string_view& last) {
+  const HeaderField f = m.header(i);
+  ListSplitter split(f.value);
+  std::string_view el, previous;
+  std::size_t count = 0;
+  while (split.next(el)) {
+    if (count++ > 0) previous = last;
+    last = el;
+  }
+  if (count <= 1) {
+    const auto [b, e] = field_line(m, i);
+    edits.add(b, e - b, {});
+    return;
+  }
+  const char* base = m.bytes().data();
+  const auto from = static_cast<uint32_t>(previous.data() + previous.size() - base);
+  const auto to = static_cast<uint32_t>(f.value.data() + f.value.size() - base);
+  edits.add(from, to - from, {});
+}
+
+std::size_t render_forward(const Message& m, const NetAddress& source, const ForwardSpec& spec,
+                           std::span<char> scratch,
+                           std::span<std::string_view, Outbox::kMaxSegments> segments) {
+  TextWriter w(scratch);
+  MessageEdits edits;
+  const char* base = m.bytes().data();
+
+  // Inserted before the first header field: our Via (§16.6 step 8), Record-Route (step 4),
+  // Max-Forwards when absent (step 3), the binding's Path as Route (RFC 3327).
+  const std::size_t top_at = w.size();
+  w.put("Via: SIP/2.0/UDP ").put(spec.local_host).put(":").put(spec.local_port);
+  w.put(";branch=").put(spec.branch).put("\r\n");
+  if (spec.record_route)
+    w.put("Record-Route: <sip:").put(spec.local_host).put(":").put(spec.local_port).put(";lr>\r\n");
+  if (!m.has_max_forwards()) w.put("Max-Forwards: 70\r\n");
+  if (!spec.path.empty()) w.put("Route: ").put(spec.path).put("\r\n");
+  const std::size_t top_end = w.size();
+
+  // §18.2.1 / RFC 3581 in the client's Via.
+  ViaFix fix;
+  std::size_t rport_at = 0, received_at = 0;
+  if (compute_via_fix(m, source, fix)) {
+    rport_at = w.size();
+    w.put(fix.rport());
+    received_at = w.size();
+    w.put(fix.received());
+  }
+  const std::size_t mf_at = w.size();
+  if (m.has_max_forwards()) w.put(static_cast<uint64_t>(m.max_forwards() - 1));
+  const std::size_t mf_end = w.size();
+  // The new Request-URI (step 6), copied: the binding it comes from may be replaced meanwhile.
+  const std::size_t ruri_at = w.size();
+  w.put(spec.new_ruri);
+  if (!w.ok()) return 0;
+  auto text = [&](std::size_t b, std::size_t e) {
+    return std::string_view(scratch.data() + b, e - b);
+  };
+
+  edits.add(m.header(0).offset, 0, text(top_at, top_end));
+  if (fix.rport_at != 0) edits.add(fix.rport_at, 0, text(rport_at, received_at));
+  if (fix.received_at != 0) edits.add(fix.received_at, 0, text(received_at, mf_at));
+  if (m.has_max_forwards()) {
+    const std::string_view v = m.value(HeaderId::kMaxForwards);
+    edits.add(static_cast<uint32_t>(v.data() - base), static_cast<uint32_t>(v.size()),
+              text(mf_at, mf_end));
+  }
+  if (!spec.new_ruri.empty()) {
+    const std::string_view r = m.request_uri_text();
+    edits.add(static_cast<uint32_t>(r.data() - base), static_cast<uint32_t>(r.size()),
+              text(ruri_at, ruri_at + spec.new_ruri.size()));
+  }
+  if (spec.pop_route)
+    remove_first_element(m, static_cast<std::size_t>(m.find(HeaderId::kRoute)), edits);
+  return edits.render(m.bytes(), segments);
+}
+
+}  // namespace sipwire

@@ -1,0 +1,51 @@
+// A forwarded request as gather segments (RFC 3261 §16.6): the received bytes with our Via on
+// top, Max-Forwards decremented (or added), received/rport noted in the client's Via
+// (RFC 3581), optionally a new Request-URI, the binding's Path as Route (RFC 3327), our own
+// Route removed (§16.4) and a Record-Route of ours added (§16.6 step 4). The inserted text is
+// written into caller-given scratch; the message itself is not copied. The stateless proxy
+// sends the segments as they are; the stateful proxy stores one copy for retransmission.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "sipwire/engine/message_edits.h"
+#include "sipwire/engine/outbox.h"
+#include "sipwire/message.h"
+#include "sipwire/net_address.h"
+
+namespace sipwire {
+
+struct ForwardSpec {
+  std::string_view local_host;  // as in our Via and Route ("[v6]" bracketed)
+  uint16_t local_port = 5060;
+  std::string_view branch;    // our Via's branch
+  std::string_view new_ruri;  // empty: keep the Request-URI
+  std::string_view path;      // Route values to add first (a binding's Path); may be empty
+  bool pop_route = false;     // the first Route names us: remove it
+  bool record_route = false;  // add "Record-Route: <sip:host:port;lr>"
+};
+
+// Renders the forwarded form of request `m`, received from `source`, into `segments`; returns
+// how many were written, or 0 when `scratch` is too small.
+std::size_t render_forward(const Message& m, const NetAddress& source, const ForwardSpec& spec,
+                           std::span<char> scratch,
+                           std::span<std::string_view, Outbox::kMaxSegments> segments);
+
+// Whether our Record-Route belongs on `m` (§16.6 step 4): a request that starts a dialog
+// (INVITE, SUBSCRIBE, REFER; RFC 6665 and RFC 3515), outside one (no To tag). Other requests
+// would carry it for nothing.
+bool starts_dialog(const Message& m);
+
+// Edit that removes the first element of list field `i` (a Via or Route value): the whole
+// line when it is the only element, else the element and the comma after it.
+void remove_first_element(const Message& m, std::size_t i, MessageEdits& edits);
+
+// Edit that removes the last element of list field `i`: the whole line when it is the only
+// element, else the element and the comma before it. Sets `last` to the removed element.
+void remove_last_element(const Message& m, std::size_t i, MessageEdits& edits,
+                         std::string_view& last);
+
+}  // namespace sipwire

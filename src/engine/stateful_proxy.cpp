@@ -1,0 +1,620 @@
+#include "stateful_proxy.h"
+
+#include <array>
+#include <cstring>
+
+#include "branch.h"
+#include "request_forwarder.h"
+#include "response_writer.h"
+#include "sipwire/engine/message_edits.h"
+#include "text_writer.h"
+#include "via_fix.h"
+
+namespace sipwire {
+
+namespace {
+
+// Roles a transaction plays in its context, in the low byte of its user data.
+constexpr uint32_t kServerRole = 0xFF;
+constexpr uint32_t kCancelRole = 0x40;  // | branch index: the CANCEL of that branch
+constexpr uint64_t kTransactionMask = (uint64_t{1} << 56) - 1;  // 14 hex digits
+
+// §16.7 step 6: lower is better. 6xx before anything; then the lowest class; among 4xx the
+// responses that let the caller resubmit (a challenge, an unsupported type or extension, an
+// incomplete address) first.
+int rank(uint16_t status) {
+  if (status >= 600) return 0;
+  if (status < 400) return 1;
+  if (status < 500)
+    return status == 401 || status == 407 || status == 415 || status == 420 || status == 484 ? 2
+                                                                                             : 3;
+  return 4;
+}
+
+std::string_view reason_for(uint16_t code) {
+  switch (code) {
+    case 100:
+      return "Trying";
+    case 408:
+      return "Request Timeout";
+    case 500:
+      return "Server Internal Error";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Error";
+  }
+}
+
+// The first element of the first Via field: our own Via on a request we forwarded.
+std::string_view top_via_text(const Message& m) {
+  HeaderElements vias(m, HeaderId::kVia);
+  std::string_view el;
+  vias.next(el);
+  return el;
+}
+
+// An ACK (for a non-2xx final response, §17.1.1.3) or a CANCEL (§9.1) of the request `req`
+// we sent on a branch: its Request-URI, top Via, From, Call-ID, CSeq number and Route fields;
+// To from `to` (the response's for an ACK, the request's for a CANCEL).
+bool write_hop_request(TextWriter& w, std::string_view method, const Message& req,
+                       std::string_view to) {
+  w.put(method).put(" ").put(req.request_uri_text()).put(" SIP/2.0\r\n");
+  w.put("Via: ").put(top_via_text(req)).put("\r\nMax-Forwards: 70\r\n");
+  w.put("From: ").put(req.value(HeaderId::kFrom)).put("\r\n");
+  w.put("To: ").put(to).put("\r\n");
+  w.put("Call-ID: ").put(req.call_id()).put("\r\n");
+  w.put("CSeq: ").put(req.cseq().number).put(" ").put(method).put("\r\n");
+  for (std::size_t i = 0; i < req.header_count(); ++i) {
+    const HeaderField f = req.header(i);
+    if (f.id == HeaderId::kRoute) w.put("Route: ").put(f.value).put("\r\n");
+  }
+  w.put("Content-Length: 0\r\n\r\n");
+  return w.ok();
+}
+
+}  // namespace
+
+struct StatefulProxy::Branch {
+  TxnHandle client;
+  TxnHandle cancel;
+  MessageRef request;         // the forwarded copy (retransmitted; ACK and CANCEL built from it)
+  MessageRef response;        // its final non-2xx response, until the best one is chosen
+  MessageRef cancel_request;  // our CANCEL of it
+  NetAddress to;
+  uint32_t uri_at = 0, uri_len = 0, path_at = 0, path_len = 0;  // in the context's targets
+  uint16_t q = 1000;
+  uint16_t status = 0;  // final status (2xx included); 0 while pending
+  bool started = false;
+  bool provisional = false;    // a 101-199 arrived: a CANCEL may be sent (§9.1)
+  bool cancel_wanted = false;  // to be CANCELled as soon as a provisional arrives
+  bool cancelled = false;      // CANCEL sent
+  bool generated = false;      // the status was made up here (408 timeout, 503 overload)
+};
+
+struct StatefulProxy::Context {
+  uint32_t index = 0;
+  uint32_t generation = 0;
+  bool in_use = false;
+  bool invite = false;
+  bool final_sent = false;    // a final response went upstream (a 2xx, or the best one)
+  bool stop_forking = false;  // no further groups: a 2xx, a 6xx, or the caller's CANCEL
+  uint16_t live = 0;          // transactions that still refer to this context
+  uint8_t count = 0;          // targets
+  uint8_t group_end = 0;      // targets [0, group_end) have been started
+  TxnHandle server;
+  MessageRef request;        // the original request
+  MessageRef targets;        // the targets' Request-URIs and Paths, packed
+  MessageRef last_response;  // what the server transaction resends
+  NetAddress source;
+  NetAddress response_to;
+  ForwardRequest fwd;
+  std::array<Branch, TargetSet::kMaxTargets> branches;
+};
+
+StatefulProxy::StatefulProxy(const StatefulSettings& settings, uint64_t now_ms)
+    : settings_(settings),
+      local_host_(settings.local_host),
+      store_(settings.store_bytes),
+      table_(settings.table, *this, now_ms),
+      scratch_(std::make_unique<Message>()),
+      scratch2_(std::make_unique<Message>()) {
+  settings_.local_host = local_host_;
+  // Every context holds a server transaction and at least one client transaction.
+  const std::size_t n = settings.table.capacity / 2 > 16 ? settings.table.capacity / 2 : 16;
+  contexts_.resize(n);
+  free_contexts_.reserve(n);
+  for (std::size_t i = n; i-- > 0;) {
+    contexts_[i].index = static_cast<uint32_t>(i);
+    free_contexts_.push_back(static_cast<uint32_t>(i));
+  }
+}
+
+StatefulProxy::~StatefulProxy() = default;
+
+// ---- contexts ----
+
+StatefulProxy::Context* StatefulProxy::allocate_context() {
+  if (free_contexts_.empty()) return nullptr;
+  Context& c = contexts_[free_contexts_.back()];
+  free_contexts_.pop_back();
+  c.in_use = true;
+  ++live_contexts_;
+  return &c;
+}
+
+void StatefulProxy::free_context(Context& c) {
+  store_.release(c.request);
+  store_.release(c.targets);
+  store_.release(c.last_response);
+  for (Branch& b : c.branches) {
+    store_.release(b.request);
+    store_.release(b.response);
+    store_.release(b.cancel_request);
+    b = Branch{};
+  }
+  const uint32_t index = c.index, generation = c.generation + 1;
+  c = Context{};
+  c.index = index;
+  c.generation = generation;
+  free_contexts_.push_back(index);
+  --live_contexts_;
+}
+
+namespace {
+uint64_t user_data(uint32_t index, uint32_t generation, uint32_t role) {
+  return (uint64_t{generation} << 32) | (uint64_t{index} << 8) | role;
+}
+}  // namespace
+
+StatefulProxy::Context* StatefulProxy::context_of(const Transaction& t, int& role) {
+  const uint64_t ud = t.user_data();
+  const auto index = static_cast<uint32_t>((ud >> 8) & 0xFFFFFF);
+  role = static_cast<int>(ud & 0xFF);
+  if (index >= contexts_.size()) return nullptr;
+  Context& c = contexts_[index];
+  if (!c.in_use || c.generation != static_cast<uint32_t>(ud >> 32)) return nullptr;
+  return &c;
+}
+
+const Message& StatefulProxy::parse_stored(const MessageRef& ref, Message& into) {
+  // Only messages this shard parsed (or built) are stored, so this parse succeeds.
+  parse_message(store_.view(ref), into);
+  return into;
+}
+
+// ---- requests ----
+
+bool StatefulProxy::absorb(const Message& m, const NetAddress& source, Outbox& out,
+                           uint64_t now_ms) {
+  out_ = &out;
+  now_ms_ = now_ms;
+  if (m.method() == Method::kAck) {
+    Transaction* t = table_.find_server(m);
+    if (t == nullptr) return false;  // the ACK of a 2xx: a transaction of its own
+    ++counters_.acks_absorbed;
+    t->on_ack(table_.env(), now_ms);
+    return true;
+  }
+  if (m.method() == Method::kCancel) {
+    Transaction* t = table_.find_invite_for_cancel(m);
+    if (t == nullptr) return false;  // §16.10: unknown, forwarded statelessly
+    ++counters_.cancels_received;
+    // §16.10: answer the CANCEL, then cancel every pending branch.
+    char* buf = out.scratch(m.bytes().size() + 512);
+    const std::size_t n =
+        buf ? write_response(m, source, {200, "OK", {}}, {buf, m.bytes().size() + 512}) : 0;
+    const std::string_view ok(buf, n);
+    if (n != 0) out.send(response_destination(m, source), {&ok, 1});
+    int role;
+    if (Context* c = context_of(*t, role); c != nullptr && !c->final_sent) {
+      c->stop_forking = true;
+      cancel_pending(*c, TargetSet::kMaxTargets);
+    }
+    return true;
+  }
+  Transaction* t = table_.find_server(m);
+  if (t == nullptr) return false;
+  ++counters_.retransmissions_absorbed;
+  t->on_request_retransmission(table_.env(), now_ms);
+  return true;
+}
+
+void StatefulProxy::overloaded(const Message& m, const NetAddress& source) {
+  ++counters_.overloaded;
+  const std::size_t space = m.bytes().size() + 512;
+  char* buf = out_->scratch(space);
+  const std::size_t n =
+      buf ? write_response(m, source,
+                           {503, "Service Unavailable: transaction limit", "Retry-After: 5\r\n"},
+                           {buf, space})
+          : 0;
+  const std::string_view seg(buf, n);
+  if (n != 0) out_->send(response_destination(m, source), {&seg, 1});
+}
+
+void StatefulProxy::proxy(const Message& m, const NetAddress& source, const TargetSet& targets,
+                          const ForwardRequest& fwd, Outbox& out, uint64_t now_ms) {
+  out_ = &out;
+  now_ms_ = now_ms;
+  Context* c = allocate_context();
+  if (c == nullptr) return overloaded(m, source);
+  c->request = store_.put(m.bytes());
+  std::size_t text = 0;
+  for (std::size_t i = 0; i < targets.count; ++i)
+    text += targets.targets[i].uri.size() + targets.targets[i].path.size();
+  if (text != 0) c->targets = store_.reserve(text);
+  Transaction* t = c->request.empty() || (text != 0 && c->targets.empty())
+                       ? nullptr
+                       : table_.create_server(m, false, c->request, now_ms);
+  if (t == nullptr) {
+    free_context(*c);
+    return overloaded(m, source);
+  }
+  ++counters_.server_transactions;
+  t->set_user_data(user_data(c->index, c->generation, kServerRole));
+  c->server = t->handle();
+  c->live = 1;
+  c->invite = m.method() == Method::kInvite;
+  c->source = source;
+  c->response_to = response_destination(m, source);
+  c->fwd = fwd;
+
+  // The targets' texts are copied: bindings may change while the branches run.
+  std::span<char> packed = store_.writable(c->targets);
+  uint32_t at = 0;
+  auto copy = [&](std::string_view s) {
+    if (!s.empty()) std::memcpy(packed.data() + at, s.data(), s.size());
+    at += static_cast<uint32_t>(s.size());
+  };
+  c->count = static_cast<uint8_t>(targets.count);
+  for (std::size_t i = 0; i < targets.count; ++i) {
+    const Target& tg = targets.targets[i];
+    Branch& b = c->branches[i];
+    b.to = tg.to;
+    b.q = tg.q;
+    b.uri_at = at;
+    b.uri_len = static_cast<uint32_t>(tg.uri.size());
+    copy(tg.uri);
+    b.path_at = at;
+    b.path_len = static_cast<uint32_t>(tg.path.size());
+    copy(tg.path);
+  }
+  store_.set_length(c->targets, at);
+
+  // §16.2: an INVITE is answered 100 Trying at once, so the caller stops retransmitting.
+  if (c->invite) respond_generated(*c, 100, "Trying", &m);
+  start_next_group(*c, &m);
+  maybe_finish(*c);  // every branch of the group may have failed at once
+}
+
+bool StatefulProxy::start_next_group(Context& c, const Message* original) {
+  if (c.group_end >= c.count) return false;
+  const std::size_t begin = c.group_end;
+  const uint16_t q = c.branches[begin].q;
+  while (c.group_end < c.count && c.branches[c.group_end].q == q) ++c.group_end;
+  const Message& o = original ? *original : parse_stored(c.request, *scratch_);
+  for (std::size_t i = begin; i < c.group_end; ++i) start_branch(c, i, o);
+  return true;
+}
+
+void StatefulProxy::start_branch(Context& c, std::size_t i, const Message& o) {
+  Branch& b = c.branches[i];
+  b.started = true;
+  char branch[kBranchLength];
+  TextWriter bw(branch);
+  put_branch(bw, settings_.shard, (c.fwd.transaction_hash + i) & kTransactionMask, c.fwd.loop_hash);
+  const std::string_view targets = store_.view(c.targets);
+  ForwardSpec spec;
+  spec.local_host = local_host_;
+  spec.local_port = settings_.local_port;
+  spec.branch = bw.view();
+  spec.new_ruri = targets.substr(b.uri_at, b.uri_len);
+  spec.path = targets.substr(b.path_at, b.path_len);
+  spec.pop_route = c.fwd.pop_route;
+  spec.record_route = settings_.record_route && starts_dialog(o);
+  char scratch[1536];
+  std::array<std::string_view, Outbox::kMaxSegments> segments;
+  const std::size_t n = render_forward(o, c.source, spec, scratch, segments);
+  if (n != 0) b.request = store_.put({segments.data(), n});
+  Transaction* t = b.request.empty() ? nullptr
+                                     : table_.create_client(bw.view(), o.method_name(), false,
+                                                            b.request, now_ms_);
+  if (t == nullptr) {
+    store_.release(b.request);
+    ++counters_.overloaded;
+    b.status = 503;  // sent upstream as 500 if nothing better arrives (§16.7 step 6)
+    b.generated = true;
+    return;
+  }
+  ++counters_.branches;
+  t->set_user_data(user_data(c.index, c.generation, static_cast<uint32_t>(i)));
+  b.client = t->handle();
+  ++c.live;
+  const std::string_view bytes = store_.view(b.request);
+  out_->send(b.to, {&bytes, 1});  // if the batch refuses it, Timer A/E resends it
+}
+
+void StatefulProxy::cancel_branch(Context& c, std::size_t i) {
+  Branch& b = c.branches[i];
+  if (!c.invite || !b.started || b.status != 0 || b.cancelled) return;
+  if (!b.provisional) {
+    b.cancel_wanted = true;  // §9.1: not before the branch has answered at all
+    return;
+  }
+  b.cancelled = true;
+  if (table_.get(b.client) == nullptr) return;
+  const Message& req = parse_stored(b.request, *scratch2_);
+  b.cancel_request = store_.reserve(req.header_end() + 256);
+  std::span<char> buf = store_.writable(b.cancel_request);
+  TextWriter w(buf);
+  if (b.cancel_request.empty() || !write_hop_request(w, "CANCEL", req, req.value(HeaderId::kTo))) {
+    store_.release(b.cancel_request);
+    return;
+  }
+  store_.set_length(b.cancel_request, w.size());
+  ++counters_.cancels_sent;
+  Transaction* t =
+      table_.create_client(req.top_via().branch, "CANCEL", false, b.cancel_request, now_ms_);
+  if (t != nullptr) {
+    t->set_user_data(user_data(c.index, c.generation, kCancelRole | static_cast<uint32_t>(i)));
+    b.cancel = t->handle();
+    ++c.live;
+  }
+  const std::string_view bytes = store_.view(b.cancel_request);
+  out_->send(b.to, {&bytes, 1});
+}
+
+void StatefulProxy::cancel_pending(Context& c, std::size_t except) {
+  for (std::size_t i = 0; i < c.group_end; ++i)
+    if (i != except) cancel_branch(c, i);
+}
+
+// ---- responses ----
+
+bool StatefulProxy::on_response(const Message& m, Outbox& out, uint64_t now_ms) {
+  out_ = &out;
+  now_ms_ = now_ms;
+  Transaction* t = table_.find_client(m);
+  if (t == nullptr) return false;
+  response_ = &m;
+  t->on_response(table_.env(), m.status_code(), now_ms);
+  response_ = nullptr;
+  return true;
+}
+
+void StatefulProxy::pass_response(Transaction& t, uint16_t status) {
+  int role;
+  Context* c = context_of(t, role);
+  if (c == nullptr || role == static_cast<int>(kServerRole) || (role & kCancelRole) != 0) return;
+  Branch& b = c->branches[static_cast<std::size_t>(role)];
+  const Message& r = *response_;
+  // The response as it goes upstream: our Via removed (§16.7 step 3).
+  MessageEdits edits;
+  remove_first_element(r, static_cast<std::size_t>(r.find(HeaderId::kVia)), edits);
+  std::array<std::string_view, Outbox::kMaxSegments> segments;
+  const std::size_t n = edits.render(r.bytes(), segments);
+
+  if (status < 200) {
+    if (status == 100) return;  // hop by hop: we sent our own
+    b.provisional = true;
+    if (b.cancel_wanted) cancel_branch(*c, static_cast<std::size_t>(role));
+    if (!c->final_sent) send_upstream(*c, status, {segments.data(), n});
+    return;
+  }
+  b.status = status;
+  if (status < 300) {
+    // §16.7 step 5: every 2xx goes upstream at once, even after another branch's.
+    const bool first = !c->final_sent;
+    c->final_sent = true;
+    c->stop_forking = true;
+    if (first) ++counters_.final_responses;
+    if (c->invite) cancel_pending(*c, static_cast<std::size_t>(role));
+    if (first || table_.get(c->server) != nullptr) {
+      send_upstream(*c, status, {segments.data(), n});
+    } else if (c->invite) {
+      out_->send(c->response_to, {segments.data(), n});
+    }
+    return;
+  }
+  if (c->final_sent) return;  // a 2xx already went: this branch's end is ours alone
+  b.response = store_.put(r.bytes());
+  if (status >= 600) {
+    c->stop_forking = true;
+    cancel_pending(*c, static_cast<std::size_t>(role));
+  }
+  maybe_finish(*c);
+}
+
+void StatefulProxy::maybe_finish(Context& c) {
+  if (c.final_sent) return;
+  for (;;) {
+    for (std::size_t i = 0; i < c.group_end; ++i)
+      if (c.branches[i].status == 0) return;  // a branch is still out
+    if (c.stop_forking || !start_next_group(c, nullptr)) break;
+  }
+  send_best(c);
+}
+
+void StatefulProxy::send_best(Context& c) {
+  c.final_sent = true;
+  ++counters_.final_responses;
+  std::size_t best = TargetSet::kMaxTargets;
+  for (std::size_t i = 0; i < c.group_end; ++i) {
+    const Branch& b = c.branches[i];
+    if (b.status < 300) continue;
+    if (best == TargetSet::kMaxTargets || rank(b.status) < rank(c.branches[best].status)) best = i;
+  }
+  if (best == TargetSet::kMaxTargets) return respond_generated(c, 408, reason_for(408), nullptr);
+  const Branch& b = c.branches[best];
+  // §16.7 step 6: a 503 is not passed on (it would tell the caller that the proxy is down).
+  if (b.status == 503) return respond_generated(c, 500, reason_for(500), nullptr);
+  if (b.generated || b.response.empty())
+    return respond_generated(c, b.status, reason_for(b.status), nullptr);
+
+  const Message& r = parse_stored(b.response, *scratch2_);
+  MessageEdits edits;
+  remove_first_element(r, static_cast<std::size_t>(r.find(HeaderId::kVia)), edits);
+  // §16.7 step 7: a 401/407 carries the challenges of every branch that sent one.
+  char challenges[4096];
+  TextWriter w(challenges);
+  if (b.status == 401 || b.status == 407) {
+    for (std::size_t i = 0; i < c.group_end; ++i) {
+      const Branch& other = c.branches[i];
+      if (i == best || other.response.empty() || (other.status != 401 && other.status != 407))
+        continue;
+      const Message& o = parse_stored(other.response, *scratch_);
+      for (std::size_t h = 0; h < o.header_count(); ++h) {
+        const HeaderField f = o.header(h);
+        if (f.id == HeaderId::kWwwAuthenticate)
+          w.put("WWW-Authenticate: ").put(f.value).put("\r\n");
+        else if (f.id == HeaderId::kProxyAuthenticate)
+          w.put("Proxy-Authenticate: ").put(f.value).put("\r\n");
+      }
+    }
+    if (w.ok() && w.size() != 0) edits.add(r.header(0).offset, 0, w.view());
+  }
+  std::array<std::string_view, Outbox::kMaxSegments> segments;
+  const std::size_t n = edits.render(r.bytes(), segments);
+  send_upstream(c, b.status, {segments.data(), n});
+}
+
+void StatefulProxy::respond_generated(Context& c, uint16_t code, std::string_view reason,
+                                      const Message* original) {
+  const Message& o = original ? *original : parse_stored(c.request, *scratch_);
+  MessageRef ref = store_.reserve(o.header_end() + 512);
+  const std::size_t n =
+      ref.empty() ? 0 : write_response(o, c.source, {code, reason, {}}, store_.writable(ref));
+  if (n == 0) {
+    store_.release(ref);
+    return;
+  }
+  store_.set_length(ref, n);
+  const std::string_view bytes = store_.view(ref);
+  send_stored_upstream(c, code, ref, bytes);
+}
+
+void StatefulProxy::send_upstream(Context& c, uint16_t status,
+                                  std::span<const std::string_view> segments) {
+  MessageRef ref = store_.put(segments);
+  if (ref.empty()) {
+    // No room to keep it for retransmission: it still goes once.
+    out_->send(c.response_to, segments);
+    return;
+  }
+  send_stored_upstream(c, status, ref, store_.view(ref));
+}
+
+void StatefulProxy::send_stored_upstream(Context& c, uint16_t status, MessageRef ref,
+                                         std::string_view bytes) {
+  out_->send(c.response_to, {&bytes, 1});
+  Transaction* s = table_.get(c.server);
+  if (s == nullptr) {
+    store_.release(ref);
+    return;
+  }
+  // The server transaction resends the latest response; the one before it is freed. The call
+  // may end the transaction (a 2xx to an INVITE), and with it this context: nothing of `c` is
+  // touched afterwards.
+  MessageRef previous = c.last_response;
+  c.last_response = ref;
+  s->on_tu_response(table_.env(), status, ref, now_ms_);
+  store_.release(previous);
+}
+
+// ---- transaction callbacks ----
+
+void StatefulProxy::retransmit(Transaction& t) {
+  int role;
+  Context* c = context_of(t, role);
+  if (c == nullptr) return;
+  const bool server = role == static_cast<int>(kServerRole);
+  const std::string_view bytes = store_.view(server ? t.last_response() : t.request());
+  if (bytes.empty()) return;
+  const NetAddress& to =
+      server ? c->response_to : c->branches[static_cast<std::size_t>(role & ~kCancelRole)].to;
+  out_->send(to, {&bytes, 1});
+}
+
+void StatefulProxy::send_ack(Transaction& t, uint16_t) {
+  int role;
+  Context* c = context_of(t, role);
+  if (c == nullptr || response_ == nullptr || role == static_cast<int>(kServerRole) ||
+      (role & kCancelRole) != 0)
+    return;
+  const Branch& b = c->branches[static_cast<std::size_t>(role)];
+  const Message& req = parse_stored(b.request, *scratch2_);
+  const std::size_t space = req.header_end() + 512;
+  char* buf = out_->scratch(space);
+  if (buf == nullptr) return;  // the response's retransmission will ask again
+  TextWriter w({buf, space});
+  if (!write_hop_request(w, "ACK", req, response_->value(HeaderId::kTo))) return;
+  const std::string_view ack = w.view();
+  out_->send(b.to, {&ack, 1});
+}
+
+void StatefulProxy::timer_c_fired(Transaction& t) {
+  int role;
+  Context* c = context_of(t, role);
+  if (c == nullptr || role == static_cast<int>(kServerRole) || (role & kCancelRole) != 0) return;
+  const auto i = static_cast<std::size_t>(role);
+  // §16.8: a ringing branch is CANCELled (its 487 ends it); a silent one is taken as a 408.
+  if (t.provisional_received()) return cancel_branch(*c, i);
+  Branch& b = c->branches[i];
+  b.status = 408;
+  b.generated = true;
+  ++counters_.branch_timeouts;
+  maybe_finish(*c);
+  t.abandon(table_.env());
+}
+
+void StatefulProxy::failed(Transaction& t, TxnFailure) {
+  int role;
+  Context* c = context_of(t, role);
+  if (c == nullptr || role == static_cast<int>(kServerRole) || (role & kCancelRole) != 0) return;
+  Branch& b = c->branches[static_cast<std::size_t>(role)];
+  if (b.status != 0) return;
+  // §16.7 step 2 / §16.8: a branch that timed out counts as a 408 from it.
+  b.status = 408;
+  b.generated = true;
+  ++counters_.branch_timeouts;
+  maybe_finish(*c);
+}
+
+void StatefulProxy::terminated(Transaction& t) {
+  int role;
+  Context* c = context_of(t, role);
+  if (c == nullptr) return;
+  if (role == static_cast<int>(kServerRole)) {
+    c->server = TxnHandle{};
+  } else if ((role & kCancelRole) != 0) {
+    Branch& b = c->branches[static_cast<std::size_t>(role & ~kCancelRole)];
+    b.cancel = TxnHandle{};
+    // The CANCEL is done and the INVITE still has no final response: give the branch up
+    // (§9.1 lets a client stop waiting once its CANCEL has run its course).
+    if (b.status == 0) {
+      b.status = 408;
+      b.generated = true;
+      ++counters_.branch_timeouts;
+      maybe_finish(*c);
+      if (Transaction* invite = table_.get(b.client)) invite->abandon(table_.env());
+    }
+  } else {
+    Branch& b = c->branches[static_cast<std::size_t>(role)];
+    b.client = TxnHandle{};
+    if (b.status == 0) {  // ended without a final response (transport error, shutdown)
+      b.status = 408;
+      b.generated = true;
+      maybe_finish(*c);
+    }
+  }
+  if (--c->live == 0) free_context(*c);
+}
+
+void StatefulProxy::tick(Outbox& out, uint64_t now_ms) {
+  out_ = &out;
+  now_ms_ = now_ms;
+  table_.advance(now_ms);
+}
+
+}  // namespace sipwire

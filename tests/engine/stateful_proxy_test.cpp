@@ -1,0 +1,454 @@
+// The stateful proxy (RFC 3261 §16) as the caller and the called phones see it: what goes out,
+// to where, and when, with a fake Outbox and a fake clock driving the transaction timers.
+#include "stateful_proxy.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "fake_outbox.h"
+#include "sipwire/engine/proxy_core.h"
+
+namespace sipwire {
+namespace {
+
+using testing::FakeOutbox;
+
+const NetAddress kProxy = NetAddress::ipv4(127, 0, 0, 1, 5060);
+const NetAddress kCaller = NetAddress::ipv4(192, 0, 2, 20, 5064);
+const NetAddress kPhoneA = NetAddress::ipv4(192, 0, 2, 10, 5062);
+const NetAddress kPhoneB = NetAddress::ipv4(192, 0, 2, 11, 5062);
+
+std::string invite(const std::string& method = "INVITE", const std::string& branch = "call1",
+                   uint32_t cseq = 1) {
+  return method + " sip:bob@localhost SIP/2.0\r\n" +
+         "Via: SIP/2.0/UDP 192.0.2.20:5064;branch=z9hG4bK" + branch + ";rport\r\n" +
+         "Max-Forwards: 70\r\nFrom: <sip:alice@localhost>;tag=a1\r\nTo: <sip:bob@localhost>\r\n" +
+         "Call-ID: call-1@192.0.2.20\r\nCSeq: " + std::to_string(cseq) + " " + method +
+         "\r\nContact: <sip:alice@192.0.2.20:5064>\r\nContent-Length: 0\r\n\r\n";
+}
+
+std::string header_line(const std::string& m, const std::string& name) {
+  const std::size_t at = m.find("\r\n" + name + ": ");
+  if (at == std::string::npos) return "";
+  return m.substr(at + 2, m.find("\r\n", at + 2) - at - 2);
+}
+
+std::string status_line(const std::string& m) {
+  return m.substr(0, m.find("\r\n"));
+}
+
+// A phone's response to a request the proxy forwarded: its Vias, From, To (with the phone's
+// tag), Call-ID and CSeq copied (§8.2.6).
+std::string response_to(const std::string& req, int code, const std::string& reason,
+                        const std::string& tag, const std::string& extra = "") {
+  std::string r = "SIP/2.0 " + std::to_string(code) + " " + reason + "\r\n";
+  std::size_t at = 0;
+  while ((at = req.find("\r\nVia: ", at)) != std::string::npos) {
+    r += req.substr(at + 2, req.find("\r\n", at + 2) - at - 2) + "\r\n";
+    at += 2;
+  }
+  r += header_line(req, "From") + "\r\n" + header_line(req, "To");
+  if (code > 100) r += ";tag=" + tag;
+  r += "\r\n" + header_line(req, "Call-ID") + "\r\n" + header_line(req, "CSeq") + "\r\n" + extra +
+       "Content-Length: 0\r\n\r\n";
+  return r;
+}
+
+std::string branch_of(const std::string& m) {
+  const std::size_t b = m.find("branch=");
+  return m.substr(b + 7, m.find_first_of(";\r", b) - b - 7);
+}
+
+class StatefulProxyTest : public ::testing::Test {
+ protected:
+  StatefulProxyTest() : qsbr_(1), table_(1024, qsbr_) {
+    settings_.mode = ProxyMode::kStateful;
+    settings_.local = kProxy;
+    settings_.domains = {"localhost"};
+    settings_.registrar.max_contacts = 4;
+    settings_.transactions.capacity = 64;
+    settings_.message_store_bytes = 1 << 20;
+    qsbr_.online(0);
+  }
+  ProxyCore& core() {
+    if (!core_) core_ = std::make_unique<ProxyCore>(settings_, table_);
+    return *core_;
+  }
+  const StatefulProxy& proxy() { return *core().stateful(); }
+  // Everything the proxy sent for this datagram, in order.
+  std::vector<FakeOutbox::Sent> send(const std::string& msg, const NetAddress& from) {
+    out_.clear();
+    core().handle(msg, from, out_, now_ms_);
+    return out_.sent;
+  }
+  std::vector<FakeOutbox::Sent> advance(uint64_t ms) {
+    out_.clear();
+    now_ms_ += ms;
+    core().tick(out_, now_ms_);
+    return out_.sent;
+  }
+  void register_bob(const std::string& contacts) {
+    const std::string reg =
+        "REGISTER sip:localhost SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKr1\r\n"
+        "Max-Forwards: 70\r\nFrom: <sip:bob@localhost>;tag=b1\r\nTo: <sip:bob@localhost>\r\n"
+        "Call-ID: reg-1\r\nCSeq: 1 REGISTER\r\nContact: " +
+        contacts + "\r\nContent-Length: 0\r\n\r\n";
+    ASSERT_EQ(status_line(send(reg, kPhoneA).at(0).bytes), "SIP/2.0 200 OK");
+  }
+  // Sends the caller's INVITE to a registered bob; returns the INVITEs forwarded, checking
+  // that the caller got 100 Trying first.
+  std::vector<FakeOutbox::Sent> call(const std::string& request = invite()) {
+    auto sent = send(request, kCaller);
+    EXPECT_GE(sent.size(), 2u);
+    if (sent.empty()) return sent;
+    EXPECT_EQ(status_line(sent[0].bytes), "SIP/2.0 100 Trying");
+    EXPECT_EQ(sent[0].to, kCaller);
+    sent.erase(sent.begin());
+    return sent;
+  }
+
+  Qsbr qsbr_;
+  LocationTable table_;
+  EngineSettings settings_;
+  std::unique_ptr<ProxyCore> core_;
+  FakeOutbox out_;
+  uint64_t now_ms_ = 1'000'000;
+};
+
+// ---- one branch ----
+
+TEST_F(StatefulProxyTest, InviteGets100TryingAndIsForwarded) {
+  register_bob("<sip:bob@192.0.2.10:5062>");
+  const auto fwd = call();
+  ASSERT_EQ(fwd.size(), 1u);
+  EXPECT_EQ(fwd[0].to, kPhoneA);
+  EXPECT_EQ(status_line(fwd[0].bytes), "INVITE sip:bob@192.0.2.10:5062 SIP/2.0");
+  EXPECT_EQ(branch_of(fwd[0].bytes).substr(0, 9), "z9hG4bKsw");
+  EXPECT_NE(fwd[0].bytes.find("Record-Route: <sip:127.0.0.1:5060;lr>"), std::string::npos);
+  EXPECT_EQ(proxy().counters().server_transactions, 1u);
+  EXPECT_EQ(proxy().table().live(), 2u);  // server + client
+}
+
+TEST_F(StatefulProxyTest, RetransmittedRequestIsAbsorbedAndAnsweredWithTheLastResponse) {
+  register_bob("<sip:bob@192.0.2.10:5062>");
+  const auto fwd = call();
+  auto again = send(invite(), kCaller);
+  ASSERT_EQ(again.size(), 1u);  // the 100 again, nothing forwarded
+  EXPECT_EQ(status_line(again[0].bytes), "SIP/2.0 100 Trying");
+  send(response_to(fwd[0].bytes, 180, "Ringing", "p1"), kPhoneA);
+  again = send(invite(), kCaller);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(status_line(again[0].bytes), "SIP/2.0 180 Ringing");
+  EXPECT_EQ(proxy().counters().retransmissions_absorbed, 2u);
+}
+
+TEST_F(StatefulProxyTest, BranchRetransmitsOnTimerAUntilAnswered) {  // §17.1.1.2
+  register_bob("<sip:bob@192.0.2.10:5062>");
+  const auto fwd = call();
+  EXPECT_TRUE(advance(499).empty());
+  auto re = advance(1);
+  ASSERT_EQ(re.size(), 1u);
+  EXPECT_EQ(re[0].bytes, fwd[0].bytes);  // the same bytes, the same branch
+  EXPECT_EQ(re[0].to, kPhoneA);
+  EXPECT_TRUE(advance(999).empty());
+  EXPECT_EQ(advance(1).size(), 1u);  // 2 x T1 later
+  send(response_to(fwd[0].bytes, 180, "Ringing", "p1"), kPhoneA);
+  EXPECT_TRUE(advance(10'000).empty());
+}
+
+TEST_F(StatefulProxyTest, ResponsesGoUpstreamWithoutOurVia) {
+  register_bob("<sip:bob@192.0.2.10:5062>");
+  const auto fwd = call();
+  auto up = send(response_to(fwd[0].bytes, 180, "Ringing", "p1"), kPhoneA);
+  ASSERT_EQ(up.size(), 1u);
+  EXPECT_EQ(up[0].to, kCaller);
+  EXPECT_EQ(status_line(up[0].bytes), "SIP/2.0 180 Ringing");
+  EXPECT_EQ(up[0].bytes.find("127.0.0.1:5060;branch"), std::string::npos);
+  EXPECT_NE(up[0].bytes.find("Via: SIP/2.0/UDP 192.0.2.20:5064;branch=z9hG4bKcall1"),
+            std::string::npos);
+  const std::string ok = response_to(fwd[0].bytes, 200, "OK", "p1");
+  up = send(ok, kPhoneA);
+  ASSERT_EQ(up.size(), 1u);
+  EXPECT_EQ(status_line(up[0].bytes), "SIP/2.0 200 OK");
+  // Both transactions ended with the 2xx; its retransmission still reaches the caller.
+  EXPECT_EQ(proxy().table().live(), 0u);
+  EXPECT_EQ(proxy().live_contexts(), 0u);
+  EXPECT_EQ(proxy().store().counters().in_use, 0u);
+  up = send(ok, kPhoneA);
+  ASSERT_EQ(up.size(), 1u);
+  EXPECT_EQ(up[0].to, kCaller);
+}
+
+TEST_F(StatefulProxyTest, AckOf2xxIsForwardedStatelessly) {
+  register_bob("<sip:bob@192.0.2.10:5062>");
+  const auto fwd = call();
+  send(response_to(fwd[0].bytes, 200, "OK", "p1"), kPhoneA);
+  std::string ack = invite("ACK", "ack1");
+  ack.replace(ack.find("To: <sip:bob@localhost>"), 23, "To: <sip:bob@localhost>;tag=p1");
+  const auto sent = send(ack, kCaller);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].to, kPhoneA);
+  EXPECT_EQ(status_line(sent[0].bytes), "ACK sip:bob@192.0.2.10:5062 SIP/2.0");
+}
+
+TEST_F(StatefulProxyTest, FinalErrorIsAckedHopByHopAndItsAckAbsorbed) {  // §17.1.1.3, §17.2.1
+  register_bob("<sip:bob@192.0.2.10:5062>");
+  const auto fwd = call();
+  const std::string busy = response_to(fwd[0].bytes, 486, "Busy Here", "p1");
+  auto sent = send(busy, kPhoneA);
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[0].to, kPhoneA);  // our ACK first
+  EXPECT_EQ(status_line(sent[0].bytes), "ACK sip:bob@192.0.2.10:5062 SIP/2.0");
+  EXPECT_EQ(header_line(sent[0].bytes, "CSeq"), "CSeq: 1 ACK");
+  EXPECT_EQ(header_line(sent[0].bytes, "To"), "To: <sip:bob@localhost>;tag=p1");
+  EXPECT_EQ(branch_of(sent[0].bytes), branch_of(fwd[0].bytes));
+  EXPECT_EQ(sent[1].to, kCaller);
+  EXPECT_EQ(status_line(sent[1].bytes), "SIP/2.0 486 Busy Here");
+  // The phone resends its 486: ACKed again, not relayed again.
+  sent = send(busy, kPhoneA);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(status_line(sent[0].bytes).substr(0, 3), "ACK");
+  // The caller's ACK for the 486 (same branch as its INVITE) ends at the proxy.
+  std::string ack = invite("ACK");
+  ack.replace(ack.find("To: <sip:bob@localhost>"), 23, "To: <sip:bob@localhost>;tag=p1");
+  EXPECT_TRUE(send(ack, kCaller).empty());
+  EXPECT_EQ(proxy().counters().acks_absorbed, 1u);
+  // The server transaction resends the 486 until the ACK (Timer G), then everything ends.
+  advance(40'000);
+  EXPECT_EQ(proxy().table().live(), 0u);
+  EXPECT_EQ(proxy().store().counters().in_use, 0u);
+}
+
+TEST_F(StatefulProxyTest, FinalErrorIsResentUntilTheCallerAcks) {  // Timer G
+  register_bob("<sip:bob@192.0.2.10:5062>");
+  const auto fwd = call();
+  send(response_to(fwd[0].bytes, 486, "Busy Here", "p1"), kPhoneA);
+  const auto re = advance(500);
+  ASSERT_EQ(re.size(), 1u);
+  EXPECT_EQ(re[0].to, kCaller);
+  EXPECT_EQ(status_line(re[0].bytes), "SIP/2.0 486 Busy Here");
+}
+
+TEST_F(StatefulProxyTest, NoAnswerAt64T1Gives408) {  // Timer B, §16.7 step 6
+  register_bob("<sip:bob@192.0.2.10:5062>");
+  call();
+  std::vector<FakeOutbox::Sent> sent;
+  for (int i = 0; i < 320 && sent.empty(); ++i) {
+    for (auto& s : advance(100))
+      if (s.to == kCaller) sent.push_back(s);
+  }
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(status_line(sent[0].bytes), "SIP/2.0 408 Request Timeout");
+  EXPECT_EQ(now_ms_ - 1'000'000, 32'000u);
+  EXPECT_EQ(proxy().counters().branch_timeouts, 1u);
+}
+
+TEST_F(StatefulProxyTest, OnlyA503Gives500) {  // §16.7 step 6
+  register_bob("<sip:bob@192.0.2.10:5062>");
+  const auto fwd = call();
+  const auto sent = send(response_to(fwd[0].bytes, 503, "Service Unavailable", "p1"), kPhoneA);
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(status_line(sent[1].bytes), "SIP/2.0 500 Server Internal Error");
+}
+
+// ---- forking ----
+
+TEST_F(StatefulProxyTest, EqualQContactsAreForkedInParallelAndA2xxWins) {
+  register_bob("<sip:bob@192.0.2.10:5062>, <sip:bob@192.0.2.11:5062>");
+  const auto fwd = call();
+  ASSERT_EQ(fwd.size(), 2u);
+  EXPECT_NE(branch_of(fwd[0].bytes), branch_of(fwd[1].bytes));
+  const std::size_t a = fwd[0].to == kPhoneA ? 0 : 1, b = 1 - a;
+  auto sent = send(response_to(fwd[a].bytes, 486, "Busy Here", "pa"), kPhoneA);
+  ASSERT_EQ(sent.size(), 1u);  // only our ACK: the caller waits for the other branch
+  EXPECT_EQ(status_line(sent[0].bytes).substr(0, 3), "ACK");
+  sent = send(response_to(fwd[b].bytes, 200, "OK", "pb"), kPhoneB);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].to, kCaller);
+  EXPECT_EQ(status_line(sent[0].bytes), "SIP/2.0 200 OK");
+}
+
+TEST_F(StatefulProxyTest, BestResponseIsTheLowestClass) {  // §16.7 step 6
+  register_bob("<sip:bob@192.0.2.10:5062>, <sip:bob@192.0.2.11:5062>");
+  const auto fwd = call();
+  const std::size_t a = fwd[0].to == kPhoneA ? 0 : 1, b = 1 - a;
+  send(response_to(fwd[a].bytes, 503, "Service Unavailable", "pa"), kPhoneA);
+  const auto sent = send(response_to(fwd[b].bytes, 404, "Not Found", "pb"), kPhoneB);
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(status_line(sent[1].bytes), "SIP/2.0 404 Not Found");
+}
+
+TEST_F(StatefulProxyTest, ChallengesOfEveryBranchAreMerged) {  // §16.7 step 7
+  register_bob("<sip:bob@192.0.2.10:5062>, <sip:bob@192.0.2.11:5062>");
+  const auto fwd = call();
+  const std::size_t a = fwd[0].to == kPhoneA ? 0 : 1, b = 1 - a;
+  send(response_to(fwd[a].bytes, 401, "Unauthorized", "pa",
+                   "WWW-Authenticate: Digest realm=\"a.example\", nonce=\"1\"\r\n"),
+       kPhoneA);
+  const auto sent =
+      send(response_to(fwd[b].bytes, 407, "Proxy Authentication Required", "pb",
+                       "Proxy-Authenticate: Digest realm=\"b.example\", nonce=\"2\"\r\n"),
+           kPhoneB);
+  ASSERT_EQ(sent.size(), 2u);
+  const std::string& up = sent[1].bytes;
+  EXPECT_EQ(status_line(up).substr(0, 11), "SIP/2.0 401");
+  EXPECT_NE(up.find("WWW-Authenticate: Digest realm=\"a.example\""), std::string::npos) << up;
+  EXPECT_NE(up.find("Proxy-Authenticate: Digest realm=\"b.example\""), std::string::npos) << up;
+}
+
+TEST_F(StatefulProxyTest, A2xxCancelsTheOtherRingingBranches) {  // §16.7 step 10
+  register_bob("<sip:bob@192.0.2.10:5062>, <sip:bob@192.0.2.11:5062>");
+  const auto fwd = call();
+  const std::size_t a = fwd[0].to == kPhoneA ? 0 : 1, b = 1 - a;
+  send(response_to(fwd[a].bytes, 180, "Ringing", "pa"), kPhoneA);
+  send(response_to(fwd[b].bytes, 180, "Ringing", "pb"), kPhoneB);
+  const auto sent = send(response_to(fwd[a].bytes, 200, "OK", "pa"), kPhoneA);
+  ASSERT_EQ(sent.size(), 2u);
+  const auto& cancel = sent[0].to == kPhoneB ? sent[0] : sent[1];
+  const auto& ok = sent[0].to == kPhoneB ? sent[1] : sent[0];
+  EXPECT_EQ(ok.to, kCaller);
+  EXPECT_EQ(status_line(cancel.bytes), "CANCEL sip:bob@192.0.2.11:5062 SIP/2.0");
+  EXPECT_EQ(branch_of(cancel.bytes), branch_of(fwd[b].bytes));
+  EXPECT_EQ(header_line(cancel.bytes, "CSeq"), "CSeq: 1 CANCEL");
+  EXPECT_EQ(header_line(cancel.bytes, "To"), "To: <sip:bob@localhost>");
+  EXPECT_EQ(proxy().counters().cancels_sent, 1u);
+  // The cancelled branch's 200 to the CANCEL stops at the proxy; its 487 is ACKed, not relayed.
+  EXPECT_TRUE(send(response_to(cancel.bytes, 200, "OK", "pb"), kPhoneB).empty());
+  const auto end = send(response_to(fwd[b].bytes, 487, "Request Terminated", "pb"), kPhoneB);
+  ASSERT_EQ(end.size(), 1u);
+  EXPECT_EQ(status_line(end[0].bytes).substr(0, 3), "ACK");
+}
+
+TEST_F(StatefulProxyTest, A6xxCancelsTheOthersAndIsChosen) {
+  register_bob("<sip:bob@192.0.2.10:5062>, <sip:bob@192.0.2.11:5062>");
+  const auto fwd = call();
+  const std::size_t a = fwd[0].to == kPhoneA ? 0 : 1, b = 1 - a;
+  send(response_to(fwd[b].bytes, 180, "Ringing", "pb"), kPhoneB);
+  auto sent = send(response_to(fwd[a].bytes, 603, "Decline", "pa"), kPhoneA);
+  bool cancelled = false;
+  for (const auto& s : sent) cancelled |= s.to == kPhoneB && s.bytes.rfind("CANCEL", 0) == 0;
+  EXPECT_TRUE(cancelled);
+  sent = send(response_to(fwd[b].bytes, 487, "Request Terminated", "pb"), kPhoneB);
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(status_line(sent[1].bytes), "SIP/2.0 603 Decline");
+}
+
+TEST_F(StatefulProxyTest, ABranchIsNotCancelledBeforeItAnswered) {  // §9.1
+  register_bob("<sip:bob@192.0.2.10:5062>, <sip:bob@192.0.2.11:5062>");
+  const auto fwd = call();
+  const std::size_t a = fwd[0].to == kPhoneA ? 0 : 1, b = 1 - a;
+  auto sent = send(response_to(fwd[a].bytes, 200, "OK", "pa"), kPhoneA);
+  ASSERT_EQ(sent.size(), 1u);  // the 200 only: branch b has not answered yet
+  sent = send(response_to(fwd[b].bytes, 180, "Ringing", "pb"), kPhoneB);
+  ASSERT_EQ(sent.size(), 1u);  // now its CANCEL; its 180 is not relayed after the 200
+  EXPECT_EQ(status_line(sent[0].bytes), "CANCEL sip:bob@192.0.2.11:5062 SIP/2.0");
+}
+
+TEST_F(StatefulProxyTest, LowerQContactsAreTriedOneGroupAfterAnother) {
+  register_bob("<sip:bob@192.0.2.10:5062>;q=1.0, <sip:bob@192.0.2.11:5062>;q=0.5");
+  const auto fwd = call();
+  ASSERT_EQ(fwd.size(), 1u);
+  EXPECT_EQ(fwd[0].to, kPhoneA);
+  auto sent = send(response_to(fwd[0].bytes, 486, "Busy Here", "pa"), kPhoneA);
+  ASSERT_EQ(sent.size(), 2u);  // the ACK to A, then the INVITE to B
+  EXPECT_EQ(sent[1].to, kPhoneB);
+  EXPECT_EQ(status_line(sent[1].bytes), "INVITE sip:bob@192.0.2.11:5062 SIP/2.0");
+  EXPECT_NE(branch_of(sent[1].bytes), branch_of(fwd[0].bytes));
+  const auto up = send(response_to(sent[1].bytes, 200, "OK", "pb"), kPhoneB);
+  ASSERT_EQ(up.size(), 1u);
+  EXPECT_EQ(status_line(up[0].bytes), "SIP/2.0 200 OK");
+}
+
+TEST_F(StatefulProxyTest, ASixXxEndsSequentialForking) {
+  register_bob("<sip:bob@192.0.2.10:5062>;q=1.0, <sip:bob@192.0.2.11:5062>;q=0.5");
+  const auto fwd = call();
+  const auto sent = send(response_to(fwd[0].bytes, 600, "Busy Everywhere", "pa"), kPhoneA);
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[1].to, kCaller);
+  EXPECT_EQ(status_line(sent[1].bytes), "SIP/2.0 600 Busy Everywhere");
+}
+
+// ---- CANCEL from the caller (§16.10) ----
+
+TEST_F(StatefulProxyTest, CallersCancelIsAnsweredAndSentToEveryBranch) {
+  register_bob("<sip:bob@192.0.2.10:5062>");
+  const auto fwd = call();
+  send(response_to(fwd[0].bytes, 180, "Ringing", "p1"), kPhoneA);
+  auto sent = send(invite("CANCEL"), kCaller);
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[0].to, kCaller);
+  EXPECT_EQ(status_line(sent[0].bytes), "SIP/2.0 200 OK");
+  EXPECT_EQ(header_line(sent[0].bytes, "CSeq"), "CSeq: 1 CANCEL");
+  EXPECT_EQ(sent[1].to, kPhoneA);
+  EXPECT_EQ(status_line(sent[1].bytes), "CANCEL sip:bob@192.0.2.10:5062 SIP/2.0");
+  EXPECT_EQ(branch_of(sent[1].bytes), branch_of(fwd[0].bytes));
+  EXPECT_EQ(proxy().counters().cancels_received, 1u);
+  EXPECT_TRUE(send(response_to(sent[1].bytes, 200, "OK", "p1"), kPhoneA).empty());
+  sent = send(response_to(fwd[0].bytes, 487, "Request Terminated", "p1"), kPhoneA);
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(status_line(sent[1].bytes), "SIP/2.0 487 Request Terminated");
+  EXPECT_EQ(sent[1].to, kCaller);
+}
+
+TEST_F(StatefulProxyTest, UnknownCancelIsForwardedStatelessly) {
+  register_bob("<sip:bob@192.0.2.10:5062>");
+  const auto sent = send(invite("CANCEL", "other"), kCaller);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].to, kPhoneA);
+  EXPECT_EQ(status_line(sent[0].bytes), "CANCEL sip:bob@192.0.2.10:5062 SIP/2.0");
+}
+
+// ---- Timer C (§16.8) ----
+
+TEST_F(StatefulProxyTest, TimerCCancelsARingingBranch) {
+  settings_.transactions.timers.timer_c_ms = 60'000;
+  register_bob("<sip:bob@192.0.2.10:5062>");
+  const auto fwd = call();
+  send(response_to(fwd[0].bytes, 180, "Ringing", "p1"), kPhoneA);
+  EXPECT_TRUE(advance(59'000).empty());
+  send(response_to(fwd[0].bytes, 183, "Session Progress", "p1"), kPhoneA);  // restarts C
+  EXPECT_TRUE(advance(59'000).empty());
+  const auto sent = advance(1'000);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(status_line(sent[0].bytes), "CANCEL sip:bob@192.0.2.10:5062 SIP/2.0");
+}
+
+// ---- non-INVITE ----
+
+TEST_F(StatefulProxyTest, NonInviteIsProxiedStatefullyWithout100) {
+  register_bob("<sip:bob@192.0.2.10:5062>");
+  const std::string msg = invite("MESSAGE", "msg1");
+  auto sent = send(msg, kCaller);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].to, kPhoneA);
+  EXPECT_EQ(sent[0].bytes.find("Record-Route"), std::string::npos);  // no dialog
+  const auto re = advance(500);                                      // Timer E
+  ASSERT_EQ(re.size(), 1u);
+  EXPECT_EQ(re[0].bytes, sent[0].bytes);
+  const auto up = send(response_to(sent[0].bytes, 200, "OK", "p1"), kPhoneA);
+  ASSERT_EQ(up.size(), 1u);
+  EXPECT_EQ(up[0].to, kCaller);
+  // The caller resends: the stored 200 answers it.
+  const auto again = send(msg, kCaller);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(status_line(again[0].bytes), "SIP/2.0 200 OK");
+}
+
+// ---- limits ----
+
+TEST_F(StatefulProxyTest, FullTransactionPoolGives503WithRetryAfter) {
+  settings_.transactions.capacity = 4;  // two INVITEs: a server and a client each
+  register_bob("<sip:bob@192.0.2.10:5062>");
+  call(invite("INVITE", "c1"));
+  call(invite("INVITE", "c2"));
+  const auto sent = send(invite("INVITE", "c3"), kCaller);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(status_line(sent[0].bytes).substr(0, 11), "SIP/2.0 503");
+  EXPECT_NE(sent[0].bytes.find("\r\nRetry-After: 5\r\n"), std::string::npos);
+  EXPECT_EQ(proxy().counters().overloaded, 1u);
+}
+
+}  // namespace
+}  // namespace sipwire
