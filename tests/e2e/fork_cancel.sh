@@ -5,10 +5,11 @@
 # The proxy runs with mode = "stateful", whatever E2E_MODE says. Two sipp UAS register the same
 # AOR, sip:both@localhost, each with its own address as Contact and no q-value: "ringing" rings
 # and never answers by itself (uas_cancel.xml: it waits for a CANCEL); "ok" rings and answers
-# 200 300 ms later (uas_slow.xml). The UAC (uac.xml) calls sip:both@PROXY.
+# 200 300 ms later (uas_slow.xml). The UAC (uac_dialog.xml) calls sip:both@PROXY; its ACK and
+# BYE follow the dialog: to the Contact of the 200, through the proxy's Record-Route.
 # What each side must see:
-#  - the UAC: the 200, no 487 (uac.xml fails on any other final response); ACK, BYE; one
-#    successful call;
+#  - the UAC: the 200, no 487 (uac_dialog.xml fails on any other final response); ACK, BYE;
+#    one successful call;
 #  - ringing: the INVITE, then a CANCEL from the proxy (one Via, the INVITE's top: the proxy's,
 #    hop by hop): it answers 200 and 487, and gets the proxy's ACK for its 487 (same Via).
 #    It can only get that CANCEL if its INVITE was pending when the 200 came, so the proxy forked
@@ -37,7 +38,8 @@ start_sipp ok "$ok_port" -sf "$SCEN_DIR/uas_slow.xml" -m 1 -timeout 30s \
     -trace_msg -message_file "$WORK/ok.msg.log"
 uas_pid[ok]=$SIPP_PID
 rc=0
-run_sipp uac 40 -sf "$SCEN_DIR/uac.xml" "$PROXY_IP:$PROXY_PORT" -s both -key max_forwards 70 \
+run_sipp uac 40 -sf "$SCEN_DIR/uac_dialog.xml" "$PROXY_IP:$PROXY_PORT" -s both \
+    -key max_forwards 70 \
     -m 1 -timeout 30s -trace_msg -message_file "$WORK/uac.msg.log" || rc=$?
 check_calls uac "$rc" 1
 for name in ringing ok; do

@@ -6,10 +6,11 @@
 # AOR, sip:uas@localhost, each with its own address as Contact and no q-value (equal q, so the
 # proxy forks to both at once): "busy" answers 486 at once (uas_busy.xml); "ok" rings and answers
 # 200 300 ms later (uas_slow.xml), so the 486 normally reaches the proxy first and has to be held
-# back. The UAC (uac.xml) calls sip:uas@PROXY.
+# back. The UAC (uac_dialog.xml) calls sip:uas@PROXY; its ACK and BYE follow the dialog: to the
+# Contact of the 200, through the proxy's Record-Route.
 # What each side must see:
-#  - the UAC: the 200, never the 486 (a 486 is an unexpected message for uac.xml, and none may
-#    be in its trace); it ACKs and hangs up (one successful call);
+#  - the UAC: the 200, never the 486 (a 486 is an unexpected message for uac_dialog.xml, and
+#    none may be in its trace); it ACKs and hangs up (one successful call);
 #  - busy: one INVITE, and the ACK for its 486 from the proxy itself (one Via: the INVITE's top,
 #    the proxy's, hop by hop), since the UAC never saw that 486;
 #  - ok: one INVITE, then ACK and BYE from the UAC (one successful call);
@@ -38,7 +39,8 @@ start_sipp ok "$ok_port" -sf "$SCEN_DIR/uas_slow.xml" -m 1 -timeout 30s \
     -trace_msg -message_file "$WORK/ok.msg.log"
 uas_pid[ok]=$SIPP_PID
 rc=0
-run_sipp uac 40 -sf "$SCEN_DIR/uac.xml" "$PROXY_IP:$PROXY_PORT" -s uas -key max_forwards 70 \
+run_sipp uac 40 -sf "$SCEN_DIR/uac_dialog.xml" "$PROXY_IP:$PROXY_PORT" -s uas \
+    -key max_forwards 70 \
     -m 1 -timeout 30s -trace_msg -message_file "$WORK/uac.msg.log" || rc=$?
 check_calls uac "$rc" 1
 for name in busy ok; do

@@ -5,7 +5,8 @@
 # with two contacts, first sip:first@127.0.0.1:P with q=1.0, then sip:second@127.0.0.1:P with
 # q=0.5 (the later registration, so that neither registration order nor recency can pass for
 # q order). Both name one sipp UAS on port P (uas_sequential.xml), which sees both INVITEs of
-# the call in the order they arrive. The UAC (uac.xml) calls sip:seq@PROXY.
+# the call in the order they arrive. The UAC (uac_dialog.xml) calls sip:seq@PROXY; its ACK and
+# BYE follow the dialog: to the Contact of the 200, through the proxy's Record-Route.
 # What each side must see:
 #  - the UAS: INVITE sip:first@ first; it rings, then answers 486 300 ms later; only then
 #    INVITE sip:second@ (arriving any earlier, e.g. during those 300 ms as a parallel fork
@@ -30,7 +31,8 @@ start_sipp uas "$uas_port" -sf "$SCEN_DIR/uas_sequential.xml" -m 1 -timeout 30s 
     -trace_msg -message_file "$WORK/uas.msg.log"
 uas_pid=$SIPP_PID
 rc=0
-run_sipp uac 40 -sf "$SCEN_DIR/uac.xml" "$PROXY_IP:$PROXY_PORT" -s seq -key max_forwards 70 \
+run_sipp uac 40 -sf "$SCEN_DIR/uac_dialog.xml" "$PROXY_IP:$PROXY_PORT" -s seq \
+    -key max_forwards 70 \
     -m 1 -timeout 30s -trace_msg -message_file "$WORK/uac.msg.log" || rc=$?
 check_calls uac "$rc" 1
 rc=0
@@ -45,8 +47,7 @@ order=$(trace_messages "$WORK/uas.msg.log" received '^INVITE ' | grep -o '^INVIT
 [[ $order == "INVITE sip:first@ INVITE sip:second@ " ]] ||
     fail "INVITEs at the UAS in this order: $order(want sip:first@, then sip:second@) (uas.msg.log)"
 # The ACK for the 486 (To tag ...SIPpTag01..., the 486's) is the proxy's: its Via only, the top
-# Via of the first INVITE. (The UAC's ACK for the 200 may come to sip:first@ too: uac.xml sends
-# it to sip:seq@PROXY, which the proxy resolves to the best contact.)
+# Via of the first INVITE.
 first_top=$(trace_vias "$WORK/uas.msg.log" received '^INVITE sip:first@' | head -n 1)
 first_top=${first_top%% | *}
 acks=$(trace_vias "$WORK/uas.msg.log" received '^ACK ' '^To:.*;tag=[0-9]*SIPpTag01' | sort -u)
