@@ -11,8 +11,9 @@
 #     one successful call), having sent one INVITE; the UAS received the INVITE twice, both
 #     copies identical (a retransmission of one client transaction, same branch).
 #  2. The proxy absorbs a retransmission. The UAC (dup_invite_uac.py) sends its INVITE twice,
-#     the same bytes (same branch), back to back, before any answer; the UAS (uas.xml) answers
-#     at once. Checks: the UAS received one INVITE (one server transaction: the copy is not
+#     the same bytes (same branch), back to back, before any answer; the UAS (uas_slow.xml)
+#     rings at once and answers 200 300 ms later, so the copy reaches the proxy while the
+#     transaction is still pending even when the UAC is descheduled between its two sends. Checks: the UAS received one INVITE (one server transaction: the copy is not
 #     forwarded again); the UAC got a 100 Trying, the 180, and one more provisional response
 #     for the copy (the latest one, 100 or 180, whichever reached the proxy first: RFC 3261
 #     17.2.1), then the 200, which it ACKed; one successful call at the UAS.
@@ -56,7 +57,7 @@ log "call 1: one INVITE sent, two identical copies at the UAS, answered late; ca
 dup_port=""
 free_udp_port dup_port
 register_user dup "$dup_port" 3600
-start_sipp dup-uas "$dup_port" -sf "$SCEN_DIR/uas.xml" -m 1 -timeout 30s \
+start_sipp dup-uas "$dup_port" -sf "$SCEN_DIR/uas_slow.xml" -m 1 -timeout 30s \
     -trace_msg -message_file "$WORK/dup-uas.msg.log"
 uas_pid=$SIPP_PID
 uac_port=""
