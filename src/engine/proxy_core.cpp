@@ -5,6 +5,7 @@
 
 #include "branch.h"
 #include "error_responder.h"
+#include "health_prober.h"
 #include "request_forwarder.h"
 #include "response_writer.h"
 #include "sipwire/chars.h"
@@ -54,6 +55,7 @@ int branch_shard(std::string_view branch) {
 
 void ProxyCore::tick(Outbox& out, uint64_t now_ms) {
   if (stateful_) stateful_->tick(out, now_ms);
+  if (prober_) prober_->tick(out, now_ms);
 }
 
 ProxyCore::ProxyCore(const EngineSettings& settings, LocationTable& location)
@@ -77,6 +79,9 @@ ProxyCore::ProxyCore(const EngineSettings& settings, LocationTable& location)
     st.store_bytes = settings_.message_store_bytes;
     stateful_ = std::make_unique<StatefulProxy>(st, 0);
   }
+  if (settings_.probe_destinations && !settings_.destinations.empty())
+    prober_ = std::make_unique<HealthProber>(settings_.destinations, local_host_,
+                                             settings_.local.port, settings_.shard);
 }
 
 ProxyCore::~ProxyCore() = default;
@@ -474,6 +479,7 @@ void ProxyCore::handle_response(Outbox& out, uint64_t now_ms) {
   const Message& m = *msg_;
   // A response to a client transaction of ours goes through it (§16.7); anything else of ours
   // (a 2xx retransmitted after its transaction ended, a stateless forward's) by its Via.
+  if (prober_ && prober_->on_response(m)) return;  // the answer to a health probe
   if (stateful_ && stateful_->on_response(m, out, now_ms)) {
     ++counters_.responses_forwarded;
     return;

@@ -396,9 +396,10 @@ void StatefulProxy::pass_response(Transaction& t, uint16_t status) {
   const std::size_t n = edits.render(r.bytes(), segments);
 
   if (status < 200) {
-    if (status == 100) return;  // hop by hop: we sent our own
+    // Any provisional, 100 included, lets the branch be CANCELled (§9.1).
     b.provisional = true;
     if (b.cancel_wanted) cancel_branch(*c, static_cast<std::size_t>(role));
+    if (status == 100) return;  // hop by hop: the caller had our own
     if (!c->final_sent) send_upstream(*c, status, {segments.data(), n});
     return;
   }
@@ -558,9 +559,10 @@ void StatefulProxy::timer_c_fired(Transaction& t) {
   Context* c = context_of(t, role);
   if (c == nullptr || role == static_cast<int>(kServerRole) || (role & kCancelRole) != 0) return;
   const auto i = static_cast<std::size_t>(role);
-  // §16.8: a ringing branch is CANCELled (its 487 ends it); a silent one is taken as a 408.
-  if (t.provisional_received()) return cancel_branch(*c, i);
+  // §16.8: a branch that answered provisionally is CANCELled (its 487 ends it); a silent one
+  // is taken as a 408.
   Branch& b = c->branches[i];
+  if (b.provisional) return cancel_branch(*c, i);
   b.status = 408;
   b.generated = true;
   ++counters_.branch_timeouts;

@@ -36,6 +36,12 @@ void TimerWheel::link_before(TimerLink& head, TimerLink& node) {
 
 void TimerWheel::start(TimerEntry& entry, uint64_t now_ms, uint64_t delay_ms) {
   stop(entry);
+  // An empty wheel has nothing between its time and now: it jumps there, so the next advance()
+  // does not walk every tick since the wheel was built (or last emptied) one slot at a time.
+  if (armed_ == 0 && now_ms > now_ms_) {
+    now_ms_ = now_ms;
+    next_tick_ = now_ms / tick_ms_;
+  }
   uint64_t deadline = now_ms + delay_ms;
   // Never behind the wheel: a slot already passed would hold the timer for a whole revolution.
   if (deadline < now_ms_) deadline = now_ms_;

@@ -346,6 +346,15 @@ TEST_F(StatefulProxyTest, ABranchIsNotCancelledBeforeItAnswered) {  // §9.1
   EXPECT_EQ(status_line(sent[0].bytes), "CANCEL sip:bob@192.0.2.11:5062 SIP/2.0");
 }
 
+TEST_F(StatefulProxyTest, A100TryingIsEnoughToCancel) {  // §9.1: any provisional response
+  register_bob("<sip:bob@192.0.2.10:5062>");
+  const auto fwd = call();
+  EXPECT_TRUE(send(response_to(fwd[0].bytes, 100, "Trying", ""), kPhoneA).empty());  // hop by hop
+  const auto sent = send(invite("CANCEL"), kCaller);
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(status_line(sent[1].bytes), "CANCEL sip:bob@192.0.2.10:5062 SIP/2.0");
+}
+
 TEST_F(StatefulProxyTest, LowerQContactsAreTriedOneGroupAfterAnother) {
   register_bob("<sip:bob@192.0.2.10:5062>;q=1.0, <sip:bob@192.0.2.11:5062>;q=0.5");
   const auto fwd = call();

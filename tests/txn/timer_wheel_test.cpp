@@ -200,6 +200,16 @@ TEST_F(TimerWheelTest, IdleWheelSkipsAheadAndStillFiresLaterTimersExactly) {
   EXPECT_EQ(advance(1'000'000'007), 1u);
 }
 
+TEST_F(TimerWheelTest, FirstTimerOfAnEmptyWheelMovesItsTimeToNow) {
+  // A shard's wheel is built before traffic; its first timer may come days of monotonic time
+  // later. The empty wheel jumps to now instead of leaving ticks to walk on the next advance.
+  TimerEntry t(1);
+  wheel_.start(t, 1'000'000'000, 7);
+  EXPECT_EQ(wheel_.now_ms(), 1'000'000'000u);
+  EXPECT_EQ(advance(1'000'000'006), 0u);
+  EXPECT_EQ(advance(1'000'000'007), 1u);
+}
+
 TEST_F(TimerWheelTest, OneMillisecondTickAndProductionShape) {
   TimerWheel fine({1, 8}, 0);
   TimerEntry a(1), b(2);

@@ -26,6 +26,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sipwire/engine/destination_set.h"
 #include "sipwire/engine/location.h"
 #include "sipwire/engine/outbox.h"
 #include "sipwire/engine/registrar.h"
@@ -38,6 +39,7 @@ namespace sipwire {
 
 class TextWriter;
 class StatefulProxy;
+class HealthProber;
 struct Target;
 struct TargetSet;
 
@@ -67,6 +69,9 @@ struct EngineSettings {
   // Stateful mode: the shard's transaction pool and timers, and its store of message copies.
   TxnTableConfig transactions;
   std::size_t message_store_bytes = 64u << 20;
+  // Destination sets (shared by every shard) and whether this shard probes their hops.
+  std::vector<std::shared_ptr<DestinationSet>> destinations;
+  bool probe_destinations = false;
 };
 
 struct ProxyCounters {
@@ -94,6 +99,8 @@ class ProxyCore {
   const ProxyCounters& counters() const { return counters_; }
   // The stateful proxy (its counters, transactions, stored messages); null in the other modes.
   const StatefulProxy* stateful() const { return stateful_.get(); }
+  // The destination-set prober; null on shards that do not probe.
+  const HealthProber* prober() const { return prober_.get(); }
   const EngineSettings& settings() const { return settings_; }
 
  private:
@@ -138,6 +145,7 @@ class ProxyCore {
   std::vector<std::string_view> supported_;  // views of settings_.supported_option_tags
   std::optional<uint32_t> loop_;  // the current request's loop-detection hash, once computed
   std::unique_ptr<StatefulProxy> stateful_;  // mode stateful only
+  std::unique_ptr<HealthProber> prober_;     // the shard that probes destination sets
   ProxyCounters counters_;
 };
 
