@@ -21,14 +21,30 @@
 //   baseline/rewrite_register     rewriting the per-iteration fields of the random cases'
 //                                 templates alone (what to subtract from the *_1M cases)
 //
-// Besides the benchmarks, the program has two modes of its own (flags before the usual
+// Stateful cases (another ProxyCore, ProxyMode::kStateful, Bob registered; CallRig):
+//   stateful/invite_transaction   one iteration = one call setup, all the proxy's work: the
+//                                 caller's INVITE (100 Trying sent, INVITE forwarded: server
+//                                 + client transaction), the callee's 180 and 200 relayed
+//                                 (the 200 ends both), the caller's ACK forwarded statelessly.
+//                                 A new call number per iteration in branches and Call-IDs;
+//                                 the responses carry the branch the proxy wrote, copied out
+//                                 of the INVITE it sent. Checked: counters, sends per
+//                                 direction, no transaction, context or store slot left
+//   stateful/invite_forward       the INVITE leg alone (100 + forward); the calls it leaves
+//                                 open are ended by their 200s every 128, timing paused
+//   baseline/rewrite_call         the per-call rewriting alone (subtract from both)
+//
+// Besides the benchmarks, the program has modes of its own (flags before the usual
 // Google Benchmark ones):
 //   --alloc-check        counts operator new calls per message for every case and exits
 //   --loop CASE N        handles CASE's message N times and exits: what callgrind measures
-//                        (instructions per message = (refs at N=10001 - refs at N=1) / 10000)
+//                        (instructions per message = (refs at N=10001 - refs at N=1) / 10000;
+//                        a stateful case runs N calls or N INVITE legs)
 //   --show CASE          prints the message of CASE and what the engine sends for it
+//   --memory             what one call in progress holds in the stateful proxy
 #include <benchmark/benchmark.h>
 
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -44,6 +60,7 @@
 #include "sipwire/engine/outbox.h"
 #include "sipwire/engine/proxy_core.h"
 #include "sipwire/engine/qsbr.h"
+#include "stateful_proxy.h"
 
 // ---- counting operator new (plain globals: the program handles messages on one thread) ----
 
@@ -52,13 +69,14 @@ uint64_t g_allocs = 0;
 uint64_t g_alloc_bytes = 0;
 // --alloc-check lists the sizes asked for while handling one message.
 bool g_log_sizes = false;
-std::size_t g_logged[64];
+constexpr std::size_t kMaxLogged = 256;
+std::size_t g_logged[kMaxLogged];
 std::size_t g_n_logged = 0;
 
 void* counted_alloc(std::size_t n) {
   ++g_allocs;
   g_alloc_bytes += n;
-  if (g_log_sizes && g_n_logged < 64) g_logged[g_n_logged++] = n;
+  if (g_log_sizes && g_n_logged < kMaxLogged) g_logged[g_n_logged++] = n;
   void* p = std::malloc(n != 0 ? n : 1);
   if (p == nullptr) throw std::bad_alloc();
   return p;
@@ -270,13 +288,19 @@ std::string make_malformed_invite() {
 
 // The callee's answers as they reach the proxy: the Vias of the INVITE the proxy forwarded
 // (ours on top, the caller's with rport/received), Bob's To tag, and for the 200 the SDP
-// answer of kOk200RecordRoute.
-std::string callee_response(const std::string& forwarded_invite, bool ok) {
+// answer of kOk200RecordRoute. With `record_route`, the INVITE's Record-Route fields are
+// copied too (§12.1.1), as a callee does.
+std::string callee_response(const std::string& forwarded_invite, bool ok,
+                            bool record_route = false) {
   std::string vias;
-  for (std::size_t at = forwarded_invite.find("\r\nVia: "); at != std::string::npos;
-       at = forwarded_invite.find("\r\nVia: ", at + 2)) {
-    const std::size_t end = forwarded_invite.find("\r\n", at + 2);
-    vias += forwarded_invite.substr(at + 2, end - at - 2) + "\r\n";
+  for (std::string_view name : {std::string_view("Via"), std::string_view("Record-Route")}) {
+    if (name == "Record-Route" && !record_route) break;
+    const std::string marker = "\r\n" + std::string(name) + ": ";
+    for (std::size_t at = forwarded_invite.find(marker); at != std::string::npos;
+         at = forwarded_invite.find(marker, at + 2)) {
+      const std::size_t end = forwarded_invite.find("\r\n", at + 2);
+      vias += forwarded_invite.substr(at + 2, end - at - 2) + "\r\n";
+    }
   }
   const std::string_view ok200 = kOk200RecordRoute;
   const std::string body(ok200.substr(ok200.find("\r\n\r\n") + 4));
@@ -552,6 +576,413 @@ void BM_baseline_rewrite(benchmark::State& state) {
                                                     benchmark::Counter::kAvgIterations);
 }
 
+// ---- the stateful proxy: one call setup per iteration ----
+//
+// A stateful ProxyCore (Bob registered) and the four messages of a call setup as they reach
+// it: the caller's INVITE, the callee's 180 and 200 (Record-Route copied, our Via on top),
+// the caller's ACK of the 200 (a new branch, the To tag, Route: our Record-Route). Each call
+// is a new transaction: a 10-digit call number is written into the caller's branches and the
+// Call-ID of all four; the callee's responses carry the branch the proxy wrote, copied out of
+// the INVITE it sent to Bob (CallOutbox).
+
+constexpr std::string_view kOurBranch = "branch=z9hG4bKsw";
+constexpr std::size_t kProxyBranchLength = 34;  // z9hG4bKsw, 2 + 14 hex, '-', 8 hex: branch.h
+constexpr int kCallIdWidth = 10;
+constexpr std::string_view kCallMarker = "KKKKKKKKKK";
+
+// DiscardOutbox, plus: sends counted by direction (to the callee, to anyone else: the
+// caller), and while capture is on, the branch of our Via in a request sent to the callee.
+class CallOutbox final : public Outbox {
+ public:
+  CallOutbox() : arena_(new char[kArena]) {}
+  char* scratch(std::size_t bytes) override {
+    if (kArena - used_ < bytes) return nullptr;
+    char* p = arena_.get() + used_;
+    used_ += bytes;
+    return p;
+  }
+  bool send(const NetAddress& to, std::span<const std::string_view> segments) override {
+    if (segments.size() > kMaxSegments) return false;
+    std::size_t n = 0;
+    for (std::string_view s : segments) n += s.size();
+    sent_bytes_ += n + to.port;
+    if (!(to == kBobPhone)) {
+      ++to_caller_;
+      return true;
+    }
+    ++to_callee_;
+    if (capture_) {
+      for (std::string_view s : segments) {
+        const std::size_t at = s.find(kOurBranch);
+        if (at == std::string_view::npos || s.size() - at < 7 + kProxyBranchLength) continue;
+        std::memcpy(branch_, s.data() + at + 7, kProxyBranchLength);
+        captured_ = true;
+        break;
+      }
+    }
+    return true;
+  }
+  void reset() { used_ = 0; }
+  void capture(bool on) {
+    capture_ = on;
+    if (on) captured_ = false;
+  }
+  bool captured() const { return captured_; }
+  const char* branch() const { return branch_; }
+  uint64_t to_callee() const { return to_callee_; }
+  uint64_t to_caller() const { return to_caller_; }
+  uint64_t& sent_bytes() { return sent_bytes_; }
+
+ private:
+  static constexpr std::size_t kArena = 64 * 1024;
+  std::unique_ptr<char[]> arena_;
+  std::size_t used_ = 0;
+  uint64_t sent_bytes_ = 0, to_callee_ = 0, to_caller_ = 0;
+  bool capture_ = false, captured_ = false;
+  char branch_[kProxyBranchLength] = {};
+};
+
+// A message with the call number (every "KKKKKKKKKK") and optionally our branch (after the
+// first "branch=z9hG4bKsw") rewritten in place: 10 and 34 bytes copied per field.
+class CallMessage {
+ public:
+  explicit CallMessage(std::string text) : text_(std::move(text)) {
+    for (std::size_t at = text_.find(kCallMarker); at != std::string::npos;
+         at = text_.find(kCallMarker, at + kCallIdWidth))
+      id_at_.push_back(at);
+    if (id_at_.empty()) {
+      std::fprintf(stderr, "engine_bench: no call number in a call message\n");
+      std::abort();
+    }
+    const std::size_t b = text_.find(kOurBranch);
+    if (b != std::string::npos) branch_at_ = b + 7;
+  }
+  void set_id(const char* id) {
+    for (std::size_t at : id_at_) std::memcpy(&text_[at], id, kCallIdWidth);
+  }
+  void set_branch(const char* branch) {
+    std::memcpy(&text_[branch_at_], branch, kProxyBranchLength);
+  }
+  bool has_branch() const { return branch_at_ != std::string::npos; }
+  std::string_view view() const { return text_; }
+
+ private:
+  std::string text_;
+  std::vector<std::size_t> id_at_;
+  std::size_t branch_at_ = std::string::npos;
+};
+
+// kInviteSdp with the call number in its branch and Call-ID (same lengths as before).
+std::string make_call_invite() {
+  std::string s = std::string(kInviteSdp);
+  s = replace_once(s, "branch=z9hG4bKPj9c6d1b0a3e2f4f67a8b59c0d1e2f3a4b",
+                   "branch=z9hG4bKPjKKKKKKKKKK-6d1b0a3e2f4f67a8b59c0d");
+  s = replace_once(s, "Call-ID: 4b1f5c2e7d0a4f3c8e9b6a5d4c3b2a10",
+                   "Call-ID: 4b1f5c2e7d0a4f3c-KKKKKKKKKK-b2a10");
+  return s;
+}
+
+// The caller's ACK of the 200: sent to Bob's Contact through our Record-Route (§12.2.1.1).
+std::string make_call_ack() {
+  return "ACK sip:bob@203.0.113.80:5060 SIP/2.0\r\n"
+         "Via: SIP/2.0/UDP 192.0.2.45:5060;rport;branch=z9hG4bKPjKKKKKKKKKK-ack1b0a3e2f4f67a8\r\n"
+         "Max-Forwards: 70\r\n"
+         "Route: <sip:198.51.100.1:5060;lr>\r\n"
+         "From: \"Alice\" <sip:alice@example.com>;tag=c3a91f0b5d4e4b2a9e1c\r\n"
+         "To: <sip:bob@example.com>;tag=as6a1d8f0c\r\n"
+         "Call-ID: 4b1f5c2e7d0a4f3c-KKKKKKKKKK-b2a10\r\n"
+         "CSeq: 23011 ACK\r\n"
+         "User-Agent: MicroSIP/3.21.3\r\n"
+         "Content-Length: 0\r\n"
+         "\r\n";
+}
+
+// What the proxy's counters and the outbox say, to compare before and after a run.
+struct CallSnapshot {
+  uint64_t server_transactions, branches, final_responses, overloaded;
+  uint64_t relayed, forwarded, dropped, to_callee, to_caller;
+};
+
+struct CallCounts {  // expected per call
+  uint64_t server_transactions, branches, final_responses, relayed, forwarded, to_callee, to_caller;
+};
+constexpr CallCounts kFullCall = {1, 1, 1, 2, 1, 2, 3};    // INVITE 100 180 200 ACK
+constexpr CallCounts kSettledLeg = {1, 1, 1, 1, 0, 1, 2};  // INVITE 100, later its 200
+
+struct CallRig {
+  CallRig() : qsbr(1), table(1024, qsbr) {
+    settings.mode = ProxyMode::kStateful;
+    settings.local = kProxy;
+    settings.domains = {"example.com"};
+    settings.registrar.min_expires = 60;
+    settings.registrar.max_expires = 3600;
+    settings.registrar.default_expires = 3600;
+    settings.registrar.max_contacts = 10;
+    // 4,096 transactions (2,048 contexts) and 16 MB of message slots: room for the
+    // kLegBatch calls invite_forward leaves open, small enough to build fast.
+    settings.transactions.capacity = 4096;
+    settings.message_store_bytes = 16u << 20;
+    core = std::make_unique<ProxyCore>(settings, table);
+    qsbr.online(0);
+    handle(make_bob_register(), kBobPhone);
+    if (core->counters().registrations != 1) fail("Bob's REGISTER was not accepted");
+  }
+
+  [[noreturn]] static void fail(const char* what) {
+    std::fprintf(stderr, "engine_bench: stateful call: %s\n", what);
+    std::abort();
+  }
+
+  void handle(std::string_view m, const NetAddress& from) {
+    out.reset();
+    core->handle(m, from, out, kNowMs);
+    qsbr.quiescent(0);
+  }
+  std::vector<CaptureOutbox::Sent> capture(std::string_view m, const NetAddress& from) {
+    CaptureOutbox c;
+    core->handle(m, from, c, kNowMs);
+    qsbr.quiescent(0);
+    return std::move(c.sent);
+  }
+
+  // The next call number, written into all four messages.
+  void next_call() {
+    increment(id, kCallIdWidth);
+    invite->set_id(id);
+    ringing->set_id(id);
+    ok->set_id(id);
+    ack->set_id(id);
+  }
+
+  // The caller's INVITE (the proxy answers 100 and forwards it); our branch goes into the
+  // callee's responses. False when no branch was seen in what went to Bob.
+  [[gnu::noinline]] bool invite_leg() {
+    next_call();
+    out.capture(true);
+    handle(invite->view(), kAliceNat);
+    out.capture(false);
+    if (!out.captured()) return false;
+    ringing->set_branch(out.branch());
+    ok->set_branch(out.branch());
+    return true;
+  }
+
+  // One whole call setup: INVITE (100, forward), 180, 200 (both transactions end), ACK.
+  bool call() {
+    if (!invite_leg()) return false;
+    handle(ringing->view(), kBobPhone);
+    handle(ok->view(), kBobPhone);
+    handle(ack->view(), kAliceNat);
+    return true;
+  }
+
+  // invite_forward: the INVITE leg only; the calls it leaves open are ended in batches by
+  // their 200s (settle()), outside the timed part.
+  static constexpr std::size_t kLegBatch = 128;
+  bool leg() {
+    if (!invite_leg()) return false;
+    Pending& p = pending[n_pending++];
+    std::memcpy(p.id, id, kCallIdWidth);
+    std::memcpy(p.branch, out.branch(), kProxyBranchLength);
+    return true;
+  }
+  bool batch_full() const { return n_pending == kLegBatch; }
+  void settle() {
+    for (std::size_t i = 0; i < n_pending; ++i) {
+      ok->set_id(pending[i].id);
+      ok->set_branch(pending[i].branch);
+      handle(ok->view(), kBobPhone);
+    }
+    n_pending = 0;
+  }
+
+  CallSnapshot snapshot() const {
+    const StatefulCounters& s = core->stateful()->counters();
+    const ProxyCounters& k = core->counters();
+    return {s.server_transactions, s.branches,           s.final_responses, s.overloaded,
+            k.responses_forwarded, k.requests_forwarded, k.dropped,         out.to_callee(),
+            out.to_caller()};
+  }
+  // Null when `calls` calls did what `per_call` says since `before` and nothing is left
+  // open; else what went wrong.
+  const char* check(const CallSnapshot& before, uint64_t calls, const CallCounts& per_call) const {
+    const CallSnapshot now = snapshot();
+    const StatefulProxy& p = *core->stateful();
+    if (now.overloaded != before.overloaded) return "503: the proxy ran out of space";
+    if (now.dropped != before.dropped) return "messages dropped";
+    if (now.server_transactions - before.server_transactions !=
+        calls * per_call.server_transactions)
+      return "server transactions";
+    if (now.branches - before.branches != calls * per_call.branches) return "branches";
+    if (now.final_responses - before.final_responses != calls * per_call.final_responses)
+      return "final responses";
+    if (now.relayed - before.relayed != calls * per_call.relayed) return "responses relayed";
+    if (now.forwarded - before.forwarded != calls * per_call.forwarded)
+      return "requests forwarded statelessly";
+    if (now.to_callee - before.to_callee != calls * per_call.to_callee) return "sends to Bob";
+    if (now.to_caller - before.to_caller != calls * per_call.to_caller) return "sends to Alice";
+    if (p.table().live() != 0) return "transactions left live";
+    if (p.live_contexts() != 0) return "response contexts left live";
+    if (p.store().counters().in_use != 0) return "message store slots left in use";
+    return nullptr;
+  }
+
+  // Builds the callee's responses from a real forward of the INVITE (the call number still
+  // "KKKKKKKKKK"), then runs that call once through a capturing outbox, checking every
+  // message's outcome; with `print`, shows the messages and what the proxy sent (--show).
+  void build_and_verify(bool print) {
+    invite = std::make_unique<CallMessage>(make_call_invite());
+    ack = std::make_unique<CallMessage>(make_call_ack());
+    const CallSnapshot before = snapshot();
+    auto step = [&](const char* what, std::string_view m, const NetAddress& from) {
+      if (print)
+        std::printf("==== %s: %zu bytes from %s\n%.*s", what, m.size(), from.to_string().c_str(),
+                    static_cast<int>(m.size()), m.data());
+      auto sent = capture(m, from);
+      if (print)
+        for (const auto& s : sent)
+          std::printf("==== sent to %s (%zu bytes)\n%s", s.to.to_string().c_str(), s.bytes.size(),
+                      s.bytes.c_str());
+      return sent;
+    };
+    const auto fwd = step("caller's INVITE", invite->view(), kAliceNat);
+    if (fwd.size() != 2 || fwd[0].to != kAliceNat ||
+        fwd[0].bytes.rfind("SIP/2.0 100 Trying\r\n", 0) != 0 || fwd[1].to != kBobPhone ||
+        fwd[1].bytes.rfind("INVITE sip:bob@203.0.113.80:5060 SIP/2.0\r\n", 0) != 0)
+      fail("the INVITE did not give a 100 to Alice and an INVITE to Bob");
+    const StatefulProxy& p = *core->stateful();
+    if (p.table().live() != 2 || p.live_contexts() != 1)
+      fail("the INVITE did not make a server and a client transaction");
+    ringing = std::make_unique<CallMessage>(callee_response(fwd[1].bytes, false, true));
+    ok = std::make_unique<CallMessage>(callee_response(fwd[1].bytes, true, true));
+    for (CallMessage* m : {ringing.get(), ok.get()}) {
+      std::string s(m->view());
+      s = replace_once(s, "Call-ID: 4b1f5c2e7d0a4f3c8e9b6a5d4c3b2a10",
+                       "Call-ID: 4b1f5c2e7d0a4f3c-KKKKKKKKKK-b2a10");
+      *m = CallMessage(std::move(s));
+      if (!m->has_branch()) fail("no branch of ours in the callee's response");
+    }
+    const auto r180 = step("callee's 180", ringing->view(), kBobPhone);
+    if (r180.size() != 1 || r180[0].to != kAliceNat ||
+        r180[0].bytes.rfind("SIP/2.0 180 Ringing\r\n", 0) != 0)
+      fail("the 180 was not relayed to Alice");
+    if (r180[0].bytes.find(kOurBranch) != std::string::npos) fail("our Via went upstream");
+    const auto r200 = step("callee's 200", ok->view(), kBobPhone);
+    if (r200.size() != 1 || r200[0].to != kAliceNat ||
+        r200[0].bytes.rfind("SIP/2.0 200 OK\r\n", 0) != 0)
+      fail("the 200 was not relayed to Alice");
+    if (p.table().live() != 0 || p.live_contexts() != 0 || p.store().counters().in_use != 0)
+      fail("the 200 did not end both transactions and free their messages");
+    const auto a = step("caller's ACK", ack->view(), kAliceNat);
+    if (a.size() != 1 || a[0].to != kBobPhone ||
+        a[0].bytes.rfind("ACK sip:bob@203.0.113.80:5060 SIP/2.0\r\n", 0) != 0)
+      fail("the ACK was not forwarded to Bob");
+    const CallSnapshot after = snapshot();
+    if (after.forwarded - before.forwarded != 1 || after.relayed - before.relayed != 2 ||
+        after.server_transactions - before.server_transactions != 1 ||
+        after.overloaded != before.overloaded || after.dropped != before.dropped)
+      fail("the counters do not match one call");
+    std::memcpy(id, "1000000000", kCallIdWidth);
+  }
+
+  struct Pending {
+    char id[kCallIdWidth];
+    char branch[kProxyBranchLength];
+  };
+
+  Qsbr qsbr;
+  LocationTable table;
+  EngineSettings settings;
+  std::unique_ptr<ProxyCore> core;
+  CallOutbox out;
+  std::unique_ptr<CallMessage> invite, ringing, ok, ack;
+  char id[kCallIdWidth] = {};
+  std::array<Pending, kLegBatch> pending;
+  std::size_t n_pending = 0;
+};
+
+CallRig& call_rig() {
+  static CallRig* r = [] {
+    auto* r = new CallRig();
+    r->build_and_verify(false);
+    return r;
+  }();
+  return *r;
+}
+
+void BM_stateful_transaction(benchmark::State& state) {
+  CallRig& r = call_rig();
+  const CallSnapshot before = r.snapshot();
+  const uint64_t allocs_before = g_allocs;
+  uint64_t lost = 0;
+  for (auto _ : state) {
+    lost += !r.call();
+    benchmark::DoNotOptimize(r.out.sent_bytes());
+  }
+  const auto allocs = static_cast<double>(g_allocs - allocs_before);
+  const uint64_t n = state.iterations();
+  const char* wrong =
+      lost != 0 ? "no branch of ours in an INVITE sent to Bob" : r.check(before, n, kFullCall);
+  if (wrong != nullptr) {
+    state.SkipWithError(wrong);
+    return;
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(n));
+  state.counters["msgs_in/s"] =
+      benchmark::Counter(4.0 * static_cast<double>(n), benchmark::Counter::kIsRate);
+  state.counters["allocs/call"] = benchmark::Counter(allocs, benchmark::Counter::kAvgIterations);
+}
+
+void BM_stateful_invite_forward(benchmark::State& state) {
+  CallRig& r = call_rig();
+  const CallSnapshot before = r.snapshot();
+  uint64_t allocs = 0;
+  uint64_t lost = 0;
+  for (auto _ : state) {
+    const uint64_t a0 = g_allocs;
+    lost += !r.leg();
+    allocs += g_allocs - a0;
+    benchmark::DoNotOptimize(r.out.sent_bytes());
+    if (r.batch_full()) {
+      state.PauseTiming();
+      r.settle();
+      state.ResumeTiming();
+    }
+  }
+  r.settle();
+  const uint64_t n = state.iterations();
+  const char* wrong =
+      lost != 0 ? "no branch of ours in an INVITE sent to Bob" : r.check(before, n, kSettledLeg);
+  if (wrong != nullptr) {
+    state.SkipWithError(wrong);
+    return;
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(n));
+  state.counters["allocs/msg"] =
+      benchmark::Counter(static_cast<double>(allocs), benchmark::Counter::kAvgIterations);
+}
+
+// What the stateful cases rewrite per call, without the engine: the call number into the four
+// messages, our branch found in a forwarded INVITE and copied into the two responses.
+void BM_baseline_rewrite_call(benchmark::State& state) {
+  CallRig& r = call_rig();
+  std::string forwarded = std::string(r.invite->view());
+  forwarded.insert(forwarded.find("\r\n") + 2,
+                   "Via: SIP/2.0/UDP 198.51.100.1:5060;branch=z9hG4bKsw00e3b0c44298fc1c-14"
+                   "9afbf4\r\nRecord-Route: <sip:198.51.100.1:5060;lr>\r\n");
+  char branch[kProxyBranchLength];
+  for (auto _ : state) {
+    r.next_call();
+    const std::string_view f = forwarded;
+    const std::size_t at = f.find(kOurBranch);
+    std::memcpy(branch, f.data() + at + 7, kProxyBranchLength);
+    r.ringing->set_branch(branch);
+    r.ok->set_branch(branch);
+    benchmark::DoNotOptimize(r.ok->view().data());
+    benchmark::ClobberMemory();
+  }
+}
+
 void register_benchmarks() {
   for (const Case& c : kCases) {
     if (std::string_view(c.name) == "register/new_aor_small") continue;  // --alloc-check only
@@ -560,11 +991,177 @@ void register_benchmarks() {
     // A bounded number of new AORs: 200k per run, so the 1M table grows by ~1.2M at most.
     if (std::string_view(c.name) == "register/new_aor_1M") b->Iterations(200'000);
   }
+  benchmark::RegisterBenchmark("stateful/invite_transaction", BM_stateful_transaction)
+      ->Unit(benchmark::kNanosecond);
+  benchmark::RegisterBenchmark("stateful/invite_forward", BM_stateful_invite_forward)
+      ->Unit(benchmark::kNanosecond);
   benchmark::RegisterBenchmark("baseline/rewrite_register", BM_baseline_rewrite)
+      ->Unit(benchmark::kNanosecond);
+  benchmark::RegisterBenchmark("baseline/rewrite_call", BM_baseline_rewrite_call)
       ->Unit(benchmark::kNanosecond);
 }
 
 // ---- --alloc-check, --loop, --show ----
+
+// The stateful cases in --alloc-check: per call (4 messages in, 5 out), and the INVITE leg
+// alone (its 200s, sent in batches to end the calls, counted apart).
+void alloc_check_calls() {
+  CallRig& r = call_rig();
+  for (int i = 0; i < 100; ++i) r.call();  // warm up
+  constexpr int kN = 20000;
+  CallSnapshot before = r.snapshot();
+  uint64_t a0 = g_allocs, b0 = g_alloc_bytes;
+  for (int i = 0; i < kN; ++i) r.call();
+  uint64_t a = g_allocs - a0, b = g_alloc_bytes - b0;
+  const char* wrong = r.check(before, kN, kFullCall);
+  std::printf("%-28s %12.2f %14.1f %12llu   per call (INVITE, 180, 200, ACK in)%s%s\n",
+              "stateful/invite_transaction", static_cast<double>(a) / kN,
+              static_cast<double>(b) / kN, static_cast<unsigned long long>(a),
+              wrong ? "   UNEXPECTED OUTCOME: " : "", wrong ? wrong : "");
+  before = r.snapshot();
+  uint64_t leg_allocs = 0, leg_bytes = 0;
+  a0 = g_allocs;
+  for (int i = 0; i < kN; ++i) {
+    const uint64_t l0 = g_allocs, lb0 = g_alloc_bytes;
+    r.leg();
+    leg_allocs += g_allocs - l0;
+    leg_bytes += g_alloc_bytes - lb0;
+    if (r.batch_full()) r.settle();
+  }
+  r.settle();
+  a = g_allocs - a0;
+  wrong = r.check(before, kN, kSettledLeg);
+  std::printf("%-28s %12.2f %14.1f %12llu   INVITE leg; with the 200s ending them: %llu%s%s\n",
+              "stateful/invite_forward", static_cast<double>(leg_allocs) / kN,
+              static_cast<double>(leg_bytes) / kN, static_cast<unsigned long long>(leg_allocs),
+              static_cast<unsigned long long>(a), wrong ? "   UNEXPECTED OUTCOME: " : "",
+              wrong ? wrong : "");
+}
+
+// --loop for the stateful cases: N calls, or N INVITE legs (their 200s sent every kLegBatch;
+// callgrind --toggle-collect='*invite_leg*' counts the legs alone).
+int loop_calls(bool legs_only, long n) {
+  CallRig& r = call_rig();
+  const CallSnapshot before = r.snapshot();
+  uint64_t lost = 0;
+  for (long i = 0; i < n; ++i) {
+    if (!legs_only) {
+      lost += !r.call();
+      continue;
+    }
+    lost += !r.leg();
+    if (r.batch_full()) r.settle();
+  }
+  r.settle();
+  benchmark::DoNotOptimize(r.out.sent_bytes());
+  const char* wrong =
+      lost != 0 ? "no branch of ours in an INVITE sent to Bob"
+                : r.check(before, static_cast<uint64_t>(n), legs_only ? kSettledLeg : kFullCall);
+  if (wrong != nullptr) std::fprintf(stderr, "engine_bench: %s\n", wrong);
+  return wrong == nullptr ? 0 : 1;
+}
+
+// sizeof(StatefulProxy::Context), which is private to stateful_proxy.cpp: a ProxyCore is
+// built with `capacity` transactions, so capacity / 2 contexts, and the allocations its
+// constructor makes are logged. The context pool is the allocation just before the context
+// free list (capacity / 2 uint32_t): its size divided by capacity / 2. `total` is everything
+// the constructor allocated.
+std::size_t context_bytes(uint32_t capacity, std::size_t store_bytes, std::size_t& total) {
+  Qsbr q(1);
+  LocationTable t(16, q);
+  EngineSettings s;
+  s.mode = ProxyMode::kStateful;
+  s.local = kProxy;
+  s.domains = {"example.com"};
+  s.transactions.capacity = capacity;
+  s.message_store_bytes = store_bytes;
+  const std::size_t n = capacity / 2;
+  g_n_logged = 0;
+  const uint64_t b0 = g_alloc_bytes;
+  g_log_sizes = true;
+  auto core = std::make_unique<ProxyCore>(s, t);
+  g_log_sizes = false;
+  total = g_alloc_bytes - b0;
+  for (std::size_t i = 0; i + 1 < g_n_logged; ++i)
+    if (g_logged[i + 1] == n * sizeof(uint32_t) && g_logged[i] % n == 0) return g_logged[i] / n;
+  return 0;
+}
+
+std::size_t slot_bytes(std::size_t bytes) {
+  for (std::size_t s : MessageStore::kSlotBytes)
+    if (bytes <= s) return s;
+  return 0;
+}
+
+// --memory: what one call in progress holds in a stateful proxy.
+int memory() {
+  std::size_t total_a = 0, total_b = 0, total_default = 0;
+  const std::size_t ctx = context_bytes(4096, 1u << 20, total_a);
+  const std::size_t ctx_b = context_bytes(8192, 1u << 20, total_b);
+  if (ctx == 0 || ctx != ctx_b) {
+    std::fprintf(stderr, "engine_bench: context pool not found (%zu, %zu)\n", ctx, ctx_b);
+    return 1;
+  }
+  const EngineSettings defaults;
+  context_bytes(defaults.transactions.capacity, defaults.message_store_bytes, total_default);
+  const std::size_t txn = TransactionTable::bytes_per_transaction();
+
+  // A call in progress: the INVITE forwarded, then the 180 relayed.
+  CallRig& r = call_rig();
+  const StatefulProxy& p = *r.core->stateful();
+  r.next_call();
+  const auto sent = r.capture(r.invite->view(), kAliceNat);  // 100 Trying, INVITE to Bob
+  const std::size_t at = sent.size() == 2 ? sent[1].bytes.find(kOurBranch) : std::string::npos;
+  if (at == std::string::npos) return 1;
+  r.ringing->set_branch(sent[1].bytes.data() + at + 7);
+  r.ok->set_branch(sent[1].bytes.data() + at + 7);
+  const std::size_t live_txn = p.table().live(), live_ctx = p.live_contexts();
+  const uint64_t slots_invite = p.store().counters().in_use;
+  const auto up180 = r.capture(r.ringing->view(), kBobPhone);
+  const uint64_t slots_ringing = p.store().counters().in_use;
+  r.capture(r.ok->view(), kBobPhone);
+  r.capture(r.ack->view(), kAliceNat);
+  if (up180.size() != 1 || p.table().live() != 0 || p.store().counters().in_use != 0) return 1;
+
+  const std::size_t invite = r.invite->view().size(), forwarded = sent[1].bytes.size();
+  const std::size_t response = up180[0].bytes.size();
+  const std::size_t targets = std::string_view("sip:bob@203.0.113.80:5060").size();
+  const std::size_t per_call = live_txn * txn + live_ctx * (ctx + sizeof(uint32_t));
+  std::printf("One call in progress (ringing) in the stateful proxy, g++ x86-64:\n");
+  std::printf(
+      "  transactions live           %zu x %zu B (TransactionTable::bytes_per_transaction:"
+      " sizeof(Transaction) + 2 index buckets)\n",
+      live_txn, txn);
+  std::printf(
+      "  response contexts live      %zu x %zu B (sizeof(Context) %zu: context pool bytes"
+      " / contexts, at 4,096 and 8,192 transactions; + 4 B free-list entry)\n",
+      live_ctx, ctx + sizeof(uint32_t), ctx);
+  std::printf("  = proxy state per call      %zu B (%zu B per transaction)\n", per_call,
+              per_call / (live_txn ? live_txn : 1));
+  std::printf("  message store slots in use  %llu after the INVITE, %llu while ringing:\n",
+              static_cast<unsigned long long>(slots_invite),
+              static_cast<unsigned long long>(slots_ringing));
+  std::printf("    original INVITE           %5zu B in a %zu B slot\n", invite, slot_bytes(invite));
+  std::printf("    forwarded INVITE          %5zu B in a %zu B slot\n", forwarded,
+              slot_bytes(forwarded));
+  std::printf("    last response (180)       %5zu B in a %zu B slot\n", response,
+              slot_bytes(response));
+  std::printf("    targets (Request-URIs)    %5zu B in a %zu B slot\n", targets,
+              slot_bytes(targets));
+  const std::size_t store =
+      slot_bytes(invite) + slot_bytes(forwarded) + slot_bytes(response) + slot_bytes(targets);
+  std::printf("    = %zu B of slots for %zu B of bytes\n", store,
+              invite + forwarded + response + targets);
+  std::printf("  all of it                   %zu B per ringing call\n", per_call + store);
+  std::printf("Preallocated by a stateful ProxyCore (everything its constructor allocates):\n");
+  std::printf("  defaults (%u transactions, %zu MB store)  %zu B\n", defaults.transactions.capacity,
+              defaults.message_store_bytes >> 20, total_default);
+  std::printf(
+      "  4,096 / 8,192 transactions, 1 MB store     %zu / %zu B: %.1f B per transaction"
+      " of capacity\n",
+      total_a, total_b, static_cast<double>(total_b - total_a) / 4096.0);
+  return 0;
+}
 
 int alloc_check() {
   std::printf("%-28s %12s %14s %12s\n", "case", "allocs/msg", "alloc bytes/msg", "allocs/20000");
@@ -592,6 +1189,7 @@ int alloc_check() {
     }
     std::printf("\n");
   }
+  alloc_check_calls();
   return 0;
 }
 
@@ -623,6 +1221,24 @@ int show(const Case& c) {
 int main(int argc, char** argv) {
   using namespace sipwire::bench;
   if (argc >= 2 && std::strcmp(argv[1], "--alloc-check") == 0) return alloc_check();
+  if (argc >= 2 && std::strcmp(argv[1], "--memory") == 0) return memory();
+  if (argc >= 3 && std::strncmp(argv[2], "stateful/", 9) == 0) {
+    const std::string_view name = argv[2];
+    const bool legs = name == "stateful/invite_forward";
+    if (!legs && name != "stateful/invite_transaction") {
+      std::fprintf(stderr,
+                   "engine_bench: stateful cases: stateful/invite_transaction"
+                   " stateful/invite_forward\n");
+      return 2;
+    }
+    if (std::strcmp(argv[1], "--show") == 0) {
+      CallRig r;
+      r.build_and_verify(true);
+      return 0;
+    }
+    if (std::strcmp(argv[1], "--loop") == 0 && argc == 4)
+      return loop_calls(legs, std::atol(argv[3]));
+  }
   if (argc >= 3 && (std::strcmp(argv[1], "--loop") == 0 || std::strcmp(argv[1], "--show") == 0)) {
     const Case* c = find_case(argv[2]);
     if (c == nullptr) {

@@ -69,8 +69,10 @@ ProxyCore::ProxyCore(const EngineSettings& settings, LocationTable& location)
     for (char& c : d) c = chars::lower(c);
   // Views of settings_' own strings, built once rather than per request.
   for (const std::string& tag : settings_.supported_option_tags) supported_.push_back(tag);
+  for (const auto& set : settings_.destinations) selectors_.emplace_back(*set);
   if (settings_.mode == ProxyMode::kStateful) {
     StatefulSettings st;
+    st.selectors = &selectors_;
     st.local_host = local_host_;
     st.local_port = settings_.local.port;
     st.shard = settings_.shard;
@@ -375,11 +377,29 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
   const Uri& target = next_route ? *next_route : m.request_uri();
   if (!next_route && settings_.reject_foreign_domains && !is_our_host(target.host))
     return reply(source, out, 403, "Forbidden: domain not served here");
-  for (const auto& route : settings_.routes)
-    if (chars::iequals(route.domain, target.host)) to = route.next_hop;
+  TargetSet targets;
+  for (const auto& static_route : settings_.routes) {
+    if (!chars::iequals(static_route.domain, target.host)) continue;
+    if (static_route.set < 0) {
+      to = static_route.next_hop;
+      continue;
+    }
+    // A destination set: the hop its algorithm picks among those up (the stateful proxy
+    // fails over to the next on a 503 or a timeout).
+    const auto set = static_cast<std::size_t>(static_route.set);
+    const std::optional<std::size_t> hop = selectors_[set].select(m.call_id());
+    if (!hop)
+      return reply(source, out, 503, "Service Unavailable: no destination is up",
+                   "Retry-After: 10\r\n");
+    to = settings_.destinations[set]->hop(*hop).address;
+    Target t{{}, {}, *to, 1000};
+    t.set = static_cast<int16_t>(set);
+    t.hop = static_cast<uint8_t>(*hop);
+    targets.add(t);
+    return route(source, out, targets, pop_route, now_ms);
+  }
   if (!to) to = literal_address(target);
   if (!to) return reply(source, out, 404, "No route to the destination domain");
-  TargetSet targets;
   targets.add({{}, {}, *to, 1000});
   route(source, out, targets, pop_route, now_ms);
 }

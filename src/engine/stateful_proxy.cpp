@@ -102,6 +102,8 @@ struct StatefulProxy::Context {
   uint16_t live = 0;          // transactions that still refer to this context
   uint8_t count = 0;          // targets
   uint8_t group_end = 0;      // targets [0, group_end) have been started
+  int16_t set = -1;           // the destination set the target came from, for failover
+  uint64_t tried = 0;         // its hops tried so far
   TxnHandle server;
   MessageRef request;        // the original request
   MessageRef targets;        // the targets' Request-URIs and Paths, packed
@@ -259,6 +261,10 @@ void StatefulProxy::proxy(const Message& m, const NetAddress& source, const Targ
   c->source = source;
   c->response_to = response_destination(m, source);
   c->fwd = fwd;
+  if (targets.count == 1 && targets.targets[0].set >= 0 && settings_.selectors != nullptr) {
+    c->set = targets.targets[0].set;
+    c->tried = uint64_t{1} << targets.targets[0].hop;
+  }
 
   // The targets' texts are copied: bindings may change while the branches run.
   std::span<char> packed = store_.writable(c->targets);
@@ -365,6 +371,25 @@ void StatefulProxy::cancel_branch(Context& c, std::size_t i) {
   out_->send(b.to, {&bytes, 1});
 }
 
+bool StatefulProxy::fail_over(Context& c, std::size_t failed) {
+  if (c.set < 0 || c.stop_forking || c.count >= TargetSet::kMaxTargets) return false;
+  DestinationSelector& selector = (*settings_.selectors)[static_cast<std::size_t>(c.set)];
+  const Message& o = parse_stored(c.request, *scratch_);
+  const std::optional<std::size_t> hop = selector.select(o.call_id(), c.tried);
+  if (!hop) return false;
+  c.tried |= uint64_t{1} << *hop;
+  const std::size_t i = c.count++;
+  Branch& b = c.branches[i];
+  b = Branch{};
+  b.to = selector.set().hop(*hop).address;
+  b.q = c.branches[failed].q;
+  c.group_end = c.count;
+  ++counters_.failovers;
+  start_branch(c, i, o);
+  if (b.status != 0) return fail_over(c, i);  // could not even start: the next one
+  return true;
+}
+
 void StatefulProxy::cancel_pending(Context& c, std::size_t except) {
   for (std::size_t i = 0; i < c.group_end; ++i)
     if (i != except) cancel_branch(c, i);
@@ -420,6 +445,7 @@ void StatefulProxy::pass_response(Transaction& t, uint16_t status) {
   }
   if (c->final_sent) return;  // a 2xx already went: this branch's end is ours alone
   b.response = store_.put(r.bytes());
+  if ((status == 503 || status == 408) && fail_over(*c, static_cast<std::size_t>(role))) return;
   if (status >= 600) {
     c->stop_forking = true;
     cancel_pending(*c, static_cast<std::size_t>(role));
@@ -580,7 +606,7 @@ void StatefulProxy::failed(Transaction& t, TxnFailure) {
   b.status = 408;
   b.generated = true;
   ++counters_.branch_timeouts;
-  maybe_finish(*c);
+  if (!fail_over(*c, static_cast<std::size_t>(role))) maybe_finish(*c);
 }
 
 void StatefulProxy::terminated(Transaction& t) {

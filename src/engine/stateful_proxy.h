@@ -20,6 +20,10 @@
 //
 // Message copies live in the shard's MessageStore; transactions and contexts in fixed pools.
 // When either is full the request is answered 503 with Retry-After.
+//
+// A target that is a destination-set hop fails over: a 503 or a timeout from it starts a
+// branch to the set's next usable hop (DestinationSelector, the hops tried so far excluded), in
+// the same server transaction; the caller sees only the final outcome.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +32,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sipwire/engine/destination_set.h"
 #include "sipwire/engine/message_store.h"
 #include "sipwire/engine/outbox.h"
 #include "sipwire/message.h"
@@ -44,6 +49,8 @@ struct StatefulSettings {
   bool record_route = true;
   TxnTableConfig table;
   std::size_t store_bytes = 64u << 20;
+  // The shard's selectors of the destination sets, for failover (may be null: no sets).
+  std::vector<DestinationSelector>* selectors = nullptr;
 };
 
 struct StatefulCounters {
@@ -54,6 +61,7 @@ struct StatefulCounters {
   uint64_t cancels_received = 0;  // CANCELs that matched an INVITE
   uint64_t cancels_sent = 0;      // CANCELs of branches
   uint64_t branch_timeouts = 0;   // branches that ended as 408 (Timer B/F/C)
+  uint64_t failovers = 0;         // branches started on a set's next hop after a 503/timeout
   uint64_t final_responses = 0;   // best responses sent upstream
   uint64_t overloaded = 0;        // 503: no transaction, context or store space
 };
@@ -112,6 +120,9 @@ class StatefulProxy final : private TxnActions {
   bool start_next_group(Context& c, const Message* original);
   void start_branch(Context& c, std::size_t i, const Message& original);
   void cancel_branch(Context& c, std::size_t i);
+  // After a 503 or a timeout on a destination-set hop: a new branch to the set's next usable
+  // hop. False when there is none (or the target was not a set).
+  bool fail_over(Context& c, std::size_t failed);
   void cancel_pending(Context& c, std::size_t except);
   // Sends the best response upstream once every branch has a final one (§16.7 step 4).
   void maybe_finish(Context& c);

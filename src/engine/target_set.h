@@ -17,6 +17,10 @@ struct Target {
   std::string_view path;  // Route values to add (the binding's Path); may be empty
   NetAddress to;          // the next hop
   uint16_t q = 1000;      // q-value x 1000: equal values are tried in parallel
+  // A hop of a destination set (EngineSettings::destinations[set], hop number `hop`): a 503
+  // or a timeout from it fails over to the set's next hop in the same transaction.
+  int16_t set = -1;
+  uint8_t hop = 0;
 };
 
 struct TargetSet {

@@ -461,3 +461,71 @@ TEST_F(StatefulProxyTest, FullTransactionPoolGives503WithRetryAfter) {
 
 }  // namespace
 }  // namespace sipwire
+
+namespace sipwire {
+namespace {
+
+// ---- destination sets: failover within the transaction ----
+
+class FailoverTest : public StatefulProxyTest {
+ protected:
+  FailoverTest() {
+    set_ = std::make_shared<DestinationSet>(
+        "pbx", DestinationAlgorithm::kPriority,
+        std::vector<DestinationHop>{{kPhoneA, 1, 1}, {kPhoneB, 1, 2}}, HealthSettings{0, 3, 2});
+    settings_.destinations = {set_};
+    settings_.routes = {{"pbx.example", {}, 0}};
+  }
+  static std::string to_pbx(const std::string& branch = "fo1") {
+    std::string m = invite("INVITE", branch);
+    m.replace(m.find("sip:bob@localhost SIP/2.0"), 17, "sip:100@pbx.example");
+    return m;
+  }
+  std::shared_ptr<DestinationSet> set_;
+};
+
+TEST_F(FailoverTest, A503FromAHopFailsOverToTheNextInTheSameTransaction) {
+  const auto fwd = call(to_pbx());
+  ASSERT_EQ(fwd.size(), 1u);
+  EXPECT_EQ(fwd[0].to, kPhoneA);  // priority 1 first
+  const auto sent = send(response_to(fwd[0].bytes, 503, "Service Unavailable", "pa"), kPhoneA);
+  ASSERT_EQ(sent.size(), 2u);  // the ACK to A, the INVITE to B; nothing to the caller
+  EXPECT_EQ(sent[0].to, kPhoneA);
+  EXPECT_EQ(sent[1].to, kPhoneB);
+  EXPECT_EQ(status_line(sent[1].bytes), "INVITE sip:100@pbx.example SIP/2.0");
+  EXPECT_NE(branch_of(sent[1].bytes), branch_of(fwd[0].bytes));
+  const auto up = send(response_to(sent[1].bytes, 200, "OK", "pb"), kPhoneB);
+  ASSERT_EQ(up.size(), 1u);
+  EXPECT_EQ(up[0].to, kCaller);
+  EXPECT_EQ(status_line(up[0].bytes), "SIP/2.0 200 OK");
+  EXPECT_EQ(proxy().counters().failovers, 1u);
+}
+
+TEST_F(FailoverTest, ATimeoutFailsOverAndWhenEveryHopFailedTheBestFailureGoesUp) {
+  call(to_pbx());
+  std::vector<FakeOutbox::Sent> to_b;
+  for (int i = 0; i < 330 && to_b.empty(); ++i)
+    for (auto& s : advance(100))
+      if (s.to == kPhoneB) to_b.push_back(s);
+  ASSERT_EQ(to_b.size(), 1u);  // Timer B on A (32 s): B gets the INVITE
+  const auto sent = send(response_to(to_b[0].bytes, 503, "Service Unavailable", "pb"), kPhoneB);
+  ASSERT_EQ(sent.size(), 2u);
+  // A's timeout (408) and B's 503: the lowest class wins (§16.7 step 6).
+  EXPECT_EQ(status_line(sent[1].bytes), "SIP/2.0 408 Request Timeout");
+}
+
+TEST_F(FailoverTest, HopsThatAreDownAreSkippedAndNoneUpGives503) {
+  set_->record_probe(0, false);
+  set_->record_probe(0, false);
+  set_->record_probe(0, false);  // A down
+  const auto fwd = call(to_pbx());
+  ASSERT_EQ(fwd.size(), 1u);
+  EXPECT_EQ(fwd[0].to, kPhoneB);
+  for (int i = 0; i < 3; ++i) set_->record_probe(1, false);  // B down too
+  const auto sent = send(to_pbx("fo2"), kCaller);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(status_line(sent[0].bytes), "SIP/2.0 503 Service Unavailable: no destination is up");
+}
+
+}  // namespace
+}  // namespace sipwire

@@ -87,6 +87,7 @@ class DestinationSelector {
   // The hop for a request (its Call-ID for kCallIdHash), skipping down and tried hops; nullopt
   // when none is left.
   std::optional<std::size_t> select(std::string_view call_id, uint64_t tried = 0);
+  const DestinationSet& set() const { return set_; }
 
  private:
   bool usable(std::size_t i, uint64_t tried) const;

@@ -58,6 +58,7 @@ struct EngineSettings {
   struct StaticRoute {
     std::string domain;  // lower-case
     NetAddress next_hop;
+    int set = -1;  // >= 0: a destination set (destinations[set]) instead of next_hop
   };
   std::vector<StaticRoute> routes;
   RegistrarSettings registrar;
@@ -144,8 +145,9 @@ class ProxyCore {
   std::string local_host_;                   // our IP as written in Via/Route ("[v6]" bracketed)
   std::vector<std::string_view> supported_;  // views of settings_.supported_option_tags
   std::optional<uint32_t> loop_;  // the current request's loop-detection hash, once computed
-  std::unique_ptr<StatefulProxy> stateful_;  // mode stateful only
-  std::unique_ptr<HealthProber> prober_;     // the shard that probes destination sets
+  std::unique_ptr<StatefulProxy> stateful_;     // mode stateful only
+  std::unique_ptr<HealthProber> prober_;        // the shard that probes destination sets
+  std::vector<DestinationSelector> selectors_;  // this shard's, one per destination set
   ProxyCounters counters_;
 };
 
