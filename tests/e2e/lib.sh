@@ -279,6 +279,64 @@ register_user() {
     check_calls "$name" "$rc" 1
 }
 
+# register_binding USER CONTACT Q: one REGISTER for sip:USER@localhost binding CONTACT (any URI,
+# e.g. a UAS's address under another user name) with q-value Q, Expires 3600, sent from any free
+# port (scenario register_q.xml); must get 200.
+register_binding() {
+    local user=$1 contact=$2 q=$3 name rc=0
+    REGISTER_COUNT=$((REGISTER_COUNT + 1))
+    name=register$REGISTER_COUNT-$user-q$q
+    run_sipp "$name" 40 -sf "$SCEN_DIR/register_q.xml" "$PROXY_IP:$PROXY_PORT" -s "$user" \
+        -key domain localhost -key expires 3600 -key contact "$contact" -key q "$q" -m 1 \
+        -timeout 30s -trace_msg -message_file "$WORK/$name.msg.log" || rc=$?
+    check_calls "$name" "$rc" 1
+}
+
+# trace_messages FILE DIR FIRST_LINE_ERE [LINE_ERE]: the messages of a sipp message trace
+# (-trace_msg -message_file FILE) that sipp DIR ("received" or "sent", retransmissions included)
+# whose first line matches FIRST_LINE_ERE and, if given, one of whose lines matches LINE_ERE; each
+# printed without CRs and followed by a line "--".
+trace_messages() {
+    [[ -s $1 ]] || return 0
+    tr -d '\r' <"$1" | awk -v dir="$2" -v first="$3" -v line="${4:-}" '
+        function flush() { if (n && (line == "" || hit)) printf "%s--\n", text; n = 0; text = ""; hit = 0 }
+        /^-----------------------------------------------( |$)/ { flush(); state = 1; next }
+        state == 1 { d = / message received / ? "received" : / message sent / ? "sent" : ""; state = 2; next }
+        state == 2 && $0 == "" { state = 3; next }
+        state == 3 { state = (d == dir && $0 ~ first) ? 4 : 0; if (state == 4) n = 1 }
+        state == 4 { text = text $0 "\n"; if (line != "" && $0 ~ line) hit = 1 }
+        END { flush() }'
+}
+
+# trace_count FILE DIR FIRST_LINE_ERE [LINE_ERE]: how many messages trace_messages prints.
+trace_count() {
+    trace_messages "$@" | grep -c '^--$' || true
+}
+
+# trace_distinct FILE DIR FIRST_LINE_ERE [LINE_ERE]: how many different texts among them (a
+# retransmission repeats its message exactly).
+trace_distinct() {
+    trace_messages "$@" | awk '/^--$/ { print m; m = ""; next } { m = m $0 "|" }' | sort -u | grep -c . || true
+}
+
+# trace_vias FILE DIR FIRST_LINE_ERE: the Via header fields of each such message, one line per
+# message, the fields separated by " | " (sipp writes Via headers one per line).
+trace_vias() {
+    trace_messages "$@" | awk '/^--$/ { print v; v = ""; next }
+        /^(Via|v)[ \t]*:/ { sub(/^(Via|v)[ \t]*:[ \t]*/, ""); v = v == "" ? $0 : v " | " $0 }'
+}
+
+# check_one_via NAME: every response in NAME.msg.log (a UAC's trace) has exactly one Via, the
+# UAC's own; the proxy removed its own and left the caller's (a response that lost it, or kept
+# the proxy's, fails).
+check_one_via() {
+    local bad n
+    bad=$(trace_vias "$WORK/$1.msg.log" received '^SIP/2.0 ' | grep -v -e '^SIP/2.0/UDP [^|]*$' || true)
+    [[ -z $bad ]] || fail "$1: responses without exactly one Via (theirs: '$(head -n 1 <<<"$bad")') ($1.msg.log)"
+    n=$(trace_messages "$WORK/$1.msg.log" received '^SIP/2.0 ' | awk '/^--$/ { if (!v) bad++; v = 0; next } /^(Via|v)[ \t]*:/ { v = 1 } END { print bad + 0 }')
+    [[ $n == 0 ]] || fail "$1: $n responses without a Via ($1.msg.log)"
+}
+
 # dump FILE: the end of a log (2 KB at most: sipp's error log has no line breaks between
 # events), on stderr, to explain a failure.
 dump() {
