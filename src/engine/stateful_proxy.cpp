@@ -17,6 +17,8 @@ namespace {
 // Roles a transaction plays in its context, in the low byte of its user data.
 constexpr uint32_t kServerRole = 0xFF;
 constexpr uint32_t kCancelRole = 0x40;  // | branch index: the CANCEL of that branch
+// User data of an Accepted INVITE server transaction that no longer has a context.
+constexpr uint64_t kDetached = ~uint64_t{0};
 constexpr uint64_t kTransactionMask = (uint64_t{1} << 56) - 1;  // 14 hex digits
 
 // §16.7 step 6: lower is better. 6xx before anything; then the lowest class; among 4xx the
@@ -181,6 +183,7 @@ uint64_t user_data(uint32_t index, uint32_t generation, uint32_t role) {
 
 StatefulProxy::Context* StatefulProxy::context_of(const Transaction& t, int& role) {
   const uint64_t ud = t.user_data();
+  if (ud == kDetached) return nullptr;
   const auto index = static_cast<uint32_t>((ud >> 8) & 0xFFFFFF);
   role = static_cast<int>(ud & 0xFF);
   if (index >= contexts_.size()) return nullptr;
@@ -203,7 +206,9 @@ bool StatefulProxy::absorb(const Message& m, const NetAddress& source, Outbox& o
   now_ms_ = now_ms;
   if (m.method() == Method::kAck) {
     Transaction* t = table_.find_server(m);
-    if (t == nullptr) return false;  // the ACK of a 2xx: a transaction of its own
+    // The ACK of a 2xx is a transaction of its own, even when an RFC 2543 client gives it the
+    // INVITE's branch (then it matches the INVITE's Accepted transaction): forwarded.
+    if (t == nullptr || t->state() == TxnState::kAccepted) return false;
     ++counters_.acks_absorbed;
     t->on_ack(table_.env(), now_ms);
     return true;
@@ -465,10 +470,22 @@ void StatefulProxy::pass_response(Transaction& t, uint16_t status) {
     c->stop_forking = true;
     if (first) ++counters_.final_responses;
     if (c->invite) cancel_pending(*c, static_cast<std::size_t>(role));
-    if (first || table_.get(c->server) != nullptr) {
-      send_upstream(*c, status, {segments.data(), n});
-    } else if (c->invite) {
-      out_->send(c->response_to, {segments.data(), n});
+    if (!c->invite) {
+      if (first) send_upstream(*c, status, {segments.data(), n});
+      return;
+    }
+    // INVITE: every 2xx goes straight up (the UAC retransmits its ACK, not we our 2xx). The
+    // server transaction turns Accepted (RFC 6026) to absorb INVITE retransmissions for 64*T1
+    // on its own: it is detached from the context, which ends with its branches, and keeps no
+    // copy (nothing is resent from Accepted).
+    out_->send(c->response_to, {segments.data(), n});
+    if (Transaction* s = table_.get(c->server)) {
+      s->on_tu_response(table_.env(), status, MessageRef{}, now_ms_);
+      s->set_user_data(kDetached);
+      c->server = TxnHandle{};
+      store_.release(c->last_response);
+      store_.release(c->request);
+      --c->live;  // the branch being answered is live still: the context outlives this call
     }
     return;
   }

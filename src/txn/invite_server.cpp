@@ -1,23 +1,30 @@
 // RFC 3261 §17.2.1: the INVITE server transaction.
 //
 //   Proceeding --300-699 from TU--> Completed --ACK--> Confirmed --Timer I--> Terminated
-//   Proceeding --2xx from TU--> Terminated (2xx retransmission is the TU's job, §13.3.1.4;
-//   RFC 6026's Accepted state is not modelled: a proxy forwards later 2xx statelessly, §16.7)
+//   Proceeding --2xx from TU--> Accepted --Timer L (64*T1)--> Terminated (RFC 6026: the
+//   transaction stays to absorb retransmissions of the INVITE; 2xx retransmission is the TU's
+//   job, and a proxy forwards later 2xx statelessly, §16.7)
 //   Completed --Timer H--> Terminated (failed)
 // A retransmitted INVITE gets the last response again: the last provisional in Proceeding,
-// the final one in Completed; in Confirmed it is absorbed.
+// the final one in Completed; in Confirmed and Accepted it is absorbed.
 #include "machine.h"
 
 namespace sipwire::txn_detail {
 
 void Machine::invite_server_tu_response(Transaction& t, TxnEnv& env, uint16_t status,
                                         MessageRef bytes, uint64_t now_ms) {
+  if (t.state_ == TxnState::kAccepted && status >= 200 && status < 300) {
+    t.last_status_ = status;  // another 2xx (a fork's): the TU sends it, nothing to keep
+    return;
+  }
   if (t.state_ != TxnState::kProceeding) return;
   t.last_status_ = status;
   t.last_response_ = bytes;
   if (status < 200) return;
   if (status < 300) {
-    terminate(t, env);
+    env.wheel.stop(t.retransmit_);
+    enter(t, TxnState::kAccepted);
+    arm_timeout(t, env, TxnTimer::kL, uint64_t{64} * env.timers.t1_ms, now_ms);
     return;
   }
   enter(t, TxnState::kCompleted);
@@ -52,8 +59,8 @@ void Machine::invite_server_retransmit_timer(Transaction& t, TxnEnv& env, uint64
 void Machine::invite_server_timeout_timer(Transaction& t, TxnEnv& env) {
   if (t.state_ == TxnState::kCompleted) {
     fail(t, env, TxnFailure::kTimerH);
-  } else if (t.state_ == TxnState::kConfirmed) {
-    terminate(t, env);  // Timer I
+  } else if (t.state_ == TxnState::kConfirmed || t.state_ == TxnState::kAccepted) {
+    terminate(t, env);  // Timer I, Timer L
   }
 }
 

@@ -32,6 +32,8 @@ std::string_view to_string(TxnState state) {
       return "Completed";
     case TxnState::kConfirmed:
       return "Confirmed";
+    case TxnState::kAccepted:
+      return "Accepted";
     case TxnState::kTerminated:
       return "Terminated";
   }
@@ -40,7 +42,7 @@ std::string_view to_string(TxnState state) {
 
 std::string_view to_string(TxnTimer timer) {
   static constexpr std::string_view kNames[] = {"-", "A", "B", "C", "D", "E",
-                                                "F", "G", "H", "I", "J", "K"};
+                                                "F", "G", "H", "I", "J", "K", "L"};
   const auto i = static_cast<std::size_t>(timer);
   return i < std::size(kNames) ? kNames[i] : "?";
 }

@@ -174,13 +174,34 @@ TEST_F(StatefulProxyTest, ResponsesGoUpstreamWithoutOurVia) {
   up = send(ok, kPhoneA);
   ASSERT_EQ(up.size(), 1u);
   EXPECT_EQ(status_line(up[0].bytes), "SIP/2.0 200 OK");
-  // Both transactions ended with the 2xx; its retransmission still reaches the caller.
-  EXPECT_EQ(proxy().table().live(), 0u);
+  // The 2xx ended the branch and the context; the server transaction waits Accepted (RFC 6026)
+  // with no copy kept. The 200's retransmission still reaches the caller.
+  EXPECT_EQ(proxy().table().live(), 1u);
   EXPECT_EQ(proxy().live_contexts(), 0u);
   EXPECT_EQ(proxy().store().counters().in_use, 0u);
   up = send(ok, kPhoneA);
   ASSERT_EQ(up.size(), 1u);
   EXPECT_EQ(up[0].to, kCaller);
+  advance(32'000);
+  EXPECT_EQ(proxy().table().live(), 0u);  // Timer L
+}
+
+TEST_F(StatefulProxyTest, InviteRetransmittedAfterThe2xxIsAbsorbed) {  // RFC 6026
+  register_bob("<sip:bob@192.0.2.10:5062>");
+  const auto fwd = call();
+  send(response_to(fwd[0].bytes, 200, "OK", "p1"), kPhoneA);
+  EXPECT_TRUE(send(invite(), kCaller).empty());  // not a new transaction to the phone
+  EXPECT_EQ(proxy().counters().retransmissions_absorbed, 1u);
+  // An RFC 2543 caller's ACK of the 2xx with the INVITE's branch is still forwarded.
+  std::string ack = invite("ACK");
+  ack.replace(ack.find("To: <sip:bob@localhost>"), 23, "To: <sip:bob@localhost>;tag=p1");
+  const auto sent = send(ack, kCaller);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].to, kPhoneA);
+  // A late CANCEL is answered 200 and goes nowhere.
+  const auto cancel = send(invite("CANCEL"), kCaller);
+  ASSERT_EQ(cancel.size(), 1u);
+  EXPECT_EQ(cancel[0].to, kCaller);
 }
 
 TEST_F(StatefulProxyTest, AckOf2xxIsForwardedStatelessly) {

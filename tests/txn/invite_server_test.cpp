@@ -97,11 +97,23 @@ TEST(InviteServer, AckBeforeAnyFinalResponseIsIgnored) {
   EXPECT_TRUE(h.actions.log.empty());
 }
 
-TEST(InviteServer, TwoHundredTerminatesAtOnce) {
+TEST(InviteServer, TwoHundredIsAcceptedThenTerminatedByTimerL) {  // RFC 6026 §7.1
   MachineHarness h;
   h.txn.start_server(h.env, true, false, 0);
   h.txn.on_tu_response(h.env, 180, kRinging, 0);
   h.txn.on_tu_response(h.env, 200, kBusy, 10);
+  EXPECT_EQ(h.txn.state(), TxnState::kAccepted);
+  EXPECT_EQ(h.txn.timeout_timer(), TxnTimer::kL);
+  EXPECT_TRUE(h.actions.log.empty());
+  // A retransmitted INVITE is absorbed: nothing resent, nothing passed up.
+  h.txn.on_request_retransmission(h.env, 500);
+  h.txn.on_ack(h.env, 600);
+  h.txn.on_tu_response(h.env, 200, kBusy, 700);  // another 2xx of a fork: allowed
+  EXPECT_TRUE(h.actions.log.empty());
+  EXPECT_EQ(h.txn.state(), TxnState::kAccepted);
+  h.run_until(10 + 64 * 500 - 1);
+  EXPECT_EQ(h.txn.state(), TxnState::kAccepted);
+  h.run_until(10 + 64 * 500);
   EXPECT_EQ(h.actions.names(), (Names{"terminated"}));
   EXPECT_EQ(h.txn.state(), TxnState::kTerminated);
 }

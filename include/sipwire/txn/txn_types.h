@@ -20,11 +20,13 @@ enum class TxnState : uint8_t {
   kProceeding,
   kCompleted,
   kConfirmed,
+  kAccepted,  // RFC 6026: an INVITE server transaction after its 2xx
   kTerminated,
 };
 
 // The timers of §17 (table 4 of Appendix A). C is the proxy's Timer C (§16.6 step 11, §16.8).
-enum class TxnTimer : uint8_t { kNone, kA, kB, kC, kD, kE, kF, kG, kH, kI, kJ, kK };
+// L is RFC 6026's: how long an INVITE server transaction stays Accepted after its 2xx.
+enum class TxnTimer : uint8_t { kNone, kA, kB, kC, kD, kE, kF, kG, kH, kI, kJ, kK, kL };
 
 // Why a transaction told its TU it failed (§17.1.1.2, §17.1.2.2, §17.2.1, §17.1.4, §17.2.4).
 enum class TxnFailure : uint8_t {
