@@ -56,6 +56,70 @@ struct LimitsConfig {
   uint32_t message_store_mb = 64;
 };
 
+// A [[rule]] of the server policy (src/policy compiles them; docs/ARCHITECTURE.md, "Server
+// policy"). Every match key given must hold for the rule to match (an absent key always holds);
+// the first matching rule in file order decides.
+enum class RuleAction : uint8_t {
+  kRegister,   // registrar
+  kLookup,     // location service, then forward; 404 (no such user) or 480 (none registered)
+  kForward,    // to the destination set `destination`
+  kRedirect,   // `code` (3xx) with `contacts`
+  kReject,     // `code` (4xx-6xx) and `reason`
+  kChallenge,  // unauthenticated: digest challenge; authenticated: the next rules decide
+  kReply,      // `code` (2xx-6xx) and `reason`, e.g. 200 to OPTIONS pings
+};
+
+// Which string a rule pattern is matched against.
+enum class RuleField : uint8_t {
+  kRuriScheme,  // "sip", "sips", "tel", ...
+  kRuriUser,
+  kRuriHost,
+  kFromUri,  // the From header's URI (without display name and header parameters)
+  kToUri,
+  kHeader,  // every field of the rule's `header`, each value on its own
+};
+enum class PatternKind : uint8_t { kExact, kPrefix, kRegex };
+
+struct RulePattern {
+  RuleField field = RuleField::kRuriUser;
+  PatternKind kind = PatternKind::kExact;
+  std::string text;   // as written (exact and prefix: a literal; regex: Hyperscan syntax)
+  uint32_t line = 0;  // of the value in the file, for errors found when the policy compiles
+  uint32_t column = 0;
+};
+
+// An address block "10.0.0.0/8" or "2001:db8::/32"; a plain address is a /32 or /128.
+struct CidrBlock {
+  NetAddress network;  // port 0; bits past prefix_length are zero
+  uint8_t prefix_length = 0;
+};
+
+struct RuleConfig {
+  std::string name;   // for logs; unique
+  uint32_t line = 0;  // of the [[rule]] header
+  uint32_t column = 0;
+  // --- match keys ---
+  std::vector<std::string> methods;   // any of these (case-sensitive, RFC 3261 §7.1); empty: any
+  std::vector<RulePattern> patterns;  // all must match
+  std::string header;                 // the header the kHeader pattern looks at (as written)
+  std::vector<CidrBlock> sources;     // source address in any of these; empty: any
+  std::optional<Transport> transport;
+  std::optional<bool> authenticated;
+  // --- the action and its parameters ---
+  RuleAction action = RuleAction::kReject;
+  uint16_t code = 0;        // reject, reply, redirect (default 302)
+  std::string reason;       // reject, reply: the reason phrase; empty: the code's standard phrase
+  std::string destination;  // forward: the destination set's name
+  std::vector<std::string> contacts;  // redirect: the Contact URIs
+  std::string realm;                  // challenge: the digest realm; empty: the Request-URI host
+  // Header edits (lookup and forward only): whole "Name: value" lines added before the first
+  // header, names of headers whose every field is removed, Request-URI user/host rewrites.
+  std::vector<std::string> add_headers;
+  std::vector<std::string> remove_headers;
+  std::optional<std::string> set_ruri_user;
+  std::optional<std::string> set_ruri_host;
+};
+
 struct Config {
   ProxyMode mode = ProxyMode::kStateful;
   // Add our Record-Route to requests that start a dialog, so its later requests pass us too.
@@ -69,7 +133,8 @@ struct Config {
   TimerConfig timers;
   LimitsConfig limits;
   std::vector<StaticRoute> routes;
-  std::string source;  // the file (or source name) it came from
+  std::vector<RuleConfig> rules;  // [[rule]] tables, in file order
+  std::string source;             // the file (or source name) it came from
 
   // Whether a Request-URI host is ours: a configured domain (case-insensitive, one trailing
   // dot ignored) or a listen IP, in any textual form ("[::1]", "0:0::1", "127.0.0.1").

@@ -1,12 +1,22 @@
 #include "config_schema.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "hostname.h"
+#include "sipwire/header_id.h"
+#include "sipwire/policy/pattern.h"
+#include "sipwire/scalars.h"
+#include "sipwire/uri.h"
 #include "table_reader.h"
+
+#ifdef SIPWIRE_HAVE_HYPERSCAN
+#include <hs/hs.h>
+#endif
 
 namespace sipwire::config_internal {
 
@@ -204,6 +214,431 @@ void read_limits(TableReader& root, LimitsConfig& limits, KeyPositions& position
   t.read_uint("message_store_mb", 1, 65536, limits.message_store_mb);
 }
 
+// --- [[rule]]: the server policy ---------------------------------------------------------
+
+bool is_token_char(char c) {
+  // RFC 3261 §25.1 token
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         std::string_view("-.!%*_+`'~").find(c) != std::string_view::npos;
+}
+bool is_token(std::string_view s) {
+  if (s.empty()) return false;
+  for (const char c : s)
+    if (!is_token_char(c)) return false;
+  return true;
+}
+
+// A string, or a list of strings: each element with its position. False (reported) when wrong.
+struct StringAt {
+  std::string value;
+  Position at;
+};
+bool read_string_list(TableReader& t, std::string_view key, std::vector<StringAt>& out) {
+  const toml::node* node = t.find(key);
+  if (node == nullptr) return false;
+  if (const auto* string = node->as_string()) {
+    out.push_back({string->get(), position_of(node->source())});
+    return true;
+  }
+  const auto* array = node->as_array();
+  if (array == nullptr) {
+    t.wrong_type(key, *node, "a string or a list of strings");
+    return false;
+  }
+  bool ok = true;
+  for (const toml::node& element : *array) {
+    if (const auto* string = element.as_string()) {
+      out.push_back({string->get(), position_of(element.source())});
+    } else {
+      t.diagnostics().fail(
+          position_of(element.source()),
+          t.key_path(key) + " must hold strings, not " + std::string(type_name(element.type())));
+      ok = false;
+    }
+  }
+  if (ok && out.empty()) {
+    t.diagnostics().fail(position_of(node->source()),
+                         t.key_path(key) + " is empty: leave the key out instead");
+    ok = false;
+  }
+  return ok;
+}
+
+// "10.0.0.0/8", "2001:db8::/32", or one address ("192.0.2.1" is 192.0.2.1/32).
+std::optional<CidrBlock> parse_cidr(std::string_view text, std::string& why) {
+  const std::size_t slash = text.find('/');
+  const auto address = NetAddress::parse(text.substr(0, slash), 0);
+  if (!address) {
+    why = "is not an IPv4 or IPv6 address block (\"10.0.0.0/8\", \"2001:db8::/32\")";
+    return std::nullopt;
+  }
+  const unsigned max = address->is_ipv6() ? 128 : 32;
+  unsigned length = max;
+  if (slash != std::string_view::npos) {
+    const std::string_view digits = text.substr(slash + 1);
+    if (digits.empty() || digits.size() > 3 ||
+        digits.find_first_not_of("0123456789") != std::string_view::npos) {
+      why = "has no prefix length after '/'";
+      return std::nullopt;
+    }
+    length = 0;
+    for (const char c : digits) length = length * 10 + static_cast<unsigned>(c - '0');
+    if (length > max) {
+      why = "has a prefix length over " + std::to_string(max);
+      return std::nullopt;
+    }
+  }
+  CidrBlock block{*address, static_cast<uint8_t>(length)};
+  for (unsigned bit = length; bit < max; ++bit) {
+    if (block.network.ip[bit / 8] & (0x80u >> (bit % 8))) {
+      why = "has address bits set past the prefix length /" + std::to_string(length);
+      return std::nullopt;
+    }
+  }
+  return block;
+}
+
+// Why Hyperscan refuses `regex` as a rule pattern, or empty when it accepts it. The regex must
+// compile alone (so its parentheses balance and it cannot escape the field wrapper) and
+// wrapped as the policy compiles it.
+std::string regex_defect(std::string_view regex) {
+  if (!regex.empty() && regex.front() == '^' && policy::has_top_level_alternation(regex))
+    return "a leading '^' with a top-level '|' is not supported; group the alternatives: "
+           "^(?:a|b)";
+#ifdef SIPWIRE_HAVE_HYPERSCAN
+  const std::string alone(regex);
+  const std::string wrapped = policy::field_expression(0, PatternKind::kRegex, regex);
+  for (const std::string* expression : {&alone, &wrapped}) {
+    hs_database_t* db = nullptr;
+    hs_compile_error_t* error = nullptr;
+    const unsigned flags =
+        HS_FLAG_MULTILINE | HS_FLAG_SINGLEMATCH | (expression == &alone ? HS_FLAG_ALLOWEMPTY : 0u);
+    if (hs_compile(expression->c_str(), flags, HS_MODE_BLOCK, nullptr, &db, &error) != HS_SUCCESS) {
+      std::string why =
+          error != nullptr && error->message != nullptr ? error->message : "hs_compile failed";
+      hs_free_compile_error(error);
+      if (why.find("start anchor") != std::string::npos)
+        why += " (in a rule regex '^' may only be its first character)";
+      return why;
+    }
+    hs_free_database(db);
+  }
+  return {};
+#else
+  (void)regex;
+  return "this build has no Hyperscan, which rule regexes need";
+#endif
+}
+
+// Header fields a rule may not add or remove: the ones the proxy itself routes, counts or
+// rewrites (RFC 3261 §16.6), whose loss or duplication would break the message.
+bool is_protected_header(std::string_view name) {
+  switch (classify_header_name(name)) {
+    case HeaderId::kVia:
+    case HeaderId::kFrom:
+    case HeaderId::kTo:
+    case HeaderId::kCallId:
+    case HeaderId::kCSeq:
+    case HeaderId::kMaxForwards:
+    case HeaderId::kContentLength:
+    case HeaderId::kContentType:
+    case HeaderId::kRoute:
+    case HeaderId::kRecordRoute:
+    case HeaderId::kContact:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void read_rule_patterns(TableReader& t, RuleConfig& rule) {
+  struct Key {
+    std::string_view name;
+    RuleField field;
+    PatternKind kind;
+  };
+  static constexpr Key kKeys[] = {
+      {"ruri_scheme", RuleField::kRuriScheme, PatternKind::kExact},
+      {"ruri_user", RuleField::kRuriUser, PatternKind::kExact},
+      {"ruri_user_prefix", RuleField::kRuriUser, PatternKind::kPrefix},
+      {"ruri_user_regex", RuleField::kRuriUser, PatternKind::kRegex},
+      {"ruri_host", RuleField::kRuriHost, PatternKind::kExact},
+      {"ruri_host_prefix", RuleField::kRuriHost, PatternKind::kPrefix},
+      {"ruri_host_regex", RuleField::kRuriHost, PatternKind::kRegex},
+      {"from_uri", RuleField::kFromUri, PatternKind::kExact},
+      {"from_uri_prefix", RuleField::kFromUri, PatternKind::kPrefix},
+      {"from_uri_regex", RuleField::kFromUri, PatternKind::kRegex},
+      {"to_uri", RuleField::kToUri, PatternKind::kExact},
+      {"to_uri_prefix", RuleField::kToUri, PatternKind::kPrefix},
+      {"to_uri_regex", RuleField::kToUri, PatternKind::kRegex},
+      {"header_regex", RuleField::kHeader, PatternKind::kRegex},
+  };
+  for (const Key& key : kKeys) {
+    RulePattern pattern{key.field, key.kind, {}, 0, 0};
+    if (!t.read_string(key.name, pattern.text)) continue;
+    const Position at = position_of(t.find(key.name)->source());
+    pattern.line = at.line;
+    pattern.column = at.column;
+    if (pattern.text.find_first_of(std::string_view("\r\n\x01", 3)) != std::string::npos &&
+        key.kind != PatternKind::kRegex) {
+      t.diagnostics().fail(at, t.key_path(key.name) + " must not contain control characters");
+      continue;
+    }
+    if (key.kind == PatternKind::kRegex) {
+      if (const std::string why = regex_defect(pattern.text); !why.empty()) {
+        t.diagnostics().fail(at, t.key_path(key.name) + " \"" + pattern.text +
+                                     "\" is not a regular expression Hyperscan accepts: " + why);
+        continue;
+      }
+    }
+    rule.patterns.push_back(std::move(pattern));
+  }
+  const bool has_header = t.read_string("header", rule.header);
+  const bool has_regex = t.find("header_regex") != nullptr;
+  if (has_header && !is_token(rule.header)) {
+    t.diagnostics().fail(position_of(t.find("header")->source()),
+                         t.key_path("header") + " \"" + rule.header + "\" is not a header name");
+  }
+  if (has_header != has_regex) {
+    t.diagnostics().fail(t.position(), t.key_path(has_header ? "header" : "header_regex") +
+                                           " needs " +
+                                           t.key_path(has_header ? "header_regex" : "header") +
+                                           " too: the regex matches the named header's value");
+  }
+}
+
+void read_rule_matches(TableReader& t, RuleConfig& rule) {
+  std::vector<StringAt> list;
+  if (read_string_list(t, "method", list)) {
+    for (const StringAt& method : list) {
+      if (!is_token(method.value)) {
+        t.diagnostics().fail(
+            method.at, t.key_path("method") + " \"" + method.value + "\" is not a method name");
+      }
+      rule.methods.push_back(method.value);
+    }
+  }
+  read_rule_patterns(t, rule);
+  list.clear();
+  if (read_string_list(t, "source", list)) {
+    for (const StringAt& source : list) {
+      std::string why;
+      if (const auto block = parse_cidr(source.value, why)) {
+        rule.sources.push_back(*block);
+      } else {
+        t.diagnostics().fail(source.at, t.key_path("source") + " \"" + source.value + "\" " + why);
+      }
+    }
+  }
+  std::size_t transport = 0;  // choices in the enum's order
+  if (t.read_choice("transport", {"udp", "tcp", "tls"}, transport))
+    rule.transport = static_cast<Transport>(transport);
+  bool authenticated = false;
+  if (t.read_bool("authenticated", authenticated)) rule.authenticated = authenticated;
+}
+
+// Reports `key` when given to an action that does not take it.
+void not_for_action(TableReader& t, std::string_view key, std::string_view action,
+                    std::string_view which) {
+  if (const toml::node* node = t.find(key)) {
+    t.diagnostics().fail(position_of(node->source()),
+                         t.key_path(key) + " does not apply to action \"" + std::string(action) +
+                             "\" (only to " + std::string(which) + ")");
+  }
+}
+
+void read_rule_action(TableReader& t, RuleConfig& rule) {
+  static constexpr std::string_view kActions[] = {"register", "lookup",    "forward", "redirect",
+                                                  "reject",   "challenge", "reply"};
+  t.require("action");
+  std::size_t index = 0;
+  if (!t.read_choice("action",
+                     {"register", "lookup", "forward", "redirect", "reject", "challenge", "reply"},
+                     index))
+    return;
+  rule.action = static_cast<RuleAction>(index);
+  const std::string_view action = kActions[index];
+  const RuleAction a = rule.action;
+
+  // code: its range by action, required where the action has no sensible default.
+  const bool takes_code =
+      a == RuleAction::kReject || a == RuleAction::kReply || a == RuleAction::kRedirect;
+  if (!takes_code) {
+    not_for_action(t, "code", action, "reject, reply and redirect");
+    not_for_action(t, "reason", action, "reject and reply");
+  } else {
+    const int64_t min = a == RuleAction::kReject ? 400 : a == RuleAction::kReply ? 200 : 300;
+    const int64_t max = a == RuleAction::kRedirect ? 399 : 699;
+    uint32_t code = a == RuleAction::kRedirect ? 302 : 0;
+    if (a != RuleAction::kRedirect) t.require("code");
+    if (t.read_uint("code", min, max, code)) rule.code = static_cast<uint16_t>(code);
+    if (a == RuleAction::kRedirect) {
+      rule.code = static_cast<uint16_t>(code);
+      not_for_action(t, "reason", action, "reject and reply");
+    } else if (t.read_string("reason", rule.reason)) {
+      for (const char c : rule.reason) {
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\t') {
+          t.diagnostics().fail(position_of(t.find("reason")->source()),
+                               t.key_path("reason") + " must not contain control characters");
+          break;
+        }
+      }
+    }
+  }
+
+  if (a == RuleAction::kForward) {
+    t.require("destination");
+    if (t.read_string("destination", rule.destination) && !is_token(rule.destination)) {
+      t.diagnostics().fail(position_of(t.find("destination")->source()),
+                           t.key_path("destination") + " \"" + rule.destination +
+                               "\" is not a destination set name (letters, digits, -._)");
+    }
+  } else {
+    not_for_action(t, "destination", action, "forward");
+  }
+
+  if (a == RuleAction::kRedirect) {
+    t.require("contacts");
+    std::vector<StringAt> contacts;
+    if (read_string_list(t, "contacts", contacts)) {
+      for (const StringAt& contact : contacts) {
+        Uri uri;
+        if (parse_uri(contact.value, uri) || uri.kind == UriScheme::kOther) {
+          t.diagnostics().fail(contact.at, t.key_path("contacts") + " \"" + contact.value +
+                                               "\" is not a sip:, sips: or tel: URI");
+        }
+        rule.contacts.push_back(contact.value);
+      }
+    }
+  } else {
+    not_for_action(t, "contacts", action, "redirect");
+  }
+
+  if (a == RuleAction::kChallenge) {
+    t.read_string("realm", rule.realm);
+  } else {
+    not_for_action(t, "realm", action, "challenge");
+  }
+
+  // Header edits: only on requests the proxy forwards.
+  if (a != RuleAction::kLookup && a != RuleAction::kForward) {
+    for (std::string_view key : {"add_header", "remove_header", "set_ruri_user", "set_ruri_host"})
+      not_for_action(t, key, action, "lookup and forward");
+    return;
+  }
+  std::vector<StringAt> list;
+  if (read_string_list(t, "add_header", list)) {
+    for (const StringAt& line : list) {
+      const std::size_t colon = line.value.find(':');
+      std::string_view name = std::string_view(line.value).substr(0, colon);
+      while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
+      const bool control =
+          line.value.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos;
+      if (colon == std::string::npos || !is_token(name) || control) {
+        t.diagnostics().fail(line.at, t.key_path("add_header") + " \"" + line.value +
+                                          "\" is not a header line (\"Name: value\")");
+      } else if (is_protected_header(name)) {
+        t.diagnostics().fail(line.at, t.key_path("add_header") + " \"" + line.value +
+                                          "\": a rule may not add " + std::string(name) +
+                                          " (the proxy manages it)");
+      }
+      rule.add_headers.push_back(line.value);
+    }
+  }
+  list.clear();
+  if (read_string_list(t, "remove_header", list)) {
+    for (const StringAt& name : list) {
+      if (!is_token(name.value)) {
+        t.diagnostics().fail(
+            name.at, t.key_path("remove_header") + " \"" + name.value + "\" is not a header name");
+      } else if (is_protected_header(name.value)) {
+        t.diagnostics().fail(name.at, t.key_path("remove_header") + ": a rule may not remove " +
+                                          name.value + " (the proxy manages it)");
+      }
+      rule.remove_headers.push_back(name.value);
+    }
+  }
+  std::string user;
+  if (t.read_string("set_ruri_user", user)) {
+    // RFC 3261 §25.1 user: unreserved, escaped, and user-unreserved characters.
+    const bool ok = !user.empty() && std::all_of(user.begin(), user.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+             std::string_view("-_.!~*'()%&=+$,;?/").find(c) != std::string_view::npos;
+    });
+    if (!ok) {
+      t.diagnostics().fail(
+          position_of(t.find("set_ruri_user")->source()),
+          t.key_path("set_ruri_user") + " \"" + user + "\" is not a SIP URI user part");
+    }
+    rule.set_ruri_user = user;
+  }
+  std::string host;
+  if (t.read_string("set_ruri_host", host)) {
+    if (classify_host(host) == HostKind::kNone) {
+      t.diagnostics().fail(
+          position_of(t.find("set_ruri_host")->source()),
+          t.key_path("set_ruri_host") + " \"" + host + "\" is not a host name or IP address");
+    }
+    rule.set_ruri_host = host;
+  }
+}
+
+void read_rules(TableReader& root, Config& config, KeyPositions& positions) {
+  const std::vector<const toml::table*> tables = array_of_tables(root, "rule");
+  for (std::size_t i = 0; i < tables.size(); ++i) {
+    TableReader t(*tables[i], "rule[" + std::to_string(i) + "]", "[[rule]]", root.diagnostics(),
+                  positions);
+    t.only_keys({"name",
+                 "method",
+                 "ruri_scheme",
+                 "ruri_user",
+                 "ruri_user_prefix",
+                 "ruri_user_regex",
+                 "ruri_host",
+                 "ruri_host_prefix",
+                 "ruri_host_regex",
+                 "from_uri",
+                 "from_uri_prefix",
+                 "from_uri_regex",
+                 "to_uri",
+                 "to_uri_prefix",
+                 "to_uri_regex",
+                 "header",
+                 "header_regex",
+                 "source",
+                 "transport",
+                 "authenticated",
+                 "action",
+                 "code",
+                 "reason",
+                 "destination",
+                 "contacts",
+                 "realm",
+                 "add_header",
+                 "remove_header",
+                 "set_ruri_user",
+                 "set_ruri_host"});
+    RuleConfig rule;
+    rule.line = t.position().line;
+    rule.column = t.position().column;
+    t.require("name");
+    if (t.read_string("name", rule.name)) {
+      const Position at = position_of(t.find("name")->source());
+      if (rule.name.empty()) t.diagnostics().fail(at, t.key_path("name") + " must not be empty");
+      for (std::size_t j = 0; j < config.rules.size(); ++j) {
+        if (config.rules[j].name != rule.name) continue;
+        t.diagnostics().fail(at, t.key_path("name") + " \"" + rule.name + "\" repeats rule[" +
+                                     std::to_string(j) + "].name (line " +
+                                     std::to_string(config.rules[j].line) + ")");
+        break;
+      }
+    }
+    read_rule_matches(t, rule);
+    read_rule_action(t, rule);
+    config.rules.push_back(std::move(rule));
+  }
+}
+
 }  // namespace
 
 std::string_view transport_name(Transport transport) {
@@ -222,7 +657,7 @@ void read_config(const toml::table& root_table, Config& config, Diagnostics& dia
                  KeyPositions& positions) {
   TableReader root(root_table, "", "", diag, positions);
   root.only_keys({"mode", "workers", "record_route", "domains", "listen", "registrar", "timers",
-                  "limits", "route"});
+                  "limits", "route", "rule"});
 
   std::size_t mode = 0;  // choices in ProxyMode's order, so the index is the value
   if (root.read_choice("mode", {"stateful", "stateless", "redirect"}, mode))
@@ -238,6 +673,7 @@ void read_config(const toml::table& root_table, Config& config, Diagnostics& dia
   read_timers(root, config.timers, positions);
   read_limits(root, config.limits, positions);
   read_routes(root, config, positions);
+  read_rules(root, config, positions);
 }
 
 }  // namespace sipwire::config_internal

@@ -83,6 +83,7 @@ TEST(ShippedConfigTest, DefaultLoadsWithDocumentedValues) {
   EXPECT_EQ(c.limits.max_transactions_per_worker, 100000u);
   EXPECT_EQ(c.limits.message_store_mb, 64u);
   EXPECT_TRUE(c.routes.empty());
+  EXPECT_TRUE(c.rules.empty());
 }
 
 // Whether some line of `text` starts with `prefix`.
@@ -106,7 +107,15 @@ TEST(ShippedConfigTest, DefaultSpellsOutEveryKey) {
         "timer_c_ms = ", "max_message_size = ", "max_transactions_per_worker = ",
         "message_store_mb = ", "[[listen]]", "[registrar]", "[timers]", "[limits]",
         // No route by default, but the reference shows one.
-        "# [[route]]", "# domain = ", "# next_hop = ", "# transport = "}) {
+        "# [[route]]", "# domain = ", "# next_hop = ", "# transport = ",
+        // No rule by default either; the reference shows every key of one.
+        "# [[rule]]", "# name = ", "# method = ", "# ruri_scheme = ", "# ruri_user = ",
+        "# ruri_user_prefix = ", "# ruri_user_regex = ", "# ruri_host = ", "# ruri_host_prefix = ",
+        "# ruri_host_regex = ", "# from_uri = ", "# from_uri_prefix = ", "# from_uri_regex = ",
+        "# to_uri = ", "# to_uri_prefix = ", "# to_uri_regex = ", "# header = ",
+        "# header_regex = ", "# source = ", "# authenticated = ", "# action = ", "# destination = ",
+        "# code = ", "# reason = ", "# contacts = ", "# realm = ", "# add_header = ",
+        "# remove_header = ", "# set_ruri_user = ", "# set_ruri_host = "}) {
     EXPECT_TRUE(has_line_starting(text.str(), key)) << key;
   }
 }
@@ -130,6 +139,215 @@ TEST(ShippedConfigTest, StatelessExampleLoads) {
   EXPECT_EQ(c.routes[0].transport, Transport::kUdp);
   EXPECT_EQ(c.routes[1].domain, "ipv6.carrier.example");
   EXPECT_EQ(c.routes[1].next_hop.to_string(), "[2001:db8:100::7]:5060");
+}
+
+// ---------------------------------------------------------------------------------------------
+// [[rule]]: the server policy
+
+TEST(RuleConfigTest, ReadsEveryMatchKey) {
+  const ConfigResult r = parse(with_listen(R"([[rule]]
+name = "all"
+method = ["INVITE", "MESSAGE"]
+ruri_scheme = "sip"
+ruri_user = "alice"
+ruri_user_prefix = "+49"
+ruri_user_regex = "^[0-9]{4}$"
+ruri_host = "example.com"
+ruri_host_prefix = "10."
+ruri_host_regex = "example"
+from_uri = "sip:a@b"
+from_uri_prefix = "sip:"
+from_uri_regex = "@b$"
+to_uri = "sip:c@d"
+to_uri_prefix = "sips:"
+to_uri_regex = "^sip"
+header = "User-Agent"
+header_regex = "friendly-scanner"
+source = ["10.0.0.0/8", "2001:db8::/32", "192.0.2.1"]
+transport = "tcp"
+authenticated = false
+action = "forward"
+destination = "carriers"
+add_header = ["X-Foo: bar", "X-Baz:qux"]
+remove_header = "X-Bar"
+set_ruri_user = "bob"
+set_ruri_host = "192.0.2.20"
+)"));
+  ASSERT_TRUE(r.ok()) << r.error.to_string();
+  ASSERT_EQ(r.config->rules.size(), 1u);
+  const RuleConfig& rule = r.config->rules[0];
+  EXPECT_EQ(rule.name, "all");
+  EXPECT_EQ(rule.line, 3u);
+  EXPECT_EQ(rule.methods, (std::vector<std::string>{"INVITE", "MESSAGE"}));
+  ASSERT_EQ(rule.patterns.size(), 14u);
+  EXPECT_EQ(rule.patterns[0].field, RuleField::kRuriScheme);
+  EXPECT_EQ(rule.patterns[2].kind, PatternKind::kPrefix);
+  EXPECT_EQ(rule.patterns[2].text, "+49");
+  EXPECT_EQ(rule.patterns[2].line, 8u);
+  EXPECT_EQ(rule.patterns[13].field, RuleField::kHeader);
+  EXPECT_EQ(rule.header, "User-Agent");
+  ASSERT_EQ(rule.sources.size(), 3u);
+  EXPECT_EQ(rule.sources[0].prefix_length, 8u);
+  EXPECT_EQ(rule.sources[1].prefix_length, 32u);
+  EXPECT_TRUE(rule.sources[1].network.is_ipv6());
+  EXPECT_EQ(rule.sources[2].prefix_length, 32u);
+  EXPECT_EQ(rule.transport, Transport::kTcp);
+  EXPECT_EQ(rule.authenticated, false);
+  EXPECT_EQ(rule.action, RuleAction::kForward);
+  EXPECT_EQ(rule.destination, "carriers");
+  EXPECT_EQ(rule.add_headers, (std::vector<std::string>{"X-Foo: bar", "X-Baz:qux"}));
+  EXPECT_EQ(rule.remove_headers, (std::vector<std::string>{"X-Bar"}));
+  EXPECT_EQ(rule.set_ruri_user, "bob");
+  EXPECT_EQ(rule.set_ruri_host, "192.0.2.20");
+}
+
+TEST(RuleConfigTest, ReadsEveryAction) {
+  const ConfigResult r = parse(with_listen(R"([[rule]]
+name = "reg"
+action = "register"
+[[rule]]
+name = "look"
+action = "lookup"
+[[rule]]
+name = "redir"
+action = "redirect"
+contacts = ["sip:a@192.0.2.1", "tel:+4930123"]
+[[rule]]
+name = "rej"
+action = "reject"
+code = 603
+reason = "Decline"
+[[rule]]
+name = "auth"
+action = "challenge"
+realm = "example.com"
+[[rule]]
+name = "ping"
+method = "OPTIONS"
+action = "reply"
+code = 200
+)"));
+  ASSERT_TRUE(r.ok()) << r.error.to_string();
+  const auto& rules = r.config->rules;
+  ASSERT_EQ(rules.size(), 6u);
+  EXPECT_EQ(rules[0].action, RuleAction::kRegister);
+  EXPECT_EQ(rules[1].action, RuleAction::kLookup);
+  EXPECT_EQ(rules[2].action, RuleAction::kRedirect);
+  EXPECT_EQ(rules[2].code, 302);
+  EXPECT_EQ(rules[2].contacts.size(), 2u);
+  EXPECT_EQ(rules[3].code, 603);
+  EXPECT_EQ(rules[3].reason, "Decline");
+  EXPECT_EQ(rules[4].realm, "example.com");
+  EXPECT_EQ(rules[5].code, 200);
+  EXPECT_EQ(rules[5].reason, "");
+}
+
+TEST(RuleConfigTest, BadRegexIsAnErrorAtItsValue) {
+  // Hyperscan refuses back-references and unbalanced groups.
+  EXPECT_TRUE(FailsAt(with_listen("[[rule]]\nname = \"r\"\nruri_user_regex = \"(a)\\\\1\"\n"
+                                  "action = \"lookup\"\n"),
+                      5, "rule[0].ruri_user_regex \"(a)\\1\" is not a regular expression", 19));
+  EXPECT_TRUE(FailsAt(with_listen("[[rule]]\nname = \"r\"\nheader = \"X\"\n"
+                                  "header_regex = \"a)|(b\"\naction = \"lookup\"\n"),
+                      6, "rule[0].header_regex \"a)|(b\" is not a regular expression"));
+  EXPECT_TRUE(FailsAt(with_listen("[[rule]]\nname = \"r\"\nfrom_uri_regex = \"[a-\"\n"
+                                  "action = \"lookup\"\n"),
+                      5, "rule[0].from_uri_regex"));
+  // "^" is the field's start, and only as the first character.
+  EXPECT_TRUE(FailsAt(with_listen("[[rule]]\nname = \"r\"\nruri_user_regex = \"^a|b\"\n"
+                                  "action = \"lookup\"\n"),
+                      5, "group the alternatives: ^(?:a|b)"));
+  EXPECT_TRUE(FailsAt(with_listen("[[rule]]\nname = \"r\"\nruri_user_regex = \"a|^b\"\n"
+                                  "action = \"lookup\"\n"),
+                      5, "'^' may only be its first character"));
+  EXPECT_TRUE(parse(with_listen("[[rule]]\nname = \"r\"\nruri_user_regex = \"^(?:a|b)$|\"\n"
+                                "action = \"lookup\"\n"))
+                  .ok() == false);
+  EXPECT_TRUE(parse(with_listen("[[rule]]\nname = \"r\"\nruri_user_regex = \"^[|](a|b)$\"\n"
+                                "action = \"lookup\"\n"))
+                  .ok());
+}
+
+TEST(RuleConfigTest, UnknownActionAndKeys) {
+  EXPECT_TRUE(FailsAt(with_listen("[[rule]]\nname = \"r\"\naction = \"drop\"\n"), 5,
+                      "rule[0].action \"drop\" is not one of \"register\", \"lookup\""));
+  EXPECT_TRUE(
+      FailsAt(with_listen("[[rule]]\nname = \"r\"\nruri_usr = \"a\"\naction = \"lookup\"\n"), 5,
+              "unknown key 'ruri_usr' in [[rule]]; did you mean 'ruri_user'?"));
+  EXPECT_TRUE(FailsAt(with_listen("[[rule]]\nname = \"r\"\n"), 3,
+                      "rule[0].action is required in [[rule]]"));
+  EXPECT_TRUE(FailsAt(with_listen("[[rule]]\naction = \"lookup\"\n"), 3,
+                      "rule[0].name is required in [[rule]]"));
+  EXPECT_TRUE(FailsAt(with_listen("[rule]\nname = \"r\"\n"), 3, "rule must be written [[rule]]"));
+  EXPECT_TRUE(FailsAt(with_listen("[[rule]]\nname = \"r\"\naction = \"lookup\"\n"
+                                  "[[rule]]\nname = \"r\"\naction = \"register\"\n"),
+                      7, "rule[1].name \"r\" repeats rule[0].name (line 3)"));
+}
+
+TEST(RuleConfigTest, ActionsNeedTheirParameters) {
+  EXPECT_TRUE(FailsAt(with_listen("[[rule]]\nname = \"r\"\naction = \"reject\"\n"), 3,
+                      "rule[0].code is required in [[rule]]"));
+  EXPECT_TRUE(FailsAt(with_listen("[[rule]]\nname = \"r\"\naction = \"reply\"\n"), 3,
+                      "rule[0].code is required in [[rule]]"));
+  EXPECT_TRUE(FailsAt(with_listen("[[rule]]\nname = \"r\"\naction = \"forward\"\n"), 3,
+                      "rule[0].destination is required in [[rule]]"));
+  EXPECT_TRUE(FailsAt(with_listen("[[rule]]\nname = \"r\"\naction = \"redirect\"\n"), 3,
+                      "rule[0].contacts is required in [[rule]]"));
+  // Parameters of another action are errors, not silently ignored.
+  EXPECT_TRUE(FailsAt(with_listen("[[rule]]\nname = \"r\"\naction = \"lookup\"\ncode = 404\n"), 6,
+                      "rule[0].code does not apply to action \"lookup\""));
+  EXPECT_TRUE(FailsAt(
+      with_listen(
+          "[[rule]]\nname = \"r\"\naction = \"reject\"\ncode = 403\nadd_header = \"X: y\"\n"),
+      7, "rule[0].add_header does not apply to action \"reject\""));
+}
+
+TEST(RuleConfigTest, BadValues) {
+  EXPECT_TRUE(FailsAt(with_listen("[[rule]]\nname = \"r\"\naction = \"reject\"\ncode = 200\n"), 6,
+                      "rule[0].code (200) must be between 400 and 699"));
+  EXPECT_TRUE(FailsAt(with_listen("[[rule]]\nname = \"r\"\naction = \"reply\"\ncode = \"200\"\n"),
+                      6, "rule[0].code must be an integer, not a string"));
+  EXPECT_TRUE(FailsAt(
+      with_listen(
+          "[[rule]]\nname = \"r\"\naction = \"redirect\"\ncode = 404\ncontacts = \"sip:a@b\"\n"),
+      6, "rule[0].code (404) must be between 300 and 399"));
+  EXPECT_TRUE(FailsAt(
+      with_listen("[[rule]]\nname = \"r\"\nsource = [\"10.0.0.0/8\", \"10.0.0.1/8\"]\n"
+                  "action = \"lookup\"\n"),
+      5, "rule[0].source \"10.0.0.1/8\" has address bits set past the prefix length /8", 25));
+  EXPECT_TRUE(
+      FailsAt(with_listen("[[rule]]\nname = \"r\"\nsource = \"::/129\"\naction = \"lookup\"\n"), 5,
+              "has a prefix length over 128"));
+  EXPECT_TRUE(FailsAt(with_listen("[[rule]]\nname = \"r\"\nsource = \"gw.example\"\n"
+                                  "action = \"lookup\"\n"),
+                      5, "is not an IPv4 or IPv6 address block"));
+  EXPECT_TRUE(FailsAt(with_listen("[[rule]]\nname = \"r\"\nmethod = [\"INVITE\", 3]\n"
+                                  "action = \"lookup\"\n"),
+                      5, "rule[0].method must hold strings, not an integer"));
+  EXPECT_TRUE(FailsAt(with_listen("[[rule]]\nname = \"r\"\nauthenticated = \"yes\"\n"
+                                  "action = \"lookup\"\n"),
+                      5, "rule[0].authenticated must be a boolean"));
+  EXPECT_TRUE(FailsAt(with_listen("[[rule]]\nname = \"r\"\ntransport = \"sctp\"\n"
+                                  "action = \"lookup\"\n"),
+                      5, "rule[0].transport \"sctp\" is not one of"));
+  EXPECT_TRUE(FailsAt(with_listen("[[rule]]\nname = \"r\"\nheader_regex = \"x\"\n"
+                                  "action = \"lookup\"\n"),
+                      3, "rule[0].header_regex needs rule[0].header too"));
+  EXPECT_TRUE(FailsAt(with_listen("[[rule]]\nname = \"r\"\naction = \"redirect\"\n"
+                                  "contacts = [\"nonsense\"]\n"),
+                      6, "rule[0].contacts \"nonsense\" is not a sip:, sips: or tel: URI"));
+  EXPECT_TRUE(FailsAt(with_listen("[[rule]]\nname = \"r\"\naction = \"lookup\"\n"
+                                  "remove_header = \"Via\"\n"),
+                      6, "rule[0].remove_header: a rule may not remove Via"));
+  EXPECT_TRUE(FailsAt(with_listen("[[rule]]\nname = \"r\"\naction = \"lookup\"\n"
+                                  "add_header = \"no colon\"\n"),
+                      6, "rule[0].add_header \"no colon\" is not a header line"));
+  EXPECT_TRUE(FailsAt(with_listen("[[rule]]\nname = \"r\"\naction = \"lookup\"\n"
+                                  "set_ruri_user = \"a@b\"\n"),
+                      6, "rule[0].set_ruri_user \"a@b\" is not a SIP URI user part"));
+  EXPECT_TRUE(FailsAt(with_listen("[[rule]]\nname = \"r\"\naction = \"lookup\"\n"
+                                  "set_ruri_host = \"bad host\"\n"),
+                      6, "rule[0].set_ruri_host \"bad host\" is not a host name"));
 }
 
 // ---------------------------------------------------------------------------------------------
