@@ -36,7 +36,21 @@ EngineSettings engine_settings(const Config& c, const NetAddress& local) {
   s.local = local;
   s.domains = c.domains;
   s.reject_foreign_domains = c.registrar.reject_foreign_domains;
-  for (const StaticRoute& r : c.routes) s.routes.push_back({r.domain, r.next_hop});
+  // Destination sets are shared by the shards: one health state per hop, probed by shard 0.
+  for (const DestinationConfig& d : c.destinations) {
+    std::vector<DestinationHop> hops;
+    for (const DestinationHopConfig& h : d.hops) hops.push_back({h.address, h.weight, h.priority});
+    s.destinations.push_back(std::make_shared<DestinationSet>(
+        d.name,
+        parse_destination_algorithm(d.algorithm).value_or(DestinationAlgorithm::kRoundRobin),
+        std::move(hops), HealthSettings{d.probe_interval_ms, d.down_after, d.up_after}));
+  }
+  for (const StaticRoute& r : c.routes) {
+    int set = -1;
+    for (std::size_t i = 0; i < c.destinations.size(); ++i)
+      if (c.destinations[i].name == r.destination) set = static_cast<int>(i);
+    s.routes.push_back({r.domain, r.next_hop, set});
+  }
   s.registrar.min_expires = c.registrar.min_expires;
   s.registrar.max_expires = c.registrar.max_expires;
   s.registrar.default_expires = c.registrar.default_expires;
@@ -91,8 +105,11 @@ int main(int argc, char** argv) {
   const EngineSettings settings = engine_settings(config, local);
   // Shards exist before any worker runs, so the status line may read them from this thread.
   std::vector<std::unique_ptr<dataplane::Shard>> shards;
-  for (unsigned i = 0; i < config.workers; ++i)
-    shards.push_back(std::make_unique<dataplane::Shard>(i, settings, location, qsbr));
+  for (unsigned i = 0; i < config.workers; ++i) {
+    EngineSettings shard_settings = settings;
+    shard_settings.probe_destinations = i == 0;  // one prober; every shard reads the health
+    shards.push_back(std::make_unique<dataplane::Shard>(i, shard_settings, location, qsbr));
+  }
 
   struct sigaction sa {};
   sa.sa_handler = on_signal;

@@ -24,11 +24,29 @@ struct ListenConfig {
   Transport transport = Transport::kUdp;
 };
 
-// Requests whose Request-URI host is exactly `domain` (no subdomains) go to `next_hop`.
+// Requests whose Request-URI host is exactly `domain` (no subdomains) go to `next_hop`, or
+// to a hop of the destination set named `destination` (exactly one of the two is set).
 struct StaticRoute {
   std::string domain;  // lower-cased
   NetAddress next_hop;
+  std::string destination;
   Transport transport = Transport::kUdp;
+};
+
+// A destination set ([[destination]]): next hops that requests are spread over and failed
+// over between, with OPTIONS health probing.
+struct DestinationHopConfig {
+  NetAddress address;
+  uint32_t weight = 1;
+  uint32_t priority = 0;
+};
+struct DestinationConfig {
+  std::string name;
+  std::string algorithm = "round_robin";  // round_robin, weighted, call_id_hash, priority
+  uint32_t probe_interval_ms = 10000;     // 0: not probed, always up
+  uint32_t down_after = 3;
+  uint32_t up_after = 2;
+  std::vector<DestinationHopConfig> hops;  // 1..64
 };
 
 struct RegistrarConfig {
@@ -133,8 +151,9 @@ struct Config {
   TimerConfig timers;
   LimitsConfig limits;
   std::vector<StaticRoute> routes;
-  std::vector<RuleConfig> rules;  // [[rule]] tables, in file order
-  std::string source;             // the file (or source name) it came from
+  std::vector<DestinationConfig> destinations;  // [[destination]] tables
+  std::vector<RuleConfig> rules;                // [[rule]] tables, in file order
+  std::string source;                           // the file (or source name) it came from
 
   // Whether a Request-URI host is ours: a configured domain (case-insensitive, one trailing
   // dot ignored) or a listen IP, in any textual form ("[::1]", "0:0::1", "127.0.0.1").

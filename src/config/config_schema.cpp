@@ -145,9 +145,14 @@ void read_routes(TableReader& root, Config& config, KeyPositions& positions) {
   for (std::size_t i = 0; i < tables.size(); ++i) {
     TableReader t(*tables[i], "route[" + std::to_string(i) + "]", "[[route]]", root.diagnostics(),
                   positions);
-    t.only_keys({"domain", "next_hop", "transport"});
+    t.only_keys({"domain", "next_hop", "destination", "transport"});
     t.require("domain");
-    t.require("next_hop");
+    const bool has_next_hop = t.find("next_hop") != nullptr;
+    const bool has_destination = t.find("destination") != nullptr;
+    if (has_next_hop == has_destination)
+      t.diagnostics().fail(t.position(), "route[" + std::to_string(i) +
+                                             "] needs exactly one of next_hop (an address) and "
+                                             "destination (a [[destination]] name)");
     StaticRoute route;
     std::string domain;
     if (t.read_string("domain", domain)) {
@@ -159,7 +164,7 @@ void read_routes(TableReader& root, Config& config, KeyPositions& positions) {
       route.domain = to_lower_ascii(domain);
     }
     std::string next_hop;
-    if (t.read_string("next_hop", next_hop)) {
+    if (has_next_hop && t.read_string("next_hop", next_hop)) {
       const auto parsed = NetAddress::parse_host_port(next_hop);
       if (!parsed) {
         t.diagnostics().fail(position_of(t.find("next_hop")->source()),
@@ -171,8 +176,61 @@ void read_routes(TableReader& root, Config& config, KeyPositions& positions) {
         route.next_hop = *parsed;
       }
     }
+    if (has_destination) t.read_string("destination", route.destination);
     route.transport = read_transport(t);
     config.routes.push_back(std::move(route));
+  }
+}
+
+void read_destinations(TableReader& root, Config& config, KeyPositions& positions) {
+  const std::vector<const toml::table*> tables = array_of_tables(root, "destination");
+  for (std::size_t i = 0; i < tables.size(); ++i) {
+    const std::string path = "destination[" + std::to_string(i) + "]";
+    TableReader t(*tables[i], path, "[[destination]]", root.diagnostics(), positions);
+    t.only_keys({"name", "algorithm", "probe_interval_ms", "down_after", "up_after", "hops"});
+    t.require("name");
+    t.require("hops");
+    DestinationConfig d;
+    t.read_string("name", d.name);
+    std::size_t algorithm = 0;
+    static constexpr std::string_view kAlgorithms[] = {"round_robin", "weighted", "call_id_hash",
+                                                       "priority"};
+    if (t.read_choice("algorithm", {"round_robin", "weighted", "call_id_hash", "priority"},
+                      algorithm))
+      d.algorithm = std::string(kAlgorithms[algorithm]);
+    t.read_uint("probe_interval_ms", 0, kMaxTimerMs, d.probe_interval_ms);
+    t.read_uint("down_after", 1, 100, d.down_after);
+    t.read_uint("up_after", 1, 100, d.up_after);
+    const std::vector<const toml::table*> hops = array_of_tables(t, "hops");
+    if (t.find("hops") != nullptr && hops.empty())
+      t.diagnostics().fail(position_of(t.find("hops")->source()),
+                           t.key_path("hops") + " must list at least one hop");
+    if (hops.size() > 64)
+      t.diagnostics().fail(
+          position_of(t.find("hops")->source()),
+          t.key_path("hops") + " lists " + std::to_string(hops.size()) + " hops; at most 64");
+    for (std::size_t h = 0; h < hops.size(); ++h) {
+      TableReader hop(*hops[h], path + ".hops[" + std::to_string(h) + "]",
+                      "a hop of [[destination]]", root.diagnostics(), positions);
+      hop.only_keys({"address", "weight", "priority"});
+      hop.require("address");
+      DestinationHopConfig c;
+      std::string address;
+      if (hop.read_string("address", address)) {
+        const auto parsed = NetAddress::parse_host_port(address);
+        if (!parsed)
+          hop.diagnostics().fail(position_of(hop.find("address")->source()),
+                                 hop.key_path("address") + " \"" + address +
+                                     "\" is not an IP address with an optional port (host "
+                                     "names are not resolved)");
+        else
+          c.address = *parsed;
+      }
+      hop.read_uint("weight", 0, 1000, c.weight);
+      hop.read_uint("priority", 0, 65535, c.priority);
+      d.hops.push_back(c);
+    }
+    config.destinations.push_back(std::move(d));
   }
 }
 
@@ -657,7 +715,7 @@ void read_config(const toml::table& root_table, Config& config, Diagnostics& dia
                  KeyPositions& positions) {
   TableReader root(root_table, "", "", diag, positions);
   root.only_keys({"mode", "workers", "record_route", "domains", "listen", "registrar", "timers",
-                  "limits", "route", "rule"});
+                  "limits", "route", "destination", "rule"});
 
   std::size_t mode = 0;  // choices in ProxyMode's order, so the index is the value
   if (root.read_choice("mode", {"stateful", "stateless", "redirect"}, mode))
@@ -673,6 +731,7 @@ void read_config(const toml::table& root_table, Config& config, Diagnostics& dia
   read_timers(root, config.timers, positions);
   read_limits(root, config.limits, positions);
   read_routes(root, config, positions);
+  read_destinations(root, config, positions);
   read_rules(root, config, positions);
 }
 

@@ -82,12 +82,38 @@ void check_routes(const Config& config, const KeyPositions& positions, Diagnosti
   }
 }
 
+// Destination names are unique, and every route's destination names one.
+void check_destinations(const Config& config, const KeyPositions& positions, Diagnostics& diag) {
+  for (std::size_t i = 0; i < config.destinations.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (config.destinations[i].name != config.destinations[j].name) continue;
+      const std::string path = "destination[" + std::to_string(i) + "].name";
+      const std::string earlier = "destination[" + std::to_string(j) + "].name";
+      diag.fail(positions.find(path).value_or(Position{}),
+                path + " \"" + config.destinations[i].name + "\" repeats " + earlier +
+                    line_note(positions, earlier));
+      break;
+    }
+  }
+  for (std::size_t i = 0; i < config.routes.size(); ++i) {
+    const std::string& name = config.routes[i].destination;
+    if (name.empty()) continue;
+    bool found = false;
+    for (const DestinationConfig& d : config.destinations) found |= d.name == name;
+    if (found) continue;
+    const std::string path = "route[" + std::to_string(i) + "].destination";
+    diag.fail(positions.find(path).value_or(Position{}),
+              path + " \"" + name + "\" names no [[destination]]");
+  }
+}
+
 }  // namespace
 
 void validate_config(const Config& config, const KeyPositions& positions, Diagnostics& diag) {
   check_listen(config, positions, diag);
   check_domains(config, positions, diag);
   check_routes(config, positions, diag);
+  check_destinations(config, positions, diag);
   const RegistrarConfig& r = config.registrar;
   check_order(positions, diag, "registrar.min_expires", r.min_expires, "registrar.default_expires",
               r.default_expires);

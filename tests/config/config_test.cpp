@@ -107,7 +107,10 @@ TEST(ShippedConfigTest, DefaultSpellsOutEveryKey) {
         "timer_c_ms = ", "max_message_size = ", "max_transactions_per_worker = ",
         "message_store_mb = ", "[[listen]]", "[registrar]", "[timers]", "[limits]",
         // No route by default, but the reference shows one.
-        "# [[route]]", "# domain = ", "# next_hop = ", "# transport = ",
+        "# [[route]]", "# domain = ", "# next_hop = ", "# transport = ", "# destination = ",
+        // No destination set by default; the reference shows one.
+        "# [[destination]]",
+        "# algorithm = ", "# probe_interval_ms = ", "# down_after = ", "# up_after = ", "# hops = ",
         // No rule by default either; the reference shows every key of one.
         "# [[rule]]", "# name = ", "# method = ", "# ruri_scheme = ", "# ruri_user = ",
         "# ruri_user_prefix = ", "# ruri_user_regex = ", "# ruri_host = ", "# ruri_host_prefix = ",
@@ -630,6 +633,63 @@ TEST(ConfigErrorTest, RouteDomain) {
                       "route[0].domain is required in [[route]]"));
 }
 
+// ---------------------------------------------------------------------------------------------
+// Destination sets
+
+constexpr std::string_view kPbxSet = R"([[destination]]
+name = "pbx"
+algorithm = "priority"
+probe_interval_ms = 5000
+down_after = 2
+up_after = 1
+hops = [
+  { address = "192.0.2.10:5060", priority = 1 },
+  { address = "[2001:db8::10]", weight = 3, priority = 2 },
+]
+)";
+
+TEST(ConfigTest, DestinationSetsAndRoutesToThem) {
+  const ConfigResult r =
+      parse(with_listen(std::string(kPbxSet) + "[[route]]\ndomain = \"pbx.example\"\n"
+                                               "destination = \"pbx\"\n"));
+  ASSERT_TRUE(r.ok()) << r.error.to_string();
+  const Config& c = *r.config;
+  ASSERT_EQ(c.destinations.size(), 1u);
+  const DestinationConfig& d = c.destinations[0];
+  EXPECT_EQ(d.name, "pbx");
+  EXPECT_EQ(d.algorithm, "priority");
+  EXPECT_EQ(d.probe_interval_ms, 5000u);
+  EXPECT_EQ(d.down_after, 2u);
+  EXPECT_EQ(d.up_after, 1u);
+  ASSERT_EQ(d.hops.size(), 2u);
+  EXPECT_EQ(d.hops[0].address, NetAddress::ipv4(192, 0, 2, 10, 5060));
+  EXPECT_EQ(d.hops[0].priority, 1u);
+  EXPECT_EQ(d.hops[1].address.to_string(), "[2001:db8::10]:5060");
+  EXPECT_EQ(d.hops[1].weight, 3u);
+  ASSERT_EQ(c.routes.size(), 1u);
+  EXPECT_EQ(c.routes[0].destination, "pbx");
+}
+
+TEST(ConfigErrorTest, DestinationSets) {
+  EXPECT_TRUE(FailsAt(with_listen("[[route]]\ndomain = \"a.example\"\ndestination = \"nope\"\n"), 5,
+                      "route[0].destination \"nope\" names no [[destination]]"));
+  EXPECT_TRUE(FailsAt(with_listen(std::string(kPbxSet) +
+                                  "[[route]]\ndomain = \"a.example\"\ndestination = \"pbx\"\n"
+                                  "next_hop = \"192.0.2.1\"\n"),
+                      13, "needs exactly one of next_hop"));
+  EXPECT_TRUE(FailsAt(with_listen("[[destination]]\nname = \"d\"\nalgorithm = \"random\"\n"
+                                  "hops = [{ address = \"192.0.2.1\" }]\n"),
+                      5, "algorithm \"random\" is not one of"));
+  EXPECT_TRUE(FailsAt(with_listen("[[destination]]\nname = \"d\"\nhops = [{ address = \"gw\" }]\n"),
+                      5, "destination[0].hops[0].address \"gw\" is not an IP address"));
+  EXPECT_TRUE(FailsAt(with_listen("[[destination]]\nname = \"d\"\nhops = []\n"), 5,
+                      "destination[0].hops must list at least one hop"));
+  EXPECT_TRUE(FailsAt(with_listen("[[destination]]\nname = \"d\"\n"), 3,
+                      "destination[0].hops is required"));
+  EXPECT_TRUE(FailsAt(with_listen(std::string(kPbxSet) + std::string(kPbxSet)), 14,
+                      "destination[1].name \"pbx\" repeats destination[0].name"));
+}
+
 TEST(ConfigErrorTest, RouteNextHop) {
   EXPECT_TRUE(FailsAt(with_listen("[[route]]\ndomain = \"a.example\"\nnext_hop = \"gw.example\"\n"),
                       5, "route[0].next_hop \"gw.example\" is not an IP address", 12));
@@ -637,7 +697,7 @@ TEST(ConfigErrorTest, RouteNextHop) {
       FailsAt(with_listen("[[route]]\ndomain = \"a.example\"\nnext_hop = \"192.0.2.1:0\"\n"), 5,
               "route[0].next_hop \"192.0.2.1:0\" is not an IP address"));
   EXPECT_TRUE(FailsAt(with_listen("[[route]]\ndomain = \"a.example\"\n"), 3,
-                      "route[0].next_hop is required in [[route]]"));
+                      "route[0] needs exactly one of next_hop (an address) and destination"));
   EXPECT_TRUE(FailsAt(with_listen("[[route]]\ndomain = \"a.example\"\nnext_hop = \"192.0.2.1\"\n"
                                   "transport = \"tls\"\n"),
                       6, "route[0].transport \"tls\" is not supported yet"));
