@@ -139,6 +139,8 @@ address = "$PROXY_IP"
 port = $PROXY_PORT
 transport = "udp"
 EOF
+    # A test's own tables ([[destination]], [[route]], ...), from E2E_EXTRA_CONFIG.
+    if [[ -n ${E2E_EXTRA_CONFIG:-} ]]; then printf '\n%s\n' "$E2E_EXTRA_CONFIG" >>"$cfg"; fi
     out=$WORK/sipwire.out
     "$bin" --config "$cfg" </dev/null >"$out" 2>"$WORK/sipwire.err" &
     PROXY_PID=$!
