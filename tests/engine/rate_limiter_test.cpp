@@ -170,6 +170,24 @@ TEST(SourceRateLimiter, ClockSteppingBackRefillsNothing) {
   EXPECT_TRUE(rl.allow(a, 5100).allowed());
 }
 
+TEST(SourceRateLimiter, RandomHashKeyByDefault) {
+  RateLimitConfig c = config(1'000, 2, 64);
+  c.hash_seed = 0;  // drawn from std::random_device
+  SourceRateLimiter rl(c);
+  for (uint32_t n = 0; n < 8; ++n) {
+    EXPECT_TRUE(rl.allow(spray(n), 0).allowed());
+    EXPECT_TRUE(rl.allow(spray(n), 0).allowed());
+    EXPECT_FALSE(rl.allow(spray(n), 0).allowed()) << n;
+  }
+}
+
+TEST(SourceRateLimiter, AddressWithoutFamilyIsOneSource) {
+  SourceRateLimiter rl(config(1'000, 1));
+  EXPECT_TRUE(rl.allow(NetAddress{}, 0).allowed());
+  EXPECT_FALSE(rl.allow(NetAddress{}, 0).allowed());
+  EXPECT_TRUE(rl.allow(v4(192, 0, 2, 1), 0).allowed());
+}
+
 TEST(SourceRateLimiter, CapacityIsFixedAndRoundedToWindows) {
   SourceRateLimiter rl(config(1'000, 1, 65'536));
   EXPECT_EQ(rl.capacity(), 65'536u);
