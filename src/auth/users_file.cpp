@@ -1,5 +1,7 @@
 #include "sipwire/auth/users_file.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <fstream>
 #include <sstream>
@@ -136,6 +138,12 @@ UsersLoad parse_users_file(std::string_view text, std::string_view name) {
 }
 
 UsersLoad load_users_file(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    UsersLoad result;
+    result.error = path + ": the users file is not a regular file";
+    return result;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     UsersLoad result;

@@ -88,6 +88,12 @@ TEST(UsersFile, MissingFileIsAnError) {
   EXPECT_EQ(load.error, "/nonexistent/sipwire-users: cannot open the users file");
 }
 
+TEST(UsersFile, DirectoryIsAnErrorNotAnEmptyTable) {
+  UsersLoad load = load_users_file("/");
+  EXPECT_FALSE(load.table);
+  EXPECT_EQ(load.error, "/: the users file is not a regular file");
+}
+
 TEST(UsersFile, SetUserReplacesOnlyThatUsersLinesOfThatRealm) {
   HexDigest sha, md5;
   std::string s(64, 'a'), m(32, 'b');
