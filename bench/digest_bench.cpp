@@ -147,13 +147,13 @@ void BM_Parse(benchmark::State& state) {
 void verify_loop(benchmark::State& state, Algorithm a, bool right_password, Verdict expected) {
   Rig& r = rig();
   std::vector<std::string> headers = r.batch(a, right_password ? "password-user500" : "wrong");
-  auto auth = std::make_unique<DigestAuthenticator>(r.secret, 1024, 1);
+  auto auth = std::make_unique<DigestAuthenticator>(r.secret, 0, 1024, 1);
   DigestCredentials c;
   int i = 0;
   for (auto _ : state) {
     if (i == kBatch) {
       state.PauseTiming();
-      auth = std::make_unique<DigestAuthenticator>(r.secret, 1024, 1);
+      auth = std::make_unique<DigestAuthenticator>(r.secret, 0, 1024, 1);
       i = 0;
       state.ResumeTiming();
     }
@@ -179,7 +179,7 @@ void BM_VerifyBadSha256(benchmark::State& s) {
 
 void BM_Challenge(benchmark::State& state) {
   Rig& r = rig();
-  DigestAuthenticator auth(r.secret, 1024, 1);
+  DigestAuthenticator auth(r.secret, 0, 1024, 1);
   char buf[512];
   uint64_t now = kT0;
   for (auto _ : state) {
@@ -201,7 +201,7 @@ int alloc_check() {
   int failures = 0;
   for (Algorithm a : kAllAlgorithms) {
     std::vector<std::string> headers = r.batch(a, "password-user500");
-    DigestAuthenticator auth(r.secret, 1024, 1);
+    DigestAuthenticator auth(r.secret, 0, 1024, 1);
     DigestCredentials c;
     char buf[512];
     // Warm-up: the first calls may initialise OpenSSL's per-thread state.

@@ -62,6 +62,7 @@ NonceCheck check_nonce(DigestHasher& hasher, const NonceSecret& secret, std::str
   if (!compute_tag(hasher, secret, raw, realm, expected)) return result;
   if (CRYPTO_memcmp(expected.data(), raw + 16, expected.size()) != 0) return result;
   result.issued_ms = get_be64(raw);
+  result.salt = get_be64(raw + 8);
   result.tag = expected;
   uint64_t age = now_ms > result.issued_ms ? now_ms - result.issued_ms : 0;
   result.status = age >= lifetime_ms ? NonceStatus::kExpired : NonceStatus::kValid;

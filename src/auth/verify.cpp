@@ -70,6 +70,7 @@ VerifyResult verify_digest(const DigestCredentials* credentials, std::string_vie
 
   // The client knows the password: an old nonce is only stale (RFC 7616 §3.3, "stale").
   if (nonce.status == NonceStatus::kExpired) return verdict(Verdict::kStale);
+  if (ctx.shard && nonce.salt >> 48 != *ctx.shard) return verdict(Verdict::kStale);
   switch (ctx.replay.check_and_record(nonce.tag, nonce.issued_ms, c.nc_value, now_ms,
                                       ctx.nonce_lifetime_ms)) {
     case ReplayStatus::kAccepted:
@@ -92,11 +93,13 @@ VerifyResult verify_digest_header(std::string_view header_value, DigestCredentia
   return verify_digest(&credentials, method, realm, now_ms, ctx);
 }
 
-DigestAuthenticator::DigestAuthenticator(const NonceSecret& secret, std::size_t replay_capacity,
-                                         uint64_t salt_seed, uint64_t nonce_lifetime_ms)
+DigestAuthenticator::DigestAuthenticator(const NonceSecret& secret, uint16_t shard,
+                                         std::size_t replay_capacity, uint64_t salt_seed,
+                                         uint64_t nonce_lifetime_ms)
     : secret_(secret),
       replay_(replay_capacity),
-      salt_(salt_seed),
+      shard_(shard),
+      counter_(salt_seed),
       lifetime_ms_(nonce_lifetime_ms) {}
 
 VerifyResult DigestAuthenticator::verify(std::string_view header_value,
@@ -104,20 +107,20 @@ VerifyResult DigestAuthenticator::verify(std::string_view header_value,
                                          std::string_view realm, const UsersTable& users,
                                          uint64_t now_ms) {
   return verify_digest_header(header_value, credentials, method, realm, now_ms,
-                              {users, secret_, replay_, hasher_, lifetime_ms_});
+                              {users, secret_, replay_, hasher_, lifetime_ms_, shard_});
 }
 
 VerifyResult DigestAuthenticator::verify(const DigestCredentials* credentials,
                                          std::string_view method, std::string_view realm,
                                          const UsersTable& users, uint64_t now_ms) {
   return verify_digest(credentials, method, realm, now_ms,
-                       {users, secret_, replay_, hasher_, lifetime_ms_});
+                       {users, secret_, replay_, hasher_, lifetime_ms_, shard_});
 }
 
 std::size_t DigestAuthenticator::write_challenge(std::string_view method, std::string_view realm,
                                                  bool stale, uint64_t now_ms, std::span<char> out) {
   Nonce nonce;
-  if (!make_nonce(hasher_, secret_, realm, now_ms, salt_++, nonce)) return 0;
+  if (!make_nonce(hasher_, secret_, realm, now_ms, nonce_salt(shard_, counter_++), nonce)) return 0;
   return auth::write_challenge(challenge_kind_for(method), realm, nonce.view(), stale, out);
 }
 

@@ -62,7 +62,7 @@ class Verify : public ::testing::TestWithParam<Algorithm> {
   DigestHasher client_;
   NonceSecret secret_;
   UsersTable users_;
-  DigestAuthenticator auth_{secret_, 1024, 7, kLife};
+  DigestAuthenticator auth_{secret_, 0, 1024, 7, kLife};  // shard 0
   DigestCredentials creds_;
 };
 
@@ -149,7 +149,7 @@ TEST_P(Verify, ReplayRefusedIncreasingNcAccepted) {
 }
 
 TEST_P(Verify, EvictedNonceIsStale) {
-  DigestAuthenticator small(secret_, ReplayTable::kWays, 7, kLife);  // one bucket
+  DigestAuthenticator small(secret_, 0, ReplayTable::kWays, 7, kLife);  // one bucket
   ASSERT_EQ(small.replay().capacity(), ReplayTable::kWays);
   std::string oldest = nonce_at(kT0, 0);
   EXPECT_EQ(small
@@ -242,6 +242,36 @@ TEST_P(Verify, ChallengeCarriesANonceThatVerifies) {
   EXPECT_EQ(second.rfind("Proxy-Authenticate: Digest ", 0), 0u);
   EXPECT_NE(second.find("stale=true"), std::string::npos);
   EXPECT_EQ(second.find(nonce), std::string::npos);
+}
+
+TEST_P(Verify, NonceOfAnotherShardIsStaleSoNoCrossShardReplay) {
+  DigestAuthenticator shard1(secret_, 1, 1024, 7, kLife), shard2(secret_, 2, 1024, 7, kLife);
+  char buf[600];
+  std::size_t n = shard1.write_challenge("INVITE", kRealm, false, kT0, buf);
+  ASSERT_GT(n, 0u);
+  std::string text(buf, n);
+  std::size_t at = text.find("nonce=\"") + 7;
+  std::string nonce = text.substr(at, text.find('"', at) - at);
+  ASSERT_EQ(check_nonce(client_, secret_, kRealm, nonce, kT0).salt >> 48, 1u);
+
+  std::string header = authorization(client_, alg(), "alice", "wonderland", kRealm, nonce, 1);
+  EXPECT_EQ(shard1.verify(header, creds_, "INVITE", kRealm, users_, kT0).verdict, Verdict::kOk);
+  // The same request replayed to another shard, whose table has not seen it: stale, not ok.
+  EXPECT_EQ(shard2.verify(header, creds_, "INVITE", kRealm, users_, kT0).verdict, Verdict::kStale);
+  EXPECT_EQ(shard1.verify(header, creds_, "INVITE", kRealm, users_, kT0).verdict, Verdict::kReplay);
+  // A wrong password on the other shard is still bad credentials (stale needs the password).
+  EXPECT_EQ(shard2
+                .verify(authorization(client_, alg(), "alice", "x", kRealm, nonce, 2), creds_,
+                        "INVITE", kRealm, users_, kT0)
+                .verdict,
+            Verdict::kBadCredentials);
+}
+
+TEST(NonceSalt, ShardInTheTopBits) {
+  EXPECT_EQ(nonce_salt(3, 5) >> 48, 3u);
+  EXPECT_EQ(nonce_salt(3, 5) & 0xffff, 5u);
+  EXPECT_EQ(nonce_salt(0xffff, ~uint64_t{0}) >> 48, 0xffffu);  // the counter cannot spill over
+  EXPECT_EQ(nonce_salt(1, ~uint64_t{0}) >> 48, 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Algorithms, Verify, ::testing::Values(Algorithm::kMd5, Algorithm::kSha256),

@@ -47,6 +47,7 @@ enum class NonceStatus : uint8_t {
 struct NonceCheck {
   NonceStatus status = NonceStatus::kInvalid;
   uint64_t issued_ms = 0;
+  uint64_t salt = 0;  // authentic like the rest (DigestAuthenticator puts its shard in it)
   NonceTag tag{};
 };
 

@@ -5,8 +5,9 @@
 //   kOk             the request is authenticated as `username`; then check the identity
 //                   (identity.h) and answer 403 on a mismatch
 //   kMissing        no Digest credentials for our realm: challenge (401/407)
-//   kStale          authentic credentials with an expired (or evicted) nonce: challenge with
-//                   stale=true, so the client retries without asking its user
+//   kStale          authentic credentials with an expired nonce, one evicted from the replay
+//                   table, or one issued by another shard: challenge with stale=true, so the
+//                   client retries without asking its user
 //   kBadCredentials unknown user, wrong password, forged nonce, unsupported algorithm or no
 //                   qop=auth: challenge again (stale=false); unknown user and wrong password
 //                   are indistinguishable to the client
@@ -17,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 
@@ -44,7 +46,16 @@ struct VerifyContext {
   ReplayTable& replay;
   DigestHasher& hasher;
   uint64_t nonce_lifetime_ms = kDefaultNonceLifetimeMs;
+  // When set, only nonces whose salt carries this shard (salt >> 48, see nonce_salt) are
+  // accepted; others are stale. The replay table only knows the nonce counts its own shard
+  // accepted, so this is what stops a captured request from being replayed on another shard.
+  std::optional<uint16_t> shard;
 };
+
+// The salt DigestAuthenticator puts in its nonces: the shard in the top 16 bits, a counter below.
+constexpr uint64_t nonce_salt(uint16_t shard, uint64_t counter) {
+  return uint64_t{shard} << 48 | (counter & ((uint64_t{1} << 48) - 1));
+}
 
 // Verifies parsed credentials (nullptr: the request carried none) for a request with `method`
 // against `realm`. The replay table is updated only when the response is correct.
@@ -59,10 +70,12 @@ VerifyResult verify_digest_header(std::string_view header_value, DigestCredentia
                                   const VerifyContext& ctx);
 
 // Everything one shard needs, allocated at construction. Not thread-safe; the secret is shared.
+// Its nonces carry `shard`, and it accepts only those (VerifyContext::shard): a client whose
+// requests move to another shard is re-challenged there with stale=true (one round trip).
 class DigestAuthenticator {
  public:
-  DigestAuthenticator(const NonceSecret& secret, std::size_t replay_capacity, uint64_t salt_seed,
-                      uint64_t nonce_lifetime_ms = kDefaultNonceLifetimeMs);
+  DigestAuthenticator(const NonceSecret& secret, uint16_t shard, std::size_t replay_capacity,
+                      uint64_t salt_seed, uint64_t nonce_lifetime_ms = kDefaultNonceLifetimeMs);
 
   bool ok() const { return hasher_.ok(); }
 
@@ -84,7 +97,8 @@ class DigestAuthenticator {
   const NonceSecret& secret_;
   DigestHasher hasher_;
   ReplayTable replay_;
-  uint64_t salt_;
+  uint16_t shard_;
+  uint64_t counter_;
   uint64_t lifetime_ms_;
 };
 
