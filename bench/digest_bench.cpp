@@ -46,6 +46,22 @@ void* operator new(std::size_t n) {
 void* operator new[](std::size_t n) {
   return counted_alloc(n);
 }
+// std::stable_sort's temporary buffer comes from the nothrow form: it must be ours too, or its
+// delete would free what another allocator gave.
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  try {
+    return counted_alloc(n);
+  } catch (...) {
+    return nullptr;
+  }
+}
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
+  try {
+    return counted_alloc(n);
+  } catch (...) {
+    return nullptr;
+  }
+}
 void operator delete(void* p) noexcept {
   std::free(p);
 }
