@@ -58,11 +58,14 @@ void ProxyCore::tick(Outbox& out, uint64_t now_ms) {
   if (prober_) prober_->tick(out, now_ms);
 }
 
-ProxyCore::ProxyCore(const EngineSettings& settings, LocationTable& location)
+ProxyCore::ProxyCore(const EngineSettings& settings, LocationTable& location, RequestGate* gate)
     : settings_(settings),
       location_(location),
       registrar_(location, settings.registrar),
-      msg_(std::make_unique<Message>()) {
+      msg_(std::make_unique<Message>()),
+      gate_(gate) {
+  if (settings_.flood.enabled)
+    limiter_ = std::make_unique<SourceRateLimiter>(settings_.flood.limits);
   const std::string ip = settings_.local.ip_string();
   local_host_ = settings_.local.is_ipv6() ? "[" + ip + "]" : ip;
   for (std::string& d : settings_.domains)
@@ -264,6 +267,19 @@ bool ProxyCore::looped() {
 
 void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t now_ms) {
   const Message& m = *msg_;
+  gate_edits_ = nullptr;
+  // Flood protection first: a source over its rate costs no more than this.
+  if (limiter_ != nullptr) {
+    const SourceRateLimiter::Decision d = limiter_->allow(source, now_ms);
+    if (!d.allowed()) {
+      ++counters_.rate_limited;
+      if (settings_.flood.drop || m.method() == Method::kAck) return;
+      char retry[32];
+      TextWriter w(retry);
+      w.put("Retry-After: ").put(uint64_t{d.retry_after_s}).put("\r\n");
+      return reply(source, out, 503, "Service Unavailable: rate limit", w.view());
+    }
+  }
   // A retransmission, the ACK of our non-2xx response or a CANCEL of a pending INVITE belongs
   // to a transaction; it was validated when the transaction began.
   if (stateful_ && stateful_->absorb(m, source, out, now_ms)) return;
@@ -301,6 +317,55 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
     }
   }
 
+  // The server policy (and digest authentication) decide first, except for requests inside a
+  // dialog we record-routed: those carry our Route and pass as they are.
+  GateDecision gate;
+  gate_edits_ = nullptr;
+  if (gate_ != nullptr && !pop_route) {
+    gate = gate_->decide(m, source, out, now_ms);
+    if (gate.edits.size() != 0) gate_edits_ = &gate.edits;
+    switch (gate.action) {
+      case GateAction::kDefault:
+        break;
+      case GateAction::kRegister:
+        if (m.method() != Method::kRegister)
+          return reply(source, out, 403, "Forbidden: only REGISTER is accepted here");
+        if (reply_unsupported(source, out, check_require(m, tags))) return;
+        return reply_register(source, out, registrar_.process(m, source, now_ms, canonical_host()),
+                              now_ms);
+      case GateAction::kLookup:
+        return lookup_and_route(source, out, pop_route, now_ms);
+      case GateAction::kForward:
+        if (gate.destination < 0 ||
+            static_cast<std::size_t>(gate.destination) >= settings_.destinations.size())
+          return reply(source, out, 500, "Server Internal Error: no such destination set");
+        return route_to_set(static_cast<std::size_t>(gate.destination), source, out, pop_route,
+                            now_ms);
+      case GateAction::kRedirect:
+        if (m.method() == Method::kAck) return;
+        return reply_with(source, out, gate.code ? gate.code : 302, "Moved Temporarily",
+                          [&](TextWriter& extra) {
+                            for (const std::string& c : gate.contacts)
+                              extra.put("Contact: <").put(c).put(">\r\n");
+                          });
+      case GateAction::kReject:
+      case GateAction::kReply:
+        return reply(source, out, gate.code, gate.reason);
+      case GateAction::kChallenge:
+        ++counters_.challenged;
+        return reply(source, out, gate.code,
+                     gate.code == 401 ? "Unauthorized" : "Proxy Authentication Required",
+                     gate.extra_headers);
+      case GateAction::kForbidden:
+        ++counters_.relay_refused;
+        return reply(source, out, 403, "Forbidden: relaying not allowed");
+      case GateAction::kBadRequest:
+        return reply(source, out, 400, gate.reason.empty() ? "Malformed credentials" : gate.reason);
+      case GateAction::kError:
+        return reply(source, out, 500, "Server Internal Error: policy");
+    }
+  }
+
   if (!next_route && is_ours(m.request_uri())) {
     const Uri& ruri = m.request_uri();
     // Answering it ourselves (registrar, OPTIONS): its Require tags must be ours (§8.2.2.3).
@@ -321,55 +386,7 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
             "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER\r\nAccept: application/sdp\r\n");
       return reply(source, out, 404, "Not Found");
     }
-    Aor aor;
-    if (!aor.assign(ruri, canonical_host())) return reply(source, out, 404, "Not Found");
-    const AorRecord* record = location_.find(aor.view());
-    // §16.5: every live binding is a target, best first: highest q, then the latest.
-    std::array<const Binding*, TargetSet::kMaxTargets> live{};
-    std::size_t n = 0;
-    if (record != nullptr)
-      for (const Binding& b : record->bindings) {
-        if (b.expires_at_ms <= now_ms) continue;
-        std::size_t at = n < live.size() ? n++ : live.size();
-        // Insertion into the sorted prefix; past the limit, a better binding evicts the worst.
-        auto better = [](const Binding* x, const Binding* y) {
-          return x->q > y->q || (x->q == y->q && x->registered_at_ms > y->registered_at_ms);
-        };
-        if (at == live.size()) {
-          if (!better(&b, live.back())) continue;
-          at = live.size() - 1;
-        }
-        while (at > 0 && better(&b, live[at - 1])) {
-          live[at] = live[at - 1];
-          --at;
-        }
-        live[at] = &b;
-      }
-    if (n == 0)
-      return record ? reply(source, out, 480, "Temporarily Unavailable")
-                    : reply(source, out, 404, "Not Found");
-    if (settings_.mode == ProxyMode::kRedirect) {
-      if (m.method() == Method::kAck) return;  // the ACK of our 302
-      return reply_redirect(source, out, *record, now_ms);
-    }
-    TargetSet targets;
-    for (std::size_t i = 0; i < n; ++i) {
-      const Binding& b = *live[i];
-      // The contact's own address when it is an IP literal; else where it registered from.
-      Uri contact;
-      std::optional<NetAddress> to;
-      if (parse_uri(b.contact, contact).ok()) to = literal_address(contact);
-      if (!b.path.empty()) {
-        NameAddr first_hop;
-        Uri hop;
-        std::string_view el;
-        ListSplitter split(b.path);
-        if (split.next(el) && parse_route(el, first_hop).ok() && parse_uri(first_hop.uri, hop).ok())
-          to = literal_address(hop);
-      }
-      targets.add({b.contact, b.path, to ? *to : b.source, b.q});
-    }
-    return route(source, out, targets, pop_route, now_ms);
+    return lookup_and_route(source, out, pop_route, now_ms);
   }
 
   // A Route to follow, or another domain.
@@ -377,30 +394,88 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
   const Uri& target = next_route ? *next_route : m.request_uri();
   if (!next_route && settings_.reject_foreign_domains && !is_our_host(target.host))
     return reply(source, out, 403, "Forbidden: domain not served here");
-  TargetSet targets;
   for (const auto& static_route : settings_.routes) {
     if (!chars::iequals(static_route.domain, target.host)) continue;
-    if (static_route.set < 0) {
-      to = static_route.next_hop;
-      continue;
-    }
-    // A destination set: the hop its algorithm picks among those up (the stateful proxy
-    // fails over to the next on a 503 or a timeout).
-    const auto set = static_cast<std::size_t>(static_route.set);
-    const std::optional<std::size_t> hop = selectors_[set].select(m.call_id());
-    if (!hop)
-      return reply(source, out, 503, "Service Unavailable: no destination is up",
-                   "Retry-After: 10\r\n");
-    to = settings_.destinations[set]->hop(*hop).address;
-    Target t{{}, {}, *to, 1000};
-    t.set = static_cast<int16_t>(set);
-    t.hop = static_cast<uint8_t>(*hop);
-    targets.add(t);
-    return route(source, out, targets, pop_route, now_ms);
+    if (static_route.set >= 0)
+      return route_to_set(static_cast<std::size_t>(static_route.set), source, out, pop_route,
+                          now_ms);
+    to = static_route.next_hop;
   }
   if (!to) to = literal_address(target);
   if (!to) return reply(source, out, 404, "No route to the destination domain");
+  TargetSet targets;
   targets.add({{}, {}, *to, 1000});
+  route(source, out, targets, pop_route, now_ms);
+}
+
+void ProxyCore::lookup_and_route(const NetAddress& source, Outbox& out, bool pop_route,
+                                 uint64_t now_ms) {
+  const Message& m = *msg_;
+  const Uri& ruri = m.request_uri();
+  Aor aor;
+  if (!aor.assign(ruri, canonical_host())) return reply(source, out, 404, "Not Found");
+  const AorRecord* record = location_.find(aor.view());
+  // §16.5: every live binding is a target, best first: highest q, then the latest.
+  std::array<const Binding*, TargetSet::kMaxTargets> live{};
+  std::size_t n = 0;
+  if (record != nullptr)
+    for (const Binding& b : record->bindings) {
+      if (b.expires_at_ms <= now_ms) continue;
+      std::size_t at = n < live.size() ? n++ : live.size();
+      // Insertion into the sorted prefix; past the limit, a better binding evicts the worst.
+      auto better = [](const Binding* x, const Binding* y) {
+        return x->q > y->q || (x->q == y->q && x->registered_at_ms > y->registered_at_ms);
+      };
+      if (at == live.size()) {
+        if (!better(&b, live.back())) continue;
+        at = live.size() - 1;
+      }
+      while (at > 0 && better(&b, live[at - 1])) {
+        live[at] = live[at - 1];
+        --at;
+      }
+      live[at] = &b;
+    }
+  if (n == 0)
+    return record ? reply(source, out, 480, "Temporarily Unavailable")
+                  : reply(source, out, 404, "Not Found");
+  if (settings_.mode == ProxyMode::kRedirect) {
+    if (m.method() == Method::kAck) return;  // the ACK of our 302
+    return reply_redirect(source, out, *record, now_ms);
+  }
+  TargetSet targets;
+  for (std::size_t i = 0; i < n; ++i) {
+    const Binding& b = *live[i];
+    // The contact's own address when it is an IP literal; else where it registered from.
+    Uri contact;
+    std::optional<NetAddress> to;
+    if (parse_uri(b.contact, contact).ok()) to = literal_address(contact);
+    if (!b.path.empty()) {
+      NameAddr first_hop;
+      Uri hop;
+      std::string_view el;
+      ListSplitter split(b.path);
+      if (split.next(el) && parse_route(el, first_hop).ok() && parse_uri(first_hop.uri, hop).ok())
+        to = literal_address(hop);
+    }
+    targets.add({b.contact, b.path, to ? *to : b.source, b.q});
+  }
+  route(source, out, targets, pop_route, now_ms);
+}
+
+void ProxyCore::route_to_set(std::size_t set, const NetAddress& source, Outbox& out, bool pop_route,
+                             uint64_t now_ms) {
+  // The hop the set's algorithm picks among those up (the stateful proxy fails over to the
+  // next on a 503 or a timeout).
+  const std::optional<std::size_t> hop = selectors_[set].select(msg_->call_id());
+  if (!hop)
+    return reply(source, out, 503, "Service Unavailable: no destination is up",
+                 "Retry-After: 10\r\n");
+  Target t{{}, {}, settings_.destinations[set]->hop(*hop).address, 1000};
+  t.set = static_cast<int16_t>(set);
+  t.hop = static_cast<uint8_t>(*hop);
+  TargetSet targets;
+  targets.add(t);
   route(source, out, targets, pop_route, now_ms);
 }
 
@@ -461,7 +536,8 @@ void ProxyCore::route(const NetAddress& source, Outbox& out, const TargetSet& ta
   // ACK (of a 2xx) and an unknown CANCEL are forwarded statelessly in every mode (§16.10,
   // §16.11); everything else is forked by the stateful proxy when there is one.
   if (stateful_ && m.method() != Method::kAck && m.method() != Method::kCancel) {
-    stateful_->proxy(m, source, targets, {transaction_hash(), *loop_, pop_route}, out, now_ms);
+    stateful_->proxy(m, source, targets, {transaction_hash(), *loop_, pop_route, gate_edits_}, out,
+                     now_ms);
     return;
   }
   forward(source, out, targets.targets[0], pop_route);
@@ -486,6 +562,7 @@ void ProxyCore::forward(const NetAddress& source, Outbox& out, const Target& tar
   spec.path = target.path;
   spec.pop_route = pop_route;
   spec.record_route = settings_.record_route && starts_dialog(m);
+  spec.extra = gate_edits_;
   std::array<std::string_view, Outbox::kMaxSegments> segments;
   const std::size_t n = render_forward(m, source, spec, {buf, kEditSpace}, segments);
   if (n == 0 || !out.send(target.to, {segments.data(), n})) {

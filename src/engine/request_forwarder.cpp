@@ -113,6 +113,17 @@ std::size_t render_forward(const Message& m, const NetAddress& source, const For
   }
   if (spec.pop_route)
     remove_first_element(m, static_cast<std::size_t>(m.find(HeaderId::kRoute)), edits);
+  if (spec.extra != nullptr) {
+    const std::string_view r = m.request_uri_text();
+    const auto r_at = static_cast<uint32_t>(r.data() - base);
+    const auto r_end = r_at + static_cast<uint32_t>(r.size());
+    for (std::size_t i = 0; i < spec.extra->size(); ++i) {
+      const MessageEdits::Edit& e = (*spec.extra)[i];
+      if (!spec.new_ruri.empty() && e.at < r_end && e.at + e.remove > r_at) continue;
+      if (!spec.new_ruri.empty() && e.remove == 0 && e.at >= r_at && e.at <= r_end) continue;
+      if (!edits.add(e.at, e.remove, e.insert)) return 0;
+    }
+  }
   return edits.render(m.bytes(), segments);
 }
 

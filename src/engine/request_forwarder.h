@@ -26,10 +26,13 @@ struct ForwardSpec {
   std::string_view path;      // Route values to add first (a binding's Path); may be empty
   bool pop_route = false;     // the first Route names us: remove it
   bool record_route = false;  // add "Record-Route: <sip:host:port;lr>"
+  // More edits of the received bytes (a policy rule's header edits). Those touching the
+  // Request-URI are left out when new_ruri replaces it.
+  const MessageEdits* extra = nullptr;
 };
 
 // Renders the forwarded form of request `m`, received from `source`, into `segments`; returns
-// how many were written, or 0 when `scratch` is too small.
+// how many were written, or 0 when `scratch` is too small or the edits do not fit.
 std::size_t render_forward(const Message& m, const NetAddress& source, const ForwardSpec& spec,
                            std::span<char> scratch,
                            std::span<std::string_view, Outbox::kMaxSegments> segments);

@@ -123,6 +123,7 @@ struct StatefulProxy::Context {
   NetAddress source;
   NetAddress response_to;
   ForwardRequest fwd;
+  MessageEdits extra;  // the policy's header edits, for every branch
   std::array<Branch, TargetSet::kMaxTargets> branches;
 };
 
@@ -276,6 +277,8 @@ void StatefulProxy::proxy(const Message& m, const NetAddress& source, const Targ
   c->source = source;
   c->response_to = response_destination(m, source);
   c->fwd = fwd;
+  if (fwd.extra != nullptr) c->extra = *fwd.extra;
+  c->fwd.extra = nullptr;
   if (targets.count == 1 && targets.targets[0].set >= 0 && settings_.selectors != nullptr) {
     c->set = targets.targets[0].set;
     c->tried = uint64_t{1} << targets.targets[0].hop;
@@ -334,6 +337,7 @@ void StatefulProxy::start_branch(Context& c, std::size_t i, const Message& o) {
   spec.path = targets.substr(b.path_at, b.path_len);
   spec.pop_route = c.fwd.pop_route;
   spec.record_route = settings_.record_route && starts_dialog(o);
+  spec.extra = c.extra.size() != 0 ? &c.extra : nullptr;
   char scratch[1536];
   std::array<std::string_view, Outbox::kMaxSegments> segments;
   const std::size_t n = render_forward(o, c.source, spec, scratch, segments);

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "sipwire/engine/destination_set.h"
+#include "sipwire/engine/message_edits.h"
 #include "sipwire/engine/message_store.h"
 #include "sipwire/engine/outbox.h"
 #include "sipwire/message.h"
@@ -72,6 +73,9 @@ struct ForwardRequest {
   uint64_t transaction_hash = 0;  // names the transaction; branch i is hash + i
   uint32_t loop_hash = 0;
   bool pop_route = false;
+  // A policy rule's header edits (offsets into the request; texts owned by the policy, which
+  // outlives the transaction). Copied into the response context.
+  const MessageEdits* extra = nullptr;
 };
 
 class StatefulProxy final : private TxnActions {

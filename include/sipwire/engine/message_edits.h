@@ -44,14 +44,16 @@ class MessageEdits {
     return n;
   }
 
-  std::size_t size() const { return count_; }
-
- private:
   struct Edit {
     uint32_t at;
     uint32_t remove;
     std::string_view insert;
   };
+
+  std::size_t size() const { return count_; }
+  const Edit& operator[](std::size_t i) const { return edits_[i]; }
+
+ private:
   std::array<Edit, kMaxEdits> edits_{};
   std::size_t count_ = 0;
 };

@@ -29,7 +29,9 @@
 #include "sipwire/engine/destination_set.h"
 #include "sipwire/engine/location.h"
 #include "sipwire/engine/outbox.h"
+#include "sipwire/engine/rate_limiter.h"
 #include "sipwire/engine/registrar.h"
+#include "sipwire/engine/request_gate.h"
 #include "sipwire/message.h"
 #include "sipwire/proxy_mode.h"
 #include "sipwire/txn/transaction_table.h"
@@ -73,6 +75,13 @@ struct EngineSettings {
   // Destination sets (shared by every shard) and whether this shard probes their hops.
   std::vector<std::shared_ptr<DestinationSet>> destinations;
   bool probe_destinations = false;
+  // Flood protection: per-source rate limits. `enabled` false: none. `drop`: silently drop
+  // requests over the limit instead of answering 503 with Retry-After.
+  struct Flood {
+    bool enabled = false;
+    RateLimitConfig limits;
+    bool drop = false;
+  } flood;
 };
 
 struct ProxyCounters {
@@ -85,11 +94,16 @@ struct ProxyCounters {
   uint64_t registrations = 0;   // REGISTERs answered 200
   uint64_t loops = 0;           // 482
   uint64_t dropped = 0;         // not ours to relay, unroutable response, no scratch space
+  uint64_t rate_limited = 0;    // requests over their source's rate (503 or dropped)
+  uint64_t challenged = 0;      // 401/407 sent by the policy
+  uint64_t relay_refused = 0;   // 403: foreign domain, untrusted and unauthenticated
 };
 
 class ProxyCore {
  public:
-  ProxyCore(const EngineSettings& settings, LocationTable& location);
+  // `gate` (optional, not owned, outliving the core): the server policy, asked for every new
+  // request (request_gate.h).
+  ProxyCore(const EngineSettings& settings, LocationTable& location, RequestGate* gate = nullptr);
   ~ProxyCore();
 
   void handle(std::string_view datagram, const NetAddress& source, Outbox& out, uint64_t now_ms);
@@ -138,6 +152,11 @@ class ProxyCore {
   void route(const NetAddress& source, Outbox& out, const TargetSet& targets, bool pop_route,
              uint64_t now_ms);
   void forward(const NetAddress& source, Outbox& out, const Target& target, bool pop_route);
+  // The location service's bindings of the Request-URI's AOR as targets (404/480 if none).
+  void lookup_and_route(const NetAddress& source, Outbox& out, bool pop_route, uint64_t now_ms);
+  // The hop of destination set `set` its algorithm picks (503 when none is up).
+  void route_to_set(std::size_t set, const NetAddress& source, Outbox& out, bool pop_route,
+                    uint64_t now_ms);
 
   EngineSettings settings_;
   LocationTable& location_;
@@ -149,6 +168,9 @@ class ProxyCore {
   std::unique_ptr<StatefulProxy> stateful_;     // mode stateful only
   std::unique_ptr<HealthProber> prober_;        // the shard that probes destination sets
   std::vector<DestinationSelector> selectors_;  // this shard's, one per destination set
+  RequestGate* gate_ = nullptr;
+  std::unique_ptr<SourceRateLimiter> limiter_;
+  const MessageEdits* gate_edits_ = nullptr;  // the current request's policy header edits
   ProxyCounters counters_;
 };
 

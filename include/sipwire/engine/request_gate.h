@@ -22,26 +22,26 @@
 namespace sipwire {
 
 enum class GateAction : uint8_t {
-  kDefault,    // no rule applies: the proxy's own handling (our domain: registrar/lookup;
-               // another domain: its routes)
-  kRegister,   // to the registrar (a REGISTER for our domain)
-  kLookup,     // location service, then forward (404/480 when there is no binding)
-  kForward,    // to the destination set `destination`
-  kRedirect,   // 3xx (`code`, default 302) with `contacts`
-  kReject,     // answer `code` `reason`
-  kReply,      // answer `code` `reason` (e.g. 200 to OPTIONS pings)
-  kChallenge,  // answer `code` (401 or 407) with `extra_headers` (the challenges)
-  kForbidden,  // 403: a foreign domain from an untrusted, unauthenticated source (no relay)
-  kBadRequest, // 400 `reason` (malformed credentials)
-  kError,      // 500 (the gate could not decide: fail closed)
+  kDefault,     // no rule applies: the proxy's own handling (our domain: registrar/lookup;
+                // another domain: its routes)
+  kRegister,    // to the registrar (a REGISTER for our domain)
+  kLookup,      // location service, then forward (404/480 when there is no binding)
+  kForward,     // to the destination set `destination`
+  kRedirect,    // 3xx (`code`, default 302) with `contacts`
+  kReject,      // answer `code` `reason`
+  kReply,       // answer `code` `reason` (e.g. 200 to OPTIONS pings)
+  kChallenge,   // answer `code` (401 or 407) with `extra_headers` (the challenges)
+  kForbidden,   // 403: a foreign domain from an untrusted, unauthenticated source (no relay)
+  kBadRequest,  // 400 `reason` (malformed credentials)
+  kError,       // 500 (the gate could not decide: fail closed)
 };
 
 struct GateDecision {
   GateAction action = GateAction::kDefault;
   uint16_t code = 0;
-  std::string_view reason;         // valid until the batch is flushed
-  std::string_view extra_headers;  // complete lines (challenges), in the Outbox's scratch
-  int destination = -1;            // kForward: index into EngineSettings::destinations
+  std::string_view reason;                // valid until the batch is flushed
+  std::string_view extra_headers;         // complete lines (challenges), in the Outbox's scratch
+  int destination = -1;                   // kForward: index into EngineSettings::destinations
   std::span<const std::string> contacts;  // kRedirect
   // Header edits of the matched rule (kLookup, kForward): edits of the received bytes.
   MessageEdits edits;
