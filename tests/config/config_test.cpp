@@ -123,6 +123,31 @@ TEST(ShippedConfigTest, DefaultSpellsOutEveryKey) {
   }
 }
 
+TEST(ShippedConfigTest, RegistrarExampleLoads) {
+  const ConfigResult r = load_config_file(configs_dir() + "/registrar.toml");
+  ASSERT_TRUE(r.ok()) << r.error.to_string();
+  const Config& c = *r.config;
+  EXPECT_EQ(c.mode, ProxyMode::kStateful);
+  EXPECT_TRUE(c.registrar.reject_foreign_domains);
+  EXPECT_EQ(c.registrar.max_contacts_per_aor, 5u);
+  ASSERT_EQ(c.rules.size(), 2u);
+  EXPECT_EQ(c.rules[0].action, RuleAction::kReply);
+  EXPECT_EQ(c.rules[1].action, RuleAction::kReject);
+  EXPECT_EQ(c.rules[1].header, "User-Agent");
+}
+
+TEST(ShippedConfigTest, LoadBalancerExampleLoads) {
+  const ConfigResult r = load_config_file(configs_dir() + "/load-balancer.toml");
+  ASSERT_TRUE(r.ok()) << r.error.to_string();
+  const Config& c = *r.config;
+  ASSERT_EQ(c.destinations.size(), 1u);
+  EXPECT_EQ(c.destinations[0].algorithm, "call_id_hash");
+  EXPECT_EQ(c.destinations[0].hops.size(), 2u);
+  ASSERT_EQ(c.rules.size(), 1u);
+  EXPECT_EQ(c.rules[0].action, RuleAction::kForward);
+  EXPECT_EQ(c.rules[0].destination, "app-servers");
+}
+
 TEST(ShippedConfigTest, StatelessExampleLoads) {
   const ConfigResult r = load_config_file(configs_dir() + "/stateless-example.toml");
   ASSERT_TRUE(r.ok()) << r.error.to_string();
