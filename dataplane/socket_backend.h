@@ -29,7 +29,9 @@ struct SocketBackendOptions {
   // Shard affinity (the stateful proxy keeps transactions per shard): each datagram goes to
   // the worker that shard_router.h names, handed over on a ring when another worker's socket
   // read it. Needed only with more than one worker (at most 256: a branch names its shard in
-  // two hex digits); off, each worker handles what its own sockets read.
+  // two hex digits); off, each worker handles what its own sockets read. Worker w's handler
+  // must be shard w (EngineSettings::shard = w), since a response is routed by the shard its
+  // branch names.
   bool shard_affinity = false;
   // Per ordered pair of workers: slots in its handover ring, and the longest datagram a slot
   // holds (longer ones are handled where they arrive, and counted). Memory: workers *
