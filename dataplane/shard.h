@@ -34,9 +34,7 @@ class Shard final : public PacketHandler {
     // The batch is flushed: this worker holds no pointer into the location service now.
     qsbr_.quiescent(id_);
     const uint64_t now = monotonic_ms();
-    // The engine's timers (the stateful proxy's retransmissions and timeouts); the backend
-    // ticks at least every 10 ms.
-    core_.tick(out, now);
+    core_.tick(out, now);  // transaction timers (stateful mode)
     if (now - last_sweep_ms_ >= 100) {
       // Each worker sweeps a slice every 100 ms, so expired bindings leave the table on time
       // without a pause.
