@@ -90,14 +90,11 @@ int main(int argc, char** argv) {
 
   Qsbr qsbr(config.workers);
   LocationTable location(1 << 16, qsbr);
-  EngineSettings settings = engine_settings(config, local);
+  const EngineSettings settings = engine_settings(config, local);
   // Shards exist before any worker runs, so the status line may read them from this thread.
-  // Each writes its index into the branches it creates, so a response finds its way back.
   std::vector<std::unique_ptr<dataplane::Shard>> shards;
-  for (unsigned i = 0; i < config.workers; ++i) {
-    settings.shard = static_cast<uint8_t>(i);  // config bounds workers to 256
+  for (unsigned i = 0; i < config.workers; ++i)
     shards.push_back(std::make_unique<dataplane::Shard>(i, settings, location, qsbr));
-  }
 
   struct sigaction sa {};
   sa.sa_handler = on_signal;
