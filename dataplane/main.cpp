@@ -92,6 +92,10 @@ int main(int argc, char** argv) {
   for (const ListenConfig& l : config.listen) options.listen.push_back(l.address);
   options.workers = config.workers;
   options.max_datagram = config.limits.max_message_size;
+  // The stateful proxy keeps each transaction in one shard: with several workers, every
+  // datagram is handed to the worker whose shard owns it. Stateless and redirect modes need
+  // no affinity (a response is routed by its Via alone), so they skip the scan and the copy.
+  options.shard_affinity = config.mode == ProxyMode::kStateful && config.workers > 1;
   std::string error;
   auto backend = dataplane::SocketBackend::open(options, error);
   if (!backend) {
@@ -130,10 +134,14 @@ int main(int argc, char** argv) {
 
   auto print_status = [&] {
     uint64_t rx = 0, tx = 0, fwd = 0, answered = 0, malformed = 0;
+    uint64_t handed_out = 0, handed_in = 0, handover_drops = 0;
     for (unsigned i = 0; i < config.workers; ++i) {
       const dataplane::WorkerStats s = backend->stats(i);
       rx += s.rx_datagrams;
       tx += s.tx_datagrams;
+      handed_out += s.handovers_out;
+      handed_in += s.handovers_in;
+      handover_drops += s.handover_drops;
     }
     for (const auto& s : shards) {
       fwd += s->forwarded();
@@ -142,10 +150,12 @@ int main(int argc, char** argv) {
     }
     std::printf(
         "status: rx %llu tx %llu forwarded %llu answered %llu malformed %llu aors %zu "
-        "bindings %zu\n",
+        "bindings %zu handovers out %llu in %llu dropped %llu\n",
         static_cast<unsigned long long>(rx), static_cast<unsigned long long>(tx),
         static_cast<unsigned long long>(fwd), static_cast<unsigned long long>(answered),
-        static_cast<unsigned long long>(malformed), location.aor_count(), location.binding_count());
+        static_cast<unsigned long long>(malformed), location.aor_count(), location.binding_count(),
+        static_cast<unsigned long long>(handed_out), static_cast<unsigned long long>(handed_in),
+        static_cast<unsigned long long>(handover_drops));
     std::fflush(stdout);
   };
   unsigned ticks = 0;

@@ -17,10 +17,19 @@ inline uint64_t monotonic_ms() {
                                    .count());
 }
 
+// `settings` with EngineSettings::shard set to `id`: every branch the shard creates names it,
+// so under shard affinity a response is routed straight back to it (worker `id`).
+inline EngineSettings shard_settings(EngineSettings settings, unsigned id) {
+  settings.shard = static_cast<uint8_t>(id);  // the configuration bounds workers to 256
+  return settings;
+}
+
 class Shard final : public PacketHandler {
  public:
+  // `id` is the worker's index; the shard writes it into its branches whatever settings.shard
+  // says (see shard_settings).
   Shard(unsigned id, const EngineSettings& settings, LocationTable& location, Qsbr& qsbr)
-      : id_(id), core_(settings, location), location_(location), qsbr_(qsbr) {
+      : id_(id), core_(shard_settings(settings, id), location), location_(location), qsbr_(qsbr) {
     qsbr_.online(id_);
   }
   ~Shard() override { qsbr_.offline(id_); }

@@ -8,6 +8,7 @@
 #include <thread>
 #include <utility>
 
+#include "dataplane/handover_ring.h"
 #include "dataplane/socket_worker.h"
 #include "dataplane/udp_socket.h"
 
@@ -16,6 +17,8 @@ namespace {
 
 // recvmmsg and sendmmsg take at most UIO_MAXIOV (1024) messages; the outbox holds 2 * batch.
 constexpr unsigned kMaxBatch = 512;
+// A branch names its shard in two hex digits.
+constexpr unsigned kMaxAffinityWorkers = 256;
 
 bool valid_options(const SocketBackendOptions& options, std::string& error) {
   if (options.listen.empty()) {
@@ -39,6 +42,20 @@ bool valid_options(const SocketBackendOptions& options, std::string& error) {
   if (options.max_datagram == 0 || options.max_datagram > 65535) {
     error = "max_datagram must be 1 to 65535";
     return false;
+  }
+  if (options.shard_affinity) {
+    if (options.workers > kMaxAffinityWorkers) {
+      error = "shard affinity needs at most " + std::to_string(kMaxAffinityWorkers) + " workers";
+      return false;
+    }
+    if (options.handover_slots == 0 || options.handover_slots > (1u << 20)) {
+      error = "handover_slots must be 1 to 1048576";
+      return false;
+    }
+    if (options.handover_slot_bytes == 0 || options.handover_slot_bytes > 65535) {
+      error = "handover_slot_bytes must be 1 to 65535";
+      return false;
+    }
   }
   return true;
 }
@@ -69,9 +86,28 @@ std::unique_ptr<SocketBackend> SocketBackend::open(const SocketBackendOptions& o
     }
   }
   for (unsigned w = 0; w < options.workers; ++w) {
-    auto worker = SocketWorker::create(std::move(sockets[w]), options, error);
+    auto worker = SocketWorker::create(w, std::move(sockets[w]), options, error);
     if (!worker) return nullptr;
     backend->workers_.push_back(std::move(worker));
+  }
+  const unsigned n = options.workers;
+  if (options.shard_affinity && n > 1) {
+    backend->rings_.resize(std::size_t{n} * n);
+    std::vector<int> wake_fds;
+    for (unsigned w = 0; w < n; ++w) wake_fds.push_back(backend->workers_[w]->wake_fd());
+    for (unsigned from = 0; from < n; ++from)
+      for (unsigned to = 0; to < n; ++to)
+        if (from != to)
+          backend->rings_[std::size_t{from} * n + to] =
+              std::make_unique<HandoverRing>(options.handover_slots, options.handover_slot_bytes);
+    for (unsigned w = 0; w < n; ++w) {
+      std::vector<HandoverRing*> outgoing(n), incoming(n);
+      for (unsigned peer = 0; peer < n; ++peer) {
+        outgoing[peer] = backend->rings_[std::size_t{w} * n + peer].get();
+        incoming[peer] = backend->rings_[std::size_t{peer} * n + w].get();
+      }
+      backend->workers_[w]->connect(std::move(outgoing), std::move(incoming), wake_fds);
+    }
   }
   return backend;
 }

@@ -16,6 +16,7 @@
 
 namespace sipwire::dataplane {
 
+class HandoverRing;
 class SocketWorker;
 
 struct SocketBackendOptions {
@@ -24,6 +25,20 @@ struct SocketBackendOptions {
   unsigned batch = 32;  // datagrams per recvmmsg; 1..512 (the outbox holds twice as many)
   std::size_t max_datagram = 65535;       // longer datagrams are dropped and counted
   std::size_t scratch_bytes = 256 << 10;  // per worker, for Outbox::scratch within one batch
+
+  // Shard affinity (the stateful proxy keeps transactions per shard): each datagram goes to
+  // the worker that shard_router.h names, handed over on a ring when another worker's socket
+  // read it. Needed only with more than one worker (at most 256: a branch names its shard in
+  // two hex digits); off, each worker handles what its own sockets read. Worker w's handler
+  // must be shard w (EngineSettings::shard = w), since a response is routed by the shard its
+  // branch names.
+  bool shard_affinity = false;
+  // Per ordered pair of workers: slots in its handover ring, and the longest datagram a slot
+  // holds (longer ones are handled where they arrive, and counted). Memory: workers *
+  // (workers - 1) * handover_slots * handover_slot_bytes; the default is 1 MiB per pair. A
+  // slot of 4 KiB holds any SIP message that keeps to RFC 3261 §18.1.1's advice for UDP.
+  std::size_t handover_slots = 256;
+  std::size_t handover_slot_bytes = 4096;
 };
 
 class SocketBackend {
@@ -53,6 +68,9 @@ class SocketBackend {
  private:
   SocketBackend();
 
+  // With shard affinity: rings_[from * workers + to] (null when from == to). Declared before
+  // workers_, so the rings outlive the workers that point at them.
+  std::vector<std::unique_ptr<HandoverRing>> rings_;
   std::vector<std::unique_ptr<SocketWorker>> workers_;
   std::vector<NetAddress> bound_;
   std::atomic<bool> abort_{false};  // set when a worker failed, to stop the others

@@ -21,12 +21,18 @@ struct alignas(64) WorkerCounters {
   std::atomic<uint64_t> batches{0};
   std::atomic<uint64_t> tx_refused{0};
   std::atomic<uint64_t> scratch_exhausted{0};
+  std::atomic<uint64_t> handovers_out{0};
+  std::atomic<uint64_t> handovers_in{0};
+  std::atomic<uint64_t> handover_drops{0};
+  std::atomic<uint64_t> handover_oversize{0};
 
   WorkerStats snapshot() const {
     constexpr auto r = std::memory_order_relaxed;
-    return {rx_datagrams.load(r), rx_bytes.load(r),   tx_datagrams.load(r),
-            tx_bytes.load(r),     tx_errors.load(r),  rx_truncated.load(r),
-            batches.load(r),      tx_refused.load(r), scratch_exhausted.load(r)};
+    return {rx_datagrams.load(r),     rx_bytes.load(r),     tx_datagrams.load(r),
+            tx_bytes.load(r),         tx_errors.load(r),    rx_truncated.load(r),
+            batches.load(r),          tx_refused.load(r),   scratch_exhausted.load(r),
+            handovers_out.load(r),    handovers_in.load(r), handover_drops.load(r),
+            handover_oversize.load(r)};
   }
 };
 

@@ -2,6 +2,7 @@
 // whose handlers echo, count or misbehave on purpose. Every wait is bounded (poll with a
 // timeout, deadlines on stats), so a broken backend fails a test instead of hanging it.
 #include "dataplane/socket_backend.h"
+#include "dataplane/shard_router.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -23,6 +24,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -205,6 +207,10 @@ WorkerStats Total(const SocketBackend& backend) {
     t.batches += s.batches;
     t.tx_refused += s.tx_refused;
     t.scratch_exhausted += s.scratch_exhausted;
+    t.handovers_out += s.handovers_out;
+    t.handovers_in += s.handovers_in;
+    t.handover_drops += s.handover_drops;
+    t.handover_oversize += s.handover_oversize;
   }
   return t;
 }
@@ -847,6 +853,300 @@ TEST(SocketBackendTest, RepliesLeaveFromTheSocketTheRequestCameIn) {
   ASSERT_TRUE(reply.has_value());
   EXPECT_EQ(reply->bytes, "echo:to-first");
   EXPECT_EQ(reply->from, first.to_string());
+}
+
+// ---- Shard affinity: each datagram reaches the worker the shard router names ----
+
+// A branch this proxy would create on shard `shard` (see branch_shard in proxy_core.h).
+std::string OurBranch(unsigned shard) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string b = "z9hG4bKsw";
+  b += kHex[shard >> 4];
+  b += kHex[shard & 15];
+  b += "0123456789abcd-89abcdef";
+  return b;
+}
+
+std::string SipRequest(std::string_view method, std::string_view branch, std::string_view call_id) {
+  std::string m(method);
+  m += " sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5999;branch=";
+  m += branch;
+  m += "\r\nMax-Forwards: 70\r\nFrom: <sip:a@example.com>;tag=1\r\nTo: <sip:b@example.com>\r\n"
+       "Call-ID: ";
+  m += call_id;
+  m += "\r\nCSeq: 1 ";
+  m += method;
+  m += "\r\nContent-Length: 0\r\n\r\n";
+  return m;
+}
+
+std::string SipResponse(unsigned shard, std::string_view call_id) {
+  std::string m = "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=" + OurBranch(shard);
+  m += "\r\nVia: SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bKclient\r\nCall-ID: ";
+  m += call_id;
+  m += "\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+  return m;
+}
+
+// Echoes (so a client can pace itself and the reply's path is checked) and records what it got.
+class AffinityHandler : public EchoHandler {
+ public:
+  void handle(std::string_view bytes, const NetAddress& from, const NetAddress& local,
+              Outbox& out) override {
+    {
+      const std::lock_guard lock(mutex_);
+      got_.emplace_back(bytes);
+    }
+    EchoHandler::handle(bytes, from, local, out);
+  }
+  std::vector<std::string> got() {
+    const std::lock_guard lock(mutex_);
+    return got_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::string> got_;
+};
+
+SocketBackendOptions AffinityOptions(unsigned workers) {
+  SocketBackendOptions options;
+  options.listen = {kLoopback4};
+  options.workers = workers;
+  options.shard_affinity = true;
+  return options;
+}
+
+TEST(ShardAffinityTest, EveryDatagramReachesTheWorkerTheRouterNames) {
+  for (const unsigned workers : {2u, 3u, 4u}) {
+    SCOPED_TRACE("workers " + std::to_string(workers));
+    auto backend = Open(AffinityOptions(workers));
+    ASSERT_NE(backend, nullptr);
+    const NetAddress server = backend->bound_addresses().at(0);
+    Handlers<AffinityHandler> handlers(workers);
+    for (unsigned w = 0; w < workers; ++w)
+      handlers[w].locals = {{NetAddress::Family::kIpv4, server}};
+
+    // Many source ports, so the kernel spreads them over the workers' sockets and most
+    // datagrams are read by a worker that does not own them.
+    constexpr std::size_t kClients = 24, kRounds = 20;
+    std::vector<std::unique_ptr<Client>> clients;
+    for (std::size_t c = 0; c < kClients; ++c) {
+      clients.push_back(std::make_unique<Client>(kLoopback4));
+      ASSERT_GE(clients.back()->fd(), 0);
+    }
+    // What each message is, and the worker that must get it, worked out here from its kind.
+    std::map<std::string, unsigned> expected;
+    auto message = [&](std::size_t c, std::size_t r) {
+      const std::string id = std::to_string(c) + "-" + std::to_string(r);
+      const std::string invite_branch =
+          "z9hG4bK-inv-" + std::to_string(c) + "-" + std::to_string(r & ~std::size_t{3});
+      std::string m;
+      unsigned owner = 0;
+      switch (r % 4) {
+        case 0:  // an INVITE with an RFC 3261 branch: by the branch
+          m = SipRequest("INVITE", invite_branch, "call-" + id);
+          owner = static_cast<unsigned>(route_hash(invite_branch) % workers);
+          break;
+        case 1:  // its CANCEL (another Call-ID here, to show the branch decides)
+          m = SipRequest("CANCEL", invite_branch, "cancel-" + id);
+          owner = static_cast<unsigned>(route_hash(invite_branch) % workers);
+          break;
+        case 2:  // an RFC 2543 request: by the Call-ID
+          m = SipRequest("OPTIONS", "old-" + id, "old-call-" + id);
+          owner = static_cast<unsigned>(route_hash("old-call-" + id) % workers);
+          break;
+        default:  // a response to a request shard (c + r) forwarded: to that shard
+          owner = static_cast<unsigned>((c + r) % workers);
+          m = SipResponse(owner, "resp-" + id);
+          break;
+      }
+      expected[m] = owner;
+      return m;
+    };
+
+    {
+      Running running(*backend, handlers.factory());
+      // Each round, every client sends one message and waits for its echo.
+      for (std::size_t r = 0; r < kRounds; ++r) {
+        std::vector<std::string> sent(kClients);
+        for (std::size_t c = 0; c < kClients; ++c) {
+          sent[c] = message(c, r);
+          ASSERT_TRUE(clients[c]->send_to(server, sent[c]));
+        }
+        for (std::size_t c = 0; c < kClients; ++c) {
+          const auto reply = clients[c]->receive();
+          ASSERT_TRUE(reply.has_value()) << "client " << c << " round " << r;
+          EXPECT_EQ(reply->bytes, "echo:" + sent[c]);
+          EXPECT_EQ(reply->from, server.to_string());
+        }
+      }
+      running.stop();
+    }
+
+    constexpr uint64_t kTotal = kClients * kRounds;
+    std::map<std::string, int> seen;
+    for (unsigned w = 0; w < workers; ++w) {
+      for (const std::string& m : handlers[w].got()) {
+        ++seen[m];
+        const auto it = expected.find(m);
+        ASSERT_NE(it, expected.end()) << "unknown datagram " << m.substr(0, 60);
+        EXPECT_EQ(it->second, w) << m.substr(0, 60);
+      }
+      EXPECT_EQ(handlers[w].wrong_local.load(), 0);
+      EXPECT_EQ(handlers[w].failed_sends.load(), 0);
+      // What the handler got: what its sockets read, less what it handed over, plus what it
+      // was handed.
+      const WorkerStats s = backend->stats(w);
+      EXPECT_EQ(static_cast<uint64_t>(handlers[w].datagrams.load()),
+                s.rx_datagrams - s.handovers_out + s.handovers_in)
+          << "worker " << w;
+    }
+    EXPECT_EQ(seen.size(), kTotal);
+    for (const auto& [m, n] : seen) EXPECT_EQ(n, 1) << m.substr(0, 60);
+    EXPECT_EQ(handlers.wrong_thread(), 0);
+
+    const WorkerStats total = Total(*backend);
+    EXPECT_EQ(total.rx_datagrams, kTotal);
+    EXPECT_EQ(total.tx_datagrams, kTotal);
+    EXPECT_GT(total.handovers_out, 0u);
+    EXPECT_EQ(total.handovers_in, total.handovers_out);
+    EXPECT_EQ(total.handover_drops, 0u);  // at most kClients in flight, far below a ring
+    EXPECT_EQ(total.handover_oversize, 0u);
+  }
+}
+
+TEST(ShardAffinityTest, WithoutAffinityEachWorkerHandlesWhatItReads) {
+  SocketBackendOptions options = AffinityOptions(3);
+  options.shard_affinity = false;
+  auto backend = Open(options);
+  ASSERT_NE(backend, nullptr);
+  const NetAddress server = backend->bound_addresses().at(0);
+  Handlers<AffinityHandler> handlers(3);
+  for (unsigned w = 0; w < 3; ++w) handlers[w].locals = {{NetAddress::Family::kIpv4, server}};
+  constexpr std::size_t kClients = 16;
+  {
+    Running running(*backend, handlers.factory());
+    for (std::size_t c = 0; c < kClients; ++c) {
+      Client client(kLoopback4);
+      // A response naming shard 2: with affinity it would go there; without, it stays.
+      const std::string m = SipResponse(2, "no-affinity-" + std::to_string(c));
+      ASSERT_TRUE(client.send_to(server, m));
+      const auto reply = client.receive();
+      ASSERT_TRUE(reply.has_value());
+      EXPECT_EQ(reply->bytes, "echo:" + m);
+    }
+    running.stop();
+  }
+  const WorkerStats total = Total(*backend);
+  EXPECT_EQ(total.rx_datagrams, kClients);
+  EXPECT_EQ(total.handovers_out + total.handovers_in + total.handover_drops, 0u);
+  for (unsigned w = 0; w < 3; ++w)
+    EXPECT_EQ(static_cast<uint64_t>(handlers[w].datagrams.load()), backend->stats(w).rx_datagrams);
+}
+
+// Blocks its worker on the first datagram until the test releases it (bounded: 10 s).
+class BlockingHandler : public AffinityHandler {
+ public:
+  void handle(std::string_view bytes, const NetAddress& from, const NetAddress& local,
+              Outbox& out) override {
+    AffinityHandler::handle(bytes, from, local, out);
+    const auto deadline = Clock::now() + milliseconds(10000);
+    while (!release.load() && Clock::now() < deadline) std::this_thread::sleep_for(milliseconds(1));
+  }
+  std::atomic<bool> release{false};
+};
+
+TEST(ShardAffinityTest, AFullRingDropsAndCounts) {
+  SocketBackendOptions options = AffinityOptions(2);
+  options.handover_slots = 2;
+  auto backend = Open(options);
+  ASSERT_NE(backend, nullptr);
+  const NetAddress server = backend->bound_addresses().at(0);
+  Handlers<BlockingHandler> handlers(2);
+  constexpr std::size_t kClients = 32, kPerClient = 8;
+  constexpr uint64_t kTotal = kClients * kPerClient;
+  std::set<std::string> sent;
+  {
+    Running running(*backend, handlers.factory());
+    // Every datagram belongs to worker 1, which blocks on the first it gets: what worker 0
+    // reads fills the 2-slot ring, and the rest is dropped.
+    std::vector<std::unique_ptr<Client>> clients;
+    for (std::size_t c = 0; c < kClients; ++c) {
+      clients.push_back(std::make_unique<Client>(kLoopback4));
+      for (std::size_t i = 0; i < kPerClient; ++i) {
+        const std::string m = SipResponse(1, std::to_string(c) + "-" + std::to_string(i));
+        sent.insert(m);
+        ASSERT_TRUE(clients.back()->send_to(server, m));
+      }
+    }
+    EXPECT_TRUE(Eventually([&] { return backend->stats(0).handover_drops > 0; }));
+    handlers[1].release.store(true);
+    handlers[0].release.store(true);
+    // Everything is read, and what was not dropped reaches worker 1.
+    EXPECT_TRUE(Eventually([&] {
+      const WorkerStats t = Total(*backend);
+      return t.rx_datagrams == kTotal &&
+             static_cast<uint64_t>(handlers[1].datagrams.load()) + t.handover_drops == kTotal;
+    }));
+    running.stop();
+  }
+  const WorkerStats w0 = backend->stats(0), w1 = backend->stats(1);
+  EXPECT_GT(w0.handover_drops, 0u);
+  EXPECT_EQ(w1.handover_drops, 0u);
+  EXPECT_EQ(w0.handovers_out + w0.handover_drops, w0.rx_datagrams);
+  EXPECT_EQ(w1.handovers_in, w0.handovers_out);
+  EXPECT_EQ(handlers[0].datagrams.load(), 0);
+  // Worker 1 got each datagram not dropped, once.
+  const std::vector<std::string> got = handlers[1].got();
+  const std::set<std::string> distinct(got.begin(), got.end());
+  EXPECT_EQ(distinct.size(), got.size());
+  EXPECT_EQ(got.size() + w0.handover_drops, kTotal);
+  for (const std::string& m : got) EXPECT_TRUE(sent.count(m)) << m.substr(0, 60);
+}
+
+TEST(ShardAffinityTest, ADatagramLongerThanASlotIsHandledWhereItArrivedAndCounted) {
+  SocketBackendOptions options = AffinityOptions(2);
+  options.handover_slot_bytes = 64;  // shorter than any of these messages
+  auto backend = Open(options);
+  ASSERT_NE(backend, nullptr);
+  const NetAddress server = backend->bound_addresses().at(0);
+  Handlers<AffinityHandler> handlers(2);
+  for (unsigned w = 0; w < 2; ++w) handlers[w].locals = {{NetAddress::Family::kIpv4, server}};
+  constexpr std::size_t kClients = 32;
+  {
+    Running running(*backend, handlers.factory());
+    std::vector<std::unique_ptr<Client>> clients;
+    for (std::size_t c = 0; c < kClients; ++c) {
+      clients.push_back(std::make_unique<Client>(kLoopback4));
+      const std::string m = SipResponse(1, "big-" + std::to_string(c));
+      ASSERT_GT(m.size(), 64u);
+      ASSERT_TRUE(clients.back()->send_to(server, m));
+    }
+    for (std::size_t c = 0; c < kClients; ++c) EXPECT_TRUE(clients[c]->receive().has_value());
+    running.stop();
+  }
+  const WorkerStats w0 = backend->stats(0), w1 = backend->stats(1);
+  EXPECT_GT(w0.handover_oversize, 0u) << "the kernel sent worker 0 nothing";
+  EXPECT_EQ(static_cast<uint64_t>(handlers[0].datagrams.load()), w0.handover_oversize);
+  EXPECT_EQ(w0.handovers_out + w1.handovers_out + w1.handover_oversize, 0u);
+  EXPECT_EQ(static_cast<uint64_t>(handlers[0].datagrams.load() + handlers[1].datagrams.load()),
+            kClients);
+}
+
+TEST(ShardAffinityTest, RefusesInvalidAffinityOptions) {
+  std::string error;
+  SocketBackendOptions options = AffinityOptions(2);
+  options.handover_slots = 0;
+  EXPECT_EQ(SocketBackend::open(options, error), nullptr);
+  EXPECT_NE(error.find("handover_slots"), std::string::npos) << error;
+  options = AffinityOptions(2);
+  options.handover_slot_bytes = 65536;
+  EXPECT_EQ(SocketBackend::open(options, error), nullptr);
+  EXPECT_NE(error.find("handover_slot_bytes"), std::string::npos) << error;
+  options = AffinityOptions(257);
+  EXPECT_EQ(SocketBackend::open(options, error), nullptr);
+  EXPECT_NE(error.find("256"), std::string::npos) << error;
 }
 
 }  // namespace

@@ -1,0 +1,36 @@
+// Which shard a datagram belongs to, from a light scan of its first line and headers: no full
+// parse, no allocation, no exception. The stateful proxy keeps each transaction in one shard,
+// so every packet of a transaction must reach that shard whichever worker's socket the kernel
+// gave it to (SO_REUSEPORT spreads datagrams by 4-tuple, not by transaction):
+//  - a response goes to the shard its top Via's branch names (branch_shard(): every branch
+//    this proxy creates carries its shard), when that shard exists;
+//  - a request goes to hash(top Via branch) % shards when the branch starts with the magic
+//    cookie "z9hG4bK" (RFC 3261 §17.2.3 matches server transactions by it; a CANCEL and a
+//    non-2xx ACK carry their INVITE's branch, so they land on its shard), else to
+//    hash(Call-ID) % shards (RFC 2543 matching includes the Call-ID);
+//  - anything the scan cannot read stays on the current worker, whose engine answers it.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace sipwire::dataplane {
+
+// What the scan found. Views into the datagram; empty when absent.
+struct RouteKeys {
+  bool readable = false;     // a first line and a header section the scan could walk
+  bool response = false;     // the first line starts with "SIP/"
+  std::string_view branch;   // the top Via's branch parameter
+  std::string_view call_id;  // the Call-ID value, white space trimmed
+};
+
+RouteKeys scan_route_keys(std::string_view datagram);
+
+// FNV-1a, 64 bits: the request hash (stable across runs and builds, so shards agree).
+uint64_t route_hash(std::string_view key);
+
+// The shard (0 .. shards-1) that must handle `datagram`; `current` when the scan cannot tell.
+// `shards` 0 or 1, or `current` >= `shards`, give `current`.
+unsigned route_datagram(std::string_view datagram, unsigned shards, unsigned current);
+
+}  // namespace sipwire::dataplane

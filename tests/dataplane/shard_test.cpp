@@ -1,0 +1,78 @@
+// A shard and the shard router together: the branch a shard writes when it forwards names
+// the shard's own index, and brings the response back to it, whichever worker reads it.
+#include "dataplane/shard.h"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "dataplane/shard_router.h"
+
+namespace sipwire::dataplane {
+namespace {
+
+class KeepingOutbox : public Outbox {
+ public:
+  char* scratch(std::size_t bytes) override { return arenas_.emplace_back(bytes, '\0').data(); }
+  bool send(const NetAddress& to, std::span<const std::string_view> segments) override {
+    std::string joined;
+    for (const std::string_view s : segments) joined += s;
+    sent.push_back({to, std::move(joined)});
+    return true;
+  }
+  struct Sent {
+    NetAddress to;
+    std::string bytes;
+  };
+  std::vector<Sent> sent;
+
+ private:
+  std::deque<std::string> arenas_;  // stable addresses
+};
+
+// The response a downstream UAS sends back for `request`: its Via lines, in order.
+std::string ResponseTo(const std::string& request) {
+  std::string r = "SIP/2.0 180 Ringing\r\n";
+  std::size_t at = 0;
+  while ((at = request.find("\r\nVia:", at)) != std::string::npos) {
+    const std::size_t end = request.find("\r\n", at + 2);
+    r += request.substr(at + 2, end - at);
+    at = end;
+  }
+  return r +
+         "From: <sip:alice@example.com>;tag=a1\r\nTo: <sip:bob@192.0.2.99>;tag=b2\r\n"
+         "Call-ID: shard-test\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+}
+
+TEST(ShardTest, AResponseToWhatAShardForwardedIsRoutedBackToThatShard) {
+  constexpr unsigned kShards = 4;
+  Qsbr qsbr(kShards);
+  LocationTable location(64, qsbr);
+  for (unsigned i = 0; i < kShards; ++i) {
+    EngineSettings settings;
+    settings.mode = ProxyMode::kStateless;
+    settings.local = NetAddress::ipv4(127, 0, 0, 1, 5060);
+    settings.shard = 7;  // the Shard writes its own index, whatever this says
+    Shard shard(i, settings, location, qsbr);
+    KeepingOutbox out;
+    const std::string invite =
+        "INVITE sip:bob@192.0.2.99:5070 SIP/2.0\r\n"
+        "Via: SIP/2.0/UDP 192.0.2.20:5064;branch=z9hG4bKcaller-" +
+        std::to_string(i) +
+        "\r\nMax-Forwards: 70\r\nFrom: <sip:alice@example.com>;tag=a1\r\n"
+        "To: <sip:bob@192.0.2.99>\r\nCall-ID: shard-test\r\nCSeq: 1 INVITE\r\n"
+        "Content-Length: 0\r\n\r\n";
+    shard.on_datagram(invite, NetAddress::ipv4(192, 0, 2, 20, 5064), settings.local, out);
+    shard.on_tick(out);
+    ASSERT_EQ(out.sent.size(), 1u) << "shard " << i;
+    EXPECT_EQ(out.sent[0].to, NetAddress::ipv4(192, 0, 2, 99, 5070));
+    const std::string response = ResponseTo(out.sent[0].bytes);
+    for (unsigned current = 0; current < kShards; ++current)
+      EXPECT_EQ(route_datagram(response, kShards, current), i) << response;
+  }
+}
+
+}  // namespace
+}  // namespace sipwire::dataplane
