@@ -15,7 +15,7 @@ uint64_t mix(uint64_t x) {
 }
 
 uint64_t hash_text(std::string_view s) {
-  uint64_t h = 1469598103934665603ull;
+  uint64_t h = 14695981039346656037ull;
   for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
   return h;
 }

@@ -84,7 +84,7 @@ struct LocationTable::Stripe {
 
 uint64_t LocationTable::hash(std::string_view aor) {
   // FNV-1a: AORs are short, and the table needs spread, not cryptographic strength.
-  uint64_t h = 1469598103934665603ull;
+  uint64_t h = 14695981039346656037ull;
   for (char c : aor) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
   return h;
 }

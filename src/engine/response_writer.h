@@ -27,6 +27,6 @@ std::size_t write_response(const Message& request, const NetAddress& source,
 void write_to_tag(const Message& request, char (&tag)[16]);
 
 // A 64-bit FNV-1a hash, for tags and branches (spread, not secrecy).
-uint64_t fnv1a(std::string_view s, uint64_t h = 1469598103934665603ull);
+uint64_t fnv1a(std::string_view s, uint64_t h = 14695981039346656037ull);
 
 }  // namespace sipwire
