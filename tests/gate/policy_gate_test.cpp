@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "count_allocations.h"
 #include "fake_outbox.h"
 #include "sipwire/auth/digest_hash.h"
 
@@ -544,6 +545,68 @@ TEST_F(GateTest, NoScratchSpaceFailsClosed) {
   GateDecision d = decide(*r);
   EXPECT_EQ(d.action, GateAction::kError);
   EXPECT_EQ(d.code, 500);
+}
+
+// decide() allocates nothing: challenge, authenticated forward with edits, stale, 400, 403.
+TEST_F(GateTest, DecideDoesNotAllocate) {
+  make(toml_with(
+      std::string(kChallengeRules.substr(0, kChallengeRules.find("[[rule]]\nname = \"out\""))) +
+      "[[rule]]\nname = \"out\"\naction = \"forward\"\ndestination = \"pbx\"\n"
+      "add_header = [\"X-A: 1\"]\nset_ruri_host = \"192.0.2.20\"\n"));
+  auto first = request("INVITE", "sip:bob@example.com");
+  auto reg =
+      request("REGISTER", "sip:example.com", "", "sip:alice@example.com", "sip:alice@example.com");
+  auto malformed = request("INVITE", "sip:bob@example.com", "Proxy-Authorization: Digest x\r\n");
+  // The Outbox's own scratch allocations are not the gate's: give it room beforehand.
+  testing::FakeOutbox out;
+  GateDecision d = gate_->decide(first->msg, kUntrusted, out, kT0);
+  const std::string nonce = nonce_of(d.extra_headers);
+  auto answered =
+      request("INVITE", "sip:bob@example.com",
+              credentials_line("Proxy-Authorization", Algorithm::kSha256, "alice", "wonderland",
+                               "example.com", nonce, "INVITE", "sip:bob@example.com"));
+  auto mismatch =
+      request("INVITE", "sip:bob@example.com",
+              credentials_line("Proxy-Authorization", Algorithm::kMd5, "bob", "builder",
+                               "example.com", nonce, "INVITE", "sip:bob@example.com", 5),
+              "sip:alice@example.com");
+
+  class NoAllocOutbox : public Outbox {
+   public:
+    char* scratch(std::size_t bytes) override {
+      if (used + bytes > sizeof buffer) return nullptr;
+      used += bytes;
+      return buffer + used - bytes;
+    }
+    bool send(const NetAddress&, std::span<const std::string_view>) override { return false; }
+    char buffer[16384];
+    std::size_t used = 0;
+  } fixed;
+
+  const long before = testing::allocations();
+  const GateDecision challenged = gate_->decide(first->msg, kUntrusted, fixed, kT0);
+  const GateDecision challenged_register = gate_->decide(reg->msg, kUntrusted, fixed, kT0);
+  const GateDecision forwarded = gate_->decide(answered->msg, kUntrusted, fixed, kT0 + 10);
+  const GateDecision replayed = gate_->decide(answered->msg, kUntrusted, fixed, kT0 + 20);
+  const GateDecision bad = gate_->decide(malformed->msg, kUntrusted, fixed, kT0);
+  const GateDecision forbidden = gate_->decide(mismatch->msg, kUntrusted, fixed, kT0 + 30);
+  const long allocations = testing::allocations() - before;
+
+  EXPECT_EQ(allocations, 0);
+  {  // the counter counts
+    const long at = testing::allocations();
+    auto probe = std::make_unique<std::string>(100, 'x');
+    EXPECT_GE(testing::allocations() - at, 1);
+  }
+  EXPECT_EQ(challenged.action, GateAction::kChallenge);
+  EXPECT_EQ(challenged_register.code, 401);
+  EXPECT_EQ(forwarded.action, GateAction::kForward);
+  EXPECT_EQ(forwarded.destination, 1);
+  EXPECT_EQ(forwarded.edits.size(), 2u);
+  EXPECT_EQ(replayed.action, GateAction::kChallenge);
+  EXPECT_NE(std::string(replayed.extra_headers).find("stale=true"), std::string::npos);
+  EXPECT_EQ(bad.action, GateAction::kBadRequest);
+  EXPECT_EQ(forbidden.code, 403);
 }
 
 // A reload keeps the nonce secret: a nonce from before it still verifies after.
