@@ -129,13 +129,46 @@ struct RuleConfig {
   std::string reason;       // reject, reply: the reason phrase; empty: the code's standard phrase
   std::string destination;  // forward: the destination set's name
   std::vector<std::string> contacts;  // redirect: the Contact URIs
-  std::string realm;                  // challenge: the digest realm; empty: the Request-URI host
+  std::string realm;                  // challenge: the digest realm; empty: [auth] realm
   // Header edits (lookup and forward only): whole "Name: value" lines added before the first
   // header, names of headers whose every field is removed, Request-URI user/host rewrites.
   std::vector<std::string> add_headers;
   std::vector<std::string> remove_headers;
   std::optional<std::string> set_ruri_user;
   std::optional<std::string> set_ruri_host;
+};
+
+// [auth]: digest authentication (src/gate reads it; docs/ARCHITECTURE.md, "Request gate").
+struct AuthConfig {
+  // The users file (include/sipwire/auth/users_file.h). Empty: no users, so every credential
+  // fails (challenges are still sent). Loaded by the gate's factory (make_gate_shared), not by
+  // the config library: an unloadable file is reported there as "file:line: what".
+  std::string users_file;
+  // The digest realm of challenges (a challenge rule's own realm takes precedence). Empty (the
+  // default): the first of Config::domains.
+  std::string realm;
+  uint32_t nonce_lifetime_s = 300;              // 10..86400
+  uint32_t replay_entries_per_worker = 65'536;  // nonces tracked per worker, 1024..16777216
+};
+
+// [flood]: the per-source rate limiter (include/sipwire/engine/rate_limiter.h). Plain values;
+// the engine builds its RateLimitConfig from them.
+enum class FloodAction : uint8_t {
+  kReject,  // answer 503 with Retry-After
+  kDrop,    // drop silently
+};
+struct FloodConfig {
+  // Sustained rate per source, in thousandths of a request per second (the file's
+  // requests_per_second times 1000). 0 (the default): no flood protection.
+  uint32_t rate_milli_per_s = 0;
+  // Requests a quiet source may send at once. Resolved: when the file leaves it out, twice the
+  // rate, rounded up (at least 1); 0 only when the limiter is off.
+  uint32_t burst = 0;
+  FloodAction action = FloodAction::kReject;
+  std::vector<CidrBlock> exempt;         // never limited
+  uint32_t sources_per_worker = 65'536;  // 1024..16777216
+
+  bool enabled() const { return rate_milli_per_s != 0; }
 };
 
 struct Config {
@@ -153,7 +186,12 @@ struct Config {
   std::vector<StaticRoute> routes;
   std::vector<DestinationConfig> destinations;  // [[destination]] tables
   std::vector<RuleConfig> rules;                // [[rule]] tables, in file order
-  std::string source;                           // the file (or source name) it came from
+  // Sources whose requests for foreign domains are relayed when no rule matches, authenticated
+  // or not (policy::PolicyOptions::trusted_sources). Empty: nobody is trusted.
+  std::vector<CidrBlock> trusted_sources;
+  AuthConfig auth;
+  FloodConfig flood;
+  std::string source;  // the file (or source name) it came from
 
   // Whether a Request-URI host is ours: a configured domain (case-insensitive, one trailing
   // dot ignored) or a listen IP, in any textual form ("[::1]", "0:0::1", "127.0.0.1").

@@ -356,6 +356,98 @@ std::optional<CidrBlock> parse_cidr(std::string_view text, std::string& why) {
   return block;
 }
 
+// A list of address blocks (empty allowed: `trusted_sources = []`), into `out`.
+void read_cidr_list(TableReader& t, std::string_view key, std::vector<CidrBlock>& out) {
+  const toml::node* node = t.find(key);
+  if (node == nullptr) return;
+  const auto* array = node->as_array();
+  if (array == nullptr) {
+    t.wrong_type(key, *node, "a list of address blocks ([\"10.0.0.0/8\", \"2001:db8::/32\"])");
+    return;
+  }
+  for (const toml::node& element : *array) {
+    const auto* string = element.as_string();
+    if (string == nullptr) {
+      t.diagnostics().fail(
+          position_of(element.source()),
+          t.key_path(key) + " must hold strings, not " + std::string(type_name(element.type())));
+      continue;
+    }
+    std::string why;
+    if (const auto block = parse_cidr(string->get(), why)) {
+      out.push_back(*block);
+    } else {
+      t.diagnostics().fail(position_of(element.source()),
+                           t.key_path(key) + " \"" + string->get() + "\" " + why);
+    }
+  }
+}
+
+void read_auth(TableReader& root, AuthConfig& auth, KeyPositions& positions) {
+  const toml::table* table = subtable(root, "auth");
+  if (table == nullptr) return;
+  TableReader t(*table, "auth", "[auth]", root.diagnostics(), positions);
+  t.only_keys({"users_file", "realm", "nonce_lifetime_s", "replay_entries_per_worker"});
+  t.read_string("users_file", auth.users_file);
+  if (t.read_string("realm", auth.realm)) {
+    // The users file separates its fields with spaces and tabs: such a realm has no users.
+    const bool bad =
+        auth.realm.empty() || std::any_of(auth.realm.begin(), auth.realm.end(), [](char c) {
+          return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '"';
+        });
+    if (bad) {
+      t.diagnostics().fail(
+          position_of(t.find("realm")->source()),
+          t.key_path("realm") + " \"" + auth.realm +
+              "\" must be non-empty, without spaces, quotes or control characters");
+    }
+  }
+  t.read_uint("nonce_lifetime_s", 10, 86'400, auth.nonce_lifetime_s);
+  t.read_uint("replay_entries_per_worker", 1024, 16'777'216, auth.replay_entries_per_worker);
+}
+
+// requests_per_second: an integer or a float, kept in thousandths.
+constexpr int64_t kMaxFloodRate = 1'000'000;  // requests per second
+
+void read_flood(TableReader& root, FloodConfig& flood, KeyPositions& positions) {
+  const toml::table* table = subtable(root, "flood");
+  if (table == nullptr) return;
+  TableReader t(*table, "flood", "[flood]", root.diagnostics(), positions);
+  t.only_keys({"requests_per_second", "burst", "action", "exempt", "sources_per_worker"});
+  if (const toml::node* node = t.find("requests_per_second")) {
+    double rate = -1;
+    if (const auto* integer = node->as_integer()) {
+      rate = static_cast<double>(integer->get());
+    } else if (const auto* floating = node->as_floating_point()) {
+      rate = floating->get();
+    } else {
+      t.wrong_type("requests_per_second", *node, "a number");
+    }
+    if (node->is_number()) {
+      const double milli = rate * 1000.0;
+      // NaN fails every comparison, so it lands here too.
+      if (!(rate >= 0 && rate <= static_cast<double>(kMaxFloodRate)) || (rate > 0 && milli < 1.0)) {
+        t.diagnostics().fail(position_of(node->source()),
+                             t.key_path("requests_per_second") + " (" + literal_of(*node) +
+                                 ") must be 0 (off) or between 0.001 and " +
+                                 std::to_string(kMaxFloodRate));
+      } else {
+        flood.rate_milli_per_s = static_cast<uint32_t>(milli + 0.5);
+      }
+    }
+  }
+  const bool has_burst = t.read_uint("burst", 1, 1'000'000'000, flood.burst);
+  std::size_t action = 0;  // choices in the enum's order
+  if (t.read_choice("action", {"reject", "drop"}, action))
+    flood.action = static_cast<FloodAction>(action);
+  read_cidr_list(t, "exempt", flood.exempt);
+  t.read_uint("sources_per_worker", 1024, 16'777'216, flood.sources_per_worker);
+  if (!has_burst && flood.rate_milli_per_s != 0) {
+    // Twice the rate, rounded up: rate_milli * 2 / 1000.
+    flood.burst = std::max<uint32_t>(1, (flood.rate_milli_per_s * 2 + 999) / 1000);
+  }
+}
+
 // Why Hyperscan refuses `regex` as a rule pattern, or empty when it accepts it. The regex must
 // compile alone (so its parentheses balance and it cannot escape the field wrapper) and
 // wrapped as the policy compiles it.
@@ -714,8 +806,9 @@ std::string_view transport_name(Transport transport) {
 void read_config(const toml::table& root_table, Config& config, Diagnostics& diag,
                  KeyPositions& positions) {
   TableReader root(root_table, "", "", diag, positions);
-  root.only_keys({"mode", "workers", "record_route", "domains", "listen", "registrar", "timers",
-                  "limits", "route", "destination", "rule"});
+  root.only_keys({"mode", "workers", "record_route", "domains", "trusted_sources", "listen",
+                  "registrar", "timers", "limits", "auth", "flood", "route", "destination",
+                  "rule"});
 
   std::size_t mode = 0;  // choices in ProxyMode's order, so the index is the value
   if (root.read_choice("mode", {"stateful", "stateless", "redirect"}, mode))
@@ -730,6 +823,9 @@ void read_config(const toml::table& root_table, Config& config, Diagnostics& dia
   read_registrar(root, config.registrar, positions);
   read_timers(root, config.timers, positions);
   read_limits(root, config.limits, positions);
+  read_cidr_list(root, "trusted_sources", config.trusted_sources);
+  read_auth(root, config.auth, positions);
+  read_flood(root, config.flood, positions);
   read_routes(root, config, positions);
   read_destinations(root, config, positions);
   read_rules(root, config, positions);

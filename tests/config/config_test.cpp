@@ -84,6 +84,16 @@ TEST(ShippedConfigTest, DefaultLoadsWithDocumentedValues) {
   EXPECT_EQ(c.limits.message_store_mb, 64u);
   EXPECT_TRUE(c.routes.empty());
   EXPECT_TRUE(c.rules.empty());
+  EXPECT_TRUE(c.trusted_sources.empty());
+  EXPECT_EQ(c.auth.users_file, "");
+  EXPECT_EQ(c.auth.realm, "");  // the first domain
+  EXPECT_EQ(c.auth.nonce_lifetime_s, 300u);
+  EXPECT_EQ(c.auth.replay_entries_per_worker, 65536u);
+  EXPECT_EQ(c.flood.rate_milli_per_s, 0u);
+  EXPECT_FALSE(c.flood.enabled());
+  EXPECT_EQ(c.flood.action, FloodAction::kReject);
+  EXPECT_TRUE(c.flood.exempt.empty());
+  EXPECT_EQ(c.flood.sources_per_worker, 65536u);
 }
 
 // Whether some line of `text` starts with `prefix`.
@@ -106,6 +116,9 @@ TEST(ShippedConfigTest, DefaultSpellsOutEveryKey) {
         "max_contacts_per_aor = ", "reject_foreign_domains = ", "t1_ms = ", "t2_ms = ", "t4_ms = ",
         "timer_c_ms = ", "max_message_size = ", "max_transactions_per_worker = ",
         "message_store_mb = ", "[[listen]]", "[registrar]", "[timers]", "[limits]",
+        "trusted_sources = ", "[auth]", "users_file = ", "# realm = ", "nonce_lifetime_s = ",
+        "replay_entries_per_worker = ", "[flood]",
+        "requests_per_second = ", "# burst = ", "action = ", "exempt = ", "sources_per_worker = ",
         // No route by default, but the reference shows one.
         "# [[route]]", "# domain = ", "# next_hop = ", "# transport = ", "# destination = ",
         // No destination set by default; the reference shows one.
@@ -730,6 +743,95 @@ TEST(ConfigErrorTest, RouteNextHop) {
 
 // ---------------------------------------------------------------------------------------------
 // Unknown keys and tables
+
+// ---------------------------------------------------------------------------------------------
+// trusted_sources, [auth], [flood]
+
+TEST(ConfigTest, TrustedSourcesAuthAndFlood) {
+  const ConfigResult r =
+      parse(before_listen("trusted_sources = [\"10.0.0.0/8\", \"192.0.2.7\", \"2001:db8::/32\"]\n"
+                          "[auth]\nusers_file = \"/etc/sipwire/users\"\nrealm = \"example.com\"\n"
+                          "nonce_lifetime_s = 60\nreplay_entries_per_worker = 2048\n"
+                          "[flood]\nrequests_per_second = 2.5\naction = \"drop\"\n"
+                          "exempt = [\"127.0.0.0/8\", \"::1\"]\nsources_per_worker = 4096\n"));
+  ASSERT_TRUE(r.ok()) << r.error.to_string();
+  const Config& c = *r.config;
+  ASSERT_EQ(c.trusted_sources.size(), 3u);
+  EXPECT_EQ(c.trusted_sources[0].network, NetAddress::ipv4(10, 0, 0, 0, 0));
+  EXPECT_EQ(c.trusted_sources[0].prefix_length, 8);
+  EXPECT_EQ(c.trusted_sources[1].prefix_length, 32);
+  EXPECT_EQ(c.trusted_sources[2].prefix_length, 32);
+  EXPECT_TRUE(c.trusted_sources[2].network.is_ipv6());
+  EXPECT_EQ(c.auth.users_file, "/etc/sipwire/users");
+  EXPECT_EQ(c.auth.realm, "example.com");
+  EXPECT_EQ(c.auth.nonce_lifetime_s, 60u);
+  EXPECT_EQ(c.auth.replay_entries_per_worker, 2048u);
+  EXPECT_EQ(c.flood.rate_milli_per_s, 2500u);
+  EXPECT_EQ(c.flood.burst, 5u);  // twice the rate
+  EXPECT_EQ(c.flood.action, FloodAction::kDrop);
+  ASSERT_EQ(c.flood.exempt.size(), 2u);
+  EXPECT_EQ(c.flood.exempt[1].prefix_length, 128);
+  EXPECT_EQ(c.flood.sources_per_worker, 4096u);
+}
+
+TEST(ConfigTest, FloodRateAndBurst) {
+  auto flood = [](std::string_view body) {
+    const ConfigResult r = parse(with_listen("[flood]\n" + std::string(body)));
+    EXPECT_TRUE(r.ok()) << r.error.to_string();
+    return r.ok() ? r.config->flood : FloodConfig{};
+  };
+  EXPECT_EQ(flood("requests_per_second = 50\n").rate_milli_per_s, 50000u);
+  EXPECT_EQ(flood("requests_per_second = 50\n").burst, 100u);
+  EXPECT_EQ(flood("requests_per_second = 0.001\n").rate_milli_per_s, 1u);
+  EXPECT_EQ(flood("requests_per_second = 0.001\n").burst, 1u);  // rounded up
+  EXPECT_EQ(flood("requests_per_second = 10\nburst = 3\n").burst, 3u);
+  EXPECT_EQ(flood("requests_per_second = 0\n").burst, 0u);
+  EXPECT_FALSE(flood("requests_per_second = 0\n").enabled());
+  EXPECT_EQ(flood("action = \"reject\"\n").action, FloodAction::kReject);
+}
+
+TEST(ConfigErrorTest, TrustedSources) {
+  EXPECT_TRUE(FailsAt(before_listen("trusted_sources = [\"10.0.0.0/33\"]\n"), 1,
+                      "trusted_sources \"10.0.0.0/33\" has a prefix length over 32", 20));
+  EXPECT_TRUE(FailsAt(before_listen("trusted_sources = [\"10.1.0.0/8\"]\n"), 1,
+                      "has address bits set past the prefix length /8"));
+  EXPECT_TRUE(FailsAt(before_listen("trusted_sources = [\"example.com\"]\n"), 1,
+                      "is not an IPv4 or IPv6 address block"));
+  EXPECT_TRUE(FailsAt(before_listen("trusted_sources = \"10.0.0.0/8\"\n"), 1,
+                      "trusted_sources must be a list of address blocks"));
+  EXPECT_TRUE(FailsAt(before_listen("trusted_sources = [8]\n"), 1,
+                      "trusted_sources must hold strings, not an integer"));
+}
+
+TEST(ConfigErrorTest, Auth) {
+  EXPECT_TRUE(FailsAt(with_listen("[auth]\nusers = \"x\"\n"), 4, "users"));
+  EXPECT_TRUE(FailsAt(with_listen("[auth]\nnonce_lifetime_s = 5\n"), 4,
+                      "auth.nonce_lifetime_s (5) must be between 10 and 86400"));
+  EXPECT_TRUE(FailsAt(with_listen("[auth]\nreplay_entries_per_worker = 10\n"), 4,
+                      "auth.replay_entries_per_worker (10) must be between 1024"));
+  EXPECT_TRUE(FailsAt(with_listen("[auth]\nrealm = \"two words\"\n"), 4,
+                      "auth.realm \"two words\" must be non-empty, without spaces"));
+  EXPECT_TRUE(FailsAt(with_listen("[auth]\nrealm = \"\"\n"), 4, "auth.realm"));
+  EXPECT_TRUE(FailsAt(with_listen("[auth]\nusers_file = 1\n"), 4, "auth.users_file"));
+}
+
+TEST(ConfigErrorTest, Flood) {
+  EXPECT_TRUE(FailsAt(with_listen("[flood]\nrate = 5\n"), 4, "rate"));
+  EXPECT_TRUE(FailsAt(with_listen("[flood]\naction = \"block\"\n"), 4, "flood.action"));
+  EXPECT_TRUE(FailsAt(with_listen("[flood]\nrequests_per_second = -1\n"), 4,
+                      "flood.requests_per_second (-1) must be 0 (off) or between 0.001 and"));
+  EXPECT_TRUE(FailsAt(with_listen("[flood]\nrequests_per_second = 0.0001\n"), 4,
+                      "flood.requests_per_second"));
+  EXPECT_TRUE(FailsAt(with_listen("[flood]\nrequests_per_second = 2000000\n"), 4,
+                      "flood.requests_per_second"));
+  EXPECT_TRUE(FailsAt(with_listen("[flood]\nrequests_per_second = \"5\"\n"), 4,
+                      "flood.requests_per_second must be a number"));
+  EXPECT_TRUE(FailsAt(with_listen("[flood]\nburst = 0\n"), 4, "flood.burst (0) must be between 1"));
+  EXPECT_TRUE(FailsAt(with_listen("[flood]\nexempt = [\"300.0.0.1\"]\n"), 4,
+                      "flood.exempt \"300.0.0.1\" is not an IPv4 or IPv6 address block"));
+  EXPECT_TRUE(FailsAt(with_listen("[flood]\nsources_per_worker = 1\n"), 4,
+                      "flood.sources_per_worker (1) must be between 1024"));
+}
 
 TEST(ConfigErrorTest, UnknownTopLevelKey) {
   EXPECT_TRUE(FailsAt("mode = \"stateful\"\nworker = 4\n" + std::string(kListen), 2,
