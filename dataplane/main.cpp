@@ -14,6 +14,7 @@
 
 #include "dataplane/shard.h"
 #include "dataplane/socket_backend.h"
+#include "policy_gate.h"
 #include "sipwire/config.h"
 
 namespace {
@@ -65,6 +66,19 @@ EngineSettings engine_settings(const Config& c, const NetAddress& local) {
   // Timer D: "at least 32 seconds" (§17.1.1.2); 64*T1 when T1 is set longer.
   s.transactions.timers.timer_d_ms = std::max<uint32_t>(32000, 64 * c.timers.t1_ms);
   s.message_store_bytes = std::size_t{c.limits.message_store_mb} << 20;
+  // Flood protection: per-source token buckets on each shard.
+  s.flood.enabled = c.flood.enabled();
+  s.flood.drop = c.flood.action == FloodAction::kDrop;
+  s.flood.limits.rate_milli_per_s = c.flood.rate_milli_per_s;
+  s.flood.limits.burst = c.flood.burst == 0 ? 1 : c.flood.burst;
+  s.flood.limits.capacity = c.flood.sources_per_worker;
+  for (const CidrBlock& b : c.flood.exempt) {
+    Cidr cidr;
+    cidr.family = b.network.family;
+    cidr.prefix_bits = b.prefix_length;
+    cidr.ip = b.network.ip;
+    s.flood.limits.exempt.push_back(cidr);
+  }
   return s;
 }
 
@@ -108,11 +122,28 @@ int main(int argc, char** argv) {
   LocationTable location(1 << 16, qsbr);
   const EngineSettings settings = engine_settings(config, local);
   // Shards exist before any worker runs, so the status line may read them from this thread.
+  // The server policy and authentication: compiled once, one gate per shard.
+  const gate::GateSharedResult gate_shared = gate::make_gate_shared(config);
+  if (!gate_shared.ok()) {
+    std::fprintf(stderr, "sipwire-dataplane: %s\n", gate_shared.error.c_str());
+    return 2;
+  }
+  std::vector<std::unique_ptr<gate::PolicyGate>> gates;
   std::vector<std::unique_ptr<dataplane::Shard>> shards;
   for (unsigned i = 0; i < config.workers; ++i) {
+    gates.push_back(
+        std::make_unique<gate::PolicyGate>(gate_shared.shared, static_cast<uint16_t>(i)));
+    if (!gates.back()->ok()) {
+      std::fprintf(stderr,
+                   "sipwire-dataplane: cannot start: the policy gate of worker %u is not usable "
+                   "(Hyperscan scratch space or OpenSSL)\n",
+                   i);
+      return 1;
+    }
     EngineSettings shard_settings = settings;
     shard_settings.probe_destinations = i == 0;  // one prober; every shard reads the health
-    shards.push_back(std::make_unique<dataplane::Shard>(i, shard_settings, location, qsbr));
+    shards.push_back(
+        std::make_unique<dataplane::Shard>(i, shard_settings, location, qsbr, gates.back().get()));
   }
 
   struct sigaction sa {};

@@ -28,8 +28,13 @@ class Shard final : public PacketHandler {
  public:
   // `id` is the worker's index; the shard writes it into its branches whatever settings.shard
   // says (see shard_settings).
-  Shard(unsigned id, const EngineSettings& settings, LocationTable& location, Qsbr& qsbr)
-      : id_(id), core_(shard_settings(settings, id), location), location_(location), qsbr_(qsbr) {
+  // `gate` (optional, outliving the shard): the server policy and authentication of this shard.
+  Shard(unsigned id, const EngineSettings& settings, LocationTable& location, Qsbr& qsbr,
+        RequestGate* gate = nullptr)
+      : id_(id),
+        core_(shard_settings(settings, id), location, gate),
+        location_(location),
+        qsbr_(qsbr) {
     qsbr_.online(id_);
   }
   ~Shard() override { qsbr_.offline(id_); }

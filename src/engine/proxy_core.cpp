@@ -321,7 +321,10 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
   // dialog we record-routed: those carry our Route and pass as they are.
   GateDecision gate;
   gate_edits_ = nullptr;
-  if (gate_ != nullptr && !pop_route) {
+  // ACK (of a 2xx: ours were absorbed) and CANCEL (of something unknown) are never challenged
+  // or refused: they belong to a request that was decided already, or to none.
+  if (gate_ != nullptr && !pop_route && m.method() != Method::kAck &&
+      m.method() != Method::kCancel) {
     gate = gate_->decide(m, source, out, now_ms);
     if (gate.edits.size() != 0) gate_edits_ = &gate.edits;
     switch (gate.action) {

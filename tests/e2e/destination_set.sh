@@ -33,6 +33,9 @@ domain = \"pool.example\"
 destination = \"pool\""
 }
 
+# The UAC on 127.0.0.1 may use the proxy to reach pool.example (not our domain): trusted.
+E2E_TOP_CONFIG='trusted_sources = ["127.0.0.0/8"]'
+
 # --- 1. failover on a 503 -----------------------------------------------------------------
 port_a="" port_b=""
 free_udp_port port_a

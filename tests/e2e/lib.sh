@@ -133,13 +133,15 @@ start_proxy() {
 mode = "$mode"
 workers = 1
 domains = ["localhost"]
+${E2E_TOP_CONFIG:-}
 
 [[listen]]
 address = "$PROXY_IP"
 port = $PROXY_PORT
 transport = "udp"
 EOF
-    # A test's own tables ([[destination]], [[route]], ...), from E2E_EXTRA_CONFIG.
+    # A test's own tables ([[destination]], [[route]], ...), from E2E_EXTRA_CONFIG; its own
+    # top-level keys (trusted_sources, ...) come from E2E_TOP_CONFIG, above.
     if [[ -n ${E2E_EXTRA_CONFIG:-} ]]; then printf '\n%s\n' "$E2E_EXTRA_CONFIG" >>"$cfg"; fi
     out=$WORK/sipwire.out
     "$bin" --config "$cfg" </dev/null >"$out" 2>"$WORK/sipwire.err" &
