@@ -31,14 +31,17 @@ KeyBuilder::KeyBuilder(MatchKey& out, uint64_t seed, KeyClass key_class)
 void KeyBuilder::append(std::string_view bytes, bool lower) {
   const std::size_t room = length_ < MatchKey::kTextBytes ? MatchKey::kTextBytes - length_ : 0;
   const std::size_t copied = bytes.size() < room ? bytes.size() : room;
-  char* dst = out_.text + length_;
-  if (lower) {
-    for (std::size_t i = 0; i < copied; ++i) {
-      const char c = bytes[i];
-      dst[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+  // Only a key still shorter than kTextBytes has room: past it, not even a pointer is formed.
+  if (copied != 0) {
+    char* dst = out_.text + length_;
+    if (lower) {
+      for (std::size_t i = 0; i < copied; ++i) {
+        const char c = bytes[i];
+        dst[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+      }
+    } else {
+      std::memcpy(dst, bytes.data(), copied);
     }
-  } else if (copied != 0) {
-    std::memcpy(dst, bytes.data(), copied);
   }
   for (std::size_t i = copied; i < bytes.size(); ++i) {
     char c = bytes[i];
