@@ -23,10 +23,13 @@ using namespace sipwire;
 
 std::atomic<bool> g_stop{false};
 std::atomic<bool> g_status{false};
+std::atomic<bool> g_reload{false};
 
 void on_signal(int sig) {
   if (sig == SIGUSR1)
     g_status = true;
+  else if (sig == SIGHUP)
+    g_reload = true;
   else
     g_stop = true;
 }
@@ -85,7 +88,10 @@ EngineSettings engine_settings(const Config& c, const NetAddress& local) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"sipwire-dataplane: the sipwire SIP proxy and registrar"};
+  CLI::App app{
+      "sipwire-dataplane: the sipwire SIP proxy and registrar. SIGUSR1 prints a status line; "
+      "SIGHUP reloads the server policy and the users file (a bad file is refused, the running "
+      "policy stays); SIGINT/SIGTERM stop it."};
   std::string config_path;
   std::string io = "socket";
   unsigned status_interval = 1;
@@ -151,6 +157,7 @@ int main(int argc, char** argv) {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGUSR1, &sa, nullptr);
+  sigaction(SIGHUP, &sa, nullptr);
 
   std::thread workers([&] {
     backend->run([&](unsigned i) -> dataplane::PacketHandler& { return *shards[i]; }, g_stop);
@@ -189,8 +196,44 @@ int main(int argc, char** argv) {
         static_cast<unsigned long long>(handover_drops));
     std::fflush(stdout);
   };
+  // SIGHUP: the server policy and the users file are read again. A file that does not load or
+  // compile is reported (file:line:column) and the running policy stays in force; the rest of
+  // the configuration (listen addresses, workers, mode, timers, routes, destination sets)
+  // takes a restart.
+  std::shared_ptr<const gate::GateShared> policy_now = gate_shared.shared;
+  auto reload = [&] {
+    const ConfigResult next = load_config_file(config_path);
+    if (!next.ok()) {
+      std::fprintf(stderr, "sipwire-dataplane: reload refused, the running policy stays: %s\n",
+                   next.error.to_string().c_str());
+      return;
+    }
+    bool same_sets = next.config->destinations.size() == config.destinations.size();
+    for (std::size_t i = 0; same_sets && i < config.destinations.size(); ++i)
+      same_sets = next.config->destinations[i].name == config.destinations[i].name;
+    if (!same_sets) {
+      std::fprintf(stderr,
+                   "sipwire-dataplane: reload refused, the running policy stays: %s: the "
+                   "[[destination]] sets changed, which takes a restart\n",
+                   config_path.c_str());
+      return;
+    }
+    const gate::GateSharedResult compiled = gate::make_gate_shared(*next.config, policy_now.get());
+    if (!compiled.ok()) {
+      std::fprintf(stderr, "sipwire-dataplane: reload refused, the running policy stays: %s\n",
+                   compiled.error.c_str());
+      return;
+    }
+    for (auto& g : gates) g->offer(compiled.shared);
+    policy_now = compiled.shared;
+    std::printf("sipwire-dataplane: reloaded the policy (%zu rules) and the users file from %s\n",
+                next.config->rules.size(), config_path.c_str());
+    std::fflush(stdout);
+  };
+
   unsigned ticks = 0;
   while (!g_stop.load()) {
+    if (g_reload.exchange(false)) reload();
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     if (g_status.exchange(false) || (status_interval != 0 && ++ticks % (status_interval * 10) == 0))
       print_status();

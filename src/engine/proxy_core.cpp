@@ -56,6 +56,7 @@ int branch_shard(std::string_view branch) {
 void ProxyCore::tick(Outbox& out, uint64_t now_ms) {
   if (stateful_) stateful_->tick(out, now_ms);
   if (prober_) prober_->tick(out, now_ms);
+  if (gate_ != nullptr) gate_->tick(now_ms);
 }
 
 ProxyCore::ProxyCore(const EngineSettings& settings, LocationTable& location, RequestGate* gate)

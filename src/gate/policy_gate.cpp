@@ -103,10 +103,31 @@ GateSharedResult make_gate_shared(const Config& config, const GateShared* previo
 
 PolicyGate::PolicyGate(std::shared_ptr<const GateShared> shared, uint16_t shard, uint64_t salt_seed)
     : shared_(std::move(shared)),
+      first_(shared_),
       evaluator_(shared_->max_message_size),
       authenticator_(shared_->secret, shard, shared_->replay_entries,
                      salt_seed != 0 ? salt_seed : random_seed(), shared_->nonce_lifetime_ms) {
   ok_ = evaluator_.prepare(*shared_->policy) && authenticator_.ok();
+}
+
+PolicyGate::~PolicyGate() {
+  delete offered_.exchange(nullptr);
+}
+
+void PolicyGate::offer(std::shared_ptr<const GateShared> next) {
+  auto* box = new std::shared_ptr<const GateShared>(std::move(next));
+  delete offered_.exchange(box, std::memory_order_acq_rel);
+}
+
+void PolicyGate::tick(uint64_t) {
+  if (offered_.load(std::memory_order_relaxed) == nullptr) return;
+  std::unique_ptr<std::shared_ptr<const GateShared>> box(
+      offered_.exchange(nullptr, std::memory_order_acq_rel));
+  if (!box || !*box) return;
+  // A policy the evaluator cannot serve (no scratch space) is not switched to.
+  if (!evaluator_.prepare(*(*box)->policy)) return;
+  shared_ = std::move(*box);
+  reloads_.fetch_add(1, std::memory_order_relaxed);
 }
 
 GateDecision PolicyGate::challenge(const Message& m, std::string_view realm, bool stale,

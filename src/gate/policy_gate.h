@@ -13,6 +13,7 @@
 //               decide() allocates nothing and throws nothing.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -75,11 +76,26 @@ class PolicyGate final : public RequestGate {
   const GateShared& shared() const { return *shared_; }
   const std::shared_ptr<const GateShared>& shared_ptr() const { return shared_; }
 
+  // Reload. offer() (any thread) hands over a newly compiled policy and users table; the
+  // shard's next tick() takes it up on its own thread (prepares its evaluator for it, then
+  // switches), so a request is always decided by one policy, without a lock. An offer not yet
+  // taken up is replaced by a newer one. The nonce secret of the first policy stays in use
+  // (make_gate_shared(config, previous) copies it), so issued nonces stay valid; the nonce
+  // lifetime and replay table size need a restart.
+  void offer(std::shared_ptr<const GateShared> next);
+  void tick(uint64_t now_ms) override;
+  // How many offers this gate has taken up.
+  uint64_t reloads() const { return reloads_.load(std::memory_order_relaxed); }
+  ~PolicyGate() override;
+
  private:
   GateDecision challenge(const Message& m, std::string_view realm, bool stale, Outbox& out,
                          uint64_t now_ms);
 
   std::shared_ptr<const GateShared> shared_;
+  std::shared_ptr<const GateShared> first_;  // owns the secret the authenticator refers to
+  std::atomic<std::shared_ptr<const GateShared>*> offered_{nullptr};
+  std::atomic<uint64_t> reloads_{0};
   policy::PolicyEvaluator evaluator_;
   auth::DigestAuthenticator authenticator_;
   auth::DigestCredentials credentials_;

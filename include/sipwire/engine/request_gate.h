@@ -55,6 +55,8 @@ class RequestGate {
   // challenge lines); must not send. No allocation, no exception on this path.
   virtual GateDecision decide(const Message& m, const NetAddress& source, Outbox& out,
                               uint64_t now_ms) = 0;
+  // Called from the shard's tick, between batches: where a gate takes up a reloaded policy.
+  virtual void tick(uint64_t /*now_ms*/) {}
 };
 
 }  // namespace sipwire
