@@ -53,6 +53,14 @@ int branch_shard(std::string_view branch) {
   return shard;
 }
 
+std::size_t ProxyCore::live_transactions() const {
+  return stateful_ ? stateful_->table().live() : 0;
+}
+
+uint64_t ProxyCore::overloaded() const {
+  return stateful_ ? stateful_->counters().overloaded : 0;
+}
+
 void ProxyCore::tick(Outbox& out, uint64_t now_ms) {
   if (stateful_) stateful_->tick(out, now_ms);
   if (prober_) prober_->tick(out, now_ms);

@@ -115,6 +115,10 @@ class ProxyCore {
   const ProxyCounters& counters() const { return counters_; }
   // The stateful proxy (its counters, transactions, stored messages); null in the other modes.
   const StatefulProxy* stateful() const { return stateful_.get(); }
+  // For status lines: live transactions, and requests refused 503 for want of space (pools,
+  // message store); 0 outside stateful mode.
+  std::size_t live_transactions() const;
+  uint64_t overloaded() const;
   // The destination-set prober; null on shards that do not probe.
   const HealthProber* prober() const { return prober_.get(); }
   const EngineSettings& settings() const { return settings_; }
