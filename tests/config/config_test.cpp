@@ -161,6 +161,35 @@ TEST(ShippedConfigTest, LoadBalancerExampleLoads) {
   EXPECT_EQ(c.rules[0].destination, "app-servers");
 }
 
+TEST(ShippedConfigTest, EdgeProxyExampleLoads) {
+  const ConfigResult r = load_config_file(configs_dir() + "/edge-proxy.toml");
+  ASSERT_TRUE(r.ok()) << r.error.to_string();
+  const Config& c = *r.config;
+  EXPECT_EQ(c.mode, ProxyMode::kStateful);
+  EXPECT_EQ(c.auth.users_file, "/etc/sipwire/users");
+  EXPECT_EQ(c.auth.realm, "example.com");
+  EXPECT_TRUE(c.flood.enabled());
+  ASSERT_EQ(c.destinations.size(), 1u);
+  EXPECT_EQ(c.destinations[0].name, "carrier");
+  EXPECT_EQ(c.destinations[0].algorithm, "priority");
+  ASSERT_EQ(c.destinations[0].hops.size(), 2u);
+  EXPECT_EQ(c.destinations[0].hops[0].priority, 1u);
+  EXPECT_EQ(c.destinations[0].hops[1].priority, 2u);
+  ASSERT_EQ(c.rules.size(), 7u);
+  EXPECT_EQ(c.rules[0].action, RuleAction::kReply);      // OPTIONS ping
+  EXPECT_EQ(c.rules[1].action, RuleAction::kLookup);     // from the carrier
+  EXPECT_EQ(c.rules[2].action, RuleAction::kChallenge);  // REGISTER
+  EXPECT_EQ(c.rules[3].action, RuleAction::kRegister);
+  EXPECT_EQ(c.rules[4].action, RuleAction::kChallenge);  // INVITE
+  const RuleConfig& to_carrier = c.rules[5];
+  EXPECT_EQ(to_carrier.action, RuleAction::kForward);
+  EXPECT_EQ(to_carrier.destination, "carrier");
+  EXPECT_EQ(to_carrier.authenticated, std::optional<bool>(true));
+  EXPECT_EQ(to_carrier.add_headers, (std::vector<std::string>{"X-Edge: sipwire"}));
+  EXPECT_EQ(to_carrier.remove_headers, (std::vector<std::string>{"Proxy-Authorization"}));
+  EXPECT_EQ(c.rules[6].action, RuleAction::kLookup);
+}
+
 TEST(ShippedConfigTest, StatelessExampleLoads) {
   const ConfigResult r = load_config_file(configs_dir() + "/stateless-example.toml");
   ASSERT_TRUE(r.ok()) << r.error.to_string();
