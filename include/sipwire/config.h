@@ -147,6 +147,9 @@ struct AuthConfig {
   // The digest realm of challenges (a challenge rule's own realm takes precedence). Empty (the
   // default): the first of Config::domains.
   std::string realm;
+  // The challenges offered, in order: "SHA-256", "MD5". Clients answer the first they support;
+  // some answer only the first one offered (Debian's sipp 3.6 then needs MD5 first).
+  std::vector<std::string> algorithms = {"SHA-256", "MD5"};
   uint32_t nonce_lifetime_s = 300;              // 10..86400
   uint32_t replay_entries_per_worker = 65'536;  // nonces tracked per worker, 1024..16777216
 };

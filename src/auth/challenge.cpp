@@ -50,9 +50,10 @@ struct Writer {
 }  // namespace
 
 std::size_t write_challenge(ChallengeKind kind, std::string_view realm, std::string_view nonce,
-                            bool stale, std::span<char> out) {
+                            bool stale, std::span<char> out,
+                            std::span<const Algorithm> algorithms) {
   Writer w{out};
-  for (Algorithm a : kAllAlgorithms) {
+  for (Algorithm a : algorithms) {
     w.put(challenge_header_name(kind));
     w.put(": Digest realm=");
     w.put_quoted(realm);

@@ -118,10 +118,12 @@ VerifyResult DigestAuthenticator::verify(const DigestCredentials* credentials,
 }
 
 std::size_t DigestAuthenticator::write_challenge(std::string_view method, std::string_view realm,
-                                                 bool stale, uint64_t now_ms, std::span<char> out) {
+                                                 bool stale, uint64_t now_ms, std::span<char> out,
+                                                 std::span<const Algorithm> algorithms) {
   Nonce nonce;
   if (!make_nonce(hasher_, secret_, realm, now_ms, nonce_salt(shard_, counter_++), nonce)) return 0;
-  return auth::write_challenge(challenge_kind_for(method), realm, nonce.view(), stale, out);
+  return auth::write_challenge(challenge_kind_for(method), realm, nonce.view(), stale, out,
+                               algorithms);
 }
 
 }  // namespace sipwire::auth

@@ -387,7 +387,8 @@ void read_auth(TableReader& root, AuthConfig& auth, KeyPositions& positions) {
   const toml::table* table = subtable(root, "auth");
   if (table == nullptr) return;
   TableReader t(*table, "auth", "[auth]", root.diagnostics(), positions);
-  t.only_keys({"users_file", "realm", "nonce_lifetime_s", "replay_entries_per_worker"});
+  t.only_keys(
+      {"users_file", "realm", "algorithms", "nonce_lifetime_s", "replay_entries_per_worker"});
   t.read_string("users_file", auth.users_file);
   if (t.read_string("realm", auth.realm)) {
     // The users file separates its fields with spaces and tabs: such a realm has no users.
@@ -400,6 +401,21 @@ void read_auth(TableReader& root, AuthConfig& auth, KeyPositions& positions) {
           position_of(t.find("realm")->source()),
           t.key_path("realm") + " \"" + auth.realm +
               "\" must be non-empty, without spaces, quotes or control characters");
+    }
+  }
+  std::vector<StringAt> algorithms;
+  if (read_string_list(t, "algorithms", algorithms)) {
+    auth.algorithms.clear();
+    for (const StringAt& a : algorithms) {
+      if (a.value != "SHA-256" && a.value != "MD5") {
+        t.diagnostics().fail(a.at, t.key_path("algorithms") + " \"" + a.value +
+                                       "\" is not one of \"SHA-256\", \"MD5\"");
+      } else if (std::find(auth.algorithms.begin(), auth.algorithms.end(), a.value) !=
+                 auth.algorithms.end()) {
+        t.diagnostics().fail(a.at, t.key_path("algorithms") + " lists \"" + a.value + "\" twice");
+      } else {
+        auth.algorithms.push_back(a.value);
+      }
     }
   }
   t.read_uint("nonce_lifetime_s", 10, 86'400, auth.nonce_lifetime_s);

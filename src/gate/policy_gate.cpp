@@ -95,6 +95,10 @@ GateSharedResult make_gate_shared(const Config& config, const GateShared* previo
   }
   // Two lines of about 130 bytes besides the realm, which may double when escaped.
   shared->challenge_bytes = 2 * (192 + 2 * longest);
+  for (const std::string& a : config.auth.algorithms)
+    shared->algorithms.push_back(a == "MD5" ? auth::Algorithm::kMd5 : auth::Algorithm::kSha256);
+  if (shared->algorithms.empty())
+    shared->algorithms.assign(std::begin(auth::kAllAlgorithms), std::end(auth::kAllAlgorithms));
   shared->nonce_lifetime_ms = uint64_t{config.auth.nonce_lifetime_s} * 1000;
   shared->replay_entries = config.auth.replay_entries_per_worker;
   shared->max_message_size = config.limits.max_message_size;
@@ -136,10 +140,11 @@ GateDecision PolicyGate::challenge(const Message& m, std::string_view realm, boo
   const std::string_view method = m.method_name();
   const auth::ChallengeKind kind = auth::challenge_kind_for(method);
   char* buffer = out.scratch(shared_->challenge_bytes);
-  const std::size_t n = buffer == nullptr
-                            ? 0
-                            : authenticator_.write_challenge(method, realm, stale, now_ms,
-                                                             {buffer, shared_->challenge_bytes});
+  const std::size_t n =
+      buffer == nullptr
+          ? 0
+          : authenticator_.write_challenge(method, realm, stale, now_ms,
+                                           {buffer, shared_->challenge_bytes}, shared_->algorithms);
   if (n == 0) {  // no scratch space or OpenSSL failed: fail closed
     d.action = GateAction::kError;
     d.code = 500;

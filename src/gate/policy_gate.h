@@ -45,6 +45,7 @@ struct GateShared {
   std::size_t replay_entries = 65'536;  // per shard
   std::size_t max_message_size = 65'535;
   std::size_t challenge_bytes = 0;  // scratch for the two challenge lines of the longest realm
+  std::vector<auth::Algorithm> algorithms;  // [auth] algorithms: the challenges, in order
 };
 
 struct GateSharedResult {

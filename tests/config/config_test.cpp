@@ -88,6 +88,7 @@ TEST(ShippedConfigTest, DefaultLoadsWithDocumentedValues) {
   EXPECT_EQ(c.auth.users_file, "");
   EXPECT_EQ(c.auth.realm, "");  // the first domain
   EXPECT_EQ(c.auth.nonce_lifetime_s, 300u);
+  EXPECT_EQ(c.auth.algorithms, (std::vector<std::string>{"SHA-256", "MD5"}));
   EXPECT_EQ(c.auth.replay_entries_per_worker, 65536u);
   EXPECT_EQ(c.flood.rate_milli_per_s, 0u);
   EXPECT_FALSE(c.flood.enabled());
@@ -116,8 +117,8 @@ TEST(ShippedConfigTest, DefaultSpellsOutEveryKey) {
         "max_contacts_per_aor = ", "reject_foreign_domains = ", "t1_ms = ", "t2_ms = ", "t4_ms = ",
         "timer_c_ms = ", "max_message_size = ", "max_transactions_per_worker = ",
         "message_store_mb = ", "[[listen]]", "[registrar]", "[timers]", "[limits]",
-        "trusted_sources = ", "[auth]", "users_file = ", "# realm = ", "nonce_lifetime_s = ",
-        "replay_entries_per_worker = ", "[flood]",
+        "trusted_sources = ", "[auth]", "users_file = ", "# realm = ", "algorithms = ",
+        "nonce_lifetime_s = ", "replay_entries_per_worker = ", "[flood]",
         "requests_per_second = ", "# burst = ", "action = ", "exempt = ", "sources_per_worker = ",
         // No route by default, but the reference shows one.
         "# [[route]]", "# domain = ", "# next_hop = ", "# transport = ", "# destination = ",
@@ -834,6 +835,15 @@ TEST(ConfigErrorTest, TrustedSources) {
 
 TEST(ConfigErrorTest, Auth) {
   EXPECT_TRUE(FailsAt(with_listen("[auth]\nusers = \"x\"\n"), 4, "users"));
+  EXPECT_TRUE(FailsAt(with_listen("[auth]\nalgorithms = [\"MD5\", \"SHA-512\"]\n"), 4,
+                      "auth.algorithms \"SHA-512\" is not one of \"SHA-256\", \"MD5\""));
+  EXPECT_TRUE(FailsAt(with_listen("[auth]\nalgorithms = [\"MD5\", \"MD5\"]\n"), 4,
+                      "auth.algorithms lists \"MD5\" twice"));
+  {
+    const ConfigResult r = parse(with_listen("[auth]\nalgorithms = \"MD5\"\n"));
+    ASSERT_TRUE(r.ok()) << r.error.to_string();
+    EXPECT_EQ(r.config->auth.algorithms, (std::vector<std::string>{"MD5"}));
+  }
   EXPECT_TRUE(FailsAt(with_listen("[auth]\nnonce_lifetime_s = 5\n"), 4,
                       "auth.nonce_lifetime_s (5) must be between 10 and 86400"));
   EXPECT_TRUE(FailsAt(with_listen("[auth]\nreplay_entries_per_worker = 10\n"), 4,

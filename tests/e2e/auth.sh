@@ -2,8 +2,9 @@
 # Digest authentication over the wire, SHA-256 (RFC 7616, RFC 8760), and the no-open-relay
 # default of the server policy.
 #
-# Debian's sipp 3.6 has no SHA-256 digest, so this test uses the project's own client
-# (digest_client.py); MD5 with sipp's [authentication] is exercised by example_configs.sh.
+# Debian's sipp 3.6 has no SHA-256 digest and answers only the first challenge it is offered,
+# so SHA-256 is proven with the project's own client (digest_client.py), and MD5 with sipp's
+# [authentication] against a proxy configured to offer MD5 first ([auth] algorithms).
 # The proxy (stateful) challenges every REGISTER, registers authenticated ones, and has no
 # trusted sources; alice's credentials are written by tools/sipwire-passwd. Checks:
 #  - alice's REGISTER is challenged 401 offering SHA-256 first, then MD5; answered with
@@ -12,7 +13,9 @@
 #    (challenged again);
 #  - a wrong password is refused (401 again);
 #  - an INVITE for a domain that is not ours, from this untrusted and unauthenticated source,
-#    gets 403 (no open relay).
+#    gets 403 (no open relay);
+#  - then, with algorithms = ["MD5", "SHA-256"]: sipp registers alice with MD5 (401, then 200),
+#    and with a wrong password gets 401 twice.
 #
 # usage: tests/e2e/auth.sh BUILD_DIR
 # shellcheck source=tests/e2e/lib.sh source-path=SCRIPTDIR/../..
@@ -79,4 +82,23 @@ log "relay attempt: $relay"
 
 proxy_alive || fail "the proxy died"
 stop_proxy
-pass "SHA-256 digest REGISTER accepted, replay and wrong password refused, open relay refused 403"
+
+# --- MD5 with sipp's [authentication], MD5 offered first -----------------------------------
+E2E_EXTRA_CONFIG=${E2E_EXTRA_CONFIG/realm = \"localhost\"/realm = \"localhost\"
+algorithms = [\"MD5\", \"SHA-256\"]}
+grep -q 'algorithms' <<<"$E2E_EXTRA_CONFIG" || fail "test setup: no algorithms line"
+E2E_MODE=stateful start_proxy
+rc=0
+run_sipp sipp_md5 30 -sf "$SCEN_DIR/register_auth.xml" "$PROXY_IP:$PROXY_PORT" -s alice \
+    -key domain localhost -au alice -ap 'lion king' -m 1 -timeout 20s \
+    -trace_msg -message_file "$WORK/sipp_md5.msg.log" || rc=$?
+check_calls sipp_md5 "$rc" 1
+grep -q 'algorithm=MD5' "$WORK/sipp_md5.msg.log" || fail "sipp's answer is not MD5 (sipp_md5.msg.log)"
+rc=0
+run_sipp sipp_wrong 30 -sf "$SCEN_DIR/register_auth_refused.xml" "$PROXY_IP:$PROXY_PORT" -s alice \
+    -key domain localhost -au alice -ap 'not the password' -m 1 -timeout 20s || rc=$?
+check_calls sipp_wrong "$rc" 1
+log "MD5 (sipp): registered with the password, 401 again with a wrong one"
+proxy_alive || fail "the proxy died"
+stop_proxy
+pass "SHA-256 (own client) and MD5 (sipp) digest REGISTER accepted; replay and wrong passwords refused; open relay refused 403"

@@ -10,6 +10,8 @@
 #include <span>
 #include <string_view>
 
+#include "sipwire/auth/digest_hash.h"
+
 namespace sipwire::auth {
 
 enum class ChallengeKind : uint8_t {
@@ -28,7 +30,10 @@ std::string_view credentials_header_name(ChallengeKind kind);  // "Authorization
 //   WWW-Authenticate: Digest realm="r", nonce="n", algorithm=MD5, qop="auth"[, stale=true]
 // The realm is escaped as a quoted string. Returns the bytes written, or 0 (and nothing
 // useful in `out`) when they do not fit.
+// `algorithms`: which challenges, in the order offered (default: SHA-256, then MD5). Clients
+// that answer only the first challenge (Debian's sipp 3.6: MD5 only) need MD5 first.
 std::size_t write_challenge(ChallengeKind kind, std::string_view realm, std::string_view nonce,
-                            bool stale, std::span<char> out);
+                            bool stale, std::span<char> out,
+                            std::span<const Algorithm> algorithms = kAllAlgorithms);
 
 }  // namespace sipwire::auth

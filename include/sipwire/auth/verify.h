@@ -88,7 +88,8 @@ class DigestAuthenticator {
   // The challenge header lines for `method` (401/407 per challenge_kind_for) with a fresh
   // nonce. Returns the bytes written into `out`, 0 when they do not fit (or OpenSSL fails).
   std::size_t write_challenge(std::string_view method, std::string_view realm, bool stale,
-                              uint64_t now_ms, std::span<char> out);
+                              uint64_t now_ms, std::span<char> out,
+                              std::span<const Algorithm> algorithms = kAllAlgorithms);
 
   DigestHasher& hasher() { return hasher_; }
   const ReplayTable& replay() const { return replay_; }
