@@ -74,6 +74,7 @@ std::unique_ptr<SocketBackend> SocketBackend::open(const SocketBackendOptions& o
   std::vector<std::vector<UdpSocket>> sockets(options.workers);
   std::unique_ptr<SocketBackend> backend(new SocketBackend());
   for (const NetAddress& asked : options.listen) {
+    if (asked.port != 0 && !UdpSocket::is_free(asked, error)) return nullptr;
     UdpSocket first = UdpSocket::bind(asked, error);
     if (!first.valid()) return nullptr;
     const NetAddress actual = first.local();

@@ -64,4 +64,29 @@ UdpSocket UdpSocket::bind(const NetAddress& at, std::string& error) {
   return s;
 }
 
+bool UdpSocket::is_free(const NetAddress& at, std::string& error) {
+  const int family = address_family(at);
+  if (family == AF_UNSPEC) {
+    error = "cannot bind an invalid address";
+    return false;
+  }
+  UniqueFd probe(::socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!probe.valid()) {
+    error = failure("cannot open a socket for ", at, errno);
+    return false;
+  }
+  const int on = 1;
+  if (family == AF_INET6)
+    (void)::setsockopt(probe.get(), IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+  sockaddr_storage address;
+  const socklen_t length = to_sockaddr(at, address);
+  if (::bind(probe.get(), reinterpret_cast<const sockaddr*>(&address), length) != 0) {
+    error =
+        failure("cannot bind ", at, errno) +
+        (errno == EADDRINUSE ? " (another process, perhaps another sipwire, listens there)" : "");
+    return false;
+  }
+  return true;  // the probe closes here; the workers' SO_REUSEPORT sockets bind next
+}
+
 }  // namespace sipwire::dataplane

@@ -15,6 +15,10 @@ class UdpSocket {
   // Returns an invalid socket and sets `error`, e.g. "cannot bind 127.0.0.1:5060: Address
   // already in use", when it cannot.
   static UdpSocket bind(const NetAddress& at, std::string& error);
+  // Whether nothing is bound to `at` yet: a bind without SO_REUSEPORT, undone at once. With
+  // SO_REUSEPORT alone, a second sipwire (same user) would bind the same port silently and take
+  // a share of the traffic. False with `error` set ("... already in use") when taken.
+  static bool is_free(const NetAddress& at, std::string& error);
 
   UdpSocket() = default;
 

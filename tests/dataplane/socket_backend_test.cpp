@@ -596,15 +596,34 @@ TEST(SocketBackendTest, PortInUseIsAnErrorNamingTheAddress) {
   options.listen = {*NetAddress::parse_host_port(taken)};
   options.workers = 2;
   std::string error;
+  const std::string in_use = "cannot bind " + taken +
+                             ": Address already in use (another process, perhaps another "
+                             "sipwire, listens there)";
   EXPECT_EQ(SocketBackend::open(options, error), nullptr);
-  EXPECT_EQ(error, "cannot bind " + taken + ": Address already in use");
+  EXPECT_EQ(error, in_use);
 
   // The same when it is the second listen address: the first one's sockets are released.
   options.listen = {kLoopback4, *NetAddress::parse_host_port(taken)};
   error.clear();
   EXPECT_EQ(SocketBackend::open(options, error), nullptr);
-  EXPECT_EQ(error, "cannot bind " + taken + ": Address already in use");
+  EXPECT_EQ(error, in_use);
   ::close(holder);
+}
+
+TEST(SocketBackendTest, ASecondSipwireOnTheSamePortIsRefused) {
+  // Both would set SO_REUSEPORT, so the kernel alone would let the second one bind and take a
+  // share of the first one's traffic: the backend checks the port is free before binding.
+  SocketBackendOptions options;
+  options.listen = {kLoopback4};
+  std::string error;
+  auto first = SocketBackend::open(options, error);
+  ASSERT_NE(first, nullptr) << error;
+  options.listen = first->bound_addresses();
+  auto second = SocketBackend::open(options, error);
+  EXPECT_EQ(second, nullptr);
+  EXPECT_NE(error.find("Address already in use (another process, perhaps another sipwire"),
+            std::string::npos)
+      << error;
 }
 
 TEST(SocketBackendTest, RefusesInvalidOptions) {
