@@ -1,5 +1,7 @@
 #include "sipwire/engine/destination_set.h"
 
+#include "response_writer.h"
+
 #include <limits>
 
 namespace sipwire {
@@ -12,12 +14,6 @@ uint64_t mix(uint64_t x) {
   x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
   x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
   return x ^ (x >> 31);
-}
-
-uint64_t hash_text(std::string_view s) {
-  uint64_t h = 14695981039346656037ull;
-  for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-  return h;
 }
 
 }  // namespace
@@ -101,7 +97,7 @@ std::optional<std::size_t> DestinationSelector::select(std::string_view call_id,
     }
     case DestinationAlgorithm::kCallIdHash: {
       // Rendezvous hashing: the usable hop with the highest score for this Call-ID.
-      const uint64_t h = hash_text(call_id);
+      const uint64_t h = fnv1a(call_id);
       std::optional<std::size_t> best;
       uint64_t best_score = 0;
       for (std::size_t i = 0; i < n; ++i) {

@@ -150,7 +150,8 @@ void ProxyCore::reply(const NetAddress& source, Outbox& out, uint16_t code, std:
                       std::string_view extra_headers) {
   if (msg_->method() == Method::kAck) return;
   char* buf = out.scratch(kResponseSpace);
-  ResponseSpec spec{code, reason, extra_headers};
+  // A policy rule may leave its reason out: the code's standard phrase then.
+  ResponseSpec spec{code, reason.empty() ? standard_reason(code) : reason, extra_headers};
   const std::size_t n = buf ? write_response(*msg_, source, spec, {buf, kResponseSpace}) : 0;
   const std::string_view seg(buf, n);
   if (n == 0 || !out.send(response_destination(*msg_, source), {&seg, 1})) {

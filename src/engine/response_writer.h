@@ -26,6 +26,10 @@ std::size_t write_response(const Message& request, const NetAddress& source,
 // so a retransmitted request gets the same tag without any state. Writes 16 hex digits.
 void write_to_tag(const Message& request, char (&tag)[16]);
 
+// The reason phrase RFC 3261 §21 (and RFC 3265, 3329, 4412...) gives `code`; for a code it
+// does not name, the phrase of its class ("Request Failure" for 4xx, ...).
+std::string_view standard_reason(uint16_t code);
+
 // A 64-bit FNV-1a hash, for tags and branches (spread, not secrecy).
 uint64_t fnv1a(std::string_view s, uint64_t h = 14695981039346656037ull);
 

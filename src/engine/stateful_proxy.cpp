@@ -33,31 +33,6 @@ int rank(uint16_t status) {
   return 4;
 }
 
-std::string_view reason_for(uint16_t code) {
-  switch (code) {
-    case 100:
-      return "Trying";
-    case 408:
-      return "Request Timeout";
-    case 500:
-      return "Server Internal Error";
-    case 503:
-      return "Service Unavailable";
-    case 404:
-      return "Not Found";
-    case 480:
-      return "Temporarily Unavailable";
-    case 486:
-      return "Busy Here";
-    case 487:
-      return "Request Terminated";
-    case 603:
-      return "Decline";
-    default:
-      return "Error";
-  }
-}
-
 // The first element of the first Via field: our own Via on a request we forwarded.
 std::string_view top_via_text(const Message& m) {
   HeaderElements vias(m, HeaderId::kVia);
@@ -522,12 +497,13 @@ void StatefulProxy::send_best(Context& c) {
     if (b.status < 300) continue;
     if (best == TargetSet::kMaxTargets || rank(b.status) < rank(c.branches[best].status)) best = i;
   }
-  if (best == TargetSet::kMaxTargets) return respond_generated(c, 408, reason_for(408), nullptr);
+  if (best == TargetSet::kMaxTargets)
+    return respond_generated(c, 408, standard_reason(408), nullptr);
   const Branch& b = c.branches[best];
   // §16.7 step 6: a 503 is not passed on (it would tell the caller that the proxy is down).
-  if (b.status == 503) return respond_generated(c, 500, reason_for(500), nullptr);
+  if (b.status == 503) return respond_generated(c, 500, standard_reason(500), nullptr);
   if (b.generated || b.response.empty())
-    return respond_generated(c, b.status, reason_for(b.status), nullptr);
+    return respond_generated(c, b.status, standard_reason(b.status), nullptr);
 
   const Message& r = parse_stored(b.response, *scratch2_);
   MessageEdits edits;

@@ -107,6 +107,16 @@ TEST_F(RequestGateTest, RejectReplyAndForbiddenAnswerWithoutForwarding) {
   EXPECT_EQ(core().counters().relay_refused, 1u);
 }
 
+TEST_F(RequestGateTest, ARuleWithoutAReasonGetsTheCodesStandardPhrase) {
+  gate_.next.action = GateAction::kReject;
+  gate_.next.code = 488;  // reason left out of the [[rule]]
+  EXPECT_EQ(status_line(send(request("INVITE", "sip:x@example.net")).at(0).bytes),
+            "SIP/2.0 488 Not Acceptable Here");
+  gate_.next.code = 499;  // a code RFC 3261 does not name: its class's phrase
+  EXPECT_EQ(status_line(send(request("INVITE", "sip:x@example.net", 2)).at(0).bytes),
+            "SIP/2.0 499 Request Failure");
+}
+
 TEST_F(RequestGateTest, ChallengeCarriesTheGatesHeaders) {
   gate_.next.action = GateAction::kChallenge;
   gate_.next.code = 407;
