@@ -112,10 +112,14 @@ int main(int argc, char** argv) {
   for (const ListenConfig& l : config.listen) options.listen.push_back(l.address);
   options.workers = config.workers;
   options.max_datagram = config.limits.max_message_size;
-  // The stateful proxy keeps each transaction in one shard: with several workers, every
-  // datagram is handed to the worker whose shard owns it. Stateless and redirect modes need
-  // no affinity (a response is routed by its Via alone), so they skip the scan and the copy.
-  options.shard_affinity = config.mode == ProxyMode::kStateful && config.workers > 1;
+  // The stateful proxy keeps each transaction in one shard, and shard 0 alone sends the
+  // destination-set probes: with several workers, every datagram is handed to the worker
+  // whose shard owns it, or a probe's answer could land on a worker that never sent it and the
+  // hop would be marked down. Otherwise (stateless or redirect, nothing probed) a response is
+  // routed by its Via alone, so the scan and the copy are skipped.
+  bool probed = false;
+  for (const DestinationConfig& d : config.destinations) probed |= d.probe_interval_ms != 0;
+  options.shard_affinity = (config.mode == ProxyMode::kStateful || probed) && config.workers > 1;
   std::string error;
   auto backend = dataplane::SocketBackend::open(options, error);
   if (!backend) {
