@@ -174,8 +174,44 @@ struct FloodConfig {
   bool enabled() const { return rate_milli_per_s != 0; }
 };
 
+// Where the data plane's packets come from and go to (the file's top-level `io`; the data
+// plane's --io option overrides it).
+enum class IoBackend : uint8_t {
+  kSocket,  // "socket": kernel UDP sockets
+  kDpdk,    // "dpdk": a DPDK port the data plane owns ([dpdk])
+};
+// "socket", "dpdk": as the file and --io spell them.
+std::string_view to_string(IoBackend backend);
+// The backend `text` names, exactly as to_string spells it; nullopt for anything else.
+std::optional<IoBackend> parse_io_backend(std::string_view text);
+
+// [dpdk]: the DPDK backend's port and its sizing. Read (and checked) whatever `io` says; used
+// only when io = "dpdk", which then needs `port`.
+struct DpdkConfig {
+  // EAL arguments as on a DPDK command line, without the program name ("-l", "2-3", ...).
+  std::vector<std::string> eal;
+  // The port: a PCI address ("0000:03:00.0") or a virtual device ("net_af_packet0,iface=veth1").
+  std::string port;
+  // The tap interface the data plane creates for the exception path (what is not SIP goes to
+  // the kernel through it): 1..15 characters of [A-Za-z0-9_.-]. Empty: no tap.
+  std::string exception_tap;
+  // The on-link networks of the port (also the prefix of the tap's address). Empty: every
+  // destination is on-link.
+  std::vector<CidrBlock> networks;
+  // Next hops for destinations outside `networks`: at most one IPv4 and one IPv6, each inside
+  // one of `networks` when it is not empty. Port 0.
+  std::vector<NetAddress> gateways;
+  uint32_t mtu = 1500;                    // 576..9216
+  uint32_t mbufs_per_worker = 16383;      // 1023..1048575
+  uint32_t queue_size = 1024;             // RX and TX descriptors per queue, 64..16384
+  uint32_t burst = 32;                    // packets per RX/TX burst, 1..512
+  uint32_t reassembly_flows = 4096;       // IP reassembly table entries per worker, 16..1048576
+  uint32_t reassembly_timeout_ms = 2000;  // 100..60000
+};
+
 struct Config {
   ProxyMode mode = ProxyMode::kStateful;
+  IoBackend io = IoBackend::kSocket;
   // Add our Record-Route to requests that start a dialog, so its later requests pass us too.
   bool record_route = true;
   // Worker threads (shards). Already resolved: 0 in the file means one per CPU.
@@ -194,6 +230,7 @@ struct Config {
   std::vector<CidrBlock> trusted_sources;
   AuthConfig auth;
   FloodConfig flood;
+  DpdkConfig dpdk;
   std::string source;  // the file (or source name) it came from
 
   // Whether a Request-URI host is ours: a configured domain (case-insensitive, one trailing

@@ -44,6 +44,22 @@ ConfigResult failure(ConfigError error) {
 
 }  // namespace
 
+std::string_view to_string(IoBackend backend) {
+  switch (backend) {
+    case IoBackend::kSocket:
+      return "socket";
+    case IoBackend::kDpdk:
+      return "dpdk";
+  }
+  return "?";
+}
+
+std::optional<IoBackend> parse_io_backend(std::string_view text) {
+  for (const IoBackend backend : {IoBackend::kSocket, IoBackend::kDpdk})
+    if (text == to_string(backend)) return backend;
+  return std::nullopt;
+}
+
 std::string ConfigError::to_string() const {
   // Appends rather than `":" + std::to_string(...)`: g++ 12 warns falsely (-Wrestrict, GCC bug
   // 105651) on a literal plus a temporary string at -O3.

@@ -464,6 +464,104 @@ void read_flood(TableReader& root, FloodConfig& flood, KeyPositions& positions) 
   }
 }
 
+// An interface name Linux accepts (dev_valid_name): 1..15 (IFNAMSIZ - 1) characters, here of
+// [A-Za-z0-9_.-], and not "." or "..". Empty when it is one, else what is wrong.
+std::string_view interface_name_defect(std::string_view name) {
+  if (name.empty() || name.size() > 15) return "must be 1..15 characters long";
+  for (const char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '.' || c == '-';
+    if (!ok) return "may hold only letters, digits, '_', '.' and '-'";
+  }
+  if (name == "." || name == "..") return "may not be \".\" or \"..\"";
+  return {};
+}
+
+// [dpdk] gateways: IP addresses, at most one of each family. Each is recorded as
+// "dpdk.gateways[i]" for the check against networks (config_validation).
+void read_gateways(TableReader& t, std::vector<NetAddress>& out, KeyPositions& positions) {
+  const toml::node* node = t.find("gateways");
+  if (node == nullptr) return;
+  const auto* array = node->as_array();
+  if (array == nullptr) {
+    t.wrong_type("gateways", *node, "a list of IP addresses ([\"10.0.0.1\", \"2001:db8::1\"])");
+    return;
+  }
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const toml::node& element = *array->get(i);
+    const Position at = position_of(element.source());
+    positions.record(t.key_path("gateways") + "[" + std::to_string(i) + "]", at);
+    const auto* string = element.as_string();
+    if (string == nullptr) {
+      t.diagnostics().fail(at, t.key_path("gateways") + " must hold strings, not " +
+                                   std::string(type_name(element.type())));
+      continue;
+    }
+    const auto address = NetAddress::parse(string->get(), 0);
+    if (!address) {
+      t.diagnostics().fail(at, t.key_path("gateways") + " \"" + string->get() +
+                                   "\" is not an IPv4 or IPv6 address (host names are not "
+                                   "resolved)");
+      continue;
+    }
+    const auto same_family = std::find_if(
+        out.begin(), out.end(), [&](const NetAddress& g) { return g.family == address->family; });
+    if (same_family != out.end()) {
+      t.diagnostics().fail(at, t.key_path("gateways") + " \"" + string->get() + "\" is a second " +
+                                   (address->is_ipv6() ? "IPv6" : "IPv4") + " gateway (after " +
+                                   same_family->ip_string() +
+                                   "): at most one IPv4 and one IPv6 gateway");
+      continue;
+    }
+    out.push_back(*address);
+  }
+}
+
+void read_dpdk(TableReader& root, DpdkConfig& dpdk, KeyPositions& positions) {
+  const toml::table* table = subtable(root, "dpdk");
+  if (table == nullptr) return;
+  TableReader t(*table, "dpdk", "[dpdk]", root.diagnostics(), positions);
+  t.only_keys({"eal", "port", "exception_tap", "networks", "gateways", "mtu", "mbufs_per_worker",
+               "queue_size", "burst", "reassembly_flows", "reassembly_timeout_ms"});
+  if (const toml::node* node = t.find("eal")) {
+    if (const auto* array = node->as_array()) {
+      for (const toml::node& element : *array) {
+        if (const auto* string = element.as_string()) {
+          dpdk.eal.push_back(string->get());
+        } else {
+          t.diagnostics().fail(position_of(element.source()),
+                               t.key_path("eal") + " must hold strings, not " +
+                                   std::string(type_name(element.type())));
+        }
+      }
+    } else {
+      t.wrong_type("eal", *node, "a list of strings (EAL arguments: [\"-l\", \"2-3\"])");
+    }
+  }
+  if (t.read_string("port", dpdk.port) && dpdk.port.empty()) {
+    t.diagnostics().fail(position_of(t.find("port")->source()),
+                         t.key_path("port") +
+                             " must not be empty: a PCI address (\"0000:03:00.0\") or a "
+                             "virtual device (\"net_af_packet0,iface=veth1\")");
+  }
+  if (t.read_string("exception_tap", dpdk.exception_tap) && !dpdk.exception_tap.empty()) {
+    if (const std::string_view defect = interface_name_defect(dpdk.exception_tap);
+        !defect.empty()) {
+      t.diagnostics().fail(position_of(t.find("exception_tap")->source()),
+                           t.key_path("exception_tap") + " \"" + dpdk.exception_tap +
+                               "\" is not an interface name: it " + std::string(defect));
+    }
+  }
+  read_cidr_list(t, "networks", dpdk.networks);
+  read_gateways(t, dpdk.gateways, positions);
+  t.read_uint("mtu", 576, 9216, dpdk.mtu);
+  t.read_uint("mbufs_per_worker", 1023, 1'048'575, dpdk.mbufs_per_worker);
+  t.read_uint("queue_size", 64, 16'384, dpdk.queue_size);
+  t.read_uint("burst", 1, 512, dpdk.burst);
+  t.read_uint("reassembly_flows", 16, 1'048'576, dpdk.reassembly_flows);
+  t.read_uint("reassembly_timeout_ms", 100, 60'000, dpdk.reassembly_timeout_ms);
+}
+
 // Why Hyperscan refuses `regex` as a rule pattern, or empty when it accepts it. The regex must
 // compile alone (so its parentheses balance and it cannot escape the field wrapper) and
 // wrapped as the policy compiles it.
@@ -822,13 +920,15 @@ std::string_view transport_name(Transport transport) {
 void read_config(const toml::table& root_table, Config& config, Diagnostics& diag,
                  KeyPositions& positions) {
   TableReader root(root_table, "", "", diag, positions);
-  root.only_keys({"mode", "workers", "record_route", "domains", "trusted_sources", "listen",
-                  "registrar", "timers", "limits", "auth", "flood", "route", "destination",
+  root.only_keys({"mode", "workers", "io", "record_route", "domains", "trusted_sources", "listen",
+                  "registrar", "timers", "limits", "auth", "flood", "dpdk", "route", "destination",
                   "rule"});
 
   std::size_t mode = 0;  // choices in ProxyMode's order, so the index is the value
   if (root.read_choice("mode", {"stateful", "stateless", "redirect"}, mode))
     config.mode = static_cast<ProxyMode>(mode);
+  std::size_t io = 0;  // choices in IoBackend's order
+  if (root.read_choice("io", {"socket", "dpdk"}, io)) config.io = static_cast<IoBackend>(io);
   root.read_bool("record_route", config.record_route);
   uint32_t workers = config.workers;
   root.read_uint("workers", 0, kMaxWorkers, workers);
@@ -842,6 +942,7 @@ void read_config(const toml::table& root_table, Config& config, Diagnostics& dia
   read_cidr_list(root, "trusted_sources", config.trusted_sources);
   read_auth(root, config.auth, positions);
   read_flood(root, config.flood, positions);
+  read_dpdk(root, config.dpdk, positions);
   read_routes(root, config, positions);
   read_destinations(root, config, positions);
   read_rules(root, config, positions);

@@ -1,5 +1,7 @@
 #include "config_validation.h"
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -107,6 +109,61 @@ void check_destinations(const Config& config, const KeyPositions& positions, Dia
   }
 }
 
+bool in_block(const NetAddress& address, const CidrBlock& block) {
+  if (address.family != block.network.family) return false;
+  const unsigned full = block.prefix_length / 8;
+  for (unsigned i = 0; i < full; ++i)
+    if (address.ip[i] != block.network.ip[i]) return false;
+  const unsigned rest = block.prefix_length % 8;
+  if (rest == 0) return true;
+  const auto mask = static_cast<uint8_t>(0xffu << (8 - rest));
+  return (address.ip[full] & mask) == (block.network.ip[full] & mask);
+}
+
+bool is_wildcard(const NetAddress& address) {
+  const std::size_t size = address.is_ipv6() ? 16 : 4;
+  for (std::size_t i = 0; i < size; ++i)
+    if (address.ip[i] != 0) return false;
+  return true;
+}
+
+// [dpdk], whatever `io` says: each gateway is on one of the networks (when any are given).
+// With io = "dpdk": a port, and specific listen addresses (the DPDK data plane answers ARP and
+// neighbour solicitations for exactly the addresses it owns; it has no "every address").
+void check_dpdk(const Config& config, const KeyPositions& positions, Diagnostics& diag) {
+  const DpdkConfig& dpdk = config.dpdk;
+  if (!dpdk.networks.empty()) {
+    for (std::size_t i = 0; i < dpdk.gateways.size(); ++i) {
+      const NetAddress& gateway = dpdk.gateways[i];
+      const bool on_link = std::any_of(dpdk.networks.begin(), dpdk.networks.end(),
+                                       [&](const CidrBlock& b) { return in_block(gateway, b); });
+      if (on_link) continue;
+      const std::string path = "dpdk.gateways[" + std::to_string(i) + "]";
+      diag.fail(positions.find(path).value_or(Position{}),
+                "dpdk.gateways \"" + gateway.ip_string() + "\" is in none of dpdk.networks" +
+                    line_note(positions, "dpdk.networks") + ": a gateway must be on-link");
+    }
+  }
+  if (config.io != IoBackend::kDpdk) return;
+  if (dpdk.port.empty()) {
+    // Where the port belongs: the [dpdk] table when there is one, else the io key.
+    const auto at = positions.find("dpdk");
+    diag.fail(at ? *at : positions.find("io").value_or(Position{}),
+              "io = \"dpdk\" needs [dpdk] port: a PCI address (\"0000:03:00.0\") or a virtual "
+              "device (\"net_af_packet0,iface=veth1\")");
+  }
+  for (std::size_t i = 0; i < config.listen.size(); ++i) {
+    const NetAddress& address = config.listen[i].address;
+    if (!is_wildcard(address)) continue;
+    const std::string path = "listen[" + std::to_string(i) + "]";
+    diag.fail(positions.find(path).value_or(Position{}),
+              path + ".address \"" + address.ip_string() + "\" is a wildcard, but io = \"dpdk\"" +
+                  line_note(positions, "io") +
+                  ": the DPDK data plane owns specific addresses; listen on the port's own "
+                  "address");
+  }
+}
+
 }  // namespace
 
 void validate_config(const Config& config, const KeyPositions& positions, Diagnostics& diag) {
@@ -114,6 +171,7 @@ void validate_config(const Config& config, const KeyPositions& positions, Diagno
   check_domains(config, positions, diag);
   check_routes(config, positions, diag);
   check_destinations(config, positions, diag);
+  check_dpdk(config, positions, diag);
   const RegistrarConfig& r = config.registrar;
   check_order(positions, diag, "registrar.min_expires", r.min_expires, "registrar.default_expires",
               r.default_expires);
