@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -95,6 +96,8 @@ TEST(ShippedConfigTest, DefaultLoadsWithDocumentedValues) {
   EXPECT_EQ(c.flood.action, FloodAction::kReject);
   EXPECT_TRUE(c.flood.exempt.empty());
   EXPECT_EQ(c.flood.sources_per_worker, 65536u);
+  EXPECT_EQ(c.io, IoBackend::kSocket);
+  EXPECT_TRUE(c.dpdk.port.empty());  // [dpdk] is only an example there
 }
 
 // Whether some line of `text` starts with `prefix`.
@@ -118,8 +121,12 @@ TEST(ShippedConfigTest, DefaultSpellsOutEveryKey) {
         "timer_c_ms = ", "max_message_size = ", "max_transactions_per_worker = ",
         "message_store_mb = ", "[[listen]]", "[registrar]", "[timers]", "[limits]",
         "trusted_sources = ", "[auth]", "users_file = ", "# realm = ", "algorithms = ",
-        "nonce_lifetime_s = ", "replay_entries_per_worker = ", "[flood]",
-        "requests_per_second = ", "# burst = ", "action = ", "exempt = ", "sources_per_worker = ",
+        "nonce_lifetime_s = ", "replay_entries_per_worker = ", "[flood]", "requests_per_second = ",
+        "# burst = ", "action = ", "exempt = ", "sources_per_worker = ", "io = ",
+        // The DPDK backend is off by default; the reference shows every key of [dpdk].
+        "# [dpdk]", "# eal = ", "# port = ", "# exception_tap = ", "# networks = ", "# gateways = ",
+        "# mtu = ", "# mbufs_per_worker = ", "# queue_size = ", "# burst = ",
+        "# reassembly_flows = ", "# reassembly_timeout_ms = ",
         // No route by default, but the reference shows one.
         "# [[route]]", "# domain = ", "# next_hop = ", "# transport = ", "# destination = ",
         // No destination set by default; the reference shows one.
@@ -870,6 +877,258 @@ TEST(ConfigErrorTest, Flood) {
                       "flood.exempt \"300.0.0.1\" is not an IPv4 or IPv6 address block"));
   EXPECT_TRUE(FailsAt(with_listen("[flood]\nsources_per_worker = 1\n"), 4,
                       "flood.sources_per_worker (1) must be between 1024"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// io and [dpdk]
+
+TEST(IoBackendTest, ParseAndName) {
+  EXPECT_EQ(parse_io_backend("socket"), IoBackend::kSocket);
+  EXPECT_EQ(parse_io_backend("dpdk"), IoBackend::kDpdk);
+  EXPECT_EQ(parse_io_backend("DPDK"), std::nullopt);  // spelled as in the file, exactly
+  EXPECT_EQ(parse_io_backend(""), std::nullopt);
+  EXPECT_EQ(parse_io_backend("sockets"), std::nullopt);
+  for (const IoBackend io : {IoBackend::kSocket, IoBackend::kDpdk})
+    EXPECT_EQ(parse_io_backend(to_string(io)), io);
+  EXPECT_EQ(to_string(IoBackend::kSocket), "socket");
+  EXPECT_EQ(to_string(IoBackend::kDpdk), "dpdk");
+}
+
+TEST(DpdkConfigTest, Defaults) {
+  const ConfigResult r = parse(kListen);
+  ASSERT_TRUE(r.ok()) << r.error.to_string();
+  const Config& c = *r.config;
+  EXPECT_EQ(c.io, IoBackend::kSocket);
+  EXPECT_TRUE(c.dpdk.eal.empty());
+  EXPECT_EQ(c.dpdk.port, "");
+  EXPECT_EQ(c.dpdk.exception_tap, "");
+  EXPECT_TRUE(c.dpdk.networks.empty());
+  EXPECT_TRUE(c.dpdk.gateways.empty());
+  EXPECT_EQ(c.dpdk.mtu, 1500u);
+  EXPECT_EQ(c.dpdk.mbufs_per_worker, 16383u);
+  EXPECT_EQ(c.dpdk.queue_size, 1024u);
+  EXPECT_EQ(c.dpdk.burst, 32u);
+  EXPECT_EQ(c.dpdk.reassembly_flows, 4096u);
+  EXPECT_EQ(c.dpdk.reassembly_timeout_ms, 2000u);
+  // An empty [dpdk] changes nothing.
+  const ConfigResult empty = parse(with_listen("[dpdk]\n"));
+  ASSERT_TRUE(empty.ok()) << empty.error.to_string();
+  EXPECT_EQ(empty.config->dpdk.mtu, 1500u);
+  EXPECT_EQ(parse(before_listen("io = \"socket\"\n")).config->io, IoBackend::kSocket);
+}
+
+TEST(DpdkConfigTest, ReadsEveryKey) {
+  const ConfigResult r = parse(R"(io = "dpdk"
+[[listen]]
+address = "10.0.0.2"
+[[listen]]
+address = "2001:db8::2"
+[dpdk]
+eal = ["--no-pci", "--no-huge", "-m", "512"]
+port = "net_af_packet0,iface=veth1"
+exception_tap = "sw-exc.0_A"
+networks = ["10.0.0.0/24", "2001:db8::/64"]
+gateways = ["2001:db8::1", "10.0.0.1"]
+mtu = 9216
+mbufs_per_worker = 1023
+queue_size = 16384
+burst = 512
+reassembly_flows = 16
+reassembly_timeout_ms = 60000
+)");
+  ASSERT_TRUE(r.ok()) << r.error.to_string();
+  const Config& c = *r.config;
+  EXPECT_EQ(c.io, IoBackend::kDpdk);
+  EXPECT_EQ(c.dpdk.eal, (std::vector<std::string>{"--no-pci", "--no-huge", "-m", "512"}));
+  EXPECT_EQ(c.dpdk.port, "net_af_packet0,iface=veth1");
+  EXPECT_EQ(c.dpdk.exception_tap, "sw-exc.0_A");
+  ASSERT_EQ(c.dpdk.networks.size(), 2u);
+  EXPECT_EQ(c.dpdk.networks[0].network, NetAddress::ipv4(10, 0, 0, 0, 0));
+  EXPECT_EQ(c.dpdk.networks[0].prefix_length, 24);
+  EXPECT_TRUE(c.dpdk.networks[1].network.is_ipv6());
+  EXPECT_EQ(c.dpdk.networks[1].prefix_length, 64);
+  ASSERT_EQ(c.dpdk.gateways.size(), 2u);
+  EXPECT_EQ(c.dpdk.gateways[0], NetAddress::parse("2001:db8::1", 0));
+  EXPECT_EQ(c.dpdk.gateways[1], NetAddress::ipv4(10, 0, 0, 1, 0));
+  EXPECT_EQ(c.dpdk.mtu, 9216u);
+  EXPECT_EQ(c.dpdk.mbufs_per_worker, 1023u);
+  EXPECT_EQ(c.dpdk.queue_size, 16384u);
+  EXPECT_EQ(c.dpdk.burst, 512u);
+  EXPECT_EQ(c.dpdk.reassembly_flows, 16u);
+  EXPECT_EQ(c.dpdk.reassembly_timeout_ms, 60000u);
+
+  // The other ends of the ranges, a NIC's port, and gateways without networks (any is on-link).
+  const ConfigResult low = parse(with_listen(R"([dpdk]
+eal = ["-l", "2-3", "--in-memory"]
+port = "0000:03:00.0"
+gateways = ["192.0.2.1"]
+mtu = 576
+mbufs_per_worker = 1048575
+queue_size = 64
+burst = 1
+reassembly_flows = 1048576
+reassembly_timeout_ms = 100
+)"));
+  ASSERT_TRUE(low.ok()) << low.error.to_string();
+  EXPECT_EQ(low.config->dpdk.port, "0000:03:00.0");
+  EXPECT_EQ(low.config->dpdk.gateways,
+            (std::vector<NetAddress>{NetAddress::ipv4(192, 0, 2, 1, 0)}));
+  EXPECT_EQ(low.config->dpdk.mtu, 576u);
+  EXPECT_EQ(low.config->dpdk.mbufs_per_worker, 1048575u);
+  EXPECT_EQ(low.config->dpdk.queue_size, 64u);
+  EXPECT_EQ(low.config->dpdk.burst, 1u);
+  EXPECT_EQ(low.config->dpdk.reassembly_flows, 1048576u);
+  EXPECT_EQ(low.config->dpdk.reassembly_timeout_ms, 100u);
+}
+
+TEST(ConfigErrorTest, Io) {
+  EXPECT_TRUE(FailsAt(before_listen("io = \"xdp\"\n"), 1,
+                      "io \"xdp\" is not one of \"socket\", \"dpdk\"", 6));
+  EXPECT_TRUE(FailsAt(before_listen("io = \"DPDK\"\n"), 1, "io \"DPDK\" is not one of"));
+  EXPECT_TRUE(FailsAt(before_listen("io = 1\n"), 1, "io must be a string, not an integer (1)"));
+  EXPECT_TRUE(
+      FailsAt(before_listen("dpdk = 1\n"), 1, "dpdk must be a table ([dpdk]), not an integer"));
+}
+
+TEST(ConfigErrorTest, DpdkNeedsPort) {
+  // Without [dpdk]: at the io key.
+  EXPECT_TRUE(FailsAt(before_listen("io = \"dpdk\"\n"), 1, "io = \"dpdk\" needs [dpdk] port", 6));
+  // With [dpdk]: at the table, where the port belongs.
+  EXPECT_TRUE(FailsAt(before_listen("io = \"dpdk\"\n") + "\n[dpdk]\nmtu = 1500\n", 5,
+                      "io = \"dpdk\" needs [dpdk] port"));
+  EXPECT_TRUE(FailsAt(with_listen("[dpdk]\nport = \"\"\n"), 4, "dpdk.port must not be empty", 8));
+  EXPECT_TRUE(FailsAt(with_listen("[dpdk]\nport = 3\n"), 4, "dpdk.port must be a string"));
+  // io = "socket" needs no port.
+  const ConfigResult r = parse(with_listen("[dpdk]\nmtu = 9000\n"));
+  ASSERT_TRUE(r.ok()) << r.error.to_string();
+  EXPECT_EQ(r.config->dpdk.mtu, 9000u);
+}
+
+TEST(ConfigErrorTest, DpdkRanges) {
+  struct Case {
+    std::string_view line;
+    std::string_view message;
+  };
+  for (const Case& c : {
+           Case{"mtu = 575", "dpdk.mtu (575) must be between 576 and 9216"},
+           Case{"mtu = 9217", "dpdk.mtu (9217) must be between 576 and 9216"},
+           Case{"mbufs_per_worker = 1022",
+                "dpdk.mbufs_per_worker (1022) must be between 1023 and 1048575"},
+           Case{"mbufs_per_worker = 1048576", "dpdk.mbufs_per_worker (1048576)"},
+           Case{"queue_size = 63", "dpdk.queue_size (63) must be between 64 and 16384"},
+           Case{"queue_size = 16385", "dpdk.queue_size (16385)"},
+           Case{"burst = 0", "dpdk.burst (0) must be between 1 and 512"},
+           Case{"burst = 513", "dpdk.burst (513)"},
+           Case{"reassembly_flows = 15",
+                "dpdk.reassembly_flows (15) must be between 16 and 1048576"},
+           Case{"reassembly_flows = 1048577", "dpdk.reassembly_flows (1048577)"},
+           Case{"reassembly_timeout_ms = 99",
+                "dpdk.reassembly_timeout_ms (99) must be between 100 and 60000"},
+           Case{"reassembly_timeout_ms = 60001", "dpdk.reassembly_timeout_ms (60001)"},
+           Case{"mtu = \"1500\"", "dpdk.mtu must be an integer, not a string"},
+       }) {
+    EXPECT_TRUE(
+        FailsAt(with_listen("[dpdk]\nport = \"0000:03:00.0\"\n" + std::string(c.line) + "\n"), 5,
+                c.message))
+        << c.line;
+  }
+}
+
+TEST(ConfigErrorTest, DpdkEal) {
+  EXPECT_TRUE(
+      FailsAt(with_listen("[dpdk]\neal = \"-l 2-3\"\n"), 4, "dpdk.eal must be a list of strings"));
+  EXPECT_TRUE(FailsAt(with_listen("[dpdk]\neal = [\n  \"-l\",\n  2,\n]\n"), 6,
+                      "dpdk.eal must hold strings, not an integer", 3));
+  const ConfigResult r = parse(with_listen("[dpdk]\neal = []\n"));
+  ASSERT_TRUE(r.ok()) << r.error.to_string();
+  EXPECT_TRUE(r.config->dpdk.eal.empty());
+}
+
+TEST(ConfigErrorTest, DpdkExceptionTap) {
+  EXPECT_TRUE(FailsAt(with_listen("[dpdk]\nexception_tap = \"sipwire-exception\"\n"), 4,
+                      "dpdk.exception_tap \"sipwire-exception\" is not an interface name: it must "
+                      "be 1..15 characters long",
+                      17));
+  EXPECT_TRUE(FailsAt(with_listen("[dpdk]\nexception_tap = \"tap 0\"\n"), 4,
+                      "dpdk.exception_tap \"tap 0\" is not an interface name: it may hold only "
+                      "letters, digits, '_', '.' and '-'"));
+  EXPECT_TRUE(FailsAt(with_listen("[dpdk]\nexception_tap = \"tap/0\"\n"), 4, "may hold only"));
+  EXPECT_TRUE(FailsAt(with_listen("[dpdk]\nexception_tap = \"..\"\n"), 4,
+                      "dpdk.exception_tap \"..\" is not an interface name"));
+  EXPECT_TRUE(FailsAt(with_listen("[dpdk]\nexception_tap = 0\n"), 4,
+                      "dpdk.exception_tap must be a string"));
+  // 15 characters is the longest; "" is no tap.
+  for (std::string_view name : {"\"sipwire-except\"", "\"\""}) {
+    const ConfigResult r =
+        parse(with_listen("[dpdk]\nexception_tap = " + std::string(name) + "\n"));
+    EXPECT_TRUE(r.ok()) << r.error.to_string();
+  }
+}
+
+TEST(ConfigErrorTest, DpdkNetworksAndGateways) {
+  EXPECT_TRUE(FailsAt(with_listen("[dpdk]\nnetworks = [\"10.0.0.1/24\"]\n"), 4,
+                      "dpdk.networks \"10.0.0.1/24\" has address bits set past the prefix length"));
+  EXPECT_TRUE(FailsAt(with_listen("[dpdk]\nnetworks = \"10.0.0.0/24\"\n"), 4,
+                      "dpdk.networks must be a list of address blocks"));
+  EXPECT_TRUE(FailsAt(with_listen("[dpdk]\ngateways = [\"gw.example\"]\n"), 4,
+                      "dpdk.gateways \"gw.example\" is not an IPv4 or IPv6 address"));
+  EXPECT_TRUE(FailsAt(with_listen("[dpdk]\ngateways = [\"10.0.0.1:5060\"]\n"), 4,
+                      "dpdk.gateways \"10.0.0.1:5060\" is not an IPv4 or IPv6 address"));
+  EXPECT_TRUE(FailsAt(with_listen("[dpdk]\ngateways = \"10.0.0.1\"\n"), 4,
+                      "dpdk.gateways must be a list of IP addresses"));
+  EXPECT_TRUE(FailsAt(with_listen("[dpdk]\ngateways = [1]\n"), 4,
+                      "dpdk.gateways must hold strings, not an integer"));
+  // Two of one family: at the second.
+  EXPECT_TRUE(FailsAt(with_listen("[dpdk]\ngateways = [\n  \"10.0.0.1\",\n  \"::1\",\n"
+                                  "  \"10.0.0.2\",\n]\n"),
+                      7,
+                      "dpdk.gateways \"10.0.0.2\" is a second IPv4 gateway (after 10.0.0.1): at "
+                      "most one IPv4 and one IPv6 gateway",
+                      3));
+  EXPECT_TRUE(FailsAt(with_listen("[dpdk]\ngateways = [\"2001:db8::1\", \"2001:db8::2\"]\n"), 4,
+                      "is a second IPv6 gateway"));
+  // Outside every network: at the gateway, naming the networks' line; with io = "socket" too.
+  EXPECT_TRUE(FailsAt(with_listen("[dpdk]\nnetworks = [\"10.0.0.0/24\", \"2001:db8::/64\"]\n"
+                                  "gateways = [\"10.0.0.1\", \"2001:db8:1::1\"]\n"),
+                      5,
+                      "dpdk.gateways \"2001:db8:1::1\" is in none of dpdk.networks (line 4): a "
+                      "gateway must be on-link",
+                      25));
+  EXPECT_TRUE(FailsAt(with_listen("[dpdk]\nnetworks = [\"10.0.0.0/25\"]\n"
+                                  "gateways = [\"10.0.0.129\"]\n"),
+                      5, "dpdk.gateways \"10.0.0.129\" is in none of dpdk.networks"));
+  // A gateway of a family no network has is outside them too.
+  EXPECT_TRUE(FailsAt(with_listen("[dpdk]\nnetworks = [\"10.0.0.0/24\"]\ngateways = [\"::1\"]\n"),
+                      5, "dpdk.gateways \"::1\" is in none of dpdk.networks"));
+  const ConfigResult r =
+      parse(with_listen("[dpdk]\nnetworks = [\"10.0.0.0/23\", \"10.1.0.0/16\"]\n"
+                        "gateways = [\"10.1.255.254\"]\n"));
+  ASSERT_TRUE(r.ok()) << r.error.to_string();
+}
+
+TEST(ConfigErrorTest, DpdkWildcardListen) {
+  constexpr std::string_view kDpdk = "[dpdk]\nport = \"0000:03:00.0\"\n";
+  EXPECT_TRUE(FailsAt("io = \"dpdk\"\n[[listen]]\naddress = \"0.0.0.0\"\n" + std::string(kDpdk), 2,
+                      "listen[0].address \"0.0.0.0\" is a wildcard, but io = \"dpdk\" (line 1): "
+                      "the DPDK data plane owns specific addresses"));
+  EXPECT_TRUE(
+      FailsAt("io = \"dpdk\"\n[[listen]]\naddress = \"10.0.0.2\"\n\n[[listen]]\n"
+              "address = \"[::]\"\nport = 5070\n" +
+                  std::string(kDpdk),
+              5, "listen[1].address \"::\" is a wildcard, but io = \"dpdk\""));
+  // With sockets a wildcard is fine.
+  const ConfigResult r = parse("[[listen]]\naddress = \"0.0.0.0\"\n" + std::string(kDpdk));
+  ASSERT_TRUE(r.ok()) << r.error.to_string();
+  EXPECT_EQ(r.config->io, IoBackend::kSocket);
+}
+
+TEST(ConfigErrorTest, UnknownKeyInDpdk) {
+  EXPECT_TRUE(FailsAt(with_listen("[dpdk]\nport = \"0000:03:00.0\"\nmtus = 1500\n"), 5,
+                      "unknown key 'mtus' in [dpdk]; did you mean 'mtu'?", 1));
+  EXPECT_TRUE(FailsAt(with_listen("[dpdk]\nlcores = \"2-3\"\n"), 4,
+                      "unknown key 'lcores' in [dpdk] (known keys: eal, port, exception_tap"));
+  EXPECT_TRUE(
+      FailsAt(with_listen("[dpdk.eal]\nl = \"2-3\"\n"), 3, "dpdk.eal must be a list of strings"));
 }
 
 TEST(ConfigErrorTest, UnknownTopLevelKey) {
