@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "dataplane/dpdk/dpdk_backend.h"
 #include "dataplane/shard.h"
 #include "dataplane/socket_backend.h"
 #include "policy_gate.h"
@@ -93,11 +94,16 @@ int main(int argc, char** argv) {
       "SIGHUP reloads the server policy and the users file (a bad file is refused, the running "
       "policy stays); SIGINT/SIGTERM stop it."};
   std::string config_path;
-  std::string io = "socket";
+  std::string io;
+  std::vector<std::string> eal_args;
   unsigned status_interval = 1;
   app.add_option("--config,-c", config_path, "configuration file (TOML)")->required();
-  app.add_option("--io", io, "I/O backend: socket (kernel UDP sockets)")
-      ->check(CLI::IsMember({"socket"}));
+  app.add_option("--io", io,
+                 "I/O backend, overriding the config's io: socket (kernel UDP sockets) or dpdk "
+                 "(poll-mode lcores on the [dpdk] port)")
+      ->check(CLI::IsMember({"socket", "dpdk"}));
+  app.add_option("eal", eal_args,
+                 "with --io dpdk: EAL arguments after --, added to the config's [dpdk] eal");
   app.add_option("--status-interval", status_interval,
                  "seconds between status lines (0: only on SIGUSR1)");
   CLI11_PARSE(app, argc, argv);
@@ -108,10 +114,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const Config& config = *loaded.config;
-  dataplane::SocketBackendOptions options;
-  for (const ListenConfig& l : config.listen) options.listen.push_back(l.address);
-  options.workers = config.workers;
-  options.max_datagram = config.limits.max_message_size;
+  const IoBackend backend_kind = io.empty() ? config.io : *parse_io_backend(io);
   // The stateful proxy keeps each transaction in one shard, and shard 0 alone sends the
   // destination-set probes: with several workers, every datagram is handed to the worker
   // whose shard owns it, or a probe's answer could land on a worker that never sent it and the
@@ -119,14 +122,62 @@ int main(int argc, char** argv) {
   // routed by its Via alone, so the scan and the copy are skipped.
   bool probed = false;
   for (const DestinationConfig& d : config.destinations) probed |= d.probe_interval_ms != 0;
-  options.shard_affinity = (config.mode == ProxyMode::kStateful || probed) && config.workers > 1;
+  const bool shard_affinity =
+      (config.mode == ProxyMode::kStateful || probed) && config.workers > 1;
   std::string error;
-  auto backend = dataplane::SocketBackend::open(options, error);
-  if (!backend) {
+  std::unique_ptr<dataplane::SocketBackend> socket_backend;
+  std::unique_ptr<dataplane::DpdkBackend> dpdk_backend;
+  if (backend_kind == IoBackend::kDpdk) {
+    if (config.dpdk.port.empty()) {
+      std::fprintf(stderr, "sipwire-dataplane: cannot start: --io dpdk needs [dpdk] port in %s\n",
+                   config.source.c_str());
+      return 2;
+    }
+    for (const ListenConfig& l : config.listen) {
+      if (l.address.ip == NetAddress{}.ip) {
+        std::fprintf(stderr,
+                     "sipwire-dataplane: cannot start: the dpdk backend needs specific listen "
+                     "addresses, not %s\n",
+                     l.address.to_string().c_str());
+        return 2;
+      }
+    }
+    dataplane::DpdkBackendOptions options;
+    options.eal = config.dpdk.eal;
+    options.eal.insert(options.eal.end(), eal_args.begin(), eal_args.end());
+    options.port = config.dpdk.port;
+    options.exception_tap = config.dpdk.exception_tap;
+    for (const ListenConfig& l : config.listen) options.listen.push_back(l.address);
+    for (const CidrBlock& n : config.dpdk.networks)
+      options.networks.push_back({n.network, n.prefix_length});
+    options.gateways = config.dpdk.gateways;
+    options.workers = config.workers;
+    options.shard_affinity = shard_affinity;
+    options.mtu = config.dpdk.mtu;
+    options.mbufs_per_worker = config.dpdk.mbufs_per_worker;
+    options.queue_size = config.dpdk.queue_size;
+    options.burst = config.dpdk.burst;
+    options.reassembly_flows = config.dpdk.reassembly_flows;
+    options.reassembly_timeout_ms = config.dpdk.reassembly_timeout_ms;
+    dpdk_backend = dataplane::DpdkBackend::open(options, error);
+  } else {
+    dataplane::SocketBackendOptions options;
+    for (const ListenConfig& l : config.listen) options.listen.push_back(l.address);
+    options.workers = config.workers;
+    options.max_datagram = config.limits.max_message_size;
+    options.shard_affinity = shard_affinity;
+    socket_backend = dataplane::SocketBackend::open(options, error);
+  }
+  if (!socket_backend && !dpdk_backend) {
     std::fprintf(stderr, "sipwire-dataplane: cannot start: %s\n", error.c_str());
     return 1;
   }
-  const NetAddress local = backend->bound_addresses().front();
+  const std::vector<NetAddress> bound =
+      dpdk_backend ? dpdk_backend->bound_addresses() : socket_backend->bound_addresses();
+  auto worker_stats = [&](unsigned i) {
+    return dpdk_backend ? dpdk_backend->stats(i) : socket_backend->stats(i);
+  };
+  const NetAddress local = bound.front();
 
   Qsbr qsbr(config.workers);
   LocationTable location(1 << 16, qsbr);
@@ -163,15 +214,23 @@ int main(int argc, char** argv) {
   sigaction(SIGUSR1, &sa, nullptr);
   sigaction(SIGHUP, &sa, nullptr);
 
-  std::thread workers([&] {
-    backend->run([&](unsigned i) -> dataplane::PacketHandler& { return *shards[i]; }, g_stop);
-  });
+  auto handler_for = [&](unsigned i) -> dataplane::PacketHandler& { return *shards[i]; };
+  std::thread workers;
+  if (dpdk_backend) {
+    // EAL launches the workers on their lcores, from this (the main) lcore.
+    dpdk_backend->launch(handler_for, g_stop);
+  } else {
+    workers = std::thread([&] { socket_backend->run(handler_for, g_stop); });
+  }
 
   std::string where;
-  for (const NetAddress& a : backend->bound_addresses()) where += " udp " + a.to_string();
-  std::printf("sipwire-dataplane: listening on%s (%u worker%s, %s; config %s)\n", where.c_str(),
-              config.workers, config.workers == 1 ? "" : "s",
-              std::string(to_string(config.mode)).c_str(), config.source.c_str());
+  for (const NetAddress& a : bound) where += " udp " + a.to_string();
+  const std::string io_text =
+      dpdk_backend ? dpdk_backend->describe() : std::string("kernel sockets");
+  std::printf("sipwire-dataplane: listening on%s (%u worker%s, %s, %s; config %s)\n",
+              where.c_str(), config.workers, config.workers == 1 ? "" : "s",
+              std::string(to_string(config.mode)).c_str(), io_text.c_str(),
+              config.source.c_str());
   std::fflush(stdout);
 
   auto print_status = [&] {
@@ -179,7 +238,7 @@ int main(int argc, char** argv) {
              overloaded = 0;
     uint64_t handed_out = 0, handed_in = 0, handover_drops = 0;
     for (unsigned i = 0; i < config.workers; ++i) {
-      const dataplane::WorkerStats s = backend->stats(i);
+      const dataplane::WorkerStats s = worker_stats(i);
       rx += s.rx_datagrams;
       tx += s.tx_datagrams;
       handed_out += s.handovers_out;
@@ -205,6 +264,32 @@ int main(int argc, char** argv) {
         static_cast<unsigned long long>(handover_drops),
         static_cast<unsigned long long>(transactions), static_cast<unsigned long long>(overloaded),
         static_cast<unsigned long long>(limited));
+    if (dpdk_backend) {
+      dataplane::DpdkStats d;
+      for (unsigned i = 0; i < config.workers; ++i) d += dpdk_backend->dpdk_stats(i);
+      std::printf(
+          "dpdk: frames rx %llu tx %llu tx-full %llu bytes referenced %llu copied %llu "
+          "linearized %llu reassembled %llu fragments-out %llu neighbor answered %llu asked %llu "
+          "kernel in %llu out %llu drops not-ours %llu malformed %llu no-neighbor %llu no-mbuf "
+          "%llu no-kernel %llu oversize %llu\n",
+          static_cast<unsigned long long>(d.rx_frames), static_cast<unsigned long long>(d.tx_frames),
+          static_cast<unsigned long long>(d.tx_full),
+          static_cast<unsigned long long>(d.referenced_bytes),
+          static_cast<unsigned long long>(d.copied_bytes),
+          static_cast<unsigned long long>(d.linearized),
+          static_cast<unsigned long long>(d.reassembled),
+          static_cast<unsigned long long>(d.fragments_out),
+          static_cast<unsigned long long>(d.arp_answered),
+          static_cast<unsigned long long>(d.neighbor_requests),
+          static_cast<unsigned long long>(d.from_kernel),
+          static_cast<unsigned long long>(d.to_kernel),
+          static_cast<unsigned long long>(d.drop_not_ours),
+          static_cast<unsigned long long>(d.drop_malformed),
+          static_cast<unsigned long long>(d.drop_no_neighbor),
+          static_cast<unsigned long long>(d.drop_no_mbuf),
+          static_cast<unsigned long long>(d.drop_kernel),
+          static_cast<unsigned long long>(d.drop_oversize));
+    }
     std::fflush(stdout);
   };
   // SIGHUP: the server policy and the users file are read again. A file that does not load or
@@ -249,8 +334,17 @@ int main(int argc, char** argv) {
     if (g_status.exchange(false) || (status_interval != 0 && ++ticks % (status_interval * 10) == 0))
       print_status();
   }
-  workers.join();
+  int rc = 0;
+  if (dpdk_backend) {
+    if (!dpdk_backend->join(error)) {
+      std::fprintf(stderr, "sipwire-dataplane: %s\n", error.c_str());
+      rc = 1;
+    }
+  } else {
+    workers.join();
+  }
   print_status();
   std::printf("sipwire-dataplane: stopped\n");
-  return 0;
+  shards.clear();  // before the backend (and EAL) goes
+  return rc;
 }

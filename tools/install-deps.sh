@@ -7,7 +7,7 @@ packages=(
   # build
   build-essential pkg-config meson ninja-build
   # libraries the product links
-  libhyperscan-dev libdpdk-dev libboost-dev libssl-dev libcli11-dev
+  libhyperscan-dev libdpdk-dev dpdk libboost-dev libssl-dev libcli11-dev
   # configuration
   libtomlplusplus-dev
   # tests, fuzzing, sanitizers; sipp is the real SIP peer of the end-to-end tests

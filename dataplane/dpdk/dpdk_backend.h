@@ -1,0 +1,103 @@
+// The DPDK I/O backend: poll-mode lcores, each with its own RX/TX queue pair on one port, run
+// the same shards as the kernel-socket backend. Frames are classified (packet_frame.h); UDP SIP
+// for our addresses goes to the shard, ARP and neighbour discovery are answered or passed on,
+// and everything else goes to the kernel through a tap interface (the exception path), whose
+// replies leave through the port.
+//
+// DPDK types stay out of this header, so main.cpp and the socket backend build without DPDK's.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dataplane/dpdk/dpdk_counters.h"
+#include "dataplane/packet_handler.h"
+#include "dataplane/worker_stats.h"
+#include "sipwire/net_address.h"
+
+namespace sipwire::dataplane {
+
+class DpdkWorker;
+struct DpdkShared;
+struct DpdkBackendState;
+
+struct OnLinkNetwork {
+  NetAddress network;  // port 0
+  uint8_t prefix_length = 0;
+};
+
+struct DpdkBackendOptions {
+  // EAL arguments, as on a DPDK command line, without the program name. Without -l, -c or
+  // --lcores, the backend adds --lcores so that there is one lcore per worker besides the
+  // main one, floating over the machine's CPUs (pin them with -l on a NIC server).
+  std::vector<std::string> eal;
+  // The port: a PCI address (added to EAL as -a) or a virtual device spec (added as --vdev).
+  std::string port;
+  // The exception path: the tap interface created for the kernel (net_tap), "" for none. It
+  // gets the port's MAC and our listen addresses, with the prefix of the network in
+  // `networks` that holds each (else /32 or /128).
+  std::string exception_tap;
+  std::vector<NetAddress> listen;  // specific addresses with their UDP ports
+  std::vector<OnLinkNetwork> networks;  // empty: every destination is on-link
+  std::vector<NetAddress> gateways;     // at most one per family
+  unsigned workers = 1;
+  bool shard_affinity = false;  // see SocketBackendOptions::shard_affinity
+  unsigned mtu = 1500;
+  unsigned mbufs_per_worker = 16383;
+  unsigned queue_size = 1024;
+  unsigned burst = 32;
+  unsigned reassembly_flows = 4096;
+  unsigned reassembly_timeout_ms = 2000;
+  std::size_t scratch_bytes = 256 << 10;  // per worker, for Outbox::scratch within one burst
+  std::size_t handover_slots = 1024;      // mbufs per ring between two workers
+  // After this many empty polls in a row, a worker sleeps `idle_sleep_us` between polls until
+  // traffic returns: a shared or small machine (CI, a laptop) keeps its CPUs. 0: poll without
+  // pause, as on a dedicated NIC server.
+  unsigned idle_polls_before_sleep = 1000;
+  unsigned idle_sleep_us = 100;
+  // For programs that set up EAL and the port themselves (the data-plane benchmark makes a
+  // port from rings): `eal` is ignored, EAL is not initialised (nor cleaned up) here, and
+  // `port` names an existing ethdev port.
+  bool eal_initialised = false;
+};
+
+class DpdkBackend {
+ public:
+  // Initialises EAL, probes the port (and the tap), sets up one queue pair per worker, the
+  // mempools, the reassembly tables and the handover rings, and starts the port. Returns null
+  // with `error` set ("EAL: ...", "port net_af_packet0: 1 queue pair, 2 workers need 2") when
+  // it cannot. EAL can be initialised once per process.
+  static std::unique_ptr<DpdkBackend> open(const DpdkBackendOptions& options, std::string& error);
+  ~DpdkBackend();
+
+  // Launches worker i on its lcore; handler_for(i) is called there before its loop. Must be
+  // called from the thread that called open() (EAL's main lcore). Returns at once.
+  void launch(const std::function<PacketHandler&(unsigned worker)>& handler_for,
+              const std::atomic<bool>& stop);
+  // Waits for every worker to return (after `stop` became true). Returns false when a worker
+  // failed (its message is in `error`).
+  bool join(std::string& error);
+
+  // One pass of worker w's loop on the calling thread, instead of launch(): for a benchmark
+  // that drives the worker itself. Returns whether there was anything to do.
+  bool poll(unsigned worker, PacketHandler& handler);
+
+  unsigned workers() const;
+  WorkerStats stats(unsigned worker) const;
+  DpdkStats dpdk_stats(unsigned worker) const;
+  std::vector<NetAddress> bound_addresses() const;
+  // "net_af_packet0 02:00:00:00:00:01, 1 queue pair per worker, tap sw0" for the start line.
+  std::string describe() const;
+
+ private:
+  DpdkBackend();
+  std::unique_ptr<DpdkShared> shared_;
+  std::unique_ptr<DpdkBackendState> state_;
+  std::vector<std::unique_ptr<DpdkWorker>> workers_;
+};
+
+}  // namespace sipwire::dataplane

@@ -1,0 +1,218 @@
+#include "dataplane/dpdk/dpdk_outbox.h"
+
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_ip_frag.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace sipwire::dataplane {
+namespace {
+
+// Below this length a piece of the received message is copied rather than referred to: an
+// indirect mbuf costs an allocation from the pool and an atomic reference count, which is
+// dearer than copying a short run of bytes that sits in cache already.
+constexpr std::size_t kReferenceMin = 128;
+// The most fragments one datagram becomes (64 KiB over a 576-byte MTU needs 120).
+constexpr unsigned kMaxFragments = 128;
+constexpr std::size_t kEthernetBytes = 14;
+
+}  // namespace
+
+DpdkOutbox::DpdkOutbox(const DpdkShared& shared, uint16_t queue, rte_mempool* direct,
+                       rte_mempool* indirect, std::size_t scratch_bytes,
+                       WorkerCounters& counters, DpdkCounters& dpdk)
+    : shared_(shared),
+      queue_(queue),
+      direct_(direct),
+      indirect_(indirect),
+      counters_(counters),
+      dpdk_(dpdk),
+      arena_(std::make_unique_for_overwrite<char[]>(scratch_bytes)),
+      arena_size_(scratch_bytes) {}
+
+DpdkOutbox::~DpdkOutbox() {
+  for (unsigned i = 0; i < queued_; ++i) rte_pktmbuf_free(queue_frames_[i]);
+}
+
+char* DpdkOutbox::scratch(std::size_t bytes) {
+  if (bytes > arena_size_ - arena_used_) {
+    bump(counters_.scratch_exhausted);
+    return nullptr;
+  }
+  char* p = arena_.get() + arena_used_;
+  arena_used_ += bytes;
+  return p;
+}
+
+bool DpdkOutbox::append_copy(rte_mbuf* head, rte_mbuf*& tail, std::string_view bytes) {
+  while (!bytes.empty()) {
+    // An indirect tail refers to a received buffer, which must not be written: start a new
+    // direct mbuf after it.
+    if (!RTE_MBUF_DIRECT(tail) || rte_pktmbuf_tailroom(tail) == 0) {
+      rte_mbuf* next = rte_pktmbuf_alloc(direct_);
+      if (next == nullptr) return false;
+      tail->next = next;
+      tail = next;
+      ++head->nb_segs;
+    }
+    const std::size_t n = std::min<std::size_t>(rte_pktmbuf_tailroom(tail), bytes.size());
+    std::memcpy(rte_pktmbuf_mtod_offset(tail, char*, tail->data_len), bytes.data(), n);
+    tail->data_len = static_cast<uint16_t>(tail->data_len + n);
+    head->pkt_len += static_cast<uint32_t>(n);
+    bytes.remove_prefix(n);
+  }
+  return true;
+}
+
+bool DpdkOutbox::append_reference(rte_mbuf* head, rte_mbuf*& tail, std::string_view bytes) {
+  rte_mbuf* ref = rte_pktmbuf_alloc(indirect_);
+  if (ref == nullptr) return false;
+  rte_pktmbuf_attach(ref, ingress_mbuf_);
+  ref->data_off = static_cast<uint16_t>(bytes.data() - static_cast<const char*>(ref->buf_addr));
+  ref->data_len = static_cast<uint16_t>(bytes.size());
+  ref->pkt_len = static_cast<uint32_t>(bytes.size());
+  tail->next = ref;
+  tail = ref;
+  ++head->nb_segs;
+  head->pkt_len += static_cast<uint32_t>(bytes.size());
+  return true;
+}
+
+bool DpdkOutbox::send(const NetAddress& to, std::span<const std::string_view> segments) {
+  std::size_t total = 0;
+  for (const std::string_view s : segments) total += s.size();
+  const NetAddress from = shared_.source_for(to, ingress_local_);
+  if (segments.size() > kMaxSegments || total > kMaxDatagram || !from.valid()) {
+    bump(counters_.tx_refused);
+    return false;
+  }
+  const NetAddress hop = shared_.next_hop(to);
+  const std::optional<net::MacAddress> mac = shared_.neighbors->find(hop);
+  if (!mac) {
+    // Not resolved yet: ask, and lose this datagram. SIP over UDP retransmits (the client,
+    // or our own transaction), and by then the answer has been learnt.
+    solicit(hop, from);
+    bump(dpdk_.drop_no_neighbor);
+    return true;
+  }
+
+  rte_mbuf* head = rte_pktmbuf_alloc(direct_);
+  if (head == nullptr) {
+    bump(dpdk_.drop_no_mbuf);
+    return true;
+  }
+  const bool ipv6 = to.is_ipv6();
+  const std::size_t header_bytes = ipv6 ? net::kUdpIpv6HeaderBytes : net::kUdpIpv4HeaderBytes;
+  auto* header = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(head, header_bytes));
+  rte_mbuf* tail = head;
+  uint64_t copied = 0, referenced = 0;
+  bool ok = header != nullptr;
+  for (std::size_t i = 0; ok && i < segments.size(); ++i) {
+    const std::string_view s = segments[i];
+    if (ingress_mbuf_ != nullptr && s.size() >= kReferenceMin && s.data() >= ingress_begin_ &&
+        s.data() + s.size() <= ingress_end_) {
+      ok = append_reference(head, tail, s);
+      referenced += s.size();
+    } else {
+      ok = append_copy(head, tail, s);
+      copied += s.size();
+    }
+  }
+  if (!ok) {
+    rte_pktmbuf_free(head);
+    bump(dpdk_.drop_no_mbuf);
+    return true;
+  }
+  net::write_udp_headers(header, shared_.mac, *mac, from, to, total, ip_id_++);
+  uint8_t* udp = header + header_bytes - 8;
+  const uint16_t checksum = net::udp_checksum(from, to, udp, segments);
+  net::store_be16(udp + 6, checksum);
+  bump(dpdk_.copied_bytes, copied);
+  bump(dpdk_.referenced_bytes, referenced);
+  bump(counters_.tx_datagrams);
+  bump(counters_.tx_bytes, total);
+
+  if (header_bytes - kEthernetBytes + total > shared_.options.mtu) {
+    fragment_and_queue(head, ipv6);
+  } else {
+    queue_frame(head);
+  }
+  return true;
+}
+
+void DpdkOutbox::fragment_and_queue(rte_mbuf* packet, bool ipv6) {
+  // The Ethernet header comes off, rte_ip_frag splits the IP packet (each fragment: a new
+  // header mbuf plus indirect mbufs over the original's data), and each fragment gets the
+  // Ethernet header back.
+  uint8_t ethernet[kEthernetBytes];
+  std::memcpy(ethernet, rte_pktmbuf_mtod(packet, uint8_t*), kEthernetBytes);
+  rte_pktmbuf_adj(packet, kEthernetBytes);
+  rte_mbuf* fragments[kMaxFragments];
+  const uint16_t mtu = static_cast<uint16_t>(shared_.options.mtu);
+  const int32_t n =
+      ipv6 ? rte_ipv6_fragment_packet(packet, fragments, kMaxFragments, mtu, direct_, indirect_)
+           : rte_ipv4_fragment_packet(packet, fragments, kMaxFragments, mtu, direct_, indirect_);
+  rte_pktmbuf_free(packet);
+  if (n < 0) {
+    bump(n == -ENOMEM ? dpdk_.drop_no_mbuf : dpdk_.drop_oversize);
+    return;
+  }
+  for (int32_t i = 0; i < n; ++i) {
+    rte_mbuf* f = fragments[i];
+    if (!ipv6) {
+      auto* ip = rte_pktmbuf_mtod(f, rte_ipv4_hdr*);
+      ip->hdr_checksum = 0;
+      ip->hdr_checksum = rte_ipv4_cksum(ip);
+    }
+    auto* eth = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(f, kEthernetBytes));
+    if (eth == nullptr) {
+      rte_pktmbuf_free(f);
+      bump(dpdk_.drop_no_mbuf);
+      continue;
+    }
+    std::memcpy(eth, ethernet, kEthernetBytes);
+    bump(dpdk_.fragments_out);
+    queue_frame(f);
+  }
+}
+
+void DpdkOutbox::solicit(const NetAddress& next_hop, const NetAddress& source) {
+  rte_mbuf* m = rte_pktmbuf_alloc(direct_);
+  if (m == nullptr) {
+    bump(dpdk_.drop_no_mbuf);
+    return;
+  }
+  auto* out = rte_pktmbuf_mtod(m, uint8_t*);
+  const std::size_t n = next_hop.is_ipv6()
+                            ? net::write_neighbor_solicitation(out, shared_.mac, source, next_hop)
+                            : net::write_arp_request(out, shared_.mac, source, next_hop);
+  m->data_len = static_cast<uint16_t>(n);
+  m->pkt_len = static_cast<uint32_t>(n);
+  bump(dpdk_.neighbor_requests);
+  queue_frame(m);
+}
+
+void DpdkOutbox::queue_frame(rte_mbuf* frame) {
+  if (queued_ == kQueueCapacity) flush(false);
+  queue_frames_[queued_++] = frame;
+}
+
+void DpdkOutbox::flush(bool reset_scratch) {
+  unsigned sent = 0;
+  // A full TX ring takes what it can; a few more tries, then the rest is dropped and counted
+  // (waiting longer would stall the receive side).
+  for (int attempt = 0; attempt < 4 && sent < queued_; ++attempt)
+    sent += rte_eth_tx_burst(shared_.port, queue_, queue_frames_.data() + sent,
+                             static_cast<uint16_t>(queued_ - sent));
+  bump(dpdk_.tx_frames, sent);
+  if (sent < queued_) {
+    bump(dpdk_.tx_full, queued_ - sent);
+    rte_pktmbuf_free_bulk(queue_frames_.data() + sent, queued_ - sent);
+  }
+  queued_ = 0;
+  if (reset_scratch) arena_used_ = 0;
+}
+
+}  // namespace sipwire::dataplane

@@ -1,0 +1,84 @@
+// The DPDK backend's Outbox: builds each datagram as an mbuf chain and queues it on the
+// lcore's TX queue. The first mbuf holds the Ethernet, IP and UDP headers and any short or
+// inserted text (copied); a segment that lies in the received mbuf becomes an indirect mbuf
+// referring to it (no copy, a reference count). A datagram over the MTU is fragmented
+// (rte_ip_frag) on the way out. Checksums are computed in software over the segments, so any
+// port (veth through af_packet, tap, a NIC) gets correct ones.
+#pragma once
+
+#include <rte_mbuf.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
+
+#include "dataplane/dpdk/dpdk_counters.h"
+#include "dataplane/dpdk/dpdk_shared.h"
+#include "sipwire/engine/outbox.h"
+
+namespace sipwire::dataplane {
+
+class DpdkOutbox final : public Outbox {
+ public:
+  static constexpr std::size_t kMaxDatagram = 65507;
+  static constexpr unsigned kQueueCapacity = 512;
+
+  DpdkOutbox(const DpdkShared& shared, uint16_t queue, rte_mempool* direct, rte_mempool* indirect,
+             std::size_t scratch_bytes, WorkerCounters& counters, DpdkCounters& dpdk);
+  ~DpdkOutbox() override;
+
+  char* scratch(std::size_t bytes) override;
+  bool send(const NetAddress& to, std::span<const std::string_view> segments) override;
+
+  // The datagram being handled: segments inside [begin, end) may be sent by reference to
+  // `mbuf` (null: copy everything), and replies leave from `local`.
+  void set_ingress(rte_mbuf* mbuf, const char* begin, const char* end, const NetAddress& local) {
+    ingress_mbuf_ = mbuf;
+    ingress_begin_ = begin;
+    ingress_end_ = end;
+    ingress_local_ = local;
+  }
+  void clear_ingress() { set_ingress(nullptr, nullptr, nullptr, NetAddress{}); }
+
+  // A ready frame (ARP reply, a frame from the kernel) for the port.
+  void queue_frame(rte_mbuf* frame);
+  // Transmits what is queued; the scratch arena is reset only with reset_scratch = true (after
+  // the handler returned).
+  void flush(bool reset_scratch = true);
+
+  unsigned queued() const { return queued_; }
+
+  // Asks for the MAC of `next_hop` (ARP request or neighbour solicitation), from `source`.
+  void solicit(const NetAddress& next_hop, const NetAddress& source);
+
+ private:
+  // Appends `bytes` to the chain ending at `tail` (copying), growing it with direct mbufs.
+  bool append_copy(rte_mbuf* head, rte_mbuf*& tail, std::string_view bytes);
+  bool append_reference(rte_mbuf* head, rte_mbuf*& tail, std::string_view bytes);
+  void fragment_and_queue(rte_mbuf* packet, bool ipv6);
+
+  const DpdkShared& shared_;
+  uint16_t queue_;
+  rte_mempool* direct_;
+  rte_mempool* indirect_;
+  WorkerCounters& counters_;
+  DpdkCounters& dpdk_;
+
+  rte_mbuf* ingress_mbuf_ = nullptr;
+  const char* ingress_begin_ = nullptr;
+  const char* ingress_end_ = nullptr;
+  NetAddress ingress_local_;
+
+  std::array<rte_mbuf*, kQueueCapacity> queue_frames_{};
+  unsigned queued_ = 0;
+  uint16_t ip_id_ = 0;
+
+  std::unique_ptr<char[]> arena_;
+  std::size_t arena_size_;
+  std::size_t arena_used_ = 0;
+};
+
+}  // namespace sipwire::dataplane

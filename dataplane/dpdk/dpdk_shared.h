@@ -1,0 +1,41 @@
+// What every lcore of the DPDK backend reads: the port, the exception tap, our addresses, and
+// the neighbour table they all learn into. Set up once by DpdkBackend::open, then read-only
+// except for the neighbour table (lock-free) and the rings (one producer, one consumer each).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dataplane/dpdk/dpdk_backend.h"
+#include "dataplane/dpdk/mac_address.h"
+#include "dataplane/dpdk/neighbor_table.h"
+#include "dataplane/dpdk/packet_frame.h"
+
+struct rte_ring;
+
+namespace sipwire::dataplane {
+
+struct DpdkShared {
+  DpdkBackendOptions options;
+  uint16_t port = 0;
+  std::string port_name;
+  std::optional<uint16_t> tap;  // the exception path's port
+  net::MacAddress mac;
+  net::LocalInterface local;    // its listen span points into options.listen
+  std::unique_ptr<net::NeighborTable> neighbors;
+  bool tx_multi_segment = false;  // the port sends chained mbufs
+  // rings[from * workers + to], null on the diagonal: mbufs handed over between workers.
+  std::vector<rte_ring*> rings;
+
+  // The next hop whose MAC a datagram to `to` needs: `to` itself when on-link, else the
+  // gateway of its family (or `to` again when there is none).
+  NetAddress next_hop(const NetAddress& to) const;
+  // The listen address a datagram to `to` leaves from: `preferred` when its family matches,
+  // else the first listen address of that family; invalid when there is none.
+  NetAddress source_for(const NetAddress& to, const NetAddress& preferred) const;
+};
+
+}  // namespace sipwire::dataplane
