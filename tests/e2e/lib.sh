@@ -22,6 +22,8 @@
 #                      or dpdk (io = "dpdk" on net_af_packet over a veth pair; root; netns.sh)
 #   E2E_WORKERS        the proxy's workers (default 1)
 #   E2E_DPDK_QPAIRS    dpdk: queue pairs of the net_af_packet port (default 1)
+#   E2E_DPDK_STANDIN=1 dpdk: harness self-check without the DPDK backend, the socket proxy in the
+#                      data plane's namespace (dpdk_standin.sh)
 #   E2E_KEEP=1         keep the work directory (configs, logs, sipp statistics) after the test
 #   E2E_TEST_TIMEOUT   seconds before the whole test is killed (default 270)
 
@@ -178,7 +180,10 @@ EOF
     if [[ -n ${E2E_EXTRA_CONFIG:-} ]]; then printf '\n%s\n' "$E2E_EXTRA_CONFIG" >>"$cfg"; fi
     out=$WORK/sipwire.out
     # In the data plane's namespace with DPDK; ip netns exec execs the proxy, so $! is its PID.
-    "${DP_EXEC[@]}" "$bin" --config "$cfg" </dev/null >"$out" 2>"$WORK/sipwire.err" &
+    # E2E_DPDK_STANDIN=1: the socket proxy plays the data plane there (dpdk_standin.sh).
+    local standin=()
+    if dpdk_backend && [[ ${E2E_DPDK_STANDIN:-0} == 1 ]]; then standin=("$E2E_DIR/dpdk_standin.sh"); fi
+    "${DP_EXEC[@]}" "${standin[@]}" "$bin" --config "$cfg" </dev/null >"$out" 2>"$WORK/sipwire.err" &
     PROXY_PID=$!
     E2E_PIDS+=("$PROXY_PID")
     for ((i = 0; i < wait_s * 10; i++)); do
