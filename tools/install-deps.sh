@@ -12,6 +12,8 @@ packages=(
   libtomlplusplus-dev
   # tests, fuzzing, sanitizers; sipp is the real SIP peer of the end-to-end tests
   libgtest-dev clang-14 libclang-rt-14-dev sip-tester iproute2 netcat-openbsd
+  # the DPDK runs of the end-to-end tests and tools/dpdk-demo.sh (veth offloads, ping, ARP)
+  ethtool iputils-ping iputils-arping
   # benchmarks: the framework and the peer parsers we compare with
   libbenchmark-dev libosip2-dev libsofia-sip-ua-dev valgrind
 )

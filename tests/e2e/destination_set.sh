@@ -15,6 +15,7 @@
 # shellcheck source=tests/e2e/lib.sh source-path=SCRIPTDIR/../..
 source "$(dirname "$0")/lib.sh"
 e2e_init "$@"
+socket_backend_only
 direct_mode && skip "needs the proxy (it routes to a destination set)"
 
 # set_config ALGORITHM PORT_1 PRIORITY_1 PORT_2 PRIORITY_2: the set and the route to it.

@@ -4,8 +4,9 @@
 usage: dup_invite_uac.py LOCAL_PORT PROXY_HOST PROXY_PORT USER
 
 sipp cannot do this: it sends consecutive <send>s on separate scheduler ticks, and a 100 Trying
-arriving in between is an unexpected message for it. From 127.0.0.1:LOCAL_PORT this sends
-INVITE sip:USER@PROXY (no body) twice with the same branch, as a retransmission, before reading
+arriving in between is an unexpected message for it. From 127.0.0.1:LOCAL_PORT (the address is
+$E2E_LOCAL_IP if set: the peers' address of the DPDK runs) this sends INVITE
+sip:USER@PROXY (no body) twice with the same branch, as a retransmission, before reading
 anything; then reads responses: each 2xx for the INVITE is ACKed (ACK to sip:USER@PROXY, as
 uac.xml does: the proxy routes it by the Request-URI), and after the first one a BYE is sent
 (retransmitted every 500 ms until answered, 7 times at most). Done when the BYE gets its 200.
@@ -14,6 +15,7 @@ Every message received is printed as "received <first line> | <CSeq>", every mes
 "sent <first line>", so a test can count them. Exit status 0 when the call completed (2xx for
 the INVITE, 2xx for the BYE) within 20 s, 1 otherwise. Standard library only.
 """
+import os
 import socket
 import sys
 import time
@@ -35,12 +37,13 @@ def header(msg, name):
 def main():
     local_port, host, port, user = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(('127.0.0.1', local_port))
+    local_ip = os.environ.get('E2E_LOCAL_IP', '127.0.0.1')
+    sock.bind((local_ip, local_port))
     peer = (host, port)
-    me = f'127.0.0.1:{local_port}'
+    me = f'{local_ip}:{local_port}'
     uri = f'sip:{user}@{host}:{port}'
     tag = uuid.uuid4().hex[:10]
-    call_id = f'{uuid.uuid4().hex}@127.0.0.1'
+    call_id = f'{uuid.uuid4().hex}@{local_ip}'
     from_ = f'From: dup <sip:dup@{me}>;tag={tag}'
 
     def request(method, cseq, to, branch):

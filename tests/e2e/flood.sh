@@ -15,6 +15,7 @@
 # shellcheck source=tests/e2e/lib.sh source-path=SCRIPTDIR/../..
 source "$(dirname "$0")/lib.sh"
 e2e_init "$@"
+socket_backend_only
 direct_mode && skip "needs the proxy (it limits the rate)"
 command -v python3 >/dev/null || skip "python3 is missing"
 

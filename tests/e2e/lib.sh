@@ -3,8 +3,11 @@
 #
 # A test runs as `tests/e2e/NAME.sh BUILD_DIR`. Everything it starts (sipwire-dataplane, sipp
 # UAS processes) listens on 127.0.0.1 on ports checked free with `ss`, is recorded here and is
-# stopped by PID on exit; nothing is ever killed by name. Every sipp run is bounded by -m and by
-# -timeout with -timeout_error (without -timeout_error, sipp 3.6 waits at the global timeout for
+# stopped by PID on exit; nothing is ever killed by name. With E2E_BACKEND=dpdk the peers
+# (LOOPBACK, 10.99.0.1) and the data plane (PROXY_IP, 10.99.0.2) are in two network namespaces
+# of their own, joined by a veth pair (netns.sh); a test runs a peer-side command of its own
+# (python3, nc, ...) with `in_peer CMD...`, a no-op prefix with the socket backend.
+# Every sipp run is bounded by -m and by -timeout with -timeout_error (without -timeout_error, sipp 3.6 waits at the global timeout for
 # the open calls to finish, and retransmissions can keep it alive for another ~32 s), and by
 # `timeout`. The whole test re-runs itself under `timeout` (E2E_TEST_TIMEOUT, default 270 s, under
 # meson's 300 s), whose group kill also reaches every child: inner timeouts use --foreground,
@@ -15,6 +18,12 @@
 #   SIPWIRE_E2E_DIRECT=1  self-check of the harness without a proxy: the sipp UAC calls the sipp
 #                      UAS directly; tests that need the proxy itself exit 77 (skipped)
 #   E2E_MODE           the proxy's mode for every test (default stateless; stateful, ...)
+#   E2E_BACKEND        the proxy's I/O backend: socket (default: kernel UDP sockets on 127.0.0.1)
+#                      or dpdk (io = "dpdk" on net_af_packet over a veth pair; root; netns.sh)
+#   E2E_WORKERS        the proxy's workers (default 1)
+#   E2E_DPDK_QPAIRS    dpdk: queue pairs of the net_af_packet port (default 1)
+#   E2E_DPDK_STANDIN=1 dpdk: harness self-check without the DPDK backend, the socket proxy in the
+#                      data plane's namespace (dpdk_standin.sh)
 #   E2E_KEEP=1         keep the work directory (configs, logs, sipp statistics) after the test
 #   E2E_TEST_TIMEOUT   seconds before the whole test is killed (default 270)
 
@@ -32,7 +41,15 @@ SCEN_DIR=$E2E_DIR/scenarios
 # shellcheck disable=SC2034  # used by the tests that source this file
 REPO_ROOT=$(cd "$E2E_DIR/../.." && pwd)
 TEST_NAME=$(basename "$0" .sh)
-LOOPBACK=127.0.0.1
+# shellcheck source=tests/e2e/netns.sh
+source "$E2E_DIR/netns.sh"
+case ${E2E_BACKEND:=socket} in
+    socket) LOOPBACK=127.0.0.1 ;;     # the peers' address: sipp -i, -mi, -ci, UAS contacts
+    dpdk) LOOPBACK=$NETNS_PEER_IP ;;
+    *) echo "E2E_BACKEND must be socket or dpdk, not '$E2E_BACKEND'" >&2; exit 2 ;;
+esac
+# The python helpers bind this address (their default is 127.0.0.1).
+export E2E_LOCAL_IP=$LOOPBACK
 SIPP_BUFF=4194304
 WORK=""
 PROXY_PID=""
@@ -63,6 +80,7 @@ cleanup() {
         done
         kill -KILL "$pid" 2>/dev/null || true
     done
+    netns_teardown
     if [[ -n $WORK && -d $WORK ]]; then
         if [[ ${E2E_KEEP:-0} == 1 || ($rc -ne 0 && $rc -ne 77) ]]; then
             log "logs kept in $WORK"
@@ -87,15 +105,22 @@ e2e_init() {
     trap on_signal TERM INT HUP
     PORTS_FILE=$WORK/ports.used
     : >"$PORTS_FILE"
+    if dpdk_backend; then netns_setup; fi
+}
+
+# socket_backend_only: skips the test with E2E_BACKEND=dpdk (it needs 127.0.0.x addresses).
+socket_backend_only() {
+    dpdk_backend && skip "socket backend only (uses 127.0.0.x addresses of its own)"
+    return 0
 }
 
 # free_udp_port VAR [SPAN]: sets VAR to a port P such that P..P+SPAN-1 are not bound by any UDP
 # socket (ss -uan, listening or connected) and were not handed out before in this test. Ports come
 # from 20000-31999, below Linux's ephemeral range (32768-60999), so the kernel does not give them
-# to someone else's connect() meanwhile.
+# to someone else's connect() meanwhile. The sockets looked at are the peers' (in_peer).
 free_udp_port() {
     local __var=$1 span=${2:-1} busy p i try ok
-    busy=" $(ss -Huan | awk '{n = split($4, a, ":"); print a[n]}' | tr '\n' ' ') $(tr '\n' ' ' <"$PORTS_FILE") "
+    busy=" $(in_peer ss -Huan | awk '{n = split($4, a, ":"); print a[n]}' | tr '\n' ' ') $(tr '\n' ' ' <"$PORTS_FILE") "
     for ((try = 0; try < 500; try++)); do
         p=$((20000 + (RANDOM * 32768 + RANDOM) % 12000))
         ok=1
@@ -111,28 +136,37 @@ free_udp_port() {
     fail "no free UDP port found"
 }
 
-# udp_bound PORT: true when something is bound to 127.0.0.1:PORT or *:PORT over UDP.
+# udp_bound PORT: true when something is bound to LOOPBACK:PORT or *:PORT over UDP (on the
+# peers' side).
 udp_bound() {
-    ss -Hlun "sport = :$1" | grep -q .
+    in_peer ss -Hlun "sport = :$1" | grep -q .
 }
 
 # --- the proxy -------------------------------------------------------------------------------
 
-# start_proxy: writes a config (mode $E2E_MODE, default stateless) into $WORK, starts
-# sipwire-dataplane on a free port and waits (10 s at most) for its "listening on udp" line.
-# Sets PROXY_IP, PROXY_PORT, PROXY_PID.
+# start_proxy: writes a config (mode $E2E_MODE, default stateless; E2E_WORKERS workers, default
+# 1) into $WORK, starts sipwire-dataplane on a free port and waits for its "listening on udp
+# PROXY_IP:PROXY_PORT" line: 10 s at most over sockets, 30 s with DPDK (EAL start). With
+# E2E_BACKEND=dpdk the config adds io = "dpdk" and its [dpdk] table (dpdk_config, netns.sh) and
+# the proxy runs in the data plane's namespace. Sets PROXY_IP, PROXY_PORT, PROXY_PID.
 start_proxy() {
-    local mode=${E2E_MODE:-stateless} bin cfg out i
+    local mode=${E2E_MODE:-stateless} bin cfg out i wait_s=10 io_line=""
     bin=${SIPWIRE_DATAPLANE:-$BUILD_DIR/dataplane/sipwire-dataplane}
     [[ -x $bin ]] || fail "proxy binary not found: $bin (build it, or set SIPWIRE_DATAPLANE)"
     free_udp_port PROXY_PORT
     PROXY_IP=$LOOPBACK
+    if dpdk_backend; then
+        PROXY_IP=$NETNS_APPLIANCE_IP
+        io_line='io = "dpdk"'
+        wait_s=30
+    fi
     cfg=$WORK/sipwire-$mode.toml
     cat >"$cfg" <<EOF
 # written by tests/e2e/$TEST_NAME.sh
 mode = "$mode"
-workers = 1
+workers = ${E2E_WORKERS:-1}
 domains = ["localhost"]
+$io_line
 ${E2E_TOP_CONFIG:-}
 
 [[listen]]
@@ -140,14 +174,19 @@ address = "$PROXY_IP"
 port = $PROXY_PORT
 transport = "udp"
 EOF
+    if dpdk_backend; then printf '\n%s\n' "$(dpdk_config)" >>"$cfg"; fi
     # A test's own tables ([[destination]], [[route]], ...), from E2E_EXTRA_CONFIG; its own
     # top-level keys (trusted_sources, ...) come from E2E_TOP_CONFIG, above.
     if [[ -n ${E2E_EXTRA_CONFIG:-} ]]; then printf '\n%s\n' "$E2E_EXTRA_CONFIG" >>"$cfg"; fi
     out=$WORK/sipwire.out
-    "$bin" --config "$cfg" </dev/null >"$out" 2>"$WORK/sipwire.err" &
+    # In the data plane's namespace with DPDK; ip netns exec execs the proxy, so $! is its PID.
+    # E2E_DPDK_STANDIN=1: the socket proxy plays the data plane there (dpdk_standin.sh).
+    local standin=()
+    if dpdk_backend && [[ ${E2E_DPDK_STANDIN:-0} == 1 ]]; then standin=("$E2E_DIR/dpdk_standin.sh"); fi
+    "${DP_EXEC[@]}" "${standin[@]}" "$bin" --config "$cfg" </dev/null >"$out" 2>"$WORK/sipwire.err" &
     PROXY_PID=$!
     E2E_PIDS+=("$PROXY_PID")
-    for ((i = 0; i < 100; i++)); do
+    for ((i = 0; i < wait_s * 10; i++)); do
         if grep -qs "listening on udp $PROXY_IP:$PROXY_PORT" "$out"; then
             log "proxy pid $PROXY_PID: $(head -n 1 "$out")"
             return 0
@@ -157,10 +196,23 @@ EOF
     done
     dump "$out"
     dump "$WORK/sipwire.err"
-    if udp_bound "$PROXY_PORT"; then
+    if ! dpdk_backend && udp_bound "$PROXY_PORT"; then
         fail "proxy bound $PROXY_IP:$PROXY_PORT but never printed 'listening on udp $PROXY_IP:$PROXY_PORT' (stdout not flushed?)"
     fi
-    fail "proxy not listening after 10 s"
+    fail "proxy not listening after $wait_s s"
+}
+
+# proxy_status: asks the proxy for a status line (SIGUSR1) and prints its latest "status:" line
+# on stdout (the newest one printed within 5 s; empty if it never printed one).
+proxy_status() {
+    local before i
+    before=$(grep -c '^status:' "$WORK/sipwire.out" || true)
+    kill -USR1 "$PROXY_PID" 2>/dev/null || fail "proxy (pid $PROXY_PID) died before the end of the test"
+    for ((i = 0; i < 50; i++)); do
+        (($(grep -c '^status:' "$WORK/sipwire.out" || true) > before)) && break
+        sleep 0.1
+    done
+    grep '^status:' "$WORK/sipwire.out" | tail -n 1 || true
 }
 
 # proxy_alive: the proxy process still runs.
@@ -181,7 +233,7 @@ stop_proxy() {
 
 # --- sipp ------------------------------------------------------------------------------------
 
-# sipp_common NAME: the options every sipp run gets. Everything binds 127.0.0.1: SIP (-i), the
+# sipp_common NAME: the options every sipp run gets. Everything binds LOOPBACK: SIP (-i), the
 # RTP echo sockets (-mi; -mp takes P and P+2) and the remote-control socket (-ci; sipp would
 # otherwise bind 0.0.0.0:8888). Statistics go to NAME.csv (-trace_stat, read by sipp_stat),
 # unexpected messages to NAME.errors.log.
@@ -196,6 +248,7 @@ sipp_common() {
         -trace_err -error_file "$WORK/$name.errors.log")
 }
 
+# sipp runs on the peers' side (PEER_EXEC, netns.sh).
 # run_sipp NAME TIMEOUT_S SIPP_ARGS...: one bounded sipp run in the foreground (its own -m and
 # -timeout are in SIPP_ARGS). Without -p in SIPP_ARGS it gets a free port: sipp 3.6 binds 5060
 # by default (not a random port, whatever its -h says), which may be taken. Returns sipp's exit
@@ -210,18 +263,18 @@ run_sipp() {
         free_udp_port port
         SIPP_ARGS+=(-p "$port")
     fi
-    (cd "$WORK" && timeout --foreground -k 5 "$limit" sipp "$@" "${SIPP_ARGS[@]}" \
+    (cd "$WORK" && timeout --foreground -k 5 "$limit" "${PEER_EXEC[@]}" sipp "$@" "${SIPP_ARGS[@]}" \
         </dev/null >"$WORK/$name.screen" 2>"$WORK/$name.stderr") || rc=$?
     return "$rc"
 }
 
-# start_sipp NAME PORT SIPP_ARGS...: a sipp server (UAS) in the background on 127.0.0.1:PORT.
+# start_sipp NAME PORT SIPP_ARGS...: a sipp server (UAS) in the background on LOOPBACK:PORT.
 # Sets SIPP_PID once the port is bound (5 s at most).
 start_sipp() {
     local name=$1 port=$2 i
     shift 2
     sipp_common "$name"
-    (cd "$WORK" && exec sipp "$@" -p "$port" "${SIPP_ARGS[@]}" \
+    (cd "$WORK" && exec "${PEER_EXEC[@]}" sipp "$@" -p "$port" "${SIPP_ARGS[@]}" \
         </dev/null >"$WORK/$name.screen" 2>"$WORK/$name.stderr") &
     SIPP_PID=$!
     E2E_PIDS+=("$SIPP_PID")
@@ -271,7 +324,7 @@ check_calls() {
 }
 
 # register_user USER PORT EXPIRES: one REGISTER for sip:USER@localhost with Contact
-# sip:USER@127.0.0.1:PORT, sent from PORT (so run it before a UAS binds PORT); must get 200.
+# sip:USER@LOOPBACK:PORT, sent from PORT (so run it before a UAS binds PORT); must get 200.
 REGISTER_COUNT=0
 register_user() {
     local user=$1 port=$2 expires=$3 name rc=0

@@ -3,8 +3,8 @@
 # the registered contact, and does not forward it.
 #
 #  1. The proxy starts with mode = "redirect" (whatever E2E_MODE says: this test is about that
-#     mode). REGISTER sip:uas@localhost, Contact sip:uas@127.0.0.1:UAS_PORT: 200.
-#  2. INVITE sip:uas@PROXY: 302 whose Contact is exactly <sip:uas@127.0.0.1:UAS_PORT>
+#     mode). REGISTER sip:uas@localhost, Contact sip:uas@LOOPBACK:UAS_PORT (the peers' address): 200.
+#  2. INVITE sip:uas@PROXY: 302 whose Contact is exactly <sip:uas@LOOPBACK:UAS_PORT>
 #     (scenario invite_redirect.xml checks it with ereg + strcmp, check_it), then ACK. Nothing
 #     listens on UAS_PORT: were the INVITE forwarded instead, no 302 would come and the call
 #     would fail at -timeout.
@@ -21,7 +21,7 @@ direct_mode && skip "needs the proxy (redirect server)"
 E2E_MODE=redirect start_proxy
 uas_port=""
 free_udp_port uas_port
-# Sent from UAS_PORT, so the binding is sip:uas@127.0.0.1:UAS_PORT; no UAS is started there.
+# Sent from UAS_PORT, so the binding is sip:uas@LOOPBACK:UAS_PORT; no UAS is started there.
 register_user uas "$uas_port" 3600
 
 rc=0

@@ -63,7 +63,7 @@ uas_pid=$SIPP_PID
 uac_port=""
 free_udp_port uac_port
 rc=0
-timeout --foreground -k 5 40 python3 "$E2E_DIR/dup_invite_uac.py" "$uac_port" "$PROXY_IP" \
+in_peer timeout --foreground -k 5 40 python3 "$E2E_DIR/dup_invite_uac.py" "$uac_port" "$PROXY_IP" \
     "$PROXY_PORT" dup >"$WORK/dup-uac.log" 2>&1 || rc=$?
 ((rc == 0)) || { dump "$WORK/dup-uac.log"; fail "call 2: the UAC's call did not complete (dup_invite_uac.py status $rc)"; }
 rc=0

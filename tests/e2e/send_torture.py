@@ -3,7 +3,8 @@
 
 usage: send_torture.py HOST PORT DATA_DIR [--all]
 
-Each message goes out byte-exact from its own fresh UDP socket on 127.0.0.1, and the answer is
+Each message goes out byte-exact from its own fresh UDP socket on 127.0.0.1 (or $E2E_LOCAL_IP:
+the peers' address of the DPDK runs), and the answer is
 read on that same socket: the messages' Via sent-by are addresses like 192.0.2.x, which the
 proxy cannot reach, so it answers to the datagram's source address and port (received/rport).
 A fresh socket per message keeps a late answer from being taken for the next one's.
@@ -27,6 +28,8 @@ import socket
 import sys
 import time
 import uuid
+
+LOCAL_IP = os.environ.get('E2E_LOCAL_IP', '127.0.0.1')
 
 # Invalid requests (RFC 4475 3.1.2 and insuf, 3.3.15) and the status the proxy answers
 # (docs/PARSER.md). mismatch02: RFC 4475 prefers 501 at a proxy, which sipwire answers.
@@ -79,7 +82,7 @@ def exchange(proxy, payload, want_final=True):
     cid = re.search(r'^(?:Call-ID|i)[ \t]*:[ \t]*(\S+)', text, re.I | re.M)
     cid = cid.group(1) if cid else None
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(('127.0.0.1', 0))
+        s.bind((LOCAL_IP, 0))
         s.sendto(payload, proxy)
         deadline = time.monotonic() + WAIT_S
         while True:
@@ -106,22 +109,23 @@ def exchange(proxy, payload, want_final=True):
 def options(proxy, port):
     """A well-formed OPTIONS for the proxy itself."""
     cid = uuid.uuid4().hex
-    return ('OPTIONS sip:127.0.0.1:%d SIP/2.0\r\n'
-            'Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK%s;rport\r\n'
+    return ('OPTIONS sip:%s:%d SIP/2.0\r\n'
+            'Via: SIP/2.0/UDP %s:%d;branch=z9hG4bK%s;rport\r\n'
             'Max-Forwards: 70\r\n'
             'From: <sip:e2e@localhost>;tag=%s\r\n'
-            'To: <sip:127.0.0.1:%d>\r\n'
+            'To: <sip:%s:%d>\r\n'
             'Call-ID: %s\r\n'
             'CSeq: 1 OPTIONS\r\n'
             'Content-Length: 0\r\n\r\n'
-            % (proxy[1], port, cid[:16], cid[16:], proxy[1], cid)).encode()
+            % (proxy[0], proxy[1], LOCAL_IP, port, cid[:16], cid[16:], proxy[0], proxy[1],
+               cid)).encode()
 
 
 def alive(proxy):
     """True if the proxy answers a well-formed OPTIONS (3 tries, for UDP)."""
     for _ in range(3):
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.bind(('127.0.0.1', 0))
+            s.bind((LOCAL_IP, 0))
             s.settimeout(WAIT_S)
             msg = options(proxy, s.getsockname()[1])
             s.sendto(msg, proxy)

@@ -15,7 +15,7 @@ start_proxy
 extra=()
 [[ ${E2E_TORTURE_ALL:-0} == 1 ]] && extra=(--all)
 rc=0
-timeout --foreground -k 5 120 python3 "$E2E_DIR/send_torture.py" "$PROXY_IP" "$PROXY_PORT" \
+in_peer timeout --foreground -k 5 120 python3 "$E2E_DIR/send_torture.py" "$PROXY_IP" "$PROXY_PORT" \
     "$REPO_ROOT/tests/data/rfc4475" "${extra[@]}" >"$WORK/torture.log" 2>&1 || rc=$?
 cat "$WORK/torture.log" >&2
 ((rc == 0)) || fail "$(grep -c '^FAIL' "$WORK/torture.log") torture check(s) failed (send_torture.py status $rc)"

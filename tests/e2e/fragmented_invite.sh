@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# INVITEs bigger than the MTU: IP fragments in, IP fragments out.
+#
+# A sipp UAS registers as sip:uas@localhost, then a sipp UAC (uac_big.xml) makes 5 calls whose
+# INVITE carries an SDP body of 50 padding lines, about 3,500 bytes in all. With
+# E2E_BACKEND=dpdk the peers' veth has a 1,500-byte MTU, so the UAC's kernel sends each INVITE as
+# IP fragments: the data plane must reassemble it, proxy it, and fragment it again on its way
+# to the UAS (whose kernel reassembles it). Over sockets on 127.0.0.1 (MTU 65,536) nothing is
+# fragmented, and the test checks that a message of that size is proxied whole.
+# Passes when the UAC's 5 calls (INVITE, 200, ACK, BYE) all succeed, the UAS answered 5, every
+# INVITE the UAS received has all 50 padding lines, in order, and the proxy stops cleanly; with
+# E2E_BACKEND=dpdk also when the peers' kernel counted fragments created (IpFragCreates, the
+# UAC's INVITEs) and datagrams reassembled (IpReasmOKs, the proxy's INVITEs to the UAS).
+#
+# usage: tests/e2e/fragmented_invite.sh BUILD_DIR
+# shellcheck source=tests/e2e/lib.sh source-path=SCRIPTDIR/../..
+source "$(dirname "$0")/lib.sh"
+e2e_init "$@"
+direct_mode && skip "needs the proxy"
+
+calls=5
+pads=50
+
+# IpFragCreates and IpReasmOKs of the peers' kernel (its namespace: only this test's traffic).
+frag_counters() {
+    in_peer nstat -asz IpFragCreates IpReasmOKs |
+        awk '$1 == "IpFragCreates" { c = $2 } $1 == "IpReasmOKs" { r = $2 } END { print c + 0, r + 0 }'
+}
+if dpdk_backend; then
+    command -v nstat >/dev/null || skip "nstat (iproute2) not installed"
+    read -r creates0 reasm0 < <(frag_counters)
+fi
+
+start_proxy
+uas_port=""
+free_udp_port uas_port
+register_user uas "$uas_port" 3600
+start_sipp uas "$uas_port" -sf "$SCEN_DIR/uas.xml" -m "$calls" -timeout 30s \
+    -trace_msg -message_file "$WORK/uas.msg.log"
+uas_pid=$SIPP_PID
+
+rc=0
+run_sipp uac 40 -sf "$SCEN_DIR/uac_big.xml" "$PROXY_IP:$PROXY_PORT" -s uas -key max_forwards 70 \
+    -m "$calls" -r 5 -timeout 30s -trace_msg -message_file "$WORK/uac.msg.log" || rc=$?
+check_calls uac "$rc" "$calls"
+rc=0
+wait_pid "$uas_pid" 10 || rc=$?
+check_calls uas "$rc" "$calls"
+
+# The size the UAC sent, and the body the UAS got: all padding lines, 01 to 50 in order.
+size=$(trace_messages "$WORK/uac.msg.log" sent '^INVITE ' | awk '/^--$/ { done = 1 } !done { n += length($0) + 2 } END { print n + 0 }')
+((size > 3000)) || fail "the UAC's INVITE is only $size bytes (uac.msg.log): not bigger than the MTU"
+n=$(trace_count "$WORK/uas.msg.log" received '^INVITE ')
+((n >= calls)) || fail "the UAS received $n INVITEs (want $calls) (uas.msg.log)"
+bad=$(trace_messages "$WORK/uas.msg.log" received '^INVITE ' | awk -v want="$pads" '
+    /^--$/ { if (k != want) bad++; k = 0; next }
+    /^a=x-sipwire-pad:/ { split($0, f, ":"); if (f[2] + 0 == k + 1) k++ }
+    END { print bad + 0 }')
+[[ $bad == 0 ]] || fail "$bad INVITE(s) at the UAS without all $pads padding lines in order (uas.msg.log)"
+log "INVITEs of $size bytes: $n at the UAS, each with its $pads padding lines"
+
+if dpdk_backend; then
+    read -r creates1 reasm1 < <(frag_counters)
+    ((creates1 - creates0 >= 2 * calls)) ||
+        fail "the peers' kernel created $((creates1 - creates0)) IP fragments (want $((2 * calls)) at least: the INVITEs were not fragmented)"
+    ((reasm1 - reasm0 >= calls)) ||
+        fail "the peers' kernel reassembled $((reasm1 - reasm0)) datagrams (want $calls at least: the proxy's INVITEs to the UAS, fragmented)"
+    log "peers' kernel: $((creates1 - creates0)) fragments created, $((reasm1 - reasm0)) datagrams reassembled"
+fi
+
+stop_proxy
+pass "$calls calls with $size-byte INVITEs: all successful, every INVITE proxied whole"

@@ -1,0 +1,106 @@
+# shellcheck shell=bash
+# The E2E_BACKEND=dpdk plumbing of the end-to-end tests: sourced by lib.sh, never run by itself.
+#
+# With the DPDK backend the data plane owns a network port, so it cannot share 127.0.0.1 with
+# sipp. Each test gets two network namespaces of its own, named after its PID:
+#
+#   swpPID (the peers: sipp, the python helpers, nc)      swdPID (the data plane)
+#     lo up                                                 lo up
+#     swvPIDp 10.99.0.1/24  <-------- veth pair -------->   swvPIDd  up, no address
+#                                                           swtPID   the exception tap, created by
+#                                                                    sipwire-dataplane itself
+#
+# sipwire-dataplane runs in swdPID on net_af_packet over swvPIDd and answers for 10.99.0.2
+# (PROXY_IP). TX checksum offload is off on both veth ends: the data plane computes checksums in
+# software, and veth would otherwise hand the peers packets with a partial checksum.
+# The kernel of swdPID must not answer on the wire itself (the data plane does: ARP, ping, SIP;
+# other traffic goes to the kernel through the tap): swvPIDd has no address, ARP for local
+# addresses is not answered on it (arp_ignore 8), a packet on it from 10.99.0.0/24 fails the
+# strict reverse-path check (rp_filter 1: the route back is via the tap) so it is dropped before
+# the kernel's TCP, UDP or ICMP sees it, and IPv6 is off on both ends (no router solicitations or
+# MLD reports on the wire). Without this the kernel would answer ping and TCP for the tap's
+# 10.99.0.2 straight over the veth, and send port unreachables for every SIP datagram.
+#
+# Both namespaces (and so the veth pair and the tap) are deleted by netns_teardown, which
+# cleanup() in lib.sh calls after every process has been stopped by PID.
+
+NETNS_PEER_IP=10.99.0.1
+# shellcheck disable=SC2034  # lib.sh's PROXY_IP
+NETNS_APPLIANCE_IP=10.99.0.2
+NETNS_NET=10.99.0.0/24
+NETNS_PEER=""     # the peers' namespace (sipp, helpers), once created
+NETNS_DP=""       # the data plane's namespace, once created
+NETNS_PEER_IF=""  # the peers' veth end (10.99.0.1/24)
+NETNS_DP_IF=""    # the data plane's veth end (no address; DPDK's net_af_packet port)
+NETNS_TAP=""      # the exception tap sipwire-dataplane creates in NETNS_DP
+# The command prefixes that run something in a namespace (empty with the socket backend). Both
+# end in an exec: "${PEER_EXEC[@]}" CMD & leaves CMD's own PID in $!.
+PEER_EXEC=()
+DP_EXEC=()
+
+dpdk_backend() { [[ ${E2E_BACKEND:-socket} == dpdk ]]; }
+
+# in_peer CMD...: CMD where the peers are (the peer namespace with the DPDK backend; here with
+# sockets). in_dataplane CMD...: the same for the data plane's side.
+in_peer() { "${PEER_EXEC[@]}" "$@"; }
+in_dataplane() { "${DP_EXEC[@]}" "$@"; }
+
+# netns_setup: creates the namespaces and the veth pair (the names above, PID $$); fails (exit 1)
+# when a step fails, skips (77) without root or `ip`.
+netns_setup() {
+    local id=$$
+    [[ $(id -u) == 0 ]] || skip "E2E_BACKEND=dpdk needs root (network namespaces)"
+    command -v ip >/dev/null || skip "E2E_BACKEND=dpdk needs ip (iproute2)"
+    command -v ethtool >/dev/null || skip "E2E_BACKEND=dpdk needs ethtool"
+    NETNS_PEER=swp$id NETNS_DP=swd$id
+    NETNS_PEER_IF=swv${id}p NETNS_DP_IF=swv${id}d NETNS_TAP=swt$id
+    # Recorded before creation, so a half-made setup is still torn down.
+    NETNS_CREATED=1
+    ip netns add "$NETNS_PEER" || fail "cannot create network namespace $NETNS_PEER"
+    ip netns add "$NETNS_DP" || fail "cannot create network namespace $NETNS_DP"
+    PEER_EXEC=(ip netns exec "$NETNS_PEER")
+    DP_EXEC=(ip netns exec "$NETNS_DP")
+    ip link add "$NETNS_PEER_IF" netns "$NETNS_PEER" type veth peer name "$NETNS_DP_IF" netns "$NETNS_DP" ||
+        fail "cannot create the veth pair $NETNS_PEER_IF/$NETNS_DP_IF"
+    in_peer sysctl -qw "net.ipv6.conf.$NETNS_PEER_IF.disable_ipv6=1"
+    in_dataplane sysctl -qw "net.ipv6.conf.$NETNS_DP_IF.disable_ipv6=1" \
+        "net.ipv4.conf.$NETNS_DP_IF.arp_ignore=8" "net.ipv4.conf.$NETNS_DP_IF.rp_filter=1" ||
+        fail "cannot set the sysctls of $NETNS_DP_IF"
+    ip -n "$NETNS_PEER" link set lo up
+    ip -n "$NETNS_DP" link set lo up
+    ip -n "$NETNS_PEER" addr add "$NETNS_PEER_IP/24" dev "$NETNS_PEER_IF"
+    ip -n "$NETNS_PEER" link set "$NETNS_PEER_IF" up
+    ip -n "$NETNS_DP" link set "$NETNS_DP_IF" up
+    in_peer ethtool -K "$NETNS_PEER_IF" tx off >/dev/null || fail "ethtool -K $NETNS_PEER_IF tx off failed"
+    in_dataplane ethtool -K "$NETNS_DP_IF" tx off >/dev/null || fail "ethtool -K $NETNS_DP_IF tx off failed"
+    log "namespaces $NETNS_PEER ($NETNS_PEER_IF $NETNS_PEER_IP/24) and $NETNS_DP ($NETNS_DP_IF)"
+}
+
+# netns_teardown: deletes both namespaces (the veth pair and the tap go with them). Only after
+# every process in them has stopped.
+NETNS_CREATED=0
+netns_teardown() {
+    ((NETNS_CREATED)) || return 0
+    local ns
+    for ns in "$NETNS_PEER" "$NETNS_DP"; do
+        [[ -n $ns ]] || continue
+        if ip netns list | grep -qw "$ns"; then
+            ip netns delete "$ns" || log "cannot delete network namespace $ns"
+        fi
+    done
+    NETNS_CREATED=0
+}
+
+# dpdk_config: the [dpdk] part of the proxy's configuration (a TOML table; it goes after the
+# top-level keys). E2E_DPDK_QPAIRS > 1 asks net_af_packet for that many queue pairs.
+dpdk_config() {
+    local port="net_af_packet0,iface=$NETNS_DP_IF"
+    if ((${E2E_DPDK_QPAIRS:-1} > 1)); then port+=",qpairs=$E2E_DPDK_QPAIRS"; fi
+    cat <<EOF
+[dpdk]
+eal = ["--no-pci", "--no-huge", "-m", "512", "--no-shconf", "--file-prefix", "sw$$"]
+port = "$port"
+exception_tap = "$NETNS_TAP"
+networks = ["$NETNS_NET"]
+EOF
+}
