@@ -34,6 +34,7 @@ DpdkOutbox::DpdkOutbox(const DpdkShared& shared, uint16_t queue, rte_mempool* di
 
 DpdkOutbox::~DpdkOutbox() {
   for (unsigned i = 0; i < queued_; ++i) rte_pktmbuf_free(queue_frames_[i]);
+  for (std::size_t i = 0; i < looped_count_; ++i) rte_pktmbuf_free(looped_[i]);
 }
 
 char* DpdkOutbox::scratch(std::size_t bytes) {
@@ -88,8 +89,10 @@ bool DpdkOutbox::send(const NetAddress& to, std::span<const std::string_view> se
     bump(counters_.tx_refused);
     return false;
   }
+  const bool loop = shared_.local.is_our_ip(to);
   const NetAddress hop = shared_.next_hop(to);
-  const std::optional<net::MacAddress> mac = shared_.neighbors->find(hop);
+  const std::optional<net::MacAddress> mac =
+      loop ? std::optional<net::MacAddress>(shared_.mac) : shared_.neighbors->find(hop);
   if (!mac) {
     // Not resolved yet: ask, and lose this datagram. SIP over UDP retransmits (the client,
     // or our own transaction), and by then the answer has been learnt.
@@ -134,7 +137,14 @@ bool DpdkOutbox::send(const NetAddress& to, std::span<const std::string_view> se
   bump(counters_.tx_datagrams);
   bump(counters_.tx_bytes, total);
 
-  if (header_bytes - kEthernetBytes + total > shared_.options.mtu) {
+  if (loop) {
+    if (looped_count_ == looped_.size()) {
+      rte_pktmbuf_free(head);
+      bump(dpdk_.tx_full);
+    } else {
+      looped_[looped_count_++] = head;
+    }
+  } else if (header_bytes - kEthernetBytes + total > shared_.options.mtu) {
     fragment_and_queue(head, ipv6);
   } else {
     queue_frame(head);

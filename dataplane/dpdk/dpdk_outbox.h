@@ -51,6 +51,12 @@ class DpdkOutbox final : public Outbox {
 
   unsigned queued() const { return queued_; }
 
+  // Datagrams sent to one of our own addresses (a registration whose contact is the proxy, a
+  // spiral): they never reach the wire; the worker takes them as received frames on its next
+  // pass, as the kernel's loopback does for the socket backend.
+  std::span<rte_mbuf* const> looped() const { return {looped_.data(), looped_count_}; }
+  void clear_looped() { looped_count_ = 0; }
+
   // Asks for the MAC of `next_hop` (ARP request or neighbour solicitation), from `source`.
   void solicit(const NetAddress& next_hop, const NetAddress& source);
 
@@ -73,6 +79,8 @@ class DpdkOutbox final : public Outbox {
   NetAddress ingress_local_;
 
   std::array<rte_mbuf*, kQueueCapacity> queue_frames_{};
+  std::array<rte_mbuf*, 64> looped_{};
+  std::size_t looped_count_ = 0;
   unsigned queued_ = 0;
   uint16_t ip_id_ = 0;
 

@@ -7,6 +7,8 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include <algorithm>
+#include <array>
 #include <cstring>
 #include <string_view>
 
@@ -75,6 +77,12 @@ bool DpdkWorker::poll_once(PacketHandler& handler) {
     bump(dpdk_.from_kernel, from_kernel);
   }
   const uint64_t now = rte_rdtsc();
+  // What the last pass sent to ourselves, first (it was sent before this burst arrived).
+  std::array<rte_mbuf*, 64> looped{};
+  const std::size_t looped_count = outbox_.looped().size();
+  std::copy(outbox_.looped().begin(), outbox_.looped().end(), looped.begin());
+  outbox_.clear_looped();
+  for (std::size_t i = 0; i < looped_count; ++i) handle_frame(looped[i], handler, now);
   if (n != 0) {
     bump(dpdk_.rx_frames, n);
     bump(counters_.batches);
@@ -102,7 +110,8 @@ bool DpdkWorker::poll_once(PacketHandler& handler) {
     }
     handed_in = drain_handovers(handler);
   }
-  const bool busy = n != 0 || from_kernel != 0 || handed_in != 0 || outbox_.queued() != 0;
+  const bool busy = n != 0 || from_kernel != 0 || handed_in != 0 || looped_count != 0 ||
+                    outbox_.queued() != 0 || !outbox_.looped().empty();
   // Timers at least every millisecond, and after each burst (the stateful proxy's tick also
   // recycles message slots).
   if (busy || now - last_tick_ >= tick_cycles_) {

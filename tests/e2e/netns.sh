@@ -92,9 +92,11 @@ netns_teardown() {
 }
 
 # dpdk_config: the [dpdk] part of the proxy's configuration (a TOML table; it goes after the
-# top-level keys). E2E_DPDK_QPAIRS > 1 asks net_af_packet for that many queue pairs.
+# top-level keys). E2E_DPDK_QPAIRS > 1 asks net_af_packet for that many queue pairs;
+# E2E_DPDK_VDEV names another virtual device on the same veth end (net_pcap0), and
+# E2E_DPDK_PORT_ARGS adds device arguments.
 dpdk_config() {
-    local port="net_af_packet0,iface=$NETNS_DP_IF"
+    local port="${E2E_DPDK_VDEV:-net_af_packet0},iface=$NETNS_DP_IF${E2E_DPDK_PORT_ARGS:+,$E2E_DPDK_PORT_ARGS}"
     if ((${E2E_DPDK_QPAIRS:-1} > 1)); then port+=",qpairs=$E2E_DPDK_QPAIRS"; fi
     cat <<EOF
 [dpdk]
