@@ -1,0 +1,474 @@
+// The DPDK backend on a port made of rings (rte_eth_from_rings): frames go in through the RX
+// ring exactly as a NIC would hand them over, the worker is driven one pass at a time
+// (DpdkBackend::poll) with a real shard, and what the port transmits is read back from the TX
+// ring and checked byte by byte: addresses, checksums, ARP, fragmentation, reassembly, zero
+// copy, the exception-path drops and the shard-affinity handover. EAL runs with --no-huge, so
+// no hugepages and no root are needed.
+#include <rte_eal.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dataplane/dpdk/dpdk_backend.h"
+#include "dataplane/dpdk/packet_frame.h"
+#include "dataplane/shard.h"
+
+namespace sipwire::dataplane {
+namespace {
+
+using net::MacAddress;
+
+const MacAddress kPeerMac{{0x02, 0, 0, 0, 0, 0x01}};
+const MacAddress kUasMac{{0x02, 0, 0, 0, 0, 0x03}};
+const NetAddress kProxy = NetAddress::ipv4(10, 0, 0, 2, 5060);
+const NetAddress kPeer = NetAddress::ipv4(10, 0, 0, 1, 5062);
+const NetAddress kUas = NetAddress::ipv4(10, 0, 0, 3, 5070);
+
+bool g_eal_ok = false;
+
+class EalEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    std::vector<std::string> args{"dpdk_backend_tests", "--no-pci",   "--no-huge",
+                                  "-m",                 "256",        "--no-shconf",
+                                  "--lcores=(0-2)@0",     "--log-level=error"};
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    g_eal_ok = rte_eal_init(static_cast<int>(args.size()), argv.data()) >= 0;
+  }
+  void TearDown() override {
+    if (g_eal_ok) rte_eal_cleanup();
+  }
+};
+const auto* const kEal = ::testing::AddGlobalTestEnvironment(new EalEnvironment);
+
+// A port whose queue q reads rx[q] and writes tx[q]. The ring PMD names it "net_ring_" + the
+// name given.
+struct RingPort {
+  std::vector<rte_ring*> rx, tx;
+  std::string name;
+  int port = -1;
+
+  RingPort(const std::string& port_name, unsigned queues) : name(port_name) {
+    for (unsigned q = 0; q < queues; ++q) {
+      rx.push_back(rte_ring_create((name + "_rx" + std::to_string(q)).c_str(), 1024, 0,
+                                   RING_F_SP_ENQ | RING_F_SC_DEQ));
+      tx.push_back(rte_ring_create((name + "_tx" + std::to_string(q)).c_str(), 1024, 0,
+                                   RING_F_SP_ENQ | RING_F_SC_DEQ));
+    }
+    port = rte_eth_from_rings(name.c_str(), rx.data(), queues, tx.data(), queues, 0);
+    name = "net_ring_" + name;
+  }
+  ~RingPort() {
+    for (rte_ring* r : rx) rte_ring_free(r);
+    for (rte_ring* r : tx) rte_ring_free(r);
+  }
+};
+
+struct Frame {
+  std::vector<uint8_t> bytes;
+};
+
+// Ethernet + IPv4/IPv6 + UDP around `payload`, with correct checksums.
+Frame udp_frame(const MacAddress& src_mac, const MacAddress& dst_mac, const NetAddress& from,
+                const NetAddress& to, std::string_view payload) {
+  const std::size_t header =
+      from.is_ipv6() ? net::kUdpIpv6HeaderBytes : net::kUdpIpv4HeaderBytes;
+  Frame f;
+  f.bytes.resize(header + payload.size());
+  net::write_udp_headers(f.bytes.data(), src_mac, dst_mac, from, to, payload.size(), 7);
+  std::copy(payload.begin(), payload.end(), f.bytes.begin() + static_cast<long>(header));
+  const std::string_view segments[] = {payload};
+  net::store_be16(f.bytes.data() + header - 2,
+                  net::udp_checksum(from, to, f.bytes.data() + header - 8, segments));
+  return f;
+}
+
+// An independent check of a received frame's checksums (IPv4 header and UDP).
+uint32_t sum16(const uint8_t* p, std::size_t n, uint32_t sum = 0) {
+  for (std::size_t i = 0; i + 1 < n; i += 2) sum += static_cast<uint32_t>(p[i] << 8 | p[i + 1]);
+  if (n % 2 != 0) sum += static_cast<uint32_t>(p[n - 1] << 8);
+  return sum;
+}
+uint16_t fold(uint32_t sum) {
+  while (sum >> 16) sum = (sum & 0xFFFF) + (sum >> 16);
+  return static_cast<uint16_t>(sum);
+}
+bool ipv4_udp_checksums_ok(const std::vector<uint8_t>& f) {
+  const uint8_t* ip = f.data() + 14;
+  if (fold(sum16(ip, 20)) != 0xFFFF) return false;
+  const std::size_t udp_len = static_cast<std::size_t>(ip[20 + 4] << 8 | ip[20 + 5]);
+  uint32_t pseudo = sum16(ip + 12, 8) + 17 + static_cast<uint32_t>(udp_len);
+  return fold(sum16(ip + 20, udp_len, pseudo)) == 0xFFFF;
+}
+
+class DpdkBackendTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!g_eal_ok) GTEST_SKIP() << "EAL did not start (--no-huge)";
+  }
+
+  // Opens a backend of `workers` on a fresh ring port; settings for its shards.
+  // `local`: the shards' own address (the engine answers for one; see main.cpp).
+  void open(unsigned workers, ProxyMode mode, bool affinity = false,
+            const NetAddress& local = kProxy) {
+    static int serial = 0;
+    port_ = std::make_unique<RingPort>("sw" + std::to_string(serial++), workers);
+    ASSERT_GE(port_->port, 0) << "rte_eth_from_rings failed";
+    DpdkBackendOptions options;
+    options.eal_initialised = true;
+    options.port = port_->name;
+    options.listen = {kProxy, NetAddress::parse("2001:db8::2", 5060).value()};
+    options.workers = workers;
+    options.shard_affinity = affinity;
+    options.mbufs_per_worker = 2047;
+    options.queue_size = 256;
+    options.reassembly_flows = 64;
+    options.idle_sleep_us = 0;
+    std::string error;
+    backend_ = DpdkBackend::open(options, error);
+    ASSERT_NE(backend_, nullptr) << error;
+    pool_ = rte_pktmbuf_pool_create(("sw_feed" + std::to_string(serial)).c_str(), 1023, 0, 0,
+                                    RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+    ASSERT_NE(pool_, nullptr);
+    qsbr_ = std::make_unique<Qsbr>(workers);
+    location_ = std::make_unique<LocationTable>(64, *qsbr_);
+    EngineSettings settings;
+    settings.mode = mode;
+    settings.local = local;
+    // As the configuration does: our domains, then every listen address.
+    settings.domains = {"localhost", "10.0.0.2", "2001:db8::2"};
+    settings.message_store_bytes = 1 << 20;
+    settings.transactions.capacity = 1024;
+    for (unsigned i = 0; i < workers; ++i)
+      shards_.push_back(std::make_unique<Shard>(i, settings, *location_, *qsbr_));
+  }
+
+  void TearDown() override {
+    shards_.clear();
+    backend_.reset();
+    port_.reset();
+    if (pool_ != nullptr) rte_mempool_free(pool_);
+  }
+
+  void feed(const Frame& f, unsigned queue = 0) {
+    rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+    ASSERT_NE(m, nullptr);
+    ASSERT_NE(rte_pktmbuf_append(m, static_cast<uint16_t>(f.bytes.size())), nullptr);
+    std::copy(f.bytes.begin(), f.bytes.end(), rte_pktmbuf_mtod(m, uint8_t*));
+    ASSERT_EQ(rte_ring_enqueue(port_->rx[queue], m), 0);
+  }
+
+  // Runs every worker's loop a few passes (handovers take one more).
+  void run() {
+    for (int pass = 0; pass < 3; ++pass)
+      for (unsigned w = 0; w < shards_.size(); ++w) backend_->poll(w, *shards_[w]);
+  }
+
+  // What the port sent on `queue`, each frame flattened.
+  std::vector<std::vector<uint8_t>> sent(unsigned queue = 0) {
+    std::vector<std::vector<uint8_t>> out;
+    void* m = nullptr;
+    while (rte_ring_dequeue(port_->tx[queue], &m) == 0) {
+      auto* mbuf = static_cast<rte_mbuf*>(m);
+      std::vector<uint8_t> bytes(mbuf->pkt_len);
+      const void* p = rte_pktmbuf_read(mbuf, 0, mbuf->pkt_len, bytes.data());
+      if (p != bytes.data()) std::memcpy(bytes.data(), p, mbuf->pkt_len);
+      out.push_back(std::move(bytes));
+      rte_pktmbuf_free(mbuf);
+    }
+    return out;
+  }
+
+  static std::string payload_of(const std::vector<uint8_t>& f) {
+    const std::size_t header = (f[12] == 0x86) ? net::kUdpIpv6HeaderBytes
+                                               : net::kUdpIpv4HeaderBytes;
+    return std::string(f.begin() + static_cast<long>(header), f.end());
+  }
+
+  DpdkStats totals() const {
+    DpdkStats s;
+    for (unsigned w = 0; w < backend_->workers(); ++w) s += backend_->dpdk_stats(w);
+    return s;
+  }
+
+  std::unique_ptr<RingPort> port_;
+  std::unique_ptr<DpdkBackend> backend_;
+  rte_mempool* pool_ = nullptr;
+  std::unique_ptr<Qsbr> qsbr_;
+  std::unique_ptr<LocationTable> location_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+};
+
+std::string options_request(const std::string& branch, const NetAddress& from) {
+  return "OPTIONS sip:" + std::string(from.is_ipv6() ? "[2001:db8::2]" : "10.0.0.2") +
+         " SIP/2.0\r\nVia: SIP/2.0/UDP " + from.to_string() + ";branch=" + branch +
+         "\r\nMax-Forwards: 70\r\nFrom: <sip:a@localhost>;tag=1\r\nTo: <sip:localhost>\r\n"
+         "Call-ID: " + branch + "\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+}
+
+std::string register_request(const std::string& user, const NetAddress& contact) {
+  return "REGISTER sip:localhost SIP/2.0\r\nVia: SIP/2.0/UDP " + contact.to_string() +
+         ";branch=z9hG4bKreg" + user + "\r\nMax-Forwards: 70\r\nFrom: <sip:" + user +
+         "@localhost>;tag=r\r\nTo: <sip:" + user + "@localhost>\r\nCall-ID: reg-" + user +
+         "\r\nCSeq: 1 REGISTER\r\nContact: <sip:" + user + "@" + contact.to_string() +
+         ">\r\nExpires: 3600\r\nContent-Length: 0\r\n\r\n";
+}
+
+std::string invite_request(const std::string& branch, std::size_t body_bytes) {
+  const std::string body(body_bytes, 'x');
+  return "INVITE sip:bob@localhost SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5062;branch=" + branch +
+         "\r\nMax-Forwards: 70\r\nFrom: <sip:alice@localhost>;tag=a\r\nTo: <sip:bob@localhost>"
+         "\r\nCall-ID: " + branch + "\r\nCSeq: 1 INVITE\r\nContact: <sip:alice@10.0.0.1:5062>"
+         "\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n\r\n" + body;
+}
+
+TEST_F(DpdkBackendTest, AnswersOptionsToTheSenderWithCorrectAddressesAndChecksums) {
+  open(1, ProxyMode::kStateless);
+  const MacAddress other{{0x02, 0, 0, 0, 0, 0x99}};
+  feed(udp_frame(kPeerMac, other, kPeer, kProxy, options_request("z9hG4bKo1", kPeer)));
+  // The frame above is to another host's MAC: not ours, dropped.
+  run();
+  EXPECT_TRUE(sent().empty());
+  EXPECT_EQ(totals().drop_not_ours, 1u);
+
+  const MacAddress ours = [&] {
+    rte_ether_addr a{};
+    uint16_t port = 0;
+    rte_eth_dev_get_port_by_name(port_->name.c_str(), &port);
+    rte_eth_macaddr_get(port, &a);
+    MacAddress m;
+    std::copy(std::begin(a.addr_bytes), std::end(a.addr_bytes), m.bytes.begin());
+    return m;
+  }();
+  feed(udp_frame(kPeerMac, ours, kPeer, kProxy, options_request("z9hG4bKo2", kPeer)));
+  run();
+  const auto frames = sent();
+  ASSERT_EQ(frames.size(), 1u);
+  const std::vector<uint8_t>& f = frames[0];
+  EXPECT_TRUE(std::equal(kPeerMac.bytes.begin(), kPeerMac.bytes.end(), f.begin()));
+  EXPECT_TRUE(std::equal(ours.bytes.begin(), ours.bytes.end(), f.begin() + 6));
+  EXPECT_EQ(f[14 + 12], 10);  // source 10.0.0.2
+  EXPECT_EQ(f[14 + 15], 2);
+  EXPECT_EQ(f[14 + 19], 1);  // destination 10.0.0.1
+  EXPECT_EQ(f[34] << 8 | f[35], 5060);  // from our port
+  EXPECT_EQ(f[36] << 8 | f[37], 5062);  // to the sender's
+  EXPECT_TRUE(ipv4_udp_checksums_ok(f));
+  EXPECT_EQ(payload_of(f).rfind("SIP/2.0 200 OK\r\n", 0), 0u) << payload_of(f);
+  EXPECT_EQ(backend_->stats(0).rx_datagrams, 1u);
+}
+
+class DpdkBackendFrames : public DpdkBackendTest {
+ protected:
+  MacAddress our_mac() {
+    rte_ether_addr a{};
+    uint16_t port = 0;
+    rte_eth_dev_get_port_by_name(port_->name.c_str(), &port);
+    rte_eth_macaddr_get(port, &a);
+    MacAddress m;
+    std::copy(std::begin(a.addr_bytes), std::end(a.addr_bytes), m.bytes.begin());
+    return m;
+  }
+};
+
+TEST_F(DpdkBackendFrames, AnswersArpForOurAddressWithoutATap) {
+  open(1, ProxyMode::kStateless);
+  // An ARP request from 10.0.0.1 for 10.0.0.2, to broadcast.
+  std::vector<uint8_t> arp = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x06,
+                              0, 1, 0x08, 0, 6, 4, 0, 1, 2, 0, 0, 0, 0, 1, 10, 0, 0, 1,
+                              0, 0, 0, 0, 0, 0, 10, 0, 0, 2};
+  arp.resize(60, 0);
+  feed(Frame{arp});
+  run();
+  const auto frames = sent();
+  ASSERT_EQ(frames.size(), 1u);
+  const auto& r = frames[0];
+  EXPECT_EQ(r[12], 0x08);
+  EXPECT_EQ(r[13], 0x06);
+  EXPECT_EQ(r[21], 2);  // a reply
+  const MacAddress ours = our_mac();
+  EXPECT_TRUE(std::equal(ours.bytes.begin(), ours.bytes.end(), r.begin() + 22));  // sender MAC
+  EXPECT_EQ(r[28], 10);
+  EXPECT_EQ(r[31], 2);  // sender IP 10.0.0.2
+  EXPECT_EQ(totals().arp_answered, 1u);
+}
+
+TEST_F(DpdkBackendFrames, WithoutATapNonSipTrafficIsDroppedAndCounted) {
+  open(1, ProxyMode::kStateless);
+  // UDP to another port of ours: the kernel's, but there is no exception path.
+  feed(udp_frame(kPeerMac, our_mac(), kPeer, NetAddress::ipv4(10, 0, 0, 2, 9999), "hello"));
+  run();
+  EXPECT_TRUE(sent().empty());
+  EXPECT_EQ(totals().drop_kernel, 1u);
+}
+
+TEST_F(DpdkBackendFrames, AnswersOverIpv6) {
+  const NetAddress peer6 = NetAddress::parse("2001:db8::1", 5062).value();
+  const NetAddress proxy6 = NetAddress::parse("2001:db8::2", 5060).value();
+  open(1, ProxyMode::kStateless, false, proxy6);
+  feed(udp_frame(kPeerMac, our_mac(), peer6, proxy6, options_request("z9hG4bKv6", peer6)));
+  run();
+  const auto frames = sent();
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0][12], 0x86);
+  EXPECT_EQ(frames[0][13], 0xDD);
+  EXPECT_EQ(payload_of(frames[0]).rfind("SIP/2.0 200 OK\r\n", 0), 0u) << payload_of(frames[0]);
+  // The UDP checksum over the IPv6 pseudo-header verifies.
+  const auto& f = frames[0];
+  const uint8_t* ip = f.data() + 14;
+  const std::size_t udp_len = static_cast<std::size_t>(ip[44] << 8 | ip[45]);
+  const uint32_t pseudo = sum16(ip + 8, 32) + 17 + static_cast<uint32_t>(udp_len);
+  EXPECT_EQ(fold(sum16(ip + 40, udp_len, pseudo)), 0xFFFF);
+}
+
+TEST_F(DpdkBackendFrames, ForwardsByReferenceToTheReceivedFrame) {
+  open(1, ProxyMode::kStateless);
+  const MacAddress ours = our_mac();
+  feed(udp_frame(kUasMac, ours, kUas, kProxy, register_request("bob", kUas)));
+  run();
+  ASSERT_EQ(sent().size(), 1u);  // 200 to the REGISTER
+  feed(udp_frame(kPeerMac, ours, kPeer, kProxy, invite_request("z9hG4bKinv1", 600)));
+  run();
+  const auto frames = sent();
+  ASSERT_EQ(frames.size(), 1u);
+  const auto& f = frames[0];
+  EXPECT_TRUE(std::equal(kUasMac.bytes.begin(), kUasMac.bytes.end(), f.begin()));  // learnt
+  EXPECT_EQ(f[14 + 19], 3);  // to 10.0.0.3
+  EXPECT_TRUE(ipv4_udp_checksums_ok(f));
+  const std::string forwarded = payload_of(f);
+  EXPECT_EQ(forwarded.rfind("INVITE sip:bob@10.0.0.3:5070 SIP/2.0\r\n", 0), 0u) << forwarded;
+  EXPECT_NE(forwarded.find(std::string(600, 'x')), std::string::npos);
+  // The body and most headers went by reference, not copied.
+  const DpdkStats s = totals();
+  EXPECT_GE(s.referenced_bytes, 600u);
+  EXPECT_LT(s.copied_bytes, forwarded.size());
+}
+
+TEST_F(DpdkBackendFrames, AnUnknownNextHopIsAskedForAndTheDatagramDropped) {
+  open(1, ProxyMode::kStateless);
+  const MacAddress ours = our_mac();
+  // bob is registered at 10.0.0.3, but from 10.0.0.1: nothing has come from 10.0.0.3 yet.
+  feed(udp_frame(kPeerMac, ours, kPeer, kProxy, register_request("bob", kUas)));
+  run();
+  sent();
+  feed(udp_frame(kPeerMac, ours, kPeer, kProxy, invite_request("z9hG4bKinv2", 10)));
+  run();
+  const auto frames = sent();
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0][12], 0x08);
+  EXPECT_EQ(frames[0][13], 0x06);  // an ARP request
+  EXPECT_EQ(frames[0][21], 1);
+  EXPECT_EQ(frames[0][41], 3);  // for 10.0.0.3
+  EXPECT_EQ(totals().drop_no_neighbor, 1u);
+}
+
+TEST_F(DpdkBackendFrames, ADatagramOverTheMtuLeavesAsFragmentsAndFragmentsAreReassembled) {
+  open(1, ProxyMode::kStateless);
+  const MacAddress ours = our_mac();
+  feed(udp_frame(kUasMac, ours, kUas, kProxy, register_request("bob", kUas)));
+  run();
+  sent();
+  // A 3,000-byte INVITE, sent as three IPv4 fragments (1480, 1480, rest).
+  const Frame whole =
+      udp_frame(kPeerMac, ours, kPeer, kProxy, invite_request("z9hG4bKbig", 2600));
+  const std::size_t ip_payload = whole.bytes.size() - 34;
+  for (std::size_t offset = 0; offset < ip_payload; offset += 1480) {
+    const std::size_t n = std::min<std::size_t>(1480, ip_payload - offset);
+    Frame frag;
+    frag.bytes.assign(whole.bytes.begin(), whole.bytes.begin() + 34);
+    frag.bytes.insert(frag.bytes.end(), whole.bytes.begin() + 34 + static_cast<long>(offset),
+                      whole.bytes.begin() + 34 + static_cast<long>(offset + n));
+    uint8_t* ip = frag.bytes.data() + 14;
+    net::store_be16(ip + 2, static_cast<uint16_t>(20 + n));
+    const bool more = offset + n < ip_payload;
+    net::store_be16(ip + 6, static_cast<uint16_t>((more ? 0x2000 : 0) | (offset / 8)));
+    net::store_be16(ip + 10, 0);
+    net::store_be16(ip + 10, net::ipv4_header_checksum(ip, 20));
+    feed(frag);
+  }
+  run();
+  const auto frames = sent();
+  EXPECT_EQ(totals().reassembled, 1u);
+  ASSERT_GE(frames.size(), 3u);
+  EXPECT_EQ(totals().fragments_out, frames.size());
+  // Put the fragments together again and check the datagram.
+  std::vector<uint8_t> rebuilt(frames[0].begin(), frames[0].begin() + 34);
+  for (const auto& f : frames) {
+    ASSERT_LE(f.size() - 14, 1500u);
+    const uint8_t* ip = f.data() + 14;
+    EXPECT_EQ(fold(sum16(ip, 20)), 0xFFFF);
+    const std::size_t offset = static_cast<std::size_t>((ip[6] & 0x1F) << 8 | ip[7]) * 8;
+    const std::size_t len = static_cast<std::size_t>(ip[2] << 8 | ip[3]) - 20;
+    if (rebuilt.size() < 34 + offset + len) rebuilt.resize(34 + offset + len);
+    std::copy(f.begin() + 34, f.begin() + 34 + static_cast<long>(len),
+              rebuilt.begin() + 34 + static_cast<long>(offset));
+  }
+  net::store_be16(rebuilt.data() + 16, static_cast<uint16_t>(rebuilt.size() - 14));
+  net::store_be16(rebuilt.data() + 20, 0);
+  net::store_be16(rebuilt.data() + 24, 0);
+  net::store_be16(rebuilt.data() + 24, net::ipv4_header_checksum(rebuilt.data() + 14, 20));
+  EXPECT_TRUE(ipv4_udp_checksums_ok(rebuilt));
+  const std::string forwarded = payload_of(rebuilt);
+  EXPECT_EQ(forwarded.rfind("INVITE sip:bob@10.0.0.3:5070 SIP/2.0\r\n", 0), 0u);
+  EXPECT_NE(forwarded.find(std::string(2600, 'x')), std::string::npos);
+}
+
+TEST_F(DpdkBackendFrames, WithShardAffinityAResponseReachesTheShardThatForwardedItsRequest) {
+  open(2, ProxyMode::kStateful, /*affinity=*/true);
+  const MacAddress ours = our_mac();
+  feed(udp_frame(kUasMac, ours, kUas, kProxy, register_request("bob", kUas)), 0);
+  run();
+  sent(0);
+  sent(1);
+  // INVITEs arrive on queue 0 and responses on queue 1 (as RSS might spread them): every
+  // transaction is owned by the shard its branch hashes to, so some cross over.
+  for (int i = 0; i < 8; ++i)
+    feed(udp_frame(kPeerMac, ours, kPeer, kProxy,
+                   invite_request("z9hG4bKaff" + std::to_string(i), 10)),
+         0);
+  run();
+  std::vector<std::string> invites;
+  for (unsigned q = 0; q < 2; ++q)
+    for (const auto& f : sent(q)) {
+      const std::string p = payload_of(f);
+      if (p.rfind("INVITE ", 0) == 0) invites.push_back(p);
+    }
+  ASSERT_EQ(invites.size(), 8u);
+  for (const std::string& inv : invites) {
+    // 486 from the UAS, with the Vias of the forwarded INVITE.
+    std::string resp = "SIP/2.0 486 Busy Here\r\n";
+    std::size_t at = 0;
+    while ((at = inv.find("\r\nVia:", at)) != std::string::npos) {
+      const std::size_t end = inv.find("\r\n", at + 2);
+      resp += inv.substr(at + 2, end - at);
+      at = end;
+    }
+    const std::size_t cid = inv.find("Call-ID: ");
+    resp += "From: <sip:alice@localhost>;tag=a\r\nTo: <sip:bob@localhost>;tag=b\r\n" +
+            inv.substr(cid, inv.find("\r\n", cid) + 2 - cid) +
+            "CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+    feed(udp_frame(kUasMac, ours, kUas, kProxy, resp), 1);
+  }
+  run();
+  unsigned relayed = 0;
+  for (unsigned q = 0; q < 2; ++q)
+    for (const auto& f : sent(q))
+      if (payload_of(f).rfind("SIP/2.0 486", 0) == 0 && f[14 + 19] == 1) ++relayed;
+  EXPECT_EQ(relayed, 8u);  // every 486 relayed to the caller by its transaction's shard
+  uint64_t handovers = 0;
+  for (unsigned w = 0; w < 2; ++w) handovers += backend_->stats(w).handovers_out;
+  EXPECT_GT(handovers, 0u);
+}
+
+}  // namespace
+}  // namespace sipwire::dataplane
