@@ -257,6 +257,10 @@ std::unique_ptr<DpdkBackend> DpdkBackend::open(const DpdkBackendOptions& options
   }
   shared.tx_multi_segment = (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
   if (shared.tx_multi_segment) conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+  constexpr uint64_t kChecksums = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+  shared.tx_checksum_offload =
+      options.checksum_offload && (info.tx_offload_capa & kChecksums) == kChecksums;
+  if (shared.tx_checksum_offload) conf.txmode.offloads |= kChecksums;
   if (int rc = rte_eth_dev_configure(shared.port, static_cast<uint16_t>(workers),
                                      static_cast<uint16_t>(workers), &conf);
       rc != 0) {
@@ -422,6 +426,7 @@ std::vector<NetAddress> DpdkBackend::bound_addresses() const { return shared_->o
 
 std::string DpdkBackend::describe() const {
   std::string s = "dpdk port " + shared_->port_name + " " + shared_->mac.to_string();
+  s += shared_->tx_checksum_offload ? ", checksums offloaded" : ", checksums in software";
   if (shared_->tap) s += ", exception path tap " + shared_->options.exception_tap;
   return s;
 }

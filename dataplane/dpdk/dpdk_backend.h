@@ -52,6 +52,9 @@ struct DpdkBackendOptions {
   unsigned burst = 32;
   unsigned reassembly_flows = 4096;
   unsigned reassembly_timeout_ms = 2000;
+  // Let the port compute IPv4 and UDP checksums when it can (else, and for fragments, they
+  // are computed in software).
+  bool checksum_offload = true;
   std::size_t scratch_bytes = 256 << 10;  // per worker, for Outbox::scratch within one burst
   std::size_t handover_slots = 1024;      // mbufs per ring between two workers
   // After this many empty polls in a row, a worker sleeps `idle_sleep_us` between polls until

@@ -3,6 +3,7 @@
 #include <rte_ethdev.h>
 #include <rte_ip.h>
 #include <rte_ip_frag.h>
+#include <rte_udp.h>
 
 #include <algorithm>
 #include <cstring>
@@ -130,8 +131,25 @@ bool DpdkOutbox::send(const NetAddress& to, std::span<const std::string_view> se
   }
   net::write_udp_headers(header, shared_.mac, *mac, from, to, total, ip_id_++);
   uint8_t* udp = header + header_bytes - 8;
-  const uint16_t checksum = net::udp_checksum(from, to, udp, segments);
-  net::store_be16(udp + 6, checksum);
+  const bool fragmenting = header_bytes - kEthernetBytes + total > shared_.options.mtu;
+  if (shared_.tx_checksum_offload && !loop && !fragmenting) {
+    // The port sums the datagram; it wants the pseudo-header's sum in the UDP field and the
+    // IPv4 header checksum zero.
+    head->l2_len = kEthernetBytes;
+    head->l3_len = static_cast<uint16_t>(header_bytes - kEthernetBytes - 8);
+    if (ipv6) {
+      head->ol_flags |= RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_UDP_CKSUM;
+      auto* ip = reinterpret_cast<rte_ipv6_hdr*>(header + kEthernetBytes);
+      reinterpret_cast<rte_udp_hdr*>(udp)->dgram_cksum = rte_ipv6_phdr_cksum(ip, head->ol_flags);
+    } else {
+      head->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_UDP_CKSUM;
+      auto* ip = reinterpret_cast<rte_ipv4_hdr*>(header + kEthernetBytes);
+      ip->hdr_checksum = 0;
+      reinterpret_cast<rte_udp_hdr*>(udp)->dgram_cksum = rte_ipv4_phdr_cksum(ip, head->ol_flags);
+    }
+  } else {
+    net::store_be16(udp + 6, net::udp_checksum(from, to, udp, segments));
+  }
   bump(dpdk_.copied_bytes, copied);
   bump(dpdk_.referenced_bytes, referenced);
   bump(counters_.tx_datagrams);
@@ -144,7 +162,7 @@ bool DpdkOutbox::send(const NetAddress& to, std::span<const std::string_view> se
     } else {
       looped_[looped_count_++] = head;
     }
-  } else if (header_bytes - kEthernetBytes + total > shared_.options.mtu) {
+  } else if (fragmenting) {
     fragment_and_queue(head, ipv6);
   } else {
     queue_frame(head);

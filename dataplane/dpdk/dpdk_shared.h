@@ -27,6 +27,9 @@ struct DpdkShared {
   net::LocalInterface local;    // its listen span points into options.listen
   std::unique_ptr<net::NeighborTable> neighbors;
   bool tx_multi_segment = false;  // the port sends chained mbufs
+  // The port computes IPv4 header and UDP checksums (RTE_ETH_TX_OFFLOAD_IPV4_CKSUM and
+  // UDP_CKSUM): the outbox then writes only the pseudo-header sum, for whole datagrams.
+  bool tx_checksum_offload = false;
   // rings[from * workers + to], null on the diagonal: mbufs handed over between workers.
   std::vector<rte_ring*> rings;
 

@@ -4,6 +4,11 @@
 // ring and checked byte by byte: addresses, checksums, ARP, fragmentation, reassembly, zero
 // copy, the exception-path drops and the shard-affinity handover. EAL runs with --no-huge, so
 // no hugepages and no root are needed.
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <rte_bus_vdev.h>
 #include <rte_eal.h>
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
@@ -11,6 +16,9 @@
 #include <rte_ring.h>
 
 #include <gtest/gtest.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <array>
 #include <memory>
@@ -118,15 +126,20 @@ class DpdkBackendTest : public ::testing::Test {
   }
 
   // Opens a backend of `workers` on a fresh ring port; settings for its shards.
-  // `local`: the shards' own address (the engine answers for one; see main.cpp).
+  // `local`: the shards' own address (the engine answers for one; see main.cpp). `port`: an
+  // existing port's name instead of a new ring port.
   void open(unsigned workers, ProxyMode mode, bool affinity = false,
-            const NetAddress& local = kProxy) {
+            const NetAddress& local = kProxy, const std::string& port = "") {
     static int serial = 0;
-    port_ = std::make_unique<RingPort>("sw" + std::to_string(serial++), workers);
-    ASSERT_GE(port_->port, 0) << "rte_eth_from_rings failed";
+    if (port.empty()) {
+      port_ = std::make_unique<RingPort>("sw" + std::to_string(serial++), workers);
+      ASSERT_GE(port_->port, 0) << "rte_eth_from_rings failed";
+    } else {
+      ++serial;
+    }
     DpdkBackendOptions options;
     options.eal_initialised = true;
-    options.port = port_->name;
+    options.port = port.empty() ? port_->name : port;
     options.listen = {kProxy, NetAddress::parse("2001:db8::2", 5060).value()};
     options.workers = workers;
     options.shard_affinity = affinity;
@@ -468,6 +481,58 @@ TEST_F(DpdkBackendFrames, WithShardAffinityAResponseReachesTheShardThatForwarded
   uint64_t handovers = 0;
   for (unsigned w = 0; w < 2; ++w) handovers += backend_->stats(w).handovers_out;
   EXPECT_GT(handovers, 0u);
+}
+
+// A port that offloads checksums: net_tap (which, like a NIC, computes the checksums the mbuf
+// asks for). Its kernel side is read with a packet socket. Needs root; runs in a network
+// namespace of its own, so the tap never appears on the host.
+TEST_F(DpdkBackendTest, WithChecksumOffloadThePortComputesCorrectChecksums) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root (a tap interface)";
+  if (unshare(CLONE_NEWNET) != 0) GTEST_SKIP() << "cannot make a network namespace";
+  ASSERT_EQ(rte_vdev_init("net_tap_swoffload", "iface=swoff0"), 0);
+  open(1, ProxyMode::kStateless, false, kProxy, "net_tap_swoffload");
+  EXPECT_NE(backend_->describe().find("checksums offloaded"), std::string::npos)
+      << backend_->describe();
+  const int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+  ASSERT_GE(fd, 0);
+  sockaddr_ll sll{};
+  sll.sll_family = AF_PACKET;
+  sll.sll_protocol = htons(ETH_P_ALL);
+  sll.sll_ifindex = static_cast<int>(if_nametoindex("swoff0"));
+  ASSERT_NE(sll.sll_ifindex, 0);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&sll), sizeof sll), 0);
+  uint16_t port = 0;
+  rte_eth_dev_get_port_by_name("net_tap_swoffload", &port);
+  rte_ether_addr a{};
+  rte_eth_macaddr_get(port, &a);
+  MacAddress ours;
+  std::copy(std::begin(a.addr_bytes), std::end(a.addr_bytes), ours.bytes.begin());
+
+  // The kernel sends an OPTIONS into the tap; the data plane answers through it.
+  const Frame request =
+      udp_frame(kPeerMac, ours, kPeer, kProxy, options_request("z9hG4bKoff", kPeer));
+  ASSERT_EQ(send(fd, request.bytes.data(), request.bytes.size(), 0),
+            static_cast<ssize_t>(request.bytes.size()));
+  std::vector<uint8_t> answer;
+  for (int i = 0; i < 200 && answer.empty(); ++i) {
+    backend_->poll(0, *shards_[0]);
+    pollfd p{fd, POLLIN, 0};
+    while (poll(&p, 1, 5) == 1) {
+      uint8_t buf[2048];
+      sockaddr_ll from{};
+      socklen_t len = sizeof from;
+      const ssize_t n =
+          recvfrom(fd, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
+      if (n <= 0) break;
+      if (from.sll_pkttype == PACKET_OUTGOING) continue;  // our own request
+      answer.assign(buf, buf + n);
+      break;
+    }
+  }
+  close(fd);
+  ASSERT_FALSE(answer.empty()) << "no answer through the tap";
+  EXPECT_EQ(payload_of(answer).rfind("SIP/2.0 200 OK\r\n", 0), 0u);
+  EXPECT_TRUE(ipv4_udp_checksums_ok(answer));
 }
 
 }  // namespace
