@@ -207,6 +207,8 @@ std::unique_ptr<DpdkBackend> DpdkBackend::open(const DpdkBackendOptions& options
   std::vector<unsigned> lcores;
   unsigned lcore = 0;
   RTE_LCORE_FOREACH_WORKER(lcore) { lcores.push_back(lcore); }
+  // A program that drives the workers itself (DpdkBackend::poll) needs no lcore for them.
+  while (options.eal_initialised && lcores.size() < workers) lcores.push_back(rte_get_main_lcore());
   if (lcores.size() < workers) {
     error = std::to_string(workers) + " workers need " + std::to_string(workers + 1) +
             " lcores (one main, one per worker); EAL has " + std::to_string(lcores.size() + 1) +

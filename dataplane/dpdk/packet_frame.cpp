@@ -32,33 +32,64 @@ constexpr std::size_t kNdBody = 24;  // type, code, checksum, flags/reserved, ta
 // length: a piece that ends on an odd byte leaves it as the high half of a word the next piece
 // completes, so the segments of a message are summed where they lie. A 64-bit accumulator cannot
 // overflow for anything an IP packet holds, so folding waits until the end.
+// The Internet checksum's one's-complement sum (RFC 1071), over a stream given in pieces of
+// any length. Each piece is summed 8 bytes at a time in the machine's byte order (RFC 1071
+// §2(B): the sum is independent of byte order, so it is swapped once at the end), and a piece
+// that starts at an odd position of the stream has its partial sum byte-swapped (§2(C)).
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "OnesSum sums in little-endian order");
+
 class OnesSum {
  public:
   void add(const uint8_t* p, std::size_t n) {
     if (n == 0) return;
-    if (odd_) {
-      sum_ += p[0];
-      ++p;
-      --n;
-      odd_ = false;
-    }
-    for (; n >= 2; p += 2, n -= 2) sum_ += static_cast<uint32_t>(p[0]) << 8 | p[1];
-    if (n == 1) {
-      sum_ += static_cast<uint32_t>(p[0]) << 8;
-      odd_ = true;
-    }
+    uint16_t part = fold(native_sum(p, n));
+    if (odd_) part = swap(part);
+    sum_ += part;
+    odd_ ^= (n & 1) != 0;
   }
-  // Only at an even position in the stream (the pseudo-header's fields).
-  void add16(uint16_t value) { sum_ += value; }
-  uint16_t folded() const {
-    uint64_t s = sum_;
-    while (s >> 16) s = (s & 0xffff) + (s >> 16);
-    return static_cast<uint16_t>(s);
-  }
+  // Only at an even position in the stream (the pseudo-header's fields); `value` as it reads
+  // in network order.
+  void add16(uint16_t value) { sum_ += swap(value); }
+  uint16_t folded() const { return swap(fold(sum_)); }
   // What goes in a checksum field: the complement of the folded sum.
   uint16_t checksum() const { return static_cast<uint16_t>(~folded()); }
 
  private:
+  static uint16_t swap(uint16_t v) { return static_cast<uint16_t>(v << 8 | v >> 8); }
+  static uint16_t fold(uint64_t s) {
+    s = (s & 0xffffffff) + (s >> 32);
+    s = (s & 0xffffffff) + (s >> 32);
+    s = (s & 0xffff) + (s >> 16);
+    s = (s & 0xffff) + (s >> 16);
+    return static_cast<uint16_t>(s);
+  }
+  // Sum of the 16-bit words of p[0..n) read in the machine's order (little-endian here), the
+  // last odd byte padded with zero; 32-bit words at a time, carries kept in the upper half.
+  static uint64_t native_sum(const uint8_t* p, std::size_t n) {
+    uint64_t s = 0;
+    for (; n >= 8; p += 8, n -= 8) {
+      uint64_t w;
+      std::memcpy(&w, p, 8);
+      s += (w & 0xffffffff) + (w >> 32);
+    }
+    if (n >= 4) {
+      uint32_t w;
+      std::memcpy(&w, p, 4);
+      s += w;
+      p += 4;
+      n -= 4;
+    }
+    if (n >= 2) {
+      uint16_t w;
+      std::memcpy(&w, p, 2);
+      s += w;
+      p += 2;
+      n -= 2;
+    }
+    if (n == 1) s += p[0];  // the first byte of a word is its low byte in memory order
+    return s;
+  }
+
   uint64_t sum_ = 0;
   bool odd_ = false;
 };
