@@ -233,7 +233,8 @@ int main(int argc, char** argv) {
               config.source.c_str());
   std::fflush(stdout);
 
-  auto print_status = [&] {
+  // per_lcore (on SIGUSR1): with the dpdk backend, also one line per worker lcore.
+  auto print_status = [&](bool per_lcore) {
     uint64_t rx = 0, tx = 0, fwd = 0, answered = 0, malformed = 0, limited = 0, transactions = 0,
              overloaded = 0;
     uint64_t handed_out = 0, handed_in = 0, handover_drops = 0;
@@ -264,15 +265,13 @@ int main(int argc, char** argv) {
         static_cast<unsigned long long>(handover_drops),
         static_cast<unsigned long long>(transactions), static_cast<unsigned long long>(overloaded),
         static_cast<unsigned long long>(limited));
-    if (dpdk_backend) {
-      dataplane::DpdkStats d;
-      for (unsigned i = 0; i < config.workers; ++i) d += dpdk_backend->dpdk_stats(i);
+    auto print_dpdk = [](const char* who, const dataplane::DpdkStats& d) {
       std::printf(
-          "dpdk: frames rx %llu tx %llu tx-full %llu bytes referenced %llu copied %llu "
+          "%s frames rx %llu tx %llu tx-full %llu bytes referenced %llu copied %llu "
           "linearized %llu reassembled %llu fragments-out %llu neighbor answered %llu asked %llu "
           "kernel in %llu out %llu drops not-ours %llu malformed %llu no-neighbor %llu no-mbuf "
           "%llu no-kernel %llu oversize %llu\n",
-          static_cast<unsigned long long>(d.rx_frames), static_cast<unsigned long long>(d.tx_frames),
+          who, static_cast<unsigned long long>(d.rx_frames), static_cast<unsigned long long>(d.tx_frames),
           static_cast<unsigned long long>(d.tx_full),
           static_cast<unsigned long long>(d.referenced_bytes),
           static_cast<unsigned long long>(d.copied_bytes),
@@ -289,6 +288,24 @@ int main(int argc, char** argv) {
           static_cast<unsigned long long>(d.drop_no_mbuf),
           static_cast<unsigned long long>(d.drop_kernel),
           static_cast<unsigned long long>(d.drop_oversize));
+    };
+    if (dpdk_backend) {
+      dataplane::DpdkStats sum;
+      for (unsigned i = 0; i < config.workers; ++i) {
+        const dataplane::DpdkStats d = dpdk_backend->dpdk_stats(i);
+        sum += d;
+        if (per_lcore) {
+          const dataplane::WorkerStats w = worker_stats(i);
+          std::printf("worker %u: rx %llu tx %llu handovers out %llu in %llu dropped %llu\n", i,
+                      static_cast<unsigned long long>(w.rx_datagrams),
+                      static_cast<unsigned long long>(w.tx_datagrams),
+                      static_cast<unsigned long long>(w.handovers_out),
+                      static_cast<unsigned long long>(w.handovers_in),
+                      static_cast<unsigned long long>(w.handover_drops));
+          print_dpdk(("dpdk worker " + std::to_string(i) + ":").c_str(), d);
+        }
+      }
+      print_dpdk("dpdk:", sum);
     }
     std::fflush(stdout);
   };
@@ -331,8 +348,9 @@ int main(int argc, char** argv) {
   while (!g_stop.load()) {
     if (g_reload.exchange(false)) reload();
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (g_status.exchange(false) || (status_interval != 0 && ++ticks % (status_interval * 10) == 0))
-      print_status();
+    const bool asked = g_status.exchange(false);
+    if (asked || (status_interval != 0 && ++ticks % (status_interval * 10) == 0))
+      print_status(asked);
   }
   int rc = 0;
   if (dpdk_backend) {
@@ -343,7 +361,7 @@ int main(int argc, char** argv) {
   } else {
     workers.join();
   }
-  print_status();
+  print_status(true);
   std::printf("sipwire-dataplane: stopped\n");
   shards.clear();  // before the backend (and EAL) goes
   return rc;

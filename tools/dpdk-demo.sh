@@ -129,10 +129,12 @@ failed=$(stat uac 'FailedCall(C)')
 kill -USR1 "$dp_pid" 2>/dev/null || fail "the data plane died during the calls"
 sleep 1
 status=$(grep '^status:' "$WORK/sipwire.out" | tail -n 1 || true)
+packets=$(grep '^dpdk:' "$WORK/sipwire.out" | tail -n 1 || true)
 
 echo
 echo "calls: ${ok:-0} successful, ${failed:-?} failed (of $CALLS; sipp exit status $uac_rc)"
 echo "data plane: ${status:-no status line}"
+[[ -z $packets ]] || echo "packet path: ${packets#dpdk: }"
 echo
 [[ $uac_rc == 0 && ${ok:-0} == "$CALLS" && ${failed:-} == 0 ]] ||
     fail "not every call succeeded (sipp's errors: $WORK/uac.errors.log)"

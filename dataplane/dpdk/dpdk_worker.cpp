@@ -30,7 +30,6 @@ DpdkWorker::DpdkWorker(unsigned id, unsigned lcore, DpdkShared& shared, rte_memp
       lcore_(lcore),
       shared_(shared),
       direct_(direct),
-      indirect_(indirect),
       reassembly_(reassembly),
       death_row_(std::make_unique<rte_ip_frag_death_row>()),
       outbox_(shared, static_cast<uint16_t>(id), direct, indirect, shared.options.scratch_bytes,
@@ -43,7 +42,8 @@ DpdkWorker::DpdkWorker(unsigned id, unsigned lcore, DpdkShared& shared, rte_memp
   death_row_->cnt = 0;
   tick_cycles_ = rte_get_tsc_hz() / 1000;
   last_tick_ = rte_rdtsc();
-  for (auto& h : handover_) h.reserve(shared.options.burst);
+  // Room for a whole burst and the looped-back frames, so push_back never allocates.
+  for (auto& h : handover_) h.reserve(shared.options.burst + 64);
 }
 
 DpdkWorker::~DpdkWorker() {

@@ -58,7 +58,6 @@ class DpdkWorker {
   unsigned lcore_;
   DpdkShared& shared_;
   rte_mempool* direct_;
-  rte_mempool* indirect_;
   rte_ip_frag_tbl* reassembly_;
   std::unique_ptr<rte_ip_frag_death_row> death_row_;
 
