@@ -15,9 +15,7 @@ SocketOutbox::SocketOutbox(std::span<const UdpSocket> sockets, std::size_t capac
       iovecs_(capacity * kMaxSegments),
       destinations_(capacity),
       fds_(capacity, -1),
-      // Not value-initialised: the worker thread touches the pages first (NUMA first touch).
-      arena_(std::make_unique_for_overwrite<char[]>(scratch_bytes)),
-      arena_size_(scratch_bytes),
+      arena_(scratch_bytes),
       counters_(counters) {
   for (std::size_t i = 0; i < sockets_.size(); ++i) {
     const auto family = sockets_[i].local().family;
@@ -27,12 +25,8 @@ SocketOutbox::SocketOutbox(std::span<const UdpSocket> sockets, std::size_t capac
 }
 
 char* SocketOutbox::scratch(std::size_t bytes) {
-  if (bytes > arena_size_ - arena_used_) {
-    bump(counters_.scratch_exhausted);
-    return nullptr;
-  }
-  char* p = arena_.get() + arena_used_;
-  arena_used_ += bytes;
+  char* p = arena_.take(bytes);
+  if (p == nullptr) bump(counters_.scratch_exhausted);
   return p;
 }
 
@@ -109,7 +103,7 @@ void SocketOutbox::transmit() {
 
 void SocketOutbox::flush() {
   transmit();
-  arena_used_ = 0;
+  arena_.reset();
 }
 
 }  // namespace sipwire::dataplane

@@ -20,6 +20,7 @@
 
 #include "dataplane/udp_socket.h"
 #include "dataplane/worker_counters.h"
+#include "dataplane/scratch_arena.h"
 #include "sipwire/engine/outbox.h"
 
 namespace sipwire::dataplane {
@@ -63,9 +64,7 @@ class SocketOutbox final : public Outbox {
   std::vector<int> fds_;
   std::size_t queued_ = 0;
 
-  std::unique_ptr<char[]> arena_;
-  std::size_t arena_size_;
-  std::size_t arena_used_ = 0;
+  ScratchArena arena_;
 
   WorkerCounters& counters_;
 };

@@ -30,8 +30,7 @@ DpdkOutbox::DpdkOutbox(const DpdkShared& shared, uint16_t queue, rte_mempool* di
       indirect_(indirect),
       counters_(counters),
       dpdk_(dpdk),
-      arena_(std::make_unique_for_overwrite<char[]>(scratch_bytes)),
-      arena_size_(scratch_bytes) {}
+      arena_(scratch_bytes) {}
 
 DpdkOutbox::~DpdkOutbox() {
   for (unsigned i = 0; i < queued_; ++i) rte_pktmbuf_free(queue_frames_[i]);
@@ -39,12 +38,8 @@ DpdkOutbox::~DpdkOutbox() {
 }
 
 char* DpdkOutbox::scratch(std::size_t bytes) {
-  if (bytes > arena_size_ - arena_used_) {
-    bump(counters_.scratch_exhausted);
-    return nullptr;
-  }
-  char* p = arena_.get() + arena_used_;
-  arena_used_ += bytes;
+  char* p = arena_.take(bytes);
+  if (p == nullptr) bump(counters_.scratch_exhausted);
   return p;
 }
 
@@ -240,7 +235,7 @@ void DpdkOutbox::flush(bool reset_scratch) {
     rte_pktmbuf_free_bulk(queue_frames_.data() + sent, queued_ - sent);
   }
   queued_ = 0;
-  if (reset_scratch) arena_used_ = 0;
+  if (reset_scratch) arena_.reset();
 }
 
 }  // namespace sipwire::dataplane

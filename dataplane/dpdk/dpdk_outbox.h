@@ -17,6 +17,7 @@
 
 #include "dataplane/dpdk/dpdk_counters.h"
 #include "dataplane/dpdk/dpdk_shared.h"
+#include "dataplane/scratch_arena.h"
 #include "sipwire/engine/outbox.h"
 
 namespace sipwire::dataplane {
@@ -84,9 +85,7 @@ class DpdkOutbox final : public Outbox {
   unsigned queued_ = 0;
   uint16_t ip_id_ = 0;
 
-  std::unique_ptr<char[]> arena_;
-  std::size_t arena_size_;
-  std::size_t arena_used_ = 0;
+  ScratchArena arena_;
 };
 
 }  // namespace sipwire::dataplane

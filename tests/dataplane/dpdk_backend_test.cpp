@@ -208,6 +208,17 @@ class DpdkBackendTest : public ::testing::Test {
     return std::string(f.begin() + static_cast<long>(header), f.end());
   }
 
+  // The MAC of `port` (default: this test's ring port), which frames for us are sent to.
+  MacAddress our_mac(const std::string& port = "") const {
+    rte_ether_addr a{};
+    uint16_t id = 0;
+    rte_eth_dev_get_port_by_name((port.empty() ? port_->name : port).c_str(), &id);
+    rte_eth_macaddr_get(id, &a);
+    MacAddress m;
+    std::copy(std::begin(a.addr_bytes), std::end(a.addr_bytes), m.bytes.begin());
+    return m;
+  }
+
   DpdkStats totals() const {
     DpdkStats s;
     for (unsigned w = 0; w < backend_->workers(); ++w) s += backend_->dpdk_stats(w);
@@ -255,15 +266,7 @@ TEST_F(DpdkBackendTest, AnswersOptionsToTheSenderWithCorrectAddressesAndChecksum
   EXPECT_TRUE(sent().empty());
   EXPECT_EQ(totals().drop_not_ours, 1u);
 
-  const MacAddress ours = [&] {
-    rte_ether_addr a{};
-    uint16_t port = 0;
-    rte_eth_dev_get_port_by_name(port_->name.c_str(), &port);
-    rte_eth_macaddr_get(port, &a);
-    MacAddress m;
-    std::copy(std::begin(a.addr_bytes), std::end(a.addr_bytes), m.bytes.begin());
-    return m;
-  }();
+  const MacAddress ours = our_mac();
   feed(udp_frame(kPeerMac, ours, kPeer, kProxy, options_request("z9hG4bKo2", kPeer)));
   run();
   const auto frames = sent();
@@ -281,18 +284,7 @@ TEST_F(DpdkBackendTest, AnswersOptionsToTheSenderWithCorrectAddressesAndChecksum
   EXPECT_EQ(backend_->stats(0).rx_datagrams, 1u);
 }
 
-class DpdkBackendFrames : public DpdkBackendTest {
- protected:
-  MacAddress our_mac() {
-    rte_ether_addr a{};
-    uint16_t port = 0;
-    rte_eth_dev_get_port_by_name(port_->name.c_str(), &port);
-    rte_eth_macaddr_get(port, &a);
-    MacAddress m;
-    std::copy(std::begin(a.addr_bytes), std::end(a.addr_bytes), m.bytes.begin());
-    return m;
-  }
-};
+using DpdkBackendFrames = DpdkBackendTest;
 
 TEST_F(DpdkBackendFrames, AnswersArpForOurAddressWithoutATap) {
   open(1, ProxyMode::kStateless);
@@ -501,12 +493,7 @@ TEST_F(DpdkBackendTest, WithChecksumOffloadThePortComputesCorrectChecksums) {
   sll.sll_ifindex = static_cast<int>(if_nametoindex("swoff0"));
   ASSERT_NE(sll.sll_ifindex, 0);
   ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&sll), sizeof sll), 0);
-  uint16_t port = 0;
-  rte_eth_dev_get_port_by_name("net_tap_swoffload", &port);
-  rte_ether_addr a{};
-  rte_eth_macaddr_get(port, &a);
-  MacAddress ours;
-  std::copy(std::begin(a.addr_bytes), std::end(a.addr_bytes), ours.bytes.begin());
+  const MacAddress ours = our_mac("net_tap_swoffload");
 
   // The kernel sends an OPTIONS into the tap; the data plane answers through it.
   const Frame request =
