@@ -122,8 +122,7 @@ int main(int argc, char** argv) {
   // routed by its Via alone, so the scan and the copy are skipped.
   bool probed = false;
   for (const DestinationConfig& d : config.destinations) probed |= d.probe_interval_ms != 0;
-  const bool shard_affinity =
-      (config.mode == ProxyMode::kStateful || probed) && config.workers > 1;
+  const bool shard_affinity = (config.mode == ProxyMode::kStateful || probed) && config.workers > 1;
   std::string error;
   std::unique_ptr<dataplane::SocketBackend> socket_backend;
   std::unique_ptr<dataplane::DpdkBackend> dpdk_backend;
@@ -227,10 +226,9 @@ int main(int argc, char** argv) {
   for (const NetAddress& a : bound) where += " udp " + a.to_string();
   const std::string io_text =
       dpdk_backend ? dpdk_backend->describe() : std::string("kernel sockets");
-  std::printf("sipwire-dataplane: listening on%s (%u worker%s, %s, %s; config %s)\n",
-              where.c_str(), config.workers, config.workers == 1 ? "" : "s",
-              std::string(to_string(config.mode)).c_str(), io_text.c_str(),
-              config.source.c_str());
+  std::printf("sipwire-dataplane: listening on%s (%u worker%s, %s, %s; config %s)\n", where.c_str(),
+              config.workers, config.workers == 1 ? "" : "s",
+              std::string(to_string(config.mode)).c_str(), io_text.c_str(), config.source.c_str());
   std::fflush(stdout);
 
   // per_lcore (on SIGUSR1): with the dpdk backend, also one line per worker lcore.
@@ -271,8 +269,8 @@ int main(int argc, char** argv) {
           "linearized %llu reassembled %llu fragments-out %llu neighbor answered %llu asked %llu "
           "kernel in %llu out %llu drops not-ours %llu malformed %llu no-neighbor %llu no-mbuf "
           "%llu no-kernel %llu oversize %llu\n",
-          who, static_cast<unsigned long long>(d.rx_frames), static_cast<unsigned long long>(d.tx_frames),
-          static_cast<unsigned long long>(d.tx_full),
+          who, static_cast<unsigned long long>(d.rx_frames),
+          static_cast<unsigned long long>(d.tx_frames), static_cast<unsigned long long>(d.tx_full),
           static_cast<unsigned long long>(d.referenced_bytes),
           static_cast<unsigned long long>(d.copied_bytes),
           static_cast<unsigned long long>(d.linearized),

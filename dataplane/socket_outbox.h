@@ -18,9 +18,9 @@
 #include <string_view>
 #include <vector>
 
+#include "dataplane/scratch_arena.h"
 #include "dataplane/udp_socket.h"
 #include "dataplane/worker_counters.h"
-#include "dataplane/scratch_arena.h"
 #include "sipwire/engine/outbox.h"
 
 namespace sipwire::dataplane {

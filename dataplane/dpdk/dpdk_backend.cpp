@@ -190,7 +190,8 @@ std::unique_ptr<DpdkBackend> DpdkBackend::open(const DpdkBackendOptions& options
 
   shared.port_name = options.port.substr(0, options.port.find(','));
   if (rte_eth_dev_get_port_by_name(shared.port_name.c_str(), &shared.port) != 0) {
-    error = "port " + shared.port_name + " not found (for a PCI address: is it bound to a "
+    error = "port " + shared.port_name +
+            " not found (for a PCI address: is it bound to a "
             "DPDK driver, and is --no-pci left out of the EAL arguments?)";
     return nullptr;
   }
@@ -206,7 +207,9 @@ std::unique_ptr<DpdkBackend> DpdkBackend::open(const DpdkBackendOptions& options
   // One lcore per worker, besides the main one (which prints status and reloads).
   std::vector<unsigned> lcores;
   unsigned lcore = 0;
-  RTE_LCORE_FOREACH_WORKER(lcore) { lcores.push_back(lcore); }
+  RTE_LCORE_FOREACH_WORKER(lcore) {
+    lcores.push_back(lcore);
+  }
   // A program that drives the workers itself (DpdkBackend::poll) needs no lcore for them.
   while (options.eal_initialised && lcores.size() < workers) lcores.push_back(rte_get_main_lcore());
   if (lcores.size() < workers) {
@@ -223,8 +226,8 @@ std::unique_ptr<DpdkBackend> DpdkBackend::open(const DpdkBackendOptions& options
   }
   if (info.max_rx_queues < workers || info.max_tx_queues < workers) {
     error = "port " + shared.port_name + " has " +
-            std::to_string(std::min(info.max_rx_queues, info.max_tx_queues)) +
-            " queue pair(s); " + std::to_string(workers) +
+            std::to_string(std::min(info.max_rx_queues, info.max_tx_queues)) + " queue pair(s); " +
+            std::to_string(workers) +
             " workers need one each (for af_packet: qpairs=N in the port spec)";
     return nullptr;
   }
@@ -315,8 +318,8 @@ std::unique_ptr<DpdkBackend> DpdkBackend::open(const DpdkBackendOptions& options
     }
     for (unsigned w = 0; w < workers; ++w) {
       const auto socket = static_cast<unsigned>(rte_lcore_to_socket_id(lcores[w]));
-      if (rte_eth_rx_queue_setup(tap, static_cast<uint16_t>(w), 512, socket, nullptr,
-                                 direct[w]) != 0 ||
+      if (rte_eth_rx_queue_setup(tap, static_cast<uint16_t>(w), 512, socket, nullptr, direct[w]) !=
+              0 ||
           rte_eth_tx_queue_setup(tap, static_cast<uint16_t>(w), 512, socket, nullptr) != 0) {
         error = "exception tap: cannot set up queue " + std::to_string(w);
         return nullptr;
@@ -342,8 +345,7 @@ std::unique_ptr<DpdkBackend> DpdkBackend::open(const DpdkBackendOptions& options
         if (&b == &a) break;
         seen |= b.family == a.family && b.ip == a.ip;
       }
-      if (!seen && !add_interface_address(options.exception_tap, a, prefix, error))
-        return nullptr;
+      if (!seen && !add_interface_address(options.exception_tap, a, prefix, error)) return nullptr;
     }
   }
 
@@ -357,9 +359,9 @@ std::unique_ptr<DpdkBackend> DpdkBackend::open(const DpdkBackendOptions& options
       for (unsigned to = 0; to < workers; ++to) {
         if (from == to) continue;
         const std::string name = "sw_handover_" + std::to_string(from) + "_" + std::to_string(to);
-        rte_ring* ring = rte_ring_create(name.c_str(), rte_align32pow2(options.handover_slots),
-                                         rte_lcore_to_socket_id(lcores[to]),
-                                         RING_F_SP_ENQ | RING_F_SC_DEQ);
+        rte_ring* ring =
+            rte_ring_create(name.c_str(), rte_align32pow2(options.handover_slots),
+                            rte_lcore_to_socket_id(lcores[to]), RING_F_SP_ENQ | RING_F_SC_DEQ);
         if (ring == nullptr) {
           error = dpdk_error("cannot create handover ring " + name, rte_errno);
           return nullptr;
@@ -370,19 +372,18 @@ std::unique_ptr<DpdkBackend> DpdkBackend::open(const DpdkBackendOptions& options
   }
 
   // IP reassembly: a table per worker, entries expiring after reassembly_timeout_ms.
-  const uint64_t max_cycles =
-      (rte_get_tsc_hz() + 999) / 1000 * options.reassembly_timeout_ms;
+  const uint64_t max_cycles = (rte_get_tsc_hz() + 999) / 1000 * options.reassembly_timeout_ms;
   for (unsigned w = 0; w < workers; ++w) {
-    rte_ip_frag_tbl* table = rte_ip_frag_table_create(
-        options.reassembly_flows, 4, options.reassembly_flows, max_cycles,
-        static_cast<int>(rte_lcore_to_socket_id(lcores[w])));
+    rte_ip_frag_tbl* table =
+        rte_ip_frag_table_create(options.reassembly_flows, 4, options.reassembly_flows, max_cycles,
+                                 static_cast<int>(rte_lcore_to_socket_id(lcores[w])));
     if (table == nullptr) {
       error = "cannot create the IP reassembly table of worker " + std::to_string(w);
       return nullptr;
     }
     state.reassembly.push_back(table);
-    backend->workers_.push_back(std::make_unique<DpdkWorker>(w, lcores[w], shared, direct[w],
-                                                             indirect[w], table));
+    backend->workers_.push_back(
+        std::make_unique<DpdkWorker>(w, lcores[w], shared, direct[w], indirect[w], table));
   }
   return backend;
 }
@@ -414,7 +415,9 @@ bool DpdkBackend::poll(unsigned worker, PacketHandler& handler) {
   return workers_[worker]->poll_once(handler);
 }
 
-unsigned DpdkBackend::workers() const { return static_cast<unsigned>(workers_.size()); }
+unsigned DpdkBackend::workers() const {
+  return static_cast<unsigned>(workers_.size());
+}
 
 WorkerStats DpdkBackend::stats(unsigned worker) const {
   return worker < workers_.size() ? workers_[worker]->stats() : WorkerStats{};
@@ -424,7 +427,9 @@ DpdkStats DpdkBackend::dpdk_stats(unsigned worker) const {
   return worker < workers_.size() ? workers_[worker]->dpdk_stats() : DpdkStats{};
 }
 
-std::vector<NetAddress> DpdkBackend::bound_addresses() const { return shared_->options.listen; }
+std::vector<NetAddress> DpdkBackend::bound_addresses() const {
+  return shared_->options.listen;
+}
 
 std::string DpdkBackend::describe() const {
   std::string s = "dpdk port " + shared_->port_name + " " + shared_->mac.to_string();

@@ -41,7 +41,7 @@ struct DpdkBackendOptions {
   // gets the port's MAC and our listen addresses, with the prefix of the network in
   // `networks` that holds each (else /32 or /128).
   std::string exception_tap;
-  std::vector<NetAddress> listen;  // specific addresses with their UDP ports
+  std::vector<NetAddress> listen;       // specific addresses with their UDP ports
   std::vector<OnLinkNetwork> networks;  // empty: every destination is on-link
   std::vector<NetAddress> gateways;     // at most one per family
   unsigned workers = 1;

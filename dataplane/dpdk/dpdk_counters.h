@@ -12,24 +12,24 @@ namespace sipwire::dataplane {
 
 // A plain snapshot, summed over lcores by the status line.
 struct DpdkStats {
-  uint64_t rx_frames = 0;         // read from the port's queue (every kind)
-  uint64_t tx_frames = 0;         // accepted by the port's TX queue
-  uint64_t tx_full = 0;           // refused by the TX queue (ring full): dropped
-  uint64_t referenced_bytes = 0;  // sent by reference to the received mbuf (zero copy)
-  uint64_t copied_bytes = 0;      // sent by copy: inserted text, short pieces, stored messages
-  uint64_t linearized = 0;        // datagrams copied into one buffer (reassembled or chained)
-  uint64_t reassembled = 0;       // IP datagrams rebuilt from fragments
-  uint64_t fragments_out = 0;     // fragments sent for datagrams over the MTU
-  uint64_t arp_answered = 0;      // ARP requests / neighbour solicitations answered here
+  uint64_t rx_frames = 0;          // read from the port's queue (every kind)
+  uint64_t tx_frames = 0;          // accepted by the port's TX queue
+  uint64_t tx_full = 0;            // refused by the TX queue (ring full): dropped
+  uint64_t referenced_bytes = 0;   // sent by reference to the received mbuf (zero copy)
+  uint64_t copied_bytes = 0;       // sent by copy: inserted text, short pieces, stored messages
+  uint64_t linearized = 0;         // datagrams copied into one buffer (reassembled or chained)
+  uint64_t reassembled = 0;        // IP datagrams rebuilt from fragments
+  uint64_t fragments_out = 0;      // fragments sent for datagrams over the MTU
+  uint64_t arp_answered = 0;       // ARP requests / neighbour solicitations answered here
   uint64_t neighbor_requests = 0;  // ARP requests / solicitations sent for an unknown next hop
-  uint64_t to_kernel = 0;         // frames passed to the exception path (tap)
-  uint64_t from_kernel = 0;       // frames the kernel sent through the tap, out of the port
-  uint64_t drop_not_ours = 0;     // another unicast MAC or IP
-  uint64_t drop_malformed = 0;    // truncated, bad IPv4 checksum, inconsistent lengths
-  uint64_t drop_no_neighbor = 0;  // next hop's MAC unknown yet (a request was sent)
-  uint64_t drop_no_mbuf = 0;      // mempool empty
-  uint64_t drop_kernel = 0;       // for the kernel, but there is no exception path
-  uint64_t drop_oversize = 0;     // over the IP limit, or a reassembled datagram too long
+  uint64_t to_kernel = 0;          // frames passed to the exception path (tap)
+  uint64_t from_kernel = 0;        // frames the kernel sent through the tap, out of the port
+  uint64_t drop_not_ours = 0;      // another unicast MAC or IP
+  uint64_t drop_malformed = 0;     // truncated, bad IPv4 checksum, inconsistent lengths
+  uint64_t drop_no_neighbor = 0;   // next hop's MAC unknown yet (a request was sent)
+  uint64_t drop_no_mbuf = 0;       // mempool empty
+  uint64_t drop_kernel = 0;        // for the kernel, but there is no exception path
+  uint64_t drop_oversize = 0;      // over the IP limit, or a reassembled datagram too long
 
   DpdkStats& operator+=(const DpdkStats& o) {
     rx_frames += o.rx_frames;

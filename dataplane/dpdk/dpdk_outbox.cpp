@@ -22,8 +22,8 @@ constexpr std::size_t kEthernetBytes = 14;
 }  // namespace
 
 DpdkOutbox::DpdkOutbox(const DpdkShared& shared, uint16_t queue, rte_mempool* direct,
-                       rte_mempool* indirect, std::size_t scratch_bytes,
-                       WorkerCounters& counters, DpdkCounters& dpdk)
+                       rte_mempool* indirect, std::size_t scratch_bytes, WorkerCounters& counters,
+                       DpdkCounters& dpdk)
     : shared_(shared),
       queue_(queue),
       direct_(direct),

@@ -24,7 +24,7 @@ struct DpdkShared {
   std::string port_name;
   std::optional<uint16_t> tap;  // the exception path's port
   net::MacAddress mac;
-  net::LocalInterface local;    // its listen span points into options.listen
+  net::LocalInterface local;  // its listen span points into options.listen
   std::unique_ptr<net::NeighborTable> neighbors;
   bool tx_multi_segment = false;  // the port sends chained mbufs
   // The port computes IPv4 header and UDP checksums (RTE_ETH_TX_OFFLOAD_IPV4_CKSUM and

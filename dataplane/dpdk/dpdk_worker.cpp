@@ -20,7 +20,9 @@ namespace {
 constexpr std::size_t kLinearBytes = 65536;
 constexpr std::size_t kEthernetBytes = 14;
 
-bool is_not_ours(const char* reason) { return std::strncmp(reason, "not ", 4) == 0; }
+bool is_not_ours(const char* reason) {
+  return std::strncmp(reason, "not ", 4) == 0;
+}
 
 }  // namespace
 
@@ -98,9 +100,9 @@ bool DpdkWorker::poll_once(PacketHandler& handler) {
       std::vector<rte_mbuf*>& out = handover_[w];
       if (out.empty()) continue;
       rte_ring* ring = shared_.rings[id_ * shared_.options.workers + w];
-      const unsigned queued = rte_ring_sp_enqueue_burst(
-          ring, reinterpret_cast<void* const*>(out.data()), static_cast<unsigned>(out.size()),
-          nullptr);
+      const unsigned queued =
+          rte_ring_sp_enqueue_burst(ring, reinterpret_cast<void* const*>(out.data()),
+                                    static_cast<unsigned>(out.size()), nullptr);
       bump(counters_.handovers_out, queued);
       if (queued < out.size()) {
         bump(counters_.handover_drops, out.size() - queued);
@@ -136,8 +138,7 @@ void DpdkWorker::handle_frame(rte_mbuf* m, PacketHandler& handler, uint64_t now_
       shared_.neighbors->learn(info.source, info.source_mac);
       if (shared_.options.shard_affinity && shared_.options.workers > 1) {
         const std::string_view payload(
-            reinterpret_cast<const char*>(frame.data()) + info.payload_offset,
-            info.payload_length);
+            reinterpret_cast<const char*>(frame.data()) + info.payload_offset, info.payload_length);
         const unsigned owner = route_datagram(payload, shared_.options.workers, id_);
         if (owner != id_) {
           handover_[owner].push_back(m);
@@ -215,8 +216,7 @@ void DpdkWorker::deliver(rte_mbuf* m, const net::FrameInfo& info, PacketHandler&
   outbox_.set_ingress(m, payload, payload + info.payload_length, local);
   bump(counters_.rx_datagrams);
   bump(counters_.rx_bytes, info.payload_length);
-  handler.on_datagram(std::string_view(payload, info.payload_length), info.source, local,
-                      outbox_);
+  handler.on_datagram(std::string_view(payload, info.payload_length), info.source, local, outbox_);
   outbox_.clear_ingress();
   // What was sent holds its own references (indirect mbufs) or copies: the frame can go.
   rte_pktmbuf_free(m);
@@ -259,8 +259,8 @@ void DpdkWorker::deliver_chain(rte_mbuf* m, PacketHandler& handler, bool reassem
   outbox_.set_ingress(nullptr, nullptr, nullptr, info.destination);
   bump(counters_.rx_datagrams);
   bump(counters_.rx_bytes, info.payload_length);
-  handler.on_datagram(std::string_view(payload, info.payload_length), info.source,
-                      info.destination, outbox_);
+  handler.on_datagram(std::string_view(payload, info.payload_length), info.source, info.destination,
+                      outbox_);
   outbox_.clear_ingress();
 }
 
@@ -270,8 +270,7 @@ unsigned DpdkWorker::drain_handovers(PacketHandler& handler) {
   for (unsigned w = 0; w < shared_.options.workers; ++w) {
     if (w == id_) continue;
     rte_ring* ring = shared_.rings[w * shared_.options.workers + id_];
-    const unsigned n =
-        rte_ring_sc_dequeue_burst(ring, reinterpret_cast<void**>(in), 64, nullptr);
+    const unsigned n = rte_ring_sc_dequeue_burst(ring, reinterpret_cast<void**>(in), 64, nullptr);
     bump(counters_.handovers_in, n);
     total += n;
     for (unsigned i = 0; i < n; ++i) {

@@ -45,9 +45,9 @@ bool g_eal_ok = false;
 class EalEnvironment : public ::testing::Environment {
  public:
   void SetUp() override {
-    std::vector<std::string> args{"dpdk_backend_tests", "--no-pci",   "--no-huge",
-                                  "-m",                 "256",        "--no-shconf",
-                                  "--lcores=(0-2)@0",     "--log-level=error"};
+    std::vector<std::string> args{
+        "dpdk_backend_tests", "--no-pci",         "--no-huge",        "-m", "256",
+        "--no-shconf",        "--lcores=(0-2)@0", "--log-level=error"};
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -89,8 +89,7 @@ struct Frame {
 // Ethernet + IPv4/IPv6 + UDP around `payload`, with correct checksums.
 Frame udp_frame(const MacAddress& src_mac, const MacAddress& dst_mac, const NetAddress& from,
                 const NetAddress& to, std::string_view payload) {
-  const std::size_t header =
-      from.is_ipv6() ? net::kUdpIpv6HeaderBytes : net::kUdpIpv4HeaderBytes;
+  const std::size_t header = from.is_ipv6() ? net::kUdpIpv6HeaderBytes : net::kUdpIpv4HeaderBytes;
   Frame f;
   f.bytes.resize(header + payload.size());
   net::write_udp_headers(f.bytes.data(), src_mac, dst_mac, from, to, payload.size(), 7);
@@ -203,8 +202,8 @@ class DpdkBackendTest : public ::testing::Test {
   }
 
   static std::string payload_of(const std::vector<uint8_t>& f) {
-    const std::size_t header = (f[12] == 0x86) ? net::kUdpIpv6HeaderBytes
-                                               : net::kUdpIpv4HeaderBytes;
+    const std::size_t header =
+        (f[12] == 0x86) ? net::kUdpIpv6HeaderBytes : net::kUdpIpv4HeaderBytes;
     return std::string(f.begin() + static_cast<long>(header), f.end());
   }
 
@@ -237,7 +236,8 @@ std::string options_request(const std::string& branch, const NetAddress& from) {
   return "OPTIONS sip:" + std::string(from.is_ipv6() ? "[2001:db8::2]" : "10.0.0.2") +
          " SIP/2.0\r\nVia: SIP/2.0/UDP " + from.to_string() + ";branch=" + branch +
          "\r\nMax-Forwards: 70\r\nFrom: <sip:a@localhost>;tag=1\r\nTo: <sip:localhost>\r\n"
-         "Call-ID: " + branch + "\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+         "Call-ID: " +
+         branch + "\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
 }
 
 std::string register_request(const std::string& user, const NetAddress& contact) {
@@ -252,9 +252,11 @@ std::string invite_request(const std::string& branch, std::size_t body_bytes) {
   const std::string body(body_bytes, 'x');
   return "INVITE sip:bob@localhost SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5062;branch=" + branch +
          "\r\nMax-Forwards: 70\r\nFrom: <sip:alice@localhost>;tag=a\r\nTo: <sip:bob@localhost>"
-         "\r\nCall-ID: " + branch + "\r\nCSeq: 1 INVITE\r\nContact: <sip:alice@10.0.0.1:5062>"
-         "\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(body.size()) +
-         "\r\n\r\n" + body;
+         "\r\nCall-ID: " +
+         branch +
+         "\r\nCSeq: 1 INVITE\r\nContact: <sip:alice@10.0.0.1:5062>"
+         "\r\nContent-Type: text/plain\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
 TEST_F(DpdkBackendTest, AnswersOptionsToTheSenderWithCorrectAddressesAndChecksums) {
@@ -276,7 +278,7 @@ TEST_F(DpdkBackendTest, AnswersOptionsToTheSenderWithCorrectAddressesAndChecksum
   EXPECT_TRUE(std::equal(ours.bytes.begin(), ours.bytes.end(), f.begin() + 6));
   EXPECT_EQ(f[14 + 12], 10);  // source 10.0.0.2
   EXPECT_EQ(f[14 + 15], 2);
-  EXPECT_EQ(f[14 + 19], 1);  // destination 10.0.0.1
+  EXPECT_EQ(f[14 + 19], 1);             // destination 10.0.0.1
   EXPECT_EQ(f[34] << 8 | f[35], 5060);  // from our port
   EXPECT_EQ(f[36] << 8 | f[37], 5062);  // to the sender's
   EXPECT_TRUE(ipv4_udp_checksums_ok(f));
@@ -289,9 +291,9 @@ using DpdkBackendFrames = DpdkBackendTest;
 TEST_F(DpdkBackendFrames, AnswersArpForOurAddressWithoutATap) {
   open(1, ProxyMode::kStateless);
   // An ARP request from 10.0.0.1 for 10.0.0.2, to broadcast.
-  std::vector<uint8_t> arp = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x06,
-                              0, 1, 0x08, 0, 6, 4, 0, 1, 2, 0, 0, 0, 0, 1, 10, 0, 0, 1,
-                              0, 0, 0, 0, 0, 0, 10, 0, 0, 2};
+  std::vector<uint8_t> arp = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0,  1, 0x08, 0x06,
+                              0,    1,    0x08, 0,    6,    4,    0, 1, 2, 0, 0,  0, 0,    1,
+                              10,   0,    0,    1,    0,    0,    0, 0, 0, 0, 10, 0, 0,    2};
   arp.resize(60, 0);
   feed(Frame{arp});
   run();
@@ -348,7 +350,7 @@ TEST_F(DpdkBackendFrames, ForwardsByReferenceToTheReceivedFrame) {
   ASSERT_EQ(frames.size(), 1u);
   const auto& f = frames[0];
   EXPECT_TRUE(std::equal(kUasMac.bytes.begin(), kUasMac.bytes.end(), f.begin()));  // learnt
-  EXPECT_EQ(f[14 + 19], 3);  // to 10.0.0.3
+  EXPECT_EQ(f[14 + 19], 3);                                                        // to 10.0.0.3
   EXPECT_TRUE(ipv4_udp_checksums_ok(f));
   const std::string forwarded = payload_of(f);
   EXPECT_EQ(forwarded.rfind("INVITE sip:bob@10.0.0.3:5070 SIP/2.0\r\n", 0), 0u) << forwarded;
@@ -384,8 +386,7 @@ TEST_F(DpdkBackendFrames, ADatagramOverTheMtuLeavesAsFragmentsAndFragmentsAreRea
   run();
   sent();
   // A 3,000-byte INVITE, sent as three IPv4 fragments (1480, 1480, rest).
-  const Frame whole =
-      udp_frame(kPeerMac, ours, kPeer, kProxy, invite_request("z9hG4bKbig", 2600));
+  const Frame whole = udp_frame(kPeerMac, ours, kPeer, kProxy, invite_request("z9hG4bKbig", 2600));
   const std::size_t ip_payload = whole.bytes.size() - 34;
   for (std::size_t offset = 0; offset < ip_payload; offset += 1480) {
     const std::size_t n = std::min<std::size_t>(1480, ip_payload - offset);
@@ -508,8 +509,7 @@ TEST_F(DpdkBackendTest, WithChecksumOffloadThePortComputesCorrectChecksums) {
       uint8_t buf[2048];
       sockaddr_ll from{};
       socklen_t len = sizeof from;
-      const ssize_t n =
-          recvfrom(fd, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
+      const ssize_t n = recvfrom(fd, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
       if (n <= 0) break;
       if (from.sll_pkttype == PACKET_OUTGOING) continue;  // our own request
       answer.assign(buf, buf + n);
