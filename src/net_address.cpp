@@ -17,19 +17,46 @@ NetAddress NetAddress::ipv4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t
   return n;
 }
 
+namespace {
+
+// Dotted-quad IPv4 as inet_pton(AF_INET) reads it: four decimal octets of 0..255, no leading
+// zeros, nothing else. By hand because the proxy reads a contact's host on every forward, and
+// inet_pton wants a NUL-terminated copy.
+bool parse_ipv4(std::string_view t, uint8_t* out) {
+  std::size_t i = 0;
+  for (int octet = 0;; ++octet) {
+    const std::size_t start = i;
+    unsigned value = 0;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9') {
+      value = value * 10 + static_cast<unsigned>(t[i] - '0');
+      if (value > 255) return false;
+      ++i;
+    }
+    if (i == start || (i - start > 1 && t[start] == '0')) return false;
+    out[octet] = static_cast<uint8_t>(value);
+    if (octet == 3) return i == t.size();
+    if (i == t.size() || t[i] != '.') return false;
+    ++i;
+  }
+}
+
+}  // namespace
+
 std::optional<NetAddress> NetAddress::parse(std::string_view text, uint16_t port) {
   if (text.size() >= 2 && text.front() == '[' && text.back() == ']')
     text = text.substr(1, text.size() - 2);
-  char buf[64];
-  if (text.empty() || text.size() >= sizeof buf) return std::nullopt;
-  std::memcpy(buf, text.data(), text.size());
-  buf[text.size()] = '\0';
   NetAddress n;
   n.port = port;
-  if (inet_pton(AF_INET, buf, n.ip.data()) == 1) {
+  if (parse_ipv4(text, n.ip.data())) {
     n.family = Family::kIpv4;
     return n;
   }
+  n.ip = {};
+  // An IPv6 literal has a colon; a host name never does.
+  char buf[64];
+  if (text.find(':') == std::string_view::npos || text.size() >= sizeof buf) return std::nullopt;
+  std::memcpy(buf, text.data(), text.size());
+  buf[text.size()] = '\0';
   if (inet_pton(AF_INET6, buf, n.ip.data()) == 1) {
     n.family = Family::kIpv6;
     return n;

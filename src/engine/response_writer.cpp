@@ -1,12 +1,25 @@
 #include "response_writer.h"
 
+#include <cstring>
+
 #include "text_writer.h"
 #include "via_fix.h"
 
 namespace sipwire {
 
 uint64_t fnv1a(std::string_view s, uint64_t h) {
-  for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  // Eight bytes per step (the loop hash covers the Request-URI, tags and Call-ID of every
+  // forwarded request); the shift folds the high bits the multiply produced back down, which
+  // the byte-wise form gets from its next bytes.
+  const char* p = s.data();
+  std::size_t n = s.size();
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = (h ^ w) * 1099511628211ull;
+    h ^= h >> 29;
+  }
+  for (; n != 0; ++p, --n) h = (h ^ static_cast<unsigned char>(*p)) * 1099511628211ull;
   return h;
 }
 

@@ -30,7 +30,8 @@ void write_to_tag(const Message& request, char (&tag)[16]);
 // does not name, the phrase of its class ("Request Failure" for 4xx, ...).
 std::string_view standard_reason(uint16_t code);
 
-// A 64-bit FNV-1a hash, for tags and branches (spread, not secrecy).
+// A 64-bit FNV-1a-style hash, eight bytes per step, for tags, branches and destination-set
+// hashing (spread, not secrecy; stable across runs and builds).
 uint64_t fnv1a(std::string_view s, uint64_t h = 14695981039346656037ull);
 
 }  // namespace sipwire

@@ -1,0 +1,48 @@
+// NetAddress::parse reads IPv4 by hand (it runs on every forward): it must accept and reject
+// exactly what inet_pton does, and read the same bytes.
+#include "sipwire/net_address.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+
+#include <array>
+#include <string>
+
+namespace sipwire {
+namespace {
+
+TEST(NetAddressParse, Ipv4AgreesWithInetPton) {
+  const char* cases[] = {"0.0.0.0",     "127.0.0.1",   "255.255.255.255", "10.99.0.2",
+                         "256.0.0.1",   "1.2.3",       "1.2.3.4.5",       "01.2.3.4",
+                         "1.2.3.04",    "1..2.3",      ".1.2.3",          "1.2.3.",
+                         "1.2.3.4 ",    " 1.2.3.4",    "1.2.3.-4",        "a.b.c.d",
+                         "1.2.3.4a",    "999.1.1.1",   "1.2.3.1000",      "",
+                         "0.0.0.00",    "192.0.2.255", "1.2.3.4:5060",    "example.com"};
+  for (const char* text : cases) {
+    std::array<uint8_t, 4> expected{};
+    const bool valid = inet_pton(AF_INET, text, expected.data()) == 1;
+    const std::optional<NetAddress> parsed = NetAddress::parse(text, 5060);
+    const bool parsed_v4 = parsed && parsed->family == NetAddress::Family::kIpv4;
+    EXPECT_EQ(parsed_v4, valid) << '"' << text << '"';
+    if (valid && parsed_v4) {
+      EXPECT_TRUE(std::equal(expected.begin(), expected.end(), parsed->ip.begin())) << text;
+      EXPECT_EQ(parsed->port, 5060);
+    }
+  }
+}
+
+TEST(NetAddressParse, Ipv6LiteralsWithOrWithoutBrackets) {
+  const auto a = NetAddress::parse("[2001:db8::1]", 5061);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->family, NetAddress::Family::kIpv6);
+  EXPECT_EQ(a->ip[0], 0x20);
+  EXPECT_EQ(a->ip[15], 1);
+  EXPECT_EQ(a->port, 5061);
+  EXPECT_TRUE(NetAddress::parse("::ffff:1.2.3.4", 1));
+  EXPECT_FALSE(NetAddress::parse("2001:db8::g", 1));
+  EXPECT_FALSE(NetAddress::parse("[]", 1));
+  EXPECT_FALSE(NetAddress::parse("bob.example.com", 1));
+}
+
+}  // namespace
+}  // namespace sipwire
