@@ -429,14 +429,6 @@ ParseError parse_message(std::string_view buffer, Message& out, const ParseOptio
   return MessageParser(buffer, out, options).run();
 }
 
-HeaderField Message::header(std::size_t i) const {
-  const Field& f = fields_[i];
-  return HeaderField{f.id,
-                     {data_ + f.name_offset, f.name_length},
-                     {data_ + f.value_offset, f.value_length},
-                     f.name_offset};
-}
-
 std::string_view Message::value(HeaderId id) const {
   const int i = find(id);
   return i < 0 ? std::string_view{} : header(static_cast<std::size_t>(i)).value;

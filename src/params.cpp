@@ -1,23 +1,31 @@
 #include "sipwire/params.h"
 
+#include <cstring>
+
 #include "cursor.h"
 
 namespace sipwire {
 
 bool ParamIterator::next(Param& out) {
   while (!rest_.empty()) {
-    // Find this parameter's end: the next ';' outside a quoted string.
-    std::size_t end = 0;
-    bool quoted = false;
-    for (; end < rest_.size(); ++end) {
-      const char c = rest_[end];
-      if (quoted && c == '\\') {
-        ++end;
-      } else if (c == '"') {
-        quoted = !quoted;
-      } else if (c == ';' && !quoted) {
-        break;
+    // Find this parameter's end: the next ';' outside a quoted string. Most parameters hold
+    // no quote: then the first ';' (memchr) is the end.
+    std::size_t end = rest_.find(';');
+    const std::size_t scanned = end == std::string_view::npos ? rest_.size() : end;
+    if (std::memchr(rest_.data(), '"', scanned) != nullptr) {
+      bool quoted = false;
+      for (end = 0; end < rest_.size(); ++end) {
+        const char c = rest_[end];
+        if (quoted && c == '\\') {
+          ++end;
+        } else if (c == '"') {
+          quoted = !quoted;
+        } else if (c == ';' && !quoted) {
+          break;
+        }
       }
+    } else {
+      end = scanned;
     }
     const std::string_view item = rest_.substr(0, end);
     rest_ = end < rest_.size() ? rest_.substr(end + 1) : std::string_view{};

@@ -49,6 +49,7 @@ struct ViaParam {
           v.maddr = value;
         } else if (chars::iequals(name, "rport")) {
           v.has_rport = true;
+          v.rport_name = has_value ? std::string_view{} : name;
           uint32_t port = 0;
           if (has_value && !parse_bounded_uint(value, 65535, port))
             return ParseError::bad(at, "Malformed Via rport");

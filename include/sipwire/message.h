@@ -157,4 +157,14 @@ class HeaderElements {
   bool have_field_ = false;
 };
 
+// Inline: the engine walks the fields (Vias, Routes) many times per message, mostly to read
+// only their id.
+inline HeaderField Message::header(std::size_t i) const {
+  const Field& f = fields_[i];
+  return HeaderField{f.id,
+                     {data_ + f.name_offset, f.name_length},
+                     {data_ + f.value_offset, f.value_length},
+                     f.name_offset};
+}
+
 }  // namespace sipwire

@@ -26,6 +26,9 @@ struct Via {
   bool has_ttl = false;
   bool has_rport = false;   // "rport" asked for (RFC 3581), with or without a value
   uint16_t rport = 0;       // the value a proxy filled in, 0 when none
+  // The "rport" parameter's name as written when it has no value (else empty): a proxy fills
+  // in "=port" right after it, without walking the parameters again.
+  std::string_view rport_name;
   std::string_view params;  // all parameters, after the first ';'
 
   // The branch starts with the RFC 3261 magic cookie "z9hG4bK" (§8.1.1.7).

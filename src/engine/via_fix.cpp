@@ -1,7 +1,6 @@
 #include "via_fix.h"
 
 #include "sipwire/chars.h"
-#include "sipwire/params.h"
 #include "text_writer.h"
 
 namespace sipwire {
@@ -30,16 +29,12 @@ bool compute_via_fix(const Message& msg, const NetAddress& source, ViaFix& fix) 
   const char* base = msg.bytes().data();
   fix.top_end = static_cast<uint32_t>(top_via_end(via) - base);
 
-  if (via.has_rport && via.rport == 0) {
-    ParamIterator it(via.params);
-    Param p;
-    while (it.next(p))
-      if (!p.has_value && chars::iequals(p.name, "rport")) {
-        fix.rport_at = static_cast<uint32_t>(p.name.data() + p.name.size() - base);
-        TextWriter w({fix.rport_text, sizeof fix.rport_text});
-        w.put("=").put(uint64_t{source.port});
-        fix.rport_len = w.size();
-      }
+  if (via.has_rport && via.rport == 0 && !via.rport_name.empty()) {
+    // ";rport" without a value (RFC 3581 §4): "=port" goes right after the name.
+    fix.rport_at = static_cast<uint32_t>(via.rport_name.data() + via.rport_name.size() - base);
+    TextWriter w({fix.rport_text, sizeof fix.rport_text});
+    w.put("=").put(uint64_t{source.port});
+    fix.rport_len = w.size();
   }
   // §18.2.1: received when the sent-by host is not the source address (compared as text: the
   // host of a Via that matches is written the way write_ip writes it, and a mismatch in form
