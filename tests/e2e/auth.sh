@@ -21,7 +21,6 @@
 # shellcheck source=tests/e2e/lib.sh source-path=SCRIPTDIR/../..
 source "$(dirname "$0")/lib.sh"
 e2e_init "$@"
-socket_backend_only
 direct_mode && skip "needs the proxy (it authenticates)"
 command -v python3 >/dev/null || skip "python3 is missing"
 passwd=$BUILD_DIR/tools/sipwire-passwd
@@ -47,7 +46,7 @@ authenticated = true
 action = \"register\""
 E2E_MODE=stateful start_proxy
 
-client() { python3 "$E2E_DIR/digest_client.py" "$PROXY_IP" "$PROXY_PORT" localhost "$@"; }
+client() { in_peer python3 "$E2E_DIR/digest_client.py" "$PROXY_IP" "$PROXY_PORT" localhost "$@"; }
 
 out=$(client alice 'lion king' --nc-replay) || fail "digest client failed: $out"
 mapfile -t lines <<<"$out"
@@ -61,16 +60,17 @@ mapfile -t lines <<<"$out"
 [[ ${lines[1]} == "401" ]] || fail "a wrong password was answered '${lines[1]}' (want 401)"
 log "wrong password: 401"
 
-relay=$(python3 - "$PROXY_IP" "$PROXY_PORT" <<'PY'
-import socket, sys
+relay=$(in_peer python3 - "$PROXY_IP" "$PROXY_PORT" <<'PY'
+import os, socket, sys
+local = os.environ.get("E2E_LOCAL_IP", "127.0.0.1")
 ip, port = sys.argv[1], int(sys.argv[2])
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", 0))
+s.bind((local, 0))
 s.settimeout(5)
 me = s.getsockname()[1]
-s.sendto((f"INVITE sip:bob@example.net SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{me};branch=z9hG4bKrelay1\r\n"
+s.sendto((f"INVITE sip:bob@example.net SIP/2.0\r\nVia: SIP/2.0/UDP {local}:{me};branch=z9hG4bKrelay1\r\n"
           "Max-Forwards: 70\r\nFrom: <sip:mallory@example.org>;tag=m1\r\nTo: <sip:bob@example.net>\r\n"
-          "Call-ID: relay-1@127.0.0.1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n").encode(), (ip, port))
+          f"Call-ID: relay-1@{local}\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n").encode(), (ip, port))
 while True:
     first = s.recv(65535).decode("latin-1").split("\r\n", 1)[0]
     if not first.startswith("SIP/2.0 1"):

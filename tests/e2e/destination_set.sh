@@ -15,7 +15,6 @@
 # shellcheck source=tests/e2e/lib.sh source-path=SCRIPTDIR/../..
 source "$(dirname "$0")/lib.sh"
 e2e_init "$@"
-socket_backend_only
 direct_mode && skip "needs the proxy (it routes to a destination set)"
 
 # set_config ALGORITHM PORT_1 PRIORITY_1 PORT_2 PRIORITY_2: the set and the route to it.
@@ -34,8 +33,8 @@ domain = \"pool.example\"
 destination = \"pool\""
 }
 
-# The UAC on 127.0.0.1 may use the proxy to reach pool.example (not our domain): trusted.
-E2E_TOP_CONFIG='trusted_sources = ["127.0.0.0/8"]'
+# The UAC ($LOOPBACK) may use the proxy to reach pool.example (not our domain): trusted.
+E2E_TOP_CONFIG="trusted_sources = [\"$PEER_NET\"]"
 
 # --- 1. failover on a 503 -----------------------------------------------------------------
 port_a="" port_b=""

@@ -10,9 +10,13 @@ sends the same authorized REGISTER again (same nonce and nonce-count) and prints
 usage: digest_client.py PROXY_IP PROXY_PORT DOMAIN USER PASSWORD [--nc-replay]
 """
 import hashlib
+import os
 import re
 import socket
 import sys
+
+# The address to send from: the peers' (tests/e2e/lib.sh exports it).
+LOCAL = os.environ.get("E2E_LOCAL_IP", "127.0.0.1")
 
 
 def sha256(text):
@@ -24,19 +28,19 @@ def main():
     replay = "--nc-replay" in sys.argv[6:]
     proxy_port = int(proxy_port)
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
+    s.bind((LOCAL, 0))
     s.settimeout(5)
     port = s.getsockname()[1]
     uri = f"sip:{domain}"
-    call_id = f"digest-{port}@127.0.0.1"
+    call_id = f"digest-{port}@{LOCAL}"
 
     def register(cseq, authorization=""):
         msg = (f"REGISTER {uri} SIP/2.0\r\n"
-               f"Via: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bKdig{cseq}\r\n"
+               f"Via: SIP/2.0/UDP {LOCAL}:{port};branch=z9hG4bKdig{cseq}\r\n"
                "Max-Forwards: 70\r\n"
                f"From: <sip:{user}@{domain}>;tag=d{port}\r\nTo: <sip:{user}@{domain}>\r\n"
                f"Call-ID: {call_id}\r\nCSeq: {cseq} REGISTER\r\n"
-               f"Contact: <sip:{user}@127.0.0.1:{port}>\r\nExpires: 600\r\n"
+               f"Contact: <sip:{user}@{LOCAL}:{port}>\r\nExpires: 600\r\n"
                f"{authorization}Content-Length: 0\r\n\r\n")
         s.sendto(msg.encode(), (proxy_ip, proxy_port))
         data = s.recv(65535).decode("latin-1")

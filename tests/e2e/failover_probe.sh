@@ -13,17 +13,16 @@
 # shellcheck source=tests/e2e/lib.sh source-path=SCRIPTDIR/../..
 source "$(dirname "$0")/lib.sh"
 e2e_init "$@"
-socket_backend_only
 direct_mode && skip "needs the proxy (it probes)"
 command -v python3 >/dev/null || skip "python3 is missing"
 
 port_a="" port_b=""
 free_udp_port port_a
 free_udp_port port_b
-python3 "$E2E_DIR/mini_uas.py" "$LOOPBACK" "$port_a" "$WORK/a.count" 2>"$WORK/a.err" &
+"${PEER_EXEC[@]}" python3 "$E2E_DIR/mini_uas.py" "$LOOPBACK" "$port_a" "$WORK/a.count" 2>"$WORK/a.err" &
 pid_a=$!
 E2E_PIDS+=("$pid_a")
-python3 "$E2E_DIR/mini_uas.py" "$LOOPBACK" "$port_b" "$WORK/b.count" 2>"$WORK/b.err" &
+"${PEER_EXEC[@]}" python3 "$E2E_DIR/mini_uas.py" "$LOOPBACK" "$port_b" "$WORK/b.count" 2>"$WORK/b.err" &
 E2E_PIDS+=("$!")
 for ((i = 0; i < 50; i++)); do
     [[ -s $WORK/a.count && -s $WORK/b.count ]] && break
@@ -31,7 +30,7 @@ for ((i = 0; i < 50; i++)); do
 done
 [[ -s $WORK/a.count && -s $WORK/b.count ]] || fail "the UASs did not start"
 
-E2E_TOP_CONFIG='trusted_sources = ["127.0.0.0/8"]'
+E2E_TOP_CONFIG="trusted_sources = [\"$PEER_NET\"]"
 E2E_EXTRA_CONFIG="[[destination]]
 name = \"pool\"
 algorithm = \"round_robin\"

@@ -3,9 +3,10 @@
 # from another source keep succeeding.
 #
 # The proxy (stateful) allows 20 requests/s per source address with a burst of 40 ([flood]).
-# A flooder on 127.0.0.2 (flood_source.py) sends 400 OPTIONS at 200/s (10x the rate) for 2 s;
-# meanwhile a UAS registers and a sipp UAC on 127.0.0.1 makes 10 calls at 5/s through the
-# proxy (~15 requests/s, under its own limit). What must be seen:
+# A flooder on 127.0.0.2 (10.99.0.3 over DPDK; flood_source.py) sends 400 OPTIONS at 200/s
+# (10x the rate) for 2 s; meanwhile a UAS registers and a sipp UAC on 127.0.0.1 (10.99.0.1)
+# makes 10 calls at 5/s through the proxy (~15 requests/s, under its own limit). What must be
+# seen:
 #  - the flooder: at least 70% of its requests answered 503 with Retry-After, and no more
 #    answered 200 than the burst plus the rate over the run (40 + 20/s x 3 s, with slack);
 #  - the UAC: all 10 calls successful;
@@ -15,7 +16,6 @@
 # shellcheck source=tests/e2e/lib.sh source-path=SCRIPTDIR/../..
 source "$(dirname "$0")/lib.sh"
 e2e_init "$@"
-socket_backend_only
 direct_mode && skip "needs the proxy (it limits the rate)"
 command -v python3 >/dev/null || skip "python3 is missing"
 
@@ -31,7 +31,9 @@ register_user uas "$uas_port" 3600
 start_sipp uas "$uas_port" -sf "$SCEN_DIR/uas.xml" -m 10 -timeout 60s
 uas_pid=$SIPP_PID
 
-python3 "$E2E_DIR/flood_source.py" "$PROXY_IP" "$PROXY_PORT" 127.0.0.2 400 200 \
+flooder_ip=127.0.0.2
+dpdk_backend && flooder_ip=$NETNS_PEER_IP2
+"${PEER_EXEC[@]}" python3 "$E2E_DIR/flood_source.py" "$PROXY_IP" "$PROXY_PORT" "$flooder_ip" 400 200 \
     >"$WORK/flood.out" 2>"$WORK/flood.err" &
 flood_pid=$!
 E2E_PIDS+=("$flood_pid")

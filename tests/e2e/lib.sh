@@ -43,9 +43,11 @@ REPO_ROOT=$(cd "$E2E_DIR/../.." && pwd)
 TEST_NAME=$(basename "$0" .sh)
 # shellcheck source=tests/e2e/netns.sh
 source "$E2E_DIR/netns.sh"
+# LOOPBACK: the peers' address (sipp -i, -mi, -ci, UAS contacts); PEER_NET: the network the
+# peers send from, for trusted_sources.
 case ${E2E_BACKEND:=socket} in
-    socket) LOOPBACK=127.0.0.1 ;;     # the peers' address: sipp -i, -mi, -ci, UAS contacts
-    dpdk) LOOPBACK=$NETNS_PEER_IP ;;
+    socket) LOOPBACK=127.0.0.1 PEER_NET=127.0.0.0/8 ;;
+    dpdk) LOOPBACK=$NETNS_PEER_IP PEER_NET=$NETNS_NET ;;
     *) echo "E2E_BACKEND must be socket or dpdk, not '$E2E_BACKEND'" >&2; exit 2 ;;
 esac
 # The python helpers bind this address (their default is 127.0.0.1).

@@ -25,6 +25,7 @@
 # cleanup() in lib.sh calls after every process has been stopped by PID.
 
 NETNS_PEER_IP=10.99.0.1
+NETNS_PEER_IP2=10.99.0.3  # a second peer address, for tests that need two sources (flood.sh)
 # shellcheck disable=SC2034  # lib.sh's PROXY_IP
 NETNS_APPLIANCE_IP=10.99.0.2
 NETNS_NET=10.99.0.0/24
@@ -69,6 +70,7 @@ netns_setup() {
     ip -n "$NETNS_PEER" link set lo up
     ip -n "$NETNS_DP" link set lo up
     ip -n "$NETNS_PEER" addr add "$NETNS_PEER_IP/24" dev "$NETNS_PEER_IF"
+    ip -n "$NETNS_PEER" addr add "$NETNS_PEER_IP2/24" dev "$NETNS_PEER_IF"
     ip -n "$NETNS_PEER" link set "$NETNS_PEER_IF" up
     ip -n "$NETNS_DP" link set "$NETNS_DP_IF" up
     in_peer ethtool -K "$NETNS_PEER_IF" tx off >/dev/null || fail "ethtool -K $NETNS_PEER_IF tx off failed"

@@ -13,7 +13,6 @@
 # shellcheck source=tests/e2e/lib.sh source-path=SCRIPTDIR/../..
 source "$(dirname "$0")/lib.sh"
 e2e_init "$@"
-socket_backend_only
 direct_mode && skip "needs the proxy"
 command -v python3 >/dev/null || skip "python3 is missing"
 
@@ -29,16 +28,17 @@ cfg=$WORK/sipwire-stateful.toml
 
 # ping N: the status line of the answer to OPTIONS sip:ping@PROXY (branch N).
 ping() {
-    python3 - "$PROXY_IP" "$PROXY_PORT" "$1" <<'PY'
-import socket, sys
+    in_peer python3 - "$PROXY_IP" "$PROXY_PORT" "$1" <<'PY'
+import os, socket, sys
+local = os.environ.get("E2E_LOCAL_IP", "127.0.0.1")
 ip, port, n = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", 0))
+s.bind((local, 0))
 s.settimeout(5)
 me = s.getsockname()[1]
-s.sendto((f"OPTIONS sip:ping@{ip}:{port} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{me};branch=z9hG4bKping{n}\r\n"
-          f"Max-Forwards: 70\r\nFrom: <sip:t@127.0.0.1>;tag=t{n}\r\nTo: <sip:ping@{ip}>\r\n"
-          f"Call-ID: ping-{n}@127.0.0.1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n").encode(), (ip, port))
+s.sendto((f"OPTIONS sip:ping@{ip}:{port} SIP/2.0\r\nVia: SIP/2.0/UDP {local}:{me};branch=z9hG4bKping{n}\r\n"
+          f"Max-Forwards: 70\r\nFrom: <sip:t@{local}>;tag=t{n}\r\nTo: <sip:ping@{ip}>\r\n"
+          f"Call-ID: ping-{n}@{local}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n").encode(), (ip, port))
 print(s.recv(65535).decode("latin-1").split("\r\n", 1)[0])
 PY
 }
