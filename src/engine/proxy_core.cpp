@@ -102,8 +102,13 @@ ProxyCore::~ProxyCore() = default;
 
 bool ProxyCore::is_our_host(std::string_view host) const {
   if (chars::iequals(host, local_host_)) return true;
+  // A URI writes an IPv6 reference in brackets; the configuration lists a listen address
+  // without them ("2001:db8::2", as Via received does).
+  std::string_view bare = host;
+  if (bare.size() >= 2 && bare.front() == '[' && bare.back() == ']')
+    bare = bare.substr(1, bare.size() - 2);
   for (const std::string& d : settings_.domains)
-    if (chars::iequals(host, d)) return true;
+    if (chars::iequals(host, d) || chars::iequals(bare, d)) return true;
   return false;
 }
 

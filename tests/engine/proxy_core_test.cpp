@@ -390,6 +390,16 @@ TEST_F(ProxyCoreTest, OptionsToTheProxyIsAnswered) {
   EXPECT_NE(resp.bytes.find("Allow: "), std::string::npos);
 }
 
+// With an IPv4 and an IPv6 listen address, the configuration lists both IPs among our domains
+// (without brackets); a request to the IPv6 one, written [..] in its URI, is ours too.
+TEST_F(ProxyCoreTest, OptionsToOurOtherAddressInBracketsIsAnswered) {
+  settings_.domains = {"localhost", "127.0.0.1", "2001:db8::2"};
+  Request r;
+  r.method = "OPTIONS";
+  r.ruri = "sip:[2001:db8::2]:5060";
+  EXPECT_EQ(status_line(send(r.str(), kCaller).bytes), "SIP/2.0 200 OK");
+}
+
 // ---- responses ----
 
 TEST_F(ProxyCoreTest, ResponsesGoBackByTheViaTheyCarry) {
