@@ -30,6 +30,7 @@ DpdkOutbox::DpdkOutbox(const DpdkShared& shared, uint16_t queue, rte_mempool* di
       indirect_(indirect),
       counters_(counters),
       dpdk_(dpdk),
+      ip_id_(static_cast<uint16_t>(queue * 0x1000u)),
       arena_(scratch_bytes) {}
 
 DpdkOutbox::~DpdkOutbox() {

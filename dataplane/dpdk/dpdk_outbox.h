@@ -83,7 +83,9 @@ class DpdkOutbox final : public Outbox {
   std::array<rte_mbuf*, 64> looped_{};
   std::size_t looped_count_ = 0;
   unsigned queued_ = 0;
-  uint16_t ip_id_ = 0;
+  // IPv4 identification: each worker starts in its own part of the space, so datagrams two
+  // workers fragment for one peer at the same moment do not share an id (RFC 6864).
+  uint16_t ip_id_;
 
   ScratchArena arena_;
 };

@@ -80,11 +80,13 @@ bool DpdkWorker::poll_once(PacketHandler& handler) {
   }
   const uint64_t now = rte_rdtsc();
   // What the last pass sent to ourselves, first (it was sent before this burst arrived).
-  std::array<rte_mbuf*, 64> looped{};
   const std::size_t looped_count = outbox_.looped().size();
-  std::copy(outbox_.looped().begin(), outbox_.looped().end(), looped.begin());
-  outbox_.clear_looped();
-  for (std::size_t i = 0; i < looped_count; ++i) handle_frame(looped[i], handler, now);
+  if (looped_count != 0) {
+    std::array<rte_mbuf*, 64> looped;
+    std::copy(outbox_.looped().begin(), outbox_.looped().end(), looped.begin());
+    outbox_.clear_looped();
+    for (std::size_t i = 0; i < looped_count; ++i) handle_frame(looped[i], handler, now);
+  }
   if (n != 0) {
     bump(dpdk_.rx_frames, n);
     bump(counters_.batches);
