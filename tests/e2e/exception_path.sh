@@ -12,7 +12,8 @@
 #     is REACHABLE, STALE or DELAY;
 #  4. TCP works: `nc -l 10.99.0.2 PORT` in the data plane's namespace receives the line that
 #     `nc -N 10.99.0.2 PORT` sends from the peers' namespace;
-#  5. the SIP fast path is unaffected: a UAS registers and 10 calls through the proxy succeed.
+#  5. the SIP fast path is unaffected: a UAS registers and 10 calls through the proxy succeed;
+#  6. the data plane's counters show frames passed to the kernel and frames from it.
 # Passes when all of these do and the proxy stops cleanly.
 #
 # usage: E2E_BACKEND=dpdk tests/e2e/exception_path.sh BUILD_DIR
@@ -95,4 +96,11 @@ wait_pid "$uas_pid" 10 || rc=$?
 check_calls uas "$rc" "$calls"
 
 stop_proxy
+# 6. And it went through the data plane: its counters saw frames to the kernel and back.
+counters=$(grep '^dpdk:' "$WORK/sipwire.out" | tail -n 1)
+to_kernel=$(sed -n 's/.* kernel in [0-9]* out \([0-9]*\).*/\1/p' <<<"$counters")
+from_kernel=$(sed -n 's/.* kernel in \([0-9]*\) out.*/\1/p' <<<"$counters")
+((${to_kernel:-0} > 0 && ${from_kernel:-0} > 0)) ||
+    fail "the data plane's counters show no exception-path traffic ($counters)"
+log "data plane: $to_kernel frames to the kernel, $from_kernel from it"
 pass "ping, ARP and TCP to $PROXY_IP through the exception path; registration and $calls calls on the fast path"
