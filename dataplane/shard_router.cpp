@@ -111,11 +111,9 @@ RouteKeys scan_route_keys(std::string_view d) {
     } else if (keys.call_id.empty() && (name_is(name, "call-id") || name_is(name, "i"))) {
       keys.call_id = trim(value);
     }
-    // Enough to route: a response needs the branch only; a request with an RFC 3261 branch
-    // too; any other request needs the Call-ID.
-    if (via_seen &&
-        (keys.response || keys.branch.starts_with(kMagicCookie) || !keys.call_id.empty()))
-      break;
+    // Enough to route: a response needs the branch only, a request the Call-ID (and the
+    // branch, its fallback when the Call-ID is missing).
+    if (via_seen && (keys.response || !keys.call_id.empty())) break;
   }
   return keys;
 }
@@ -135,9 +133,9 @@ unsigned route_datagram(std::string_view datagram, unsigned shards, unsigned cur
     return shard >= 0 && static_cast<unsigned>(shard) < shards ? static_cast<unsigned>(shard)
                                                                : current;
   }
+  if (!keys.call_id.empty()) return static_cast<unsigned>(route_hash(keys.call_id) % shards);
   if (keys.branch.starts_with(kMagicCookie))
     return static_cast<unsigned>(route_hash(keys.branch) % shards);
-  if (!keys.call_id.empty()) return static_cast<unsigned>(route_hash(keys.call_id) % shards);
   return current;
 }
 

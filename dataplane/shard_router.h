@@ -4,10 +4,15 @@
 // gave it to (SO_REUSEPORT spreads datagrams by 4-tuple, not by transaction):
 //  - a response goes to the shard its top Via's branch names (branch_shard(): every branch
 //    this proxy creates carries its shard), when that shard exists;
-//  - a request goes to hash(top Via branch) % shards when the branch starts with the magic
-//    cookie "z9hG4bK" (RFC 3261 §17.2.3 matches server transactions by it; a CANCEL and a
-//    non-2xx ACK carry their INVITE's branch, so they land on its shard), else to
-//    hash(Call-ID) % shards (RFC 2543 matching includes the Call-ID);
+//  - a request goes to hash(Call-ID) % shards. Every request of a transaction carries its
+//    Call-ID (a retransmission, the CANCEL and the non-2xx ACK of an INVITE too), and so does
+//    every request of a dialog: the ACK of a 2xx and the BYE that follows it reach their
+//    shard in the order they arrived. Routed by branch (each of those has its own), they went
+//    to different shards, and a BYE could overtake the ACK before it while the ACK waited in
+//    a handover ring: a UAS aborts the call on that. Copies of one request that reach us by
+//    different paths (a merged request, RFC 3261 §8.2.2.2) share the shard that must notice
+//    them. A request without a Call-ID goes to hash(top Via branch) when the branch starts
+//    with the magic cookie "z9hG4bK";
 //  - anything the scan cannot read stays on the current worker, whose engine answers it.
 #pragma once
 

@@ -963,13 +963,15 @@ TEST(ShardAffinityTest, EveryDatagramReachesTheWorkerTheRouterNames) {
       std::string m;
       unsigned owner = 0;
       switch (r % 4) {
-        case 0:  // an INVITE with an RFC 3261 branch: by the branch
+        case 0:  // an INVITE: by its Call-ID
           m = SipRequest("INVITE", invite_branch, "call-" + id);
-          owner = static_cast<unsigned>(route_hash(invite_branch) % workers);
+          owner = static_cast<unsigned>(route_hash("call-" + id) % workers);
           break;
-        case 1:  // its CANCEL (another Call-ID here, to show the branch decides)
-          m = SipRequest("CANCEL", invite_branch, "cancel-" + id);
-          owner = static_cast<unsigned>(route_hash(invite_branch) % workers);
+        case 1:  // a BYE of that call, with a branch of its own: by the same Call-ID
+          m = SipRequest("BYE", invite_branch + "-bye",
+                         "call-" + std::to_string(c) + "-" + std::to_string(r - 1));
+          owner = static_cast<unsigned>(
+              route_hash("call-" + std::to_string(c) + "-" + std::to_string(r - 1)) % workers);
           break;
         case 2:  // an RFC 2543 request: by the Call-ID
           m = SipRequest("OPTIONS", "old-" + id, "old-call-" + id);

@@ -7,7 +7,8 @@
 # per call (sipp -t un), so the calls come from 200 source ports and spread over both workers
 # (SO_REUSEPORT's hash, or the NIC's RSS), while the UAS answers them all from its one port:
 # about half of its responses reach the worker that does not own the call's transaction and
-# must be handed over.
+# must be handed over. Requests go by Call-ID, so a call's ACK and BYE, read by one worker, reach
+# the owner in order (by branch, a BYE could overtake its ACK and the UAS aborted the call).
 # Passes when all 200 calls succeed at the UAC and the UAS, the proxy's status line (SIGUSR1)
 # says "handovers out N" with N > 0, and the proxy stops cleanly.
 #
@@ -29,6 +30,8 @@ uas_pid=$SIPP_PID
 rc=0
 run_sipp uac 90 -sf "$SCEN_DIR/uac.xml" "$PROXY_IP:$PROXY_PORT" -s uas -key max_forwards 70 \
     -t un -max_socket 1000 -m "$calls" -r 100 -l 200 -timeout 60s || rc=$?
+# A UAC failure often starts at the UAS (a request it did not expect): show its side too.
+[[ $rc -eq 0 ]] || dump "$WORK/uas.errors.log"
 check_calls uac "$rc" "$calls"
 rc=0
 wait_pid "$uas_pid" 15 || rc=$?
