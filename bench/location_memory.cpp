@@ -131,7 +131,7 @@ LookupResult lookups(const LocationTable& table, Qsbr& qsbr, unsigned reader, st
         if (rec != nullptr && !rec->bindings.empty()) {
           const Binding& b = rec->bindings.front();
           ++r.found;
-          r.touched += (b.expires_at_ms > kNowMs) + b.contact.size() + b.source.port;
+          r.touched += (b.expires_at_ms > kNowMs) + b.contact.size() + b.next_hop.port;
         }
       } else {
         r.touched += static_cast<unsigned char>(key[10]);
@@ -203,7 +203,7 @@ int main(int argc, char** argv) {
       b.cseq = 1;
       b.expires_at_ms = kNowMs + 3'600'000;
       b.q = 1000;
-      b.source = NetAddress::ipv4(192, 0, 2, host, 5060);
+      b.next_hop = NetAddress::ipv4(192, 0, 2, host, 5060);
       return AorRecord::build({&b, 1});
     });
   }

@@ -17,11 +17,6 @@ namespace sipwire {
 
 using detail::Cursor;
 
-std::string_view NameAddr::tag() const {
-  std::string_view v;
-  return find_param(params, "tag", &v) ? v : std::string_view{};
-}
-
 namespace {
 
 // Position of the '<' that follows a token display name, or nullptr when the element is an
@@ -98,6 +93,7 @@ ParseError parse_name_addr_with(std::string_view element, NameAddr& out, Source 
   if (ParseError e = detail::parse_header_params(c, out.params, on_param)) return e;
   c.skip_lws();
   if (!c.at_end()) return c.error("Unexpected characters after address");
+  find_param(out.params, "tag", &out.tag_value);
   return ParseError::none();
 }
 
@@ -178,6 +174,8 @@ bool parse_name_addr_fast(std::string_view element, NameAddr& out, Source src,
 
   p = raquot + 1;
   const char* params = p;
+  std::string_view tag;
+  bool tag_seen = false;
   while (p < e && *p == ';') {
     const char* name = p + 1;
     p = chars::skip_class(name, e, readable, chars::kToken);
@@ -189,9 +187,13 @@ bool parse_name_addr_fast(std::string_view element, NameAddr& out, Source src,
                                      : chars::skip_class(value, e, readable, chars::kGenValue);
       if (p == nullptr || p == value) return false;
     }
-    if (on_param(std::string_view(name, static_cast<std::size_t>(value - has_value - name)),
-                 std::string_view(value, static_cast<std::size_t>(p - value)), has_value, c))
-      return false;
+    const std::string_view param_name(name, static_cast<std::size_t>(value - has_value - name));
+    const std::string_view param_value(value, static_cast<std::size_t>(p - value));
+    if (on_param(param_name, param_value, has_value, c)) return false;
+    if (!tag_seen && chars::iequals(param_name, "tag")) {  // the first one, as find_param
+      tag_seen = true;
+      tag = param_value;
+    }
   }
   if (p != e) return false;
 
@@ -201,6 +203,7 @@ bool parse_name_addr_fast(std::string_view element, NameAddr& out, Source src,
                            : std::string_view(params + 1, static_cast<std::size_t>(p - params - 1));
   out.angle = true;
   out.star = false;
+  out.tag_value = tag;
   return true;
 }
 
@@ -210,7 +213,7 @@ bool same(std::string_view a, std::string_view b) {
 }
 bool same_name_addr(const NameAddr& a, const NameAddr& b) {
   return same(a.display, b.display) && same(a.uri, b.uri) && same(a.params, b.params) &&
-         a.angle == b.angle && a.star == b.star;
+         a.angle == b.angle && a.star == b.star && a.tag_value == b.tag_value;
 }
 #endif
 

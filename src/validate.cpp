@@ -188,6 +188,7 @@ namespace {
 UnsupportedTags unsupported_tags(const Message& msg, HeaderId id, std::string_view malformed,
                                  std::span<const std::string_view> supported) {
   UnsupportedTags out;
+  if (!msg.has(id)) return out;  // the usual case, and the only one on the fast path
   HeaderElements it(msg, id);
   std::string_view tag;
   while (it.next(tag)) {

@@ -173,6 +173,7 @@ inline const char* skip_class(const char* p, const char* end, const char* readab
 // ASCII case-insensitive equality: SIP names, schemes, parameters and tokens compare this way.
 constexpr bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
+  if (a == b) return true;  // hosts and tags usually come in the case they are compared with
   for (std::size_t i = 0; i < a.size(); ++i)
     if (lower(a[i]) != lower(b[i])) return false;
   return true;

@@ -14,8 +14,11 @@ struct NameAddr {
   std::string_view params;   // header parameters after the URI, without the first ';'
   bool angle = false;        // written as <...>
   bool star = false;         // "Contact: *"
+  // The tag parameter's value ("" if none), found while the parameters are parsed: a proxy
+  // reads From's and To's tags several times per message (loop and transaction keys).
+  std::string_view tag_value;
 
-  std::string_view tag() const;  // the tag parameter's value, "" if none
+  std::string_view tag() const { return tag_value; }
 };
 
 // Parses one element (already split from its list and trimmed). Validates the display name,

@@ -46,7 +46,8 @@ struct Source {
 
   constexpr Source() = default;
   constexpr Source(const char* origin_at) : origin(origin_at) {}  // NOLINT: implicit by design
-  constexpr Source(const char* origin_at, const char* readable) : origin(origin_at), readable_end(readable) {}
+  constexpr Source(const char* origin_at, const char* readable)
+      : origin(origin_at), readable_end(readable) {}
 };
 
 }  // namespace sipwire

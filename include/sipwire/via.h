@@ -24,8 +24,8 @@ struct Via {
   std::string_view maddr;     // "" when absent
   uint8_t ttl = 0;
   bool has_ttl = false;
-  bool has_rport = false;   // "rport" asked for (RFC 3581), with or without a value
-  uint16_t rport = 0;       // the value a proxy filled in, 0 when none
+  bool has_rport = false;  // "rport" asked for (RFC 3581), with or without a value
+  uint16_t rport = 0;      // the value a proxy filled in, 0 when none
   // The "rport" parameter's name as written when it has no value (else empty): a proxy fills
   // in "=port" right after it, without walking the parameters again.
   std::string_view rport_name;

@@ -1,5 +1,7 @@
 #include "sipwire/engine/aor.h"
 
+#include <cstring>
+
 #include "sipwire/chars.h"
 
 namespace sipwire {
@@ -14,6 +16,34 @@ int hex_value(char c) {
 bool Aor::assign(const Uri& uri, std::string_view canonical_host) {
   len_ = 0;
   if (!uri.is_sip() || uri.host.empty()) return false;
+  // Fast path, taken for nearly every AOR (one per request routed): no escape in the user
+  // part, and room for the longest result, so the parts are copied whole, without a bounds
+  // check per byte. The general loop below gives the same bytes.
+  const std::string_view host = canonical_host.empty() ? uri.host : canonical_host;
+  if (uri.scheme.size() + uri.user.size() + host.size() + 8 <= buf_.size() &&
+      uri.user.find('%') == std::string_view::npos) {
+    char* out = buf_.data();
+    for (char c : uri.scheme) *out++ = chars::lower(c);
+    *out++ = ':';
+    if (!uri.user.empty()) {
+      std::memcpy(out, uri.user.data(), uri.user.size());
+      out += uri.user.size();
+      *out++ = '@';
+    }
+    host_at_ = static_cast<std::size_t>(out - buf_.data());
+    for (char c : host) *out++ = chars::lower(c);
+    host_len_ = host.size();
+    if (uri.has_port && canonical_host.empty()) {
+      char digits[6];
+      std::size_t n = 0;
+      for (unsigned p = uri.port; p > 0 || n == 0; p /= 10)
+        digits[n++] = static_cast<char>('0' + p % 10);
+      *out++ = ':';
+      while (n > 0) *out++ = digits[--n];
+    }
+    len_ = static_cast<std::size_t>(out - buf_.data());
+    return true;
+  }
   auto put = [this](char c) {
     if (len_ == buf_.size()) return false;
     buf_[len_++] = c;

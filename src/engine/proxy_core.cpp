@@ -464,19 +464,7 @@ void ProxyCore::lookup_and_route(const NetAddress& source, Outbox& out, bool pop
   TargetSet targets;
   for (std::size_t i = 0; i < n; ++i) {
     const Binding& b = *live[i];
-    // The contact's own address when it is an IP literal; else where it registered from.
-    Uri contact;
-    std::optional<NetAddress> to;
-    if (parse_uri(b.contact, contact).ok()) to = literal_address(contact);
-    if (!b.path.empty()) {
-      NameAddr first_hop;
-      Uri hop;
-      std::string_view el;
-      ListSplitter split(b.path);
-      if (split.next(el) && parse_route(el, first_hop).ok() && parse_uri(first_hop.uri, hop).ok())
-        to = literal_address(hop);
-    }
-    targets.add({b.contact, b.path, to ? *to : b.source, b.q});
+    targets.add({b.contact, b.path, b.next_hop, b.q});  // next_hop: resolved at REGISTER
   }
   route(source, out, targets, pop_route, now_ms);
 }

@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <optional>
 
 #include "sipwire/chars.h"
 #include "sipwire/engine/aor.h"
+#include "sipwire/list_splitter.h"
+#include "sipwire/name_addr.h"
 #include "sipwire/params.h"
 
 namespace sipwire {
@@ -23,6 +26,30 @@ bool same_contact(std::string_view a, std::string_view b) {
   const uint16_t pa = ua.has_port ? ua.port : 5060;
   const uint16_t pb = ub.has_port ? ub.port : 5060;
   return ua.kind == ub.kind && ua.user == ub.user && chars::iequals(ua.host, ub.host) && pa == pb;
+}
+
+namespace {
+std::optional<NetAddress> literal_address(const Uri& uri) {
+  if (uri.host_kind != HostKind::kIpv4 && uri.host_kind != HostKind::kIpv6) return std::nullopt;
+  return NetAddress::parse(uri.host, uri.has_port ? uri.port : 5060);
+}
+}  // namespace
+
+NetAddress binding_next_hop(std::string_view contact, std::string_view path,
+                            const NetAddress& source, bool& is_source) {
+  Uri uri;
+  std::optional<NetAddress> to;
+  if (parse_uri(contact, uri).ok()) to = literal_address(uri);
+  if (!path.empty()) {
+    NameAddr first_hop;
+    Uri hop;
+    std::string_view el;
+    ListSplitter split(path);
+    if (split.next(el) && parse_route(el, first_hop).ok() && parse_uri(first_hop.uri, hop).ok())
+      to = literal_address(hop);
+  }
+  is_source = !to.has_value();
+  return to ? *to : source;
 }
 
 namespace {
@@ -147,7 +174,8 @@ RegisterOutcome Registrar::process(const Message& req, const NetAddress& source,
       const ContactRequest& c = contacts[i];
       auto found = std::find_if(b.begin(), b.end(),
                                 [&](const Binding& x) { return same_contact(x.contact, c.uri); });
-      if (found != b.end()) {
+      const bool refresh = found != b.end();
+      if (refresh) {
         // The same Call-ID and CSeq again: a retransmission (our 200 was lost, or is still on
         // its way). It changes nothing and is answered like the first, with the bindings as
         // they are; a UDP client must not be told its REGISTER failed because it repeated it.
@@ -165,13 +193,18 @@ RegisterOutcome Registrar::process(const Message& req, const NetAddress& source,
         found->registered_at_ms = now_ms;
       }
       // Views of the request (or of the old record): build() copies them into the new record.
+      // A refresh with the same contact and Path text keeps the resolved next hop (unless it
+      // was the source address, which may have changed): only a new binding parses them.
+      if (!refresh || found->contact != c.uri || found->path != path)
+        found->next_hop = binding_next_hop(c.uri, path, source, found->next_hop_is_source);
+      else if (found->next_hop_is_source)
+        found->next_hop = source;
       found->contact = c.uri;
       found->path = path;
       found->call_id = call_id;
       found->cseq = cseq;
       found->expires_at_ms = now_ms + uint64_t{c.expires} * 1000;
       found->q = c.q;
-      found->source = source;
     }
     return b.empty() ? nullptr : AorRecord::build(b);
   });

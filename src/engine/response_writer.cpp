@@ -19,7 +19,22 @@ uint64_t fnv1a(std::string_view s, uint64_t h) {
     h = (h ^ w) * 1099511628211ull;
     h ^= h >> 29;
   }
-  for (; n != 0; ++p, --n) h = (h ^ static_cast<unsigned char>(*p)) * 1099511628211ull;
+  // The last 1 to 7 bytes in one step too: two overlapping loads (4 to 7 bytes) or three
+  // bytes (1 to 3), with the length mixed in so that "a" and "aa" differ.
+  if (n != 0) {
+    uint64_t w;
+    if (n >= 4) {
+      uint32_t lo, hi;
+      std::memcpy(&lo, p, 4);
+      std::memcpy(&hi, p + n - 4, 4);
+      w = (uint64_t{hi} << 32) | lo;
+    } else {
+      w = static_cast<unsigned char>(p[0]) | uint64_t{static_cast<unsigned char>(p[n / 2])} << 8 |
+          uint64_t{static_cast<unsigned char>(p[n - 1])} << 16;
+    }
+    h = (h ^ w ^ (uint64_t{n} << 56)) * 1099511628211ull;
+    h ^= h >> 29;
+  }
   return h;
 }
 

@@ -220,6 +220,40 @@ TEST_F(ProxyCoreTest, RefreshRemovalAndExpiryChangeWhatAnInviteReaches) {
   EXPECT_EQ(status_line(send(carol.str(), kCaller).bytes), "SIP/2.0 404 Not Found");
 }
 
+TEST_F(ProxyCoreTest, ANamedContactIsReachedWhereItRegisteredFromEvenAfterItMoves) {
+  // A contact with a host name (or behind NAT) is reached at the REGISTER's source address,
+  // resolved when it registers; a refresh from another address moves it there.
+  send(register_bob("<sip:bob@phone.example.net>", 1).str(), kPhone);
+  const auto& first = send(Request{}.str(), kCaller);
+  EXPECT_EQ(first.to, kPhone);
+  EXPECT_EQ(status_line(first.bytes), "INVITE sip:bob@phone.example.net SIP/2.0");
+  const NetAddress moved = NetAddress::ipv4(198, 51, 100, 7, 40000);
+  send(register_bob("<sip:bob@phone.example.net>", 2).str(), moved);
+  EXPECT_EQ(send(Request{}.str(), kCaller).to, moved);
+}
+
+TEST_F(ProxyCoreTest, AnIpLiteralContactIsReachedAtItsOwnAddressWhateverTheSource) {
+  send(register_bob("<sip:bob@192.0.2.10:5062>", 1).str(), kPhone);
+  // The refresh comes from elsewhere (a NAT rebinding): the literal contact still decides.
+  send(register_bob("<sip:bob@192.0.2.10:5062>", 2).str(), NetAddress::ipv4(203, 0, 113, 5, 999));
+  EXPECT_EQ(send(Request{}.str(), kCaller).to, NetAddress::ipv4(192, 0, 2, 10, 5062));
+  // Changed to a named contact in a refresh: from then on, its source.
+  send(register_bob("<sip:bob@192.0.2.10:5062>;expires=0, <sip:bob@phone.example.net>", 3).str(),
+       kPhone);
+  EXPECT_EQ(send(Request{}.str(), kCaller).to, kPhone);
+}
+
+TEST_F(ProxyCoreTest, ABindingWithAPathIsReachedThroughItsFirstHop) {
+  // RFC 3327: the edge proxy that added Path is the next hop, not the contact.
+  send(register_bob("<sip:bob@192.0.2.10:5062>", 1,
+                    "Path: <sip:edge@192.0.2.99:5070;lr>, <sip:core@192.0.2.98;lr>\r\n")
+           .str(),
+       kPhone);
+  const auto& fwd = send(Request{}.str(), kCaller);
+  EXPECT_EQ(fwd.to, NetAddress::ipv4(192, 0, 2, 99, 5070)) << fwd.bytes;
+  EXPECT_EQ(status_line(fwd.bytes), "INVITE sip:bob@192.0.2.10:5062 SIP/2.0");
+}
+
 TEST_F(ProxyCoreTest, HighestQValueWins) {
   send(register_bob("<sip:bob@192.0.2.10:5062>;q=0.5, <sip:bob@192.0.2.11:5062>;q=0.9", 1).str(),
        kPhone);

@@ -28,9 +28,14 @@ struct Binding {
   std::string_view call_id;  // of the REGISTER that made or refreshed it (§10.3 step 7)
   uint64_t expires_at_ms = 0;
   uint64_t registered_at_ms = 0;
-  NetAddress source;  // where the REGISTER came from (a NATed client is reached there)
+  // Where requests for this binding go, resolved when it is registered so that routing a call
+  // parses nothing (binding_next_hop() in registrar.h): the contact's own address when it is
+  // an IP literal; the first Path hop's when that is one; else where the REGISTER came from
+  // (a NATed client is reached there).
+  NetAddress next_hop;
   uint32_t cseq = 0;
-  uint16_t q = 1000;  // thousandths; 1000 when the Contact had no q
+  uint16_t q = 1000;               // thousandths; 1000 when the Contact had no q
+  bool next_hop_is_source = true;  // next_hop is the REGISTER's source address
 };
 
 // One AOR's bindings, never modified once published. Built with build(): the bindings' views

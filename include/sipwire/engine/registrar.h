@@ -43,6 +43,11 @@ class Registrar {
   std::vector<Binding> scratch_;
 };
 
+// The next hop of a binding of `contact` with `path`, registered from `source` (see
+// Binding::next_hop); `is_source` tells whether it is `source`.
+NetAddress binding_next_hop(std::string_view contact, std::string_view path,
+                            const NetAddress& source, bool& is_source);
+
 // Same contact address for §10.3 step 7: URIs compared by scheme, user, host
 // (case-insensitively) and port, the way §19.1.4 compares them for these parts.
 bool same_contact(std::string_view a, std::string_view b);
