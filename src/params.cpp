@@ -12,18 +12,31 @@ bool ParamIterator::next(Param& out) {
     // no quote: then the first ';' (memchr) is the end.
     std::size_t end = rest_.find(';');
     const std::size_t scanned = end == std::string_view::npos ? rest_.size() : end;
-    if (std::memchr(rest_.data(), '"', scanned) != nullptr) {
-      bool quoted = false;
-      for (end = 0; end < rest_.size(); ++end) {
+    if (const void* q = std::memchr(rest_.data(), '"', scanned); q != nullptr) {
+      // Quoted strings (a +sip.instance "<urn:uuid:...>" is some 50 bytes) are crossed with
+      // memchr to their closing quote; one holding a backslash byte by byte.
+      end = static_cast<std::size_t>(static_cast<const char*>(q) - rest_.data());
+      while (end < rest_.size()) {
         const char c = rest_[end];
-        if (quoted && c == '\\') {
+        if (c == ';') break;
+        if (c != '"') {
           ++end;
-        } else if (c == '"') {
-          quoted = !quoted;
-        } else if (c == ';' && !quoted) {
-          break;
+          continue;
         }
+        const char* open = rest_.data() + end + 1;
+        const std::size_t left = rest_.size() - end - 1;
+        const auto* close = static_cast<const char*>(std::memchr(open, '"', left));
+        if (close != nullptr && std::memchr(open, '\\', static_cast<std::size_t>(close - open)) ==
+                                    nullptr) {
+          end = static_cast<std::size_t>(close - rest_.data()) + 1;
+          continue;
+        }
+        // An escape inside, or no closing quote: the general loop to the end of the string.
+        ++end;
+        while (end < rest_.size() && rest_[end] != '"') end += rest_[end] == '\\' ? 2 : 1;
+        if (end < rest_.size()) ++end;
       }
+      if (end > rest_.size()) end = rest_.size();
     } else {
       end = scanned;
     }

@@ -79,6 +79,16 @@ TEST(ParamIteratorTest, QuotedValuesKeepQuotesAndSemicolons) {
   EXPECT_EQ(All("x=\"a;b;c\";y=2"), (Params{{"x", "\"a;b;c\"", true}, {"y", "2", true}}));
   EXPECT_EQ(All("x=\"a=b\""), (Params{{"x", "\"a=b\"", true}}));
   EXPECT_EQ(All("x=\"\""), (Params{{"x", "\"\"", true}}));
+  // A +sip.instance as phones send it, then more parameters.
+  EXPECT_EQ(All("expires=60;+sip.instance=\"<urn:uuid:1;2>\";reg-id=1"),
+            (Params{{"expires", "60", true},
+                    {"+sip.instance", "\"<urn:uuid:1;2>\"", true},
+                    {"reg-id", "1", true}}));
+  // Two quoted strings in one item, and text between them.
+  EXPECT_EQ(All("x=\"a;\"b\";c\";y"), (Params{{"x", "\"a;\"b\";c\"", true}, {"y", "", false}}));
+  // Unterminated: the rest of the text is the value.
+  EXPECT_EQ(All("x=\"a;b"), (Params{{"x", "\"a;b", true}}));
+  EXPECT_EQ(All("x=\"a\\"), (Params{{"x", "\"a\\", true}}));
 }
 
 TEST(ParamIteratorTest, EscapedQuoteInsideQuotedValue) {
