@@ -26,8 +26,8 @@ bool ParamIterator::next(Param& out) {
         const char* open = rest_.data() + end + 1;
         const std::size_t left = rest_.size() - end - 1;
         const auto* close = static_cast<const char*>(std::memchr(open, '"', left));
-        if (close != nullptr && std::memchr(open, '\\', static_cast<std::size_t>(close - open)) ==
-                                    nullptr) {
+        if (close != nullptr &&
+            std::memchr(open, '\\', static_cast<std::size_t>(close - open)) == nullptr) {
           end = static_cast<std::size_t>(close - rest_.data()) + 1;
           continue;
         }
