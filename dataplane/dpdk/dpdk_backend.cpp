@@ -260,7 +260,8 @@ std::unique_ptr<DpdkBackend> DpdkBackend::open(const DpdkBackendOptions& options
     conf.rx_adv_conf.rss_conf.rss_hf =
         (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
   }
-  shared.tx_multi_segment = (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
+  shared.tx_multi_segment =
+      options.multi_segment_tx && (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
   if (shared.tx_multi_segment) conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
   constexpr uint64_t kChecksums = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
   shared.tx_checksum_offload =
@@ -434,6 +435,7 @@ std::vector<NetAddress> DpdkBackend::bound_addresses() const {
 std::string DpdkBackend::describe() const {
   std::string s = "dpdk port " + shared_->port_name + " " + shared_->mac.to_string();
   s += shared_->tx_checksum_offload ? ", checksums offloaded" : ", checksums in software";
+  s += shared_->tx_multi_segment ? ", chained mbufs" : ", one mbuf per frame";
   if (shared_->tap) s += ", exception path tap " + shared_->options.exception_tap;
   return s;
 }

@@ -55,6 +55,10 @@ struct DpdkBackendOptions {
   // Let the port compute IPv4 and UDP checksums when it can (else, and for fragments, they
   // are computed in software).
   bool checksum_offload = true;
+  // Send a frame as a chain of mbufs (headers, then segments by reference to the received
+  // frame) when the port can (RTE_ETH_TX_OFFLOAD_MULTI_SEGS). Else, or when false, every
+  // frame leaves in one mbuf: the datagram is copied, fragments are linearized.
+  bool multi_segment_tx = true;
   std::size_t scratch_bytes = 256 << 10;  // per worker, for Outbox::scratch within one burst
   std::size_t handover_slots = 1024;      // mbufs per ring between two workers
   // After this many empty polls in a row, a worker sleeps `idle_sleep_us` between polls until

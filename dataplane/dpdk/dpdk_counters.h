@@ -17,7 +17,8 @@ struct DpdkStats {
   uint64_t tx_full = 0;            // refused by the TX queue (ring full): dropped
   uint64_t referenced_bytes = 0;   // sent by reference to the received mbuf (zero copy)
   uint64_t copied_bytes = 0;       // sent by copy: inserted text, short pieces, stored messages
-  uint64_t linearized = 0;         // datagrams copied into one buffer (reassembled or chained)
+  uint64_t linearized = 0;         // datagrams copied into one buffer (reassembled or chained), and
+                                   // frames made one mbuf for a port without multi-segment TX
   uint64_t reassembled = 0;        // IP datagrams rebuilt from fragments
   uint64_t fragments_out = 0;      // fragments sent for datagrams over the MTU
   uint64_t arp_answered = 0;       // ARP requests / neighbour solicitations answered here

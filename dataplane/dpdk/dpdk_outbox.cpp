@@ -109,9 +109,11 @@ bool DpdkOutbox::send(const NetAddress& to, std::span<const std::string_view> se
   rte_mbuf* tail = head;
   uint64_t copied = 0, referenced = 0;
   bool ok = header != nullptr;
+  // By reference only where the frame may leave as a chain (a looped-back frame never leaves).
+  const bool by_reference = ingress_mbuf_ != nullptr && (shared_.tx_multi_segment || loop);
   for (std::size_t i = 0; ok && i < segments.size(); ++i) {
     const std::string_view s = segments[i];
-    if (ingress_mbuf_ != nullptr && s.size() >= kReferenceMin && s.data() >= ingress_begin_ &&
+    if (by_reference && s.size() >= kReferenceMin && s.data() >= ingress_begin_ &&
         s.data() + s.size() <= ingress_end_) {
       ok = append_reference(head, tail, s);
       referenced += s.size();
@@ -219,6 +221,17 @@ void DpdkOutbox::solicit(const NetAddress& next_hop, const NetAddress& source) {
 }
 
 void DpdkOutbox::queue_frame(rte_mbuf* frame) {
+  // A port without multi-segment TX gets one mbuf per frame: a fragment (a header mbuf and
+  // indirect data), or a datagram longer than one mbuf before fragmentation, is copied into
+  // its first segment, which has the room for an MTU-sized frame.
+  if (frame->nb_segs > 1 && !shared_.tx_multi_segment) {
+    if (rte_pktmbuf_linearize(frame) != 0) {
+      rte_pktmbuf_free(frame);
+      bump(dpdk_.drop_oversize);
+      return;
+    }
+    bump(dpdk_.linearized);
+  }
   if (queued_ == kQueueCapacity) flush(false);
   queue_frames_[queued_++] = frame;
 }

@@ -26,7 +26,9 @@ struct DpdkShared {
   net::MacAddress mac;
   net::LocalInterface local;  // its listen span points into options.listen
   std::unique_ptr<net::NeighborTable> neighbors;
-  bool tx_multi_segment = false;  // the port sends chained mbufs
+  // The port sends chained mbufs (enabled in its TX offloads). Without it a PMD may send the
+  // first segment only, so the outbox copies instead of referencing and linearizes fragments.
+  bool tx_multi_segment = false;
   // The port computes IPv4 header and UDP checksums (RTE_ETH_TX_OFFLOAD_IPV4_CKSUM and
   // UDP_CKSUM): the outbox then writes only the pseudo-header sum, for whole datagrams.
   bool tx_checksum_offload = false;

@@ -146,6 +146,7 @@ class DpdkBackendTest : public ::testing::Test {
     options.queue_size = 256;
     options.reassembly_flows = 64;
     options.idle_sleep_us = 0;
+    options.multi_segment_tx = multi_segment_tx_;
     std::string error;
     backend_ = DpdkBackend::open(options, error);
     ASSERT_NE(backend_, nullptr) << error;
@@ -186,12 +187,14 @@ class DpdkBackendTest : public ::testing::Test {
       for (unsigned w = 0; w < shards_.size(); ++w) backend_->poll(w, *shards_[w]);
   }
 
-  // What the port sent on `queue`, each frame flattened.
+  // What the port sent on `queue`, each frame flattened (its mbuf count in sent_segments_).
   std::vector<std::vector<uint8_t>> sent(unsigned queue = 0) {
     std::vector<std::vector<uint8_t>> out;
+    sent_segments_.clear();
     void* m = nullptr;
     while (rte_ring_dequeue(port_->tx[queue], &m) == 0) {
       auto* mbuf = static_cast<rte_mbuf*>(m);
+      sent_segments_.push_back(mbuf->nb_segs);
       std::vector<uint8_t> bytes(mbuf->pkt_len);
       const void* p = rte_pktmbuf_read(mbuf, 0, mbuf->pkt_len, bytes.data());
       if (p != bytes.data()) std::memcpy(bytes.data(), p, mbuf->pkt_len);
@@ -224,6 +227,8 @@ class DpdkBackendTest : public ::testing::Test {
     return s;
   }
 
+  bool multi_segment_tx_ = true;  // DpdkBackendOptions::multi_segment_tx for open()
+  std::vector<unsigned> sent_segments_;
   std::unique_ptr<RingPort> port_;
   std::unique_ptr<DpdkBackend> backend_;
   rte_mempool* pool_ = nullptr;
@@ -355,10 +360,64 @@ TEST_F(DpdkBackendFrames, ForwardsByReferenceToTheReceivedFrame) {
   const std::string forwarded = payload_of(f);
   EXPECT_EQ(forwarded.rfind("INVITE sip:bob@10.0.0.3:5070 SIP/2.0\r\n", 0), 0u) << forwarded;
   EXPECT_NE(forwarded.find(std::string(600, 'x')), std::string::npos);
-  // The body and most headers went by reference, not copied.
+  // The body and most headers went by reference, not copied: a chain of mbufs.
   const DpdkStats s = totals();
   EXPECT_GE(s.referenced_bytes, 600u);
   EXPECT_LT(s.copied_bytes, forwarded.size());
+  EXPECT_GT(sent_segments_.at(0), 1u);
+  EXPECT_NE(backend_->describe().find("chained mbufs"), std::string::npos);
+}
+
+TEST_F(DpdkBackendFrames, WithoutMultiSegmentTxAForwardLeavesInOneMbuf) {
+  // A port without RTE_ETH_TX_OFFLOAD_MULTI_SEGS may send only a chain's first segment: the
+  // datagram is copied whole into one mbuf instead.
+  multi_segment_tx_ = false;
+  open(1, ProxyMode::kStateless);
+  EXPECT_NE(backend_->describe().find("one mbuf per frame"), std::string::npos);
+  const MacAddress ours = our_mac();
+  feed(udp_frame(kUasMac, ours, kUas, kProxy, register_request("bob", kUas)));
+  run();
+  ASSERT_EQ(sent().size(), 1u);
+  feed(udp_frame(kPeerMac, ours, kPeer, kProxy, invite_request("z9hG4bKinv1", 600)));
+  run();
+  const auto frames = sent();
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(sent_segments_.at(0), 1u);
+  EXPECT_TRUE(ipv4_udp_checksums_ok(frames[0]));
+  const std::string forwarded = payload_of(frames[0]);
+  EXPECT_EQ(forwarded.rfind("INVITE sip:bob@10.0.0.3:5070 SIP/2.0\r\n", 0), 0u) << forwarded;
+  EXPECT_NE(forwarded.find(std::string(600, 'x')), std::string::npos);
+  const DpdkStats s = totals();
+  EXPECT_EQ(s.referenced_bytes, 0u);
+  EXPECT_GE(s.copied_bytes, forwarded.size());
+}
+
+TEST_F(DpdkBackendFrames, WithoutMultiSegmentTxEachFragmentLeavesInOneMbuf) {
+  multi_segment_tx_ = false;
+  open(1, ProxyMode::kStateless);
+  const MacAddress ours = our_mac();
+  feed(udp_frame(kUasMac, ours, kUas, kProxy, register_request("bob", kUas)));
+  run();
+  sent();
+  // 1,900 bytes of body (in one frame; our MTU is 1500): fragments on the way out.
+  feed(udp_frame(kPeerMac, ours, kPeer, kProxy, invite_request("z9hG4bKbig1", 1300)));
+  run();
+  const auto frames = sent();
+  ASSERT_GE(frames.size(), 2u);
+  EXPECT_EQ(totals().fragments_out, frames.size());
+  EXPECT_EQ(totals().linearized, frames.size());  // each fragment copied into its header mbuf
+  std::string payload;
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    EXPECT_EQ(sent_segments_.at(i), 1u) << "fragment " << i;
+    const uint8_t* ip = frames[i].data() + 14;
+    EXPECT_EQ(fold(sum16(ip, 20)), 0xFFFF);
+    const std::size_t len = static_cast<std::size_t>(ip[2] << 8 | ip[3]) - 20;
+    ASSERT_EQ(frames[i].size(), 34 + len);
+    payload.append(frames[i].begin() + 34, frames[i].end());
+  }
+  // The fragments in order carry the UDP header and the whole forwarded INVITE.
+  EXPECT_EQ(payload.substr(8).rfind("INVITE sip:bob@10.0.0.3:5070 SIP/2.0\r\n", 0), 0u);
+  EXPECT_NE(payload.find(std::string(1300, 'x')), std::string::npos);
 }
 
 TEST_F(DpdkBackendFrames, AnUnknownNextHopIsAskedForAndTheDatagramDropped) {
