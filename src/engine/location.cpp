@@ -10,17 +10,29 @@ namespace sipwire {
 
 // ---- records: one block each ----
 
-AorRecord* AorRecord::build(std::span<const Binding> in) {
+namespace {
+struct RecordLayout {
+  std::size_t bindings_at;
+  std::size_t strings_at;
+  std::size_t bytes;
+};
+RecordLayout layout(std::span<const Binding> in) {
   std::size_t strings = 0;
   for (const Binding& b : in) strings += b.contact.size() + b.path.size() + b.call_id.size();
-  const std::size_t head = sizeof(AorRecord);
-  const std::size_t bindings_at =
-      (head + alignof(Binding) - 1) / alignof(Binding) * alignof(Binding);
-  const std::size_t strings_at = bindings_at + in.size() * sizeof(Binding);
-  char* block = static_cast<char*>(::operator new(strings_at + strings));
+  RecordLayout l;
+  l.bindings_at = (sizeof(AorRecord) + alignof(Binding) - 1) / alignof(Binding) * alignof(Binding);
+  l.strings_at = l.bindings_at + in.size() * sizeof(Binding);
+  l.bytes = l.strings_at + strings;
+  return l;
+}
+}  // namespace
+
+AorRecord* AorRecord::build(std::span<const Binding> in, RecordArena& arena) {
+  const RecordLayout l = layout(in);
+  char* block = static_cast<char*>(arena.allocate(l.bytes));
   auto* record = new (block) AorRecord();
-  auto* out = reinterpret_cast<Binding*>(block + bindings_at);
-  char* text = block + strings_at;
+  auto* out = reinterpret_cast<Binding*>(block + l.bindings_at);
+  char* text = block + l.strings_at;
   auto copy = [&text](std::string_view s) {
     if (s.empty()) return std::string_view{};
     std::memcpy(text, s.data(), s.size());
@@ -38,11 +50,12 @@ AorRecord* AorRecord::build(std::span<const Binding> in) {
   return record;
 }
 
-void AorRecord::destroy(const AorRecord* record) {
+void AorRecord::release(const AorRecord* record, RecordArena& arena) {
   if (record == nullptr) return;
-  // Binding and AorRecord are trivially destructible: the block is all there is to free.
+  // Binding and AorRecord are trivially destructible: the block is all there is to free. Its
+  // size follows from the bindings, as when it was built.
   static_assert(std::is_trivially_destructible_v<Binding>);
-  ::operator delete(const_cast<AorRecord*>(record));
+  arena.release(const_cast<AorRecord*>(record), layout(record->bindings).bytes);
 }
 
 // ---- the table ----
@@ -58,23 +71,20 @@ struct LocationTable::Entry {
 
   std::string_view aor() const { return {aor_text, aor_length}; }
 
-  static Entry* create(uint64_t h, std::string_view aor) {
-    void* block = ::operator new(offsetof(Entry, aor_text) + aor.size());
+  static Entry* create(uint64_t h, std::string_view aor, RecordArena& arena) {
+    void* block = arena.allocate_permanent(offsetof(Entry, aor_text) + aor.size());
     Entry* e = new (block) Entry();
     e->hash = h;
     e->aor_length = static_cast<uint32_t>(aor.size());
     std::memcpy(e->aor_text, aor.data(), aor.size());
     return e;
   }
-  static void destroy(Entry* e) {
-    AorRecord::destroy(e->record.load(std::memory_order_relaxed));
-    e->~Entry();
-    ::operator delete(e);
-  }
 };
+static_assert(std::is_trivially_destructible_v<std::atomic<const AorRecord*>>);
 
 struct LocationTable::Stripe {
   std::mutex writer;
+  RecordArena arena;  // guarded by `writer`: this stripe's records and entries
   struct Retired {
     const AorRecord* record;
     uint64_t epoch;
@@ -98,16 +108,15 @@ LocationTable::LocationTable(std::size_t buckets, Qsbr& qsbr)
 }
 
 LocationTable::~LocationTable() {
-  for (std::size_t i = 0; i <= mask_; ++i) {
-    Entry* e = buckets_[i].load(std::memory_order_relaxed);
-    while (e != nullptr) {
-      Entry* next = e->next.load(std::memory_order_relaxed);
-      Entry::destroy(e);
-      e = next;
-    }
-  }
+  // Records go back to their stripes' arenas (those over the pooled size to the heap); the
+  // arenas then free their blocks, entries included.
+  for (std::size_t i = 0; i <= mask_; ++i)
+    for (Entry* e = buckets_[i].load(std::memory_order_relaxed); e != nullptr;
+         e = e->next.load(std::memory_order_relaxed))
+      AorRecord::release(e->record.load(std::memory_order_relaxed),
+                         stripes_[e->hash % kStripes].arena);
   for (std::size_t s = 0; s < kStripes; ++s)
-    for (const auto& r : stripes_[s].retired) AorRecord::destroy(r.record);
+    for (const auto& r : stripes_[s].retired) AorRecord::release(r.record, stripes_[s].arena);
 }
 
 LocationTable::Entry* LocationTable::find_entry(std::string_view aor, uint64_t h) const {
@@ -124,7 +133,7 @@ const AorRecord* LocationTable::find(std::string_view aor) const {
 
 void LocationTable::publish(Entry& e, const AorRecord* next, Stripe& s) {
   if (next != nullptr && next->bindings.empty()) {
-    AorRecord::destroy(next);
+    AorRecord::release(next, s.arena);
     next = nullptr;
   }
   const AorRecord* old = e.record.exchange(next, std::memory_order_acq_rel);
@@ -137,7 +146,7 @@ void LocationTable::reclaim_stripe(Stripe& s) {
   std::size_t kept = 0;
   for (const auto& item : s.retired) {
     if (qsbr_.safe(item.epoch))
-      AorRecord::destroy(item.record);
+      AorRecord::release(item.record, s.arena);
     else
       s.retired[kept++] = item;
   }
@@ -150,11 +159,11 @@ const AorRecord* LocationTable::update(std::string_view aor, UpdateFn fn) {
   std::lock_guard<std::mutex> lock(s.writer);
   Entry* e = find_entry(aor, h);
   const AorRecord* old = e ? e->record.load(std::memory_order_acquire) : nullptr;
-  const AorRecord* next = fn(old);
+  const AorRecord* next = fn(old, s.arena);
   if (next == old && e != nullptr) return old;  // nothing changes
   if (e == nullptr) {
     if (next == nullptr) return nullptr;  // removing what was never there
-    e = Entry::create(h, aor);
+    e = Entry::create(h, aor, s.arena);
     std::atomic<Entry*>& head = buckets_[h & mask_];
     e->next.store(head.load(std::memory_order_relaxed), std::memory_order_relaxed);
     head.store(e, std::memory_order_release);
@@ -163,6 +172,15 @@ const AorRecord* LocationTable::update(std::string_view aor, UpdateFn fn) {
   publish(*e, next, s);
   reclaim_stripe(s);
   return e->record.load(std::memory_order_acquire);
+}
+
+std::size_t LocationTable::heap_allocations() const {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < kStripes; ++i) {
+    std::lock_guard<std::mutex> lock(stripes_[i].writer);
+    n += stripes_[i].arena.heap_allocations();
+  }
+  return n;
 }
 
 std::size_t LocationTable::sweep(uint64_t now_ms, std::size_t max_buckets) {
@@ -177,7 +195,7 @@ std::size_t LocationTable::sweep(uint64_t now_ms, std::size_t max_buckets) {
       bool any_expired = false;
       for (const Binding& bnd : rec->bindings) any_expired |= bnd.expires_at_ms <= now_ms;
       if (!any_expired) continue;
-      update(e->aor(), [&](const AorRecord* old) -> const AorRecord* {
+      update(e->aor(), [&](const AorRecord* old, RecordArena& arena) -> const AorRecord* {
         if (old == nullptr) return nullptr;
         std::vector<Binding> many;  // only for an AOR with more than 64 bindings
         std::size_t count = 0;
@@ -191,8 +209,8 @@ std::size_t LocationTable::sweep(uint64_t now_ms, std::size_t max_buckets) {
             many.push_back(bnd);
           }
         }
-        if (!many.empty()) return AorRecord::build(many);
-        return count == 0 ? nullptr : AorRecord::build({kept, count});
+        if (!many.empty()) return AorRecord::build(many, arena);
+        return count == 0 ? nullptr : AorRecord::build({kept, count}, arena);
       });
     }
   }

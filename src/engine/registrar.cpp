@@ -163,62 +163,63 @@ RegisterOutcome Registrar::process(const Message& req, const NetAddress& source,
   }
 
   RegisterOutcome outcome;
-  outcome.record = table_.update(aor.view(), [&](const AorRecord* old) -> const AorRecord* {
-    auto& b = scratch_;
-    b.clear();
-    // Expired bindings do not count against the limit and are not reported.
-    if (old != nullptr)
-      for (const Binding& x : old->bindings)
-        if (x.expires_at_ms > now_ms) b.push_back(x);
-    // Step 6/7: a binding from the same Call-ID may only change with a higher CSeq.
-    auto stale = [&](const Binding& x) { return x.call_id == call_id && cseq <= x.cseq; };
-    auto refuse = [&](uint16_t status, std::string_view reason) {
-      outcome = fail(status, reason);
-      return old;  // nothing changes
-    };
-    if (star) {
-      for (const Binding& x : b)
-        if (stale(x)) return refuse(400, "CSeq not newer than the stored binding's");
-      return nullptr;
-    }
-    for (std::size_t i = 0; i < n; ++i) {
-      const ContactRequest& c = contacts[i];
-      auto found = std::find_if(b.begin(), b.end(),
-                                [&](const Binding& x) { return same_contact(x.contact, c.uri); });
-      const bool refresh = found != b.end();
-      if (refresh) {
-        // The same Call-ID and CSeq again: a retransmission (our 200 was lost, or is still on
-        // its way). It changes nothing and is answered like the first, with the bindings as
-        // they are; a UDP client must not be told its REGISTER failed because it repeated it.
-        if (found->call_id == call_id && found->cseq == cseq) return old;
-        if (stale(*found)) return refuse(400, "CSeq not newer than the stored binding's");
-        if (c.expires == 0) {
-          b.erase(found);
-          continue;
+  outcome.record =
+      table_.update(aor.view(), [&](const AorRecord* old, RecordArena& arena) -> const AorRecord* {
+        auto& b = scratch_;
+        b.clear();
+        // Expired bindings do not count against the limit and are not reported.
+        if (old != nullptr)
+          for (const Binding& x : old->bindings)
+            if (x.expires_at_ms > now_ms) b.push_back(x);
+        // Step 6/7: a binding from the same Call-ID may only change with a higher CSeq.
+        auto stale = [&](const Binding& x) { return x.call_id == call_id && cseq <= x.cseq; };
+        auto refuse = [&](uint16_t status, std::string_view reason) {
+          outcome = fail(status, reason);
+          return old;  // nothing changes
+        };
+        if (star) {
+          for (const Binding& x : b)
+            if (stale(x)) return refuse(400, "CSeq not newer than the stored binding's");
+          return nullptr;
         }
-      } else {
-        if (c.expires == 0) continue;
-        if (b.size() >= settings_.max_contacts)
-          return refuse(403, "Too many registered contacts for this address-of-record");
-        found = b.emplace(b.end());
-        found->registered_at_ms = now_ms;
-      }
-      // Views of the request (or of the old record): build() copies them into the new record.
-      // A refresh with the same contact and Path text keeps the resolved next hop (unless it
-      // was the source address, which may have changed): only a new binding parses them.
-      if (!refresh || found->contact != c.uri || found->path != path)
-        found->next_hop = binding_next_hop(c.uri, path, source, found->next_hop_is_source);
-      else if (found->next_hop_is_source)
-        found->next_hop = source;
-      found->contact = c.uri;
-      found->path = path;
-      found->call_id = call_id;
-      found->cseq = cseq;
-      found->expires_at_ms = now_ms + uint64_t{c.expires} * 1000;
-      found->q = c.q;
-    }
-    return b.empty() ? nullptr : AorRecord::build(b);
-  });
+        for (std::size_t i = 0; i < n; ++i) {
+          const ContactRequest& c = contacts[i];
+          auto found = std::find_if(
+              b.begin(), b.end(), [&](const Binding& x) { return same_contact(x.contact, c.uri); });
+          const bool refresh = found != b.end();
+          if (refresh) {
+            // The same Call-ID and CSeq again: a retransmission (our 200 was lost, or is still on
+            // its way). It changes nothing and is answered like the first, with the bindings as
+            // they are; a UDP client must not be told its REGISTER failed because it repeated it.
+            if (found->call_id == call_id && found->cseq == cseq) return old;
+            if (stale(*found)) return refuse(400, "CSeq not newer than the stored binding's");
+            if (c.expires == 0) {
+              b.erase(found);
+              continue;
+            }
+          } else {
+            if (c.expires == 0) continue;
+            if (b.size() >= settings_.max_contacts)
+              return refuse(403, "Too many registered contacts for this address-of-record");
+            found = b.emplace(b.end());
+            found->registered_at_ms = now_ms;
+          }
+          // Views of the request (or of the old record): build() copies them into the new record.
+          // A refresh with the same contact and Path text keeps the resolved next hop (unless it
+          // was the source address, which may have changed): only a new binding parses them.
+          if (!refresh || found->contact != c.uri || found->path != path)
+            found->next_hop = binding_next_hop(c.uri, path, source, found->next_hop_is_source);
+          else if (found->next_hop_is_source)
+            found->next_hop = source;
+          found->contact = c.uri;
+          found->path = path;
+          found->call_id = call_id;
+          found->cseq = cseq;
+          found->expires_at_ms = now_ms + uint64_t{c.expires} * 1000;
+          found->q = c.q;
+        }
+        return b.empty() ? nullptr : AorRecord::build(b, arena);
+      });
   if (outcome.status != 200) outcome.record = nullptr;
   return outcome;
 }

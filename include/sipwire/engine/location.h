@@ -5,8 +5,10 @@
 // registrar) build a new record, swap it in under a striped lock (writers of different AORs
 // rarely contend), and retire the old one for reclamation once no reader can hold it.
 //
-// Memory: a record is one heap block (header, bindings, then their strings), and a table
-// entry holds its AOR inline, so an AOR with one binding costs two blocks and a bucket.
+// Memory: a record is one block (header, bindings, then their strings), and a table entry
+// holds its AOR inline, so an AOR with one binding costs two blocks and a bucket. Both come
+// from the arena of the entry's stripe (record_arena.h): a refresh reuses the block of a
+// record retired before, and allocates nothing.
 #pragma once
 
 #include <atomic>
@@ -18,6 +20,7 @@
 
 #include "sipwire/engine/function_ref.h"
 #include "sipwire/engine/qsbr.h"
+#include "sipwire/engine/record_arena.h"
 #include "sipwire/net_address.h"
 
 namespace sipwire {
@@ -44,9 +47,10 @@ class AorRecord {
  public:
   std::span<const Binding> bindings;
 
-  // One allocation: the record, copies of the bindings, and their strings.
-  static AorRecord* build(std::span<const Binding> bindings);
-  static void destroy(const AorRecord* record);
+  // One block from `arena`: the record, copies of the bindings, and their strings.
+  static AorRecord* build(std::span<const Binding> bindings, RecordArena& arena);
+  // Gives the block back to the arena that built the record.
+  static void release(const AorRecord* record, RecordArena& arena);
 
  private:
   AorRecord() = default;
@@ -64,11 +68,11 @@ class LocationTable {
   // Bindings may have expired: readers compare expires_at_ms with their clock.
   const AorRecord* find(std::string_view aor) const;
 
-  // Replaces the AOR's record with fn(old) (old may be null). fn returns a record from
-  // AorRecord::build, which the table then owns, or `old` itself to change nothing, or null
-  // to remove every binding. Returns the record now published (null if none). Writers of the
-  // same stripe serialise; readers never wait.
-  using UpdateFn = FunctionRef<const AorRecord*(const AorRecord* old)>;
+  // Replaces the AOR's record with fn(old, arena) (old may be null). fn returns a record
+  // from AorRecord::build(..., arena), which the table then owns, or `old` itself to change
+  // nothing, or null to remove every binding. Returns the record now published (null if
+  // none). Writers of the same stripe serialise; readers never wait.
+  using UpdateFn = FunctionRef<const AorRecord*(const AorRecord* old, RecordArena& arena)>;
   const AorRecord* update(std::string_view aor, UpdateFn fn);
 
   // Drops expired bindings from up to `max_buckets` buckets, continuing where the last call
@@ -80,6 +84,9 @@ class LocationTable {
   void reclaim();
 
   std::size_t aor_count() const { return aors_.load(std::memory_order_relaxed); }
+  // Heap allocations the table has made (arena blocks, large records): flat while refreshes
+  // recycle retired records. Takes each stripe's lock; for tests and statistics.
+  std::size_t heap_allocations() const;
   std::size_t binding_count() const { return bindings_.load(std::memory_order_relaxed); }
 
  private:

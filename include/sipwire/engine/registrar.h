@@ -39,7 +39,7 @@ class Registrar {
   LocationTable& table_;
   RegistrarSettings settings_;
   // The new binding set is composed here before it becomes a record: sized once, so a
-  // REGISTER allocates only the record itself.
+  // REGISTER allocates nothing (the record comes from the location table's arena).
   std::vector<Binding> scratch_;
 };
 
