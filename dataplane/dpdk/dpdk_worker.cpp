@@ -224,7 +224,8 @@ void DpdkWorker::deliver(rte_mbuf* m, const net::FrameInfo& info, PacketHandler&
   rte_pktmbuf_free(m);
 }
 
-void DpdkWorker::deliver_chain(rte_mbuf* m, PacketHandler& handler, bool reassembled) {
+void DpdkWorker::deliver_chain(rte_mbuf* m, PacketHandler& handler, bool reassembled,
+                               bool handed_in) {
   if (m->pkt_len > kLinearBytes) {
     bump(dpdk_.drop_oversize);
     rte_pktmbuf_free(m);
@@ -235,28 +236,32 @@ void DpdkWorker::deliver_chain(rte_mbuf* m, PacketHandler& handler, bool reassem
   if (bytes != reinterpret_cast<const uint8_t*>(linear_.get()))
     std::memcpy(linear_.get(), bytes, m->pkt_len);
   const std::size_t length = m->pkt_len;
-  rte_pktmbuf_free(m);
   bump(dpdk_.linearized);
   const std::span<const uint8_t> frame(reinterpret_cast<const uint8_t*>(linear_.get()), length);
   // Reassembled (the IPv4 header checksum is stale: rte_ip_frag leaves it to offload), or a
-  // frame longer than one mbuf.
-  const net::FrameInfo info = reassembled ? net::classify_reassembled(frame, shared_.local)
-                                          : net::classify_frame(frame, shared_.local);
+  // frame longer than one mbuf. A chain handed in was classified by the worker that read it.
+  const net::FrameInfo info = reassembled || handed_in
+                                  ? net::classify_reassembled(frame, shared_.local)
+                                  : net::classify_frame(frame, shared_.local);
   if (info.kind != net::FrameKind::kSip) {
     // A reassembled datagram for another port of ours (or anything else): the kernel would
     // have to get the fragments, which are gone. Counted, dropped.
     bump(info.kind == net::FrameKind::kDrop ? dpdk_.drop_malformed : dpdk_.drop_kernel);
+    rte_pktmbuf_free(m);
     return;
   }
   shared_.neighbors->learn(info.source, info.source_mac);
-  // Handled here even when another shard owns it: the ring carries mbufs, not copies. A
-  // retransmission of a fragmented request thus may meet a second transaction on another
-  // shard; counted as oversize handovers, as in the socket backend.
-  if (shared_.options.shard_affinity && shared_.options.workers > 1) {
+  // Another shard's: the chain itself goes through the ring (the owner linearizes it again),
+  // so a fragmented request and its retransmissions meet one transaction.
+  if (!handed_in && shared_.options.shard_affinity && shared_.options.workers > 1) {
     const std::string_view payload(linear_.get() + info.payload_offset, info.payload_length);
-    if (route_datagram(payload, shared_.options.workers, id_) != id_)
-      bump(counters_.handover_oversize);
+    const unsigned owner = route_datagram(payload, shared_.options.workers, id_);
+    if (owner != id_) {
+      handover_[owner].push_back(m);
+      return;
+    }
   }
+  rte_pktmbuf_free(m);
   const char* payload = linear_.get() + info.payload_offset;
   outbox_.set_ingress(nullptr, nullptr, nullptr, info.destination);
   bump(counters_.rx_datagrams);
@@ -276,6 +281,10 @@ unsigned DpdkWorker::drain_handovers(PacketHandler& handler) {
     bump(counters_.handovers_in, n);
     total += n;
     for (unsigned i = 0; i < n; ++i) {
+      if (in[i]->nb_segs > 1) {  // a reassembled datagram, or a frame longer than one mbuf
+        deliver_chain(in[i], handler, false, /*handed_in=*/true);
+        continue;
+      }
       const std::span<const uint8_t> frame(rte_pktmbuf_mtod(in[i], const uint8_t*),
                                            in[i]->data_len);
       const net::FrameInfo info = net::classify_frame(frame, shared_.local);

@@ -47,8 +47,10 @@ class DpdkWorker {
   // A SIP datagram in the single-segment mbuf `m`, classified as `info`: to the shard.
   void deliver(rte_mbuf* m, const net::FrameInfo& info, PacketHandler& handler);
   // A chained mbuf (reassembled, or a frame larger than one buffer): copied into one buffer,
-  // classified again and, when it is SIP for us, delivered from there.
-  void deliver_chain(rte_mbuf* m, PacketHandler& handler, bool reassembled);
+  // classified again and, when it is SIP for us, delivered from there, or handed over whole
+  // to the worker whose shard owns it (`handed_in`: it comes from another worker, which
+  // routed and classified it already).
+  void deliver_chain(rte_mbuf* m, PacketHandler& handler, bool reassembled, bool handed_in = false);
   void to_kernel(rte_mbuf* m);
   void answer_neighbor(rte_mbuf* m, const net::FrameInfo& info);
   unsigned drain_handovers(PacketHandler& handler);

@@ -28,6 +28,7 @@
 #include "dataplane/dpdk/dpdk_backend.h"
 #include "dataplane/dpdk/packet_frame.h"
 #include "dataplane/shard.h"
+#include "dataplane/shard_router.h"
 
 namespace sipwire::dataplane {
 namespace {
@@ -179,6 +180,25 @@ class DpdkBackendTest : public ::testing::Test {
     ASSERT_NE(rte_pktmbuf_append(m, static_cast<uint16_t>(f.bytes.size())), nullptr);
     std::copy(f.bytes.begin(), f.bytes.end(), rte_pktmbuf_mtod(m, uint8_t*));
     ASSERT_EQ(rte_ring_enqueue(port_->rx[queue], m), 0);
+  }
+
+  // `whole` (an IPv4 UDP frame) as fragments of up to 1,480 bytes of IP payload each.
+  void feed_fragmented(const Frame& whole, unsigned queue = 0) {
+    const std::size_t ip_payload = whole.bytes.size() - 34;
+    for (std::size_t offset = 0; offset < ip_payload; offset += 1480) {
+      const std::size_t n = std::min<std::size_t>(1480, ip_payload - offset);
+      Frame frag;
+      frag.bytes.assign(whole.bytes.begin(), whole.bytes.begin() + 34);
+      frag.bytes.insert(frag.bytes.end(), whole.bytes.begin() + 34 + static_cast<long>(offset),
+                        whole.bytes.begin() + 34 + static_cast<long>(offset + n));
+      uint8_t* ip = frag.bytes.data() + 14;
+      net::store_be16(ip + 2, static_cast<uint16_t>(20 + n));
+      const bool more = offset + n < ip_payload;
+      net::store_be16(ip + 6, static_cast<uint16_t>((more ? 0x2000 : 0) | (offset / 8)));
+      net::store_be16(ip + 10, 0);
+      net::store_be16(ip + 10, net::ipv4_header_checksum(ip, 20));
+      feed(frag, queue);
+    }
   }
 
   // Runs every worker's loop a few passes (handovers take one more).
@@ -445,22 +465,7 @@ TEST_F(DpdkBackendFrames, ADatagramOverTheMtuLeavesAsFragmentsAndFragmentsAreRea
   run();
   sent();
   // A 3,000-byte INVITE, sent as three IPv4 fragments (1480, 1480, rest).
-  const Frame whole = udp_frame(kPeerMac, ours, kPeer, kProxy, invite_request("z9hG4bKbig", 2600));
-  const std::size_t ip_payload = whole.bytes.size() - 34;
-  for (std::size_t offset = 0; offset < ip_payload; offset += 1480) {
-    const std::size_t n = std::min<std::size_t>(1480, ip_payload - offset);
-    Frame frag;
-    frag.bytes.assign(whole.bytes.begin(), whole.bytes.begin() + 34);
-    frag.bytes.insert(frag.bytes.end(), whole.bytes.begin() + 34 + static_cast<long>(offset),
-                      whole.bytes.begin() + 34 + static_cast<long>(offset + n));
-    uint8_t* ip = frag.bytes.data() + 14;
-    net::store_be16(ip + 2, static_cast<uint16_t>(20 + n));
-    const bool more = offset + n < ip_payload;
-    net::store_be16(ip + 6, static_cast<uint16_t>((more ? 0x2000 : 0) | (offset / 8)));
-    net::store_be16(ip + 10, 0);
-    net::store_be16(ip + 10, net::ipv4_header_checksum(ip, 20));
-    feed(frag);
-  }
+  feed_fragmented(udp_frame(kPeerMac, ours, kPeer, kProxy, invite_request("z9hG4bKbig", 2600)));
   run();
   const auto frames = sent();
   EXPECT_EQ(totals().reassembled, 1u);
@@ -533,6 +538,55 @@ TEST_F(DpdkBackendFrames, WithShardAffinityAResponseReachesTheShardThatForwarded
   uint64_t handovers = 0;
   for (unsigned w = 0; w < 2; ++w) handovers += backend_->stats(w).handovers_out;
   EXPECT_GT(handovers, 0u);
+}
+
+TEST_F(DpdkBackendFrames, AReassembledRequestIsHandledByTheShardThatOwnsIt) {
+  open(2, ProxyMode::kStateful, /*affinity=*/true);
+  const MacAddress ours = our_mac();
+  feed(udp_frame(kUasMac, ours, kUas, kProxy, register_request("bob", kUas)), 0);
+  run();
+  sent(0);
+  sent(1);
+  // A Call-ID (invite_request uses the branch) owned by shard 1, its fragments read by worker 0.
+  std::string branch;
+  for (int i = 0; branch.empty(); ++i) {
+    const std::string b = "z9hG4bKfrag" + std::to_string(i);
+    if (route_hash(b) % 2 == 1) branch = b;
+  }
+  const Frame invite = udp_frame(kPeerMac, ours, kPeer, kProxy, invite_request(branch, 2600));
+  const uint64_t out_before = backend_->stats(0).handovers_out;
+  const uint64_t in_before = backend_->stats(1).handovers_in;
+  feed_fragmented(invite, 0);
+  run();
+  auto first_fragments = [&] {
+    std::vector<std::string> starts;  // the SIP text at the start of each datagram sent
+    for (unsigned q = 0; q < 2; ++q)
+      for (const auto& f : sent(q)) {
+        const uint8_t* ip = f.data() + 14;
+        if ((ip[6] & 0x1F) == 0 && ip[7] == 0) starts.push_back(payload_of(f));
+      }
+    return starts;
+  };
+  std::vector<std::string> out = first_fragments();
+  std::size_t forwarded = 0;
+  for (const std::string& p : out) {
+    if (p.rfind("INVITE ", 0) != 0) continue;
+    ++forwarded;
+    // The branch of our Via names the shard that forwarded it (branch_shard).
+    EXPECT_NE(p.find("Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKsw01"), std::string::npos)
+        << p.substr(0, 300);
+  }
+  EXPECT_EQ(forwarded, 1u);
+  EXPECT_EQ(backend_->stats(0).handovers_out, out_before + 1);  // the whole datagram, once
+  EXPECT_EQ(backend_->stats(1).handovers_in, in_before + 1);
+  // The caller retransmits, fragmented again: the same transaction absorbs it (no second
+  // INVITE downstream), because the owner shard sees it again.
+  feed_fragmented(invite, 0);
+  run();
+  forwarded = 0;
+  for (const std::string& p : first_fragments()) forwarded += p.rfind("INVITE ", 0) == 0;
+  EXPECT_EQ(forwarded, 0u);
+  EXPECT_EQ(totals().reassembled, 2u);
 }
 
 // A port that offloads checksums: net_tap (which, like a NIC, computes the checksums the mbuf
