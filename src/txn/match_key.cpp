@@ -1,5 +1,6 @@
 #include "sipwire/txn/match_key.h"
 
+#include <bit>
 #include <cstring>
 
 namespace sipwire {
@@ -58,17 +59,25 @@ void KeyBuilder::put(char c) {
   append(std::string_view(&c, 1), false);
 }
 
-void KeyBuilder::add(std::string_view field) {
-  const char size[2] = {static_cast<char>(field.size() & 0xFF),
-                        static_cast<char>((field.size() >> 8) & 0xFF)};
+void KeyBuilder::add_size(std::size_t n) {
+  // The field's length first (two bytes), so that field boundaries are part of the key.
+  if (length_ + 2 <= MatchKey::kTextBytes) {  // the usual case: straight into the text
+    out_.text[length_] = static_cast<char>(n & 0xFF);
+    out_.text[length_ + 1] = static_cast<char>((n >> 8) & 0xFF);
+    length_ += 2;
+    return;
+  }
+  const char size[2] = {static_cast<char>(n & 0xFF), static_cast<char>((n >> 8) & 0xFF)};
   append(std::string_view(size, 2), false);
+}
+
+void KeyBuilder::add(std::string_view field) {
+  add_size(field.size());
   append(field, false);
 }
 
 void KeyBuilder::add_lower(std::string_view field) {
-  const char size[2] = {static_cast<char>(field.size() & 0xFF),
-                        static_cast<char>((field.size() >> 8) & 0xFF)};
-  append(std::string_view(size, 2), false);
+  add_size(field.size());
   append(field, true);
 }
 
@@ -84,9 +93,14 @@ void KeyBuilder::finish() {
   const std::size_t stored = length_ < MatchKey::kTextBytes ? length_ : MatchKey::kTextBytes;
   uint64_t hash = kFnvBasis ^ seed_;
   uint64_t check = kCheckBasis;
+  static_assert(MatchKey::kTextBytes % 8 == 0, "whole words of the text are loaded");
+  static_assert(std::endian::native == std::endian::little, "the tail mask keeps the low bytes");
   for (std::size_t i = 0; i < stored; i += 8) {
+    // A whole word, then the bytes past the key masked off (little-endian: the high ones).
     uint64_t word = 0;
-    std::memcpy(&word, out_.text + i, stored - i < 8 ? stored - i : 8);
+    std::memcpy(&word, out_.text + i, 8);
+    const std::size_t valid = stored - i;
+    if (valid < 8) word &= (uint64_t{1} << (8 * valid)) - 1;
     hash = (hash ^ word) * kFnvPrime;
     hash ^= hash >> 32;
     check = (check ^ word) * kCheckMul;

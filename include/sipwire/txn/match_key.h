@@ -56,6 +56,7 @@ class KeyBuilder {
 
  private:
   void put(char c);
+  void add_size(std::size_t n);
   void append(std::string_view bytes, bool lower);
 
   MatchKey& out_;
