@@ -410,9 +410,13 @@ void StatefulProxy::pass_response(Transaction& t, uint16_t status) {
   const Message& r = *response_;
   // §16.7 step 3: with our Via removed, a response with no Via left was not meant to go on.
   // Its status still counts for this branch; upstream gets a response of our own instead.
-  HeaderElements vias(r, HeaderId::kVia);
-  std::string_view via;
-  const bool upstream_via = vias.next(via) && vias.next(via);
+  // Two Via fields are the usual answer; one field is split to see whether it lists two.
+  bool upstream_via = r.count(HeaderId::kVia) >= 2;
+  if (!upstream_via) {
+    HeaderElements vias(r, HeaderId::kVia);
+    std::string_view via;
+    upstream_via = vias.next(via) && vias.next(via);
+  }
   if (!upstream_via) {
     ++counters_.viafree_responses;
     if (status < 300) {

@@ -290,6 +290,24 @@ TEST_F(StatefulProxyTest, AResponseWithOnlyOurViaIsNotRelayed) {  // §16.7 step
   EXPECT_EQ(proxy().counters().viafree_responses, 2u);
 }
 
+TEST_F(StatefulProxyTest, AResponseListingBothViasInOneFieldIsRelayed) {  // §7.3.1
+  register_bob("<sip:bob@192.0.2.10:5062>");
+  const auto fwd = call();
+  // "Via: ours, the caller's" in one field: the caller's Via is still there to go back by.
+  std::string ringing = response_to(fwd[0].bytes, 180, "Ringing", "p1");
+  const std::size_t caller_via = ringing.find("\r\nVia: SIP/2.0/UDP 192.0.2.20");
+  ASSERT_NE(caller_via, std::string::npos);
+  ringing.replace(caller_via, 7, ", ");  // "\r\nVia: " -> ", "
+  ASSERT_EQ(ringing.find("Via:", ringing.find("Via:") + 4), std::string::npos) << ringing;
+  const auto sent = send(ringing, kPhoneA);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].to, kCaller);
+  EXPECT_EQ(status_line(sent[0].bytes), "SIP/2.0 180 Ringing");
+  EXPECT_NE(sent[0].bytes.find("192.0.2.20:5064;branch=z9hG4bKcall1"), std::string::npos);
+  EXPECT_EQ(sent[0].bytes.find("127.0.0.1:5060;branch"), std::string::npos) << sent[0].bytes;
+  EXPECT_EQ(proxy().counters().viafree_responses, 0u);
+}
+
 TEST_F(StatefulProxyTest, OnlyA503Gives500) {  // §16.7 step 6
   register_bob("<sip:bob@192.0.2.10:5062>");
   const auto fwd = call();
