@@ -27,10 +27,10 @@ bool starts_dialog(const Message& m) {
 
 void remove_first_element(const Message& m, std::size_t i, MessageEdits& edits) {
   const HeaderField f = m.header(i);
-  ListSplitter split(f.value);
+  // Without a comma the field holds one element (the usual Via or Route): the whole line goes.
   std::string_view first, second;
-  split.next(first);
-  if (!split.next(second)) {
+  ListSplitter split(f.value);
+  if (f.value.find(',') == std::string_view::npos || (split.next(first), !split.next(second))) {
     const auto [b, e] = field_line(m, i);
     edits.add(b, e - b, {});
     return;
