@@ -79,7 +79,9 @@ struct StatefulProxy::Branch {
   bool generated = false;      // the status was made up here (408 timeout, 503 overload)
 };
 
-struct StatefulProxy::Context {
+// A context's fields but its branches: reset whole when the context is freed, while only the
+// branches it used are (a context holds kMaxTargets of them, and most calls use one).
+struct ContextState {
   uint32_t index = 0;
   uint32_t generation = 0;
   bool in_use = false;
@@ -99,6 +101,9 @@ struct StatefulProxy::Context {
   NetAddress response_to;
   ForwardRequest fwd;
   MessageEdits extra;  // the policy's header edits, for every branch
+};
+
+struct StatefulProxy::Context : ContextState {
   std::array<Branch, TargetSet::kMaxTargets> branches;
 };
 
@@ -137,14 +142,17 @@ void StatefulProxy::free_context(Context& c) {
   store_.release(c.request);
   store_.release(c.targets);
   store_.release(c.last_response);
-  for (Branch& b : c.branches) {
+  // Branches past `count` were never started (start_next_group and fail_over take them in
+  // order) and are still as a reset left them.
+  for (std::size_t i = 0; i < c.count; ++i) {
+    Branch& b = c.branches[i];
     store_.release(b.request);
     store_.release(b.response);
     store_.release(b.cancel_request);
     b = Branch{};
   }
   const uint32_t index = c.index, generation = c.generation + 1;
-  c = Context{};
+  static_cast<ContextState&>(c) = ContextState{};
   c.index = index;
   c.generation = generation;
   free_contexts_.push_back(index);
