@@ -6,6 +6,8 @@
 #include <new>
 #include <vector>
 
+#include "response_writer.h"
+
 namespace sipwire {
 
 // ---- records: one block each ----
@@ -93,10 +95,9 @@ struct LocationTable::Stripe {
 };
 
 uint64_t LocationTable::hash(std::string_view aor) {
-  // FNV-1a: AORs are short, and the table needs spread, not cryptographic strength.
-  uint64_t h = 14695981039346656037ull;
-  for (char c : aor) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-  return h;
+  // FNV-1a-style, eight bytes per step (fnv1a in response_writer.h): the table needs spread,
+  // not cryptographic strength, and every routed request and REGISTER hashes its AOR.
+  return fnv1a(aor);
 }
 
 LocationTable::LocationTable(std::size_t buckets, Qsbr& qsbr)
