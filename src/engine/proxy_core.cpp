@@ -392,10 +392,13 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
     if (m.method() == Method::kRegister) {
       // §10.3 step 1: only AORs of our domains are registered here.
       Uri to;
-      if (parse_uri(m.to().uri, to).ok() && to.is_sip() && !is_our_host(to.host))
+      const bool to_parsed = parse_uri(m.to().uri, to).ok();
+      if (to_parsed && to.is_sip() && !is_our_host(to.host))
         return reply(source, out, 404, "Not Found: address-of-record not in our domain");
-      return reply_register(source, out, registrar_.process(m, source, now_ms, canonical_host()),
-                            now_ms);
+      return reply_register(
+          source, out,
+          registrar_.process(m, source, now_ms, canonical_host(), to_parsed ? &to : nullptr),
+          now_ms);
     }
     if (ruri.user.empty()) {
       if (m.method() == Method::kOptions)

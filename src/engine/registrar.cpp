@@ -70,11 +70,12 @@ RegisterOutcome fail(uint16_t status, std::string_view reason) {
 }  // namespace
 
 RegisterOutcome Registrar::process(const Message& req, const NetAddress& source, uint64_t now_ms,
-                                   std::string_view canonical_host) {
+                                   std::string_view canonical_host, const Uri* parsed_to) {
   // Step 5: the AOR is the To URI, which must be SIP or SIPS (RFC 4475 unksm2).
   Uri to_uri;
+  if (parsed_to == nullptr && parse_uri(req.to().uri, to_uri).ok()) parsed_to = &to_uri;
   Aor aor;
-  if (!parse_uri(req.to().uri, to_uri).ok() || !aor.assign(to_uri, canonical_host))
+  if (parsed_to == nullptr || !aor.assign(*parsed_to, canonical_host))
     return fail(400, "To must hold a SIP or SIPS address-of-record");
 
   uint32_t header_expires = settings_.default_expires;

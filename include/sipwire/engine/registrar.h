@@ -31,9 +31,10 @@ class Registrar {
   Registrar(LocationTable& table, const RegistrarSettings& settings);
 
   // `now_ms` is the injected clock (tests step it). `canonical_host` is the domain every alias
-  // of ours maps to in AORs; the caller checked the To host is ours.
+  // of ours maps to in AORs; the caller checked the To host is ours. `parsed_to`: the To URI,
+  // when the caller parsed it already (else it is parsed here).
   RegisterOutcome process(const Message& request, const NetAddress& source, uint64_t now_ms,
-                          std::string_view canonical_host = {});
+                          std::string_view canonical_host = {}, const Uri* parsed_to = nullptr);
 
  private:
   LocationTable& table_;
