@@ -1,6 +1,7 @@
 #include "sipwire/engine/proxy_core.h"
 
 #include <array>
+#include <chrono>
 #include <cstring>
 
 #include "branch.h"
@@ -185,7 +186,9 @@ void ProxyCore::reply_register(const NetAddress& source, Outbox& out, const Regi
   if (r.status == 200) ++counters_.registrations;
   reply_with(source, out, r.status, r.reason, [&](TextWriter& extra) {
     if (r.status == 423) extra.put("Min-Expires: ").put(r.min_expires).put("\r\n");
-    if (r.status != 200 || r.record == nullptr) return;
+    if (r.status != 200) return;
+    extra.put(date_header(now_ms));  // §10.3 step 8: SHOULD include a Date
+    if (r.record == nullptr) return;
     // §10.3 step 8: every current binding, with the time it has left.
     for (const Binding& b : r.record->bindings) {
       if (b.expires_at_ms <= now_ms) continue;
@@ -202,6 +205,23 @@ void ProxyCore::reply_register(const NetAddress& source, Outbox& out, const Regi
     if (!r.record->bindings.empty() && !r.record->bindings.front().path.empty())
       extra.put("Path: ").put(r.record->bindings.front().path).put("\r\n");  // RFC 3327 §5.3
   });
+}
+
+std::string_view ProxyCore::date_header(uint64_t now_ms) {
+  if (now_ms / 1000 != date_second_) {
+    date_second_ = now_ms / 1000;
+    const int64_t wall = settings_.wall_clock_s != nullptr
+                             ? settings_.wall_clock_s()
+                             : std::chrono::duration_cast<std::chrono::seconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count();
+    char date[29];
+    format_sip_date(wall, date);
+    TextWriter w({date_.data(), date_.size()});
+    w.put("Date: ").put(std::string_view(date, sizeof date)).put("\r\n");
+    date_length_ = w.size();
+  }
+  return {date_.data(), date_length_};
 }
 
 void ProxyCore::reply_redirect(const NetAddress& source, Outbox& out, const AorRecord& record,

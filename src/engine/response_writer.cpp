@@ -47,6 +47,47 @@ void write_to_tag(const Message& req, char (&tag)[16]) {
   }
 }
 
+std::size_t format_sip_date(int64_t unix_seconds, char (&out)[29]) {
+  static constexpr char kDays[7][4] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};
+  static constexpr char kMonths[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  if (unix_seconds < 0) unix_seconds = 0;
+  const int64_t days = unix_seconds / 86400;
+  const int64_t secs = unix_seconds % 86400;
+  // Civil date from days since 1970-01-01 (Howard Hinnant's days_from_civil, inverted).
+  const int64_t z = days + 719468;
+  const int64_t era = z / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int64_t day = doy - (153 * mp + 2) / 5 + 1;
+  const int64_t month = mp < 10 ? mp + 3 : mp - 9;
+  const int64_t year = yoe + era * 400 + (month <= 2);
+  auto two = [](char* p, int64_t v) {
+    p[0] = static_cast<char>('0' + v / 10 % 10);
+    p[1] = static_cast<char>('0' + v % 10);
+  };
+  char* p = out;
+  std::memcpy(p, kDays[days % 7], 3);
+  p[3] = ',';
+  p[4] = ' ';
+  two(p + 5, day);
+  p[7] = ' ';
+  std::memcpy(p + 8, kMonths[month - 1], 3);
+  p[11] = ' ';
+  two(p + 12, year / 100);
+  two(p + 14, year % 100);
+  p[16] = ' ';
+  two(p + 17, secs / 3600);
+  p[19] = ':';
+  two(p + 20, secs / 60 % 60);
+  p[22] = ':';
+  two(p + 23, secs % 60);
+  std::memcpy(p + 25, " GMT", 4);
+  return 29;
+}
+
 std::string_view standard_reason(uint16_t code) {
   switch (code) {
     case 100:

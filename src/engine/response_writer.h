@@ -30,6 +30,10 @@ void write_to_tag(const Message& request, char (&tag)[16]);
 // does not name, the phrase of its class ("Request Failure" for 4xx, ...).
 std::string_view standard_reason(uint16_t code);
 
+// `unix_seconds` as an RFC 1123 date in GMT, as SIP's Date wants it (§20.17):
+// "Sat, 13 Nov 2010 23:29:00 GMT" (29 characters). Returns the characters written.
+std::size_t format_sip_date(int64_t unix_seconds, char (&out)[29]);
+
 // A 64-bit FNV-1a-style hash, eight bytes per step, for tags, branches and destination-set
 // hashing (spread, not secrecy; stable across runs and builds).
 uint64_t fnv1a(std::string_view s, uint64_t h = 14695981039346656037ull);

@@ -96,6 +96,27 @@ TEST_F(ProxyCoreTest, RegisterStoresTheBindingAndListsIt) {
   EXPECT_EQ(core().counters().registrations, 1u);
 }
 
+TEST_F(ProxyCoreTest, Register200CarriesTheDate) {  // §10.3 step 8; phones set clocks by it
+  static int64_t wall = 1289690940;                 // RFC 3261's example date
+  settings_.wall_clock_s = [] { return wall; };
+  const auto& r = send(register_bob("<sip:bob@192.0.2.10:5062>", 1).str(), kPhone);
+  EXPECT_NE(r.bytes.find("\r\nDate: Sat, 13 Nov 2010 23:29:00 GMT\r\n"), std::string::npos)
+      << r.bytes;
+  // Read again once the engine's clock enters another second, not for every message.
+  wall += 3600;
+  EXPECT_NE(send(register_bob("<sip:bob@192.0.2.10:5062>", 2).str(), kPhone)
+                .bytes.find("Date: Sat, 13 Nov 2010 23:29:00 GMT"),
+            std::string::npos);
+  now_ms_ += 1000;
+  EXPECT_NE(send(register_bob("<sip:bob@192.0.2.10:5062>", 3).str(), kPhone)
+                .bytes.find("Date: Sun, 14 Nov 2010 00:29:00 GMT"),
+            std::string::npos);
+  // Refused REGISTERs carry none.
+  const auto& refused = send(register_bob("<sip:bob@192.0.2.10:5062>;expires=30", 4).str(), kPhone);
+  EXPECT_EQ(status_line(refused.bytes), "SIP/2.0 423 Interval Too Brief");
+  EXPECT_EQ(refused.bytes.find("Date:"), std::string::npos);
+}
+
 TEST_F(ProxyCoreTest, ExpiryBelowMinimumGets423WithMinExpires) {
   const auto& r = send(register_bob("<sip:bob@192.0.2.10:5062>;expires=30", 1).str(), kPhone);
   EXPECT_EQ(status_line(r.bytes), "SIP/2.0 423 Interval Too Brief");

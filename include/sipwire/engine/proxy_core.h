@@ -19,6 +19,7 @@
 //    registered contact; ACKs of 2xx responses and unknown CANCELs still go statelessly.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -82,6 +83,10 @@ struct EngineSettings {
     RateLimitConfig limits;
     bool drop = false;
   } flood;
+  // Seconds since the Unix epoch for the Date of a REGISTER's 200 (§10.3 step 8; phones set
+  // their clocks by it). Null: the system clock. Read at most once per second of the engine's
+  // clock, so the per-message path pays a compare.
+  int64_t (*wall_clock_s)() = nullptr;
 };
 
 struct ProxyCounters {
@@ -176,6 +181,11 @@ class ProxyCore {
   std::unique_ptr<SourceRateLimiter> limiter_;
   const MessageEdits* gate_edits_ = nullptr;  // the current request's policy header edits
   ProxyCounters counters_;
+  // "Date: ...\r\n" for the current second of the engine's clock (date_second_).
+  std::string_view date_header(uint64_t now_ms);
+  uint64_t date_second_ = UINT64_MAX;
+  std::array<char, 48> date_{};
+  std::size_t date_length_ = 0;
 };
 
 }  // namespace sipwire
