@@ -119,6 +119,8 @@ bool ipv4_udp_checksums_ok(const std::vector<uint8_t>& f) {
   return fold(sum16(ip + 20, udp_len, pseudo)) == 0xFFFF;
 }
 
+std::string register_request(const std::string& user, const NetAddress& contact);
+
 class DpdkBackendTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -180,6 +182,16 @@ class DpdkBackendTest : public ::testing::Test {
     ASSERT_NE(rte_pktmbuf_append(m, static_cast<uint16_t>(f.bytes.size())), nullptr);
     std::copy(f.bytes.begin(), f.bytes.end(), rte_pktmbuf_mtod(m, uint8_t*));
     ASSERT_EQ(rte_ring_enqueue(port_->rx[queue], m), 0);
+  }
+
+  // bob registers from the UAS's address (10.0.0.3:5070) on queue 0; its 200 is read and
+  // dropped, so what the port sends next is what the test provokes.
+  void register_bob() {
+    feed(udp_frame(kUasMac, our_mac(), kUas, kProxy, register_request("bob", kUas)));
+    run();
+    const auto frames = sent();
+    ASSERT_EQ(frames.size(), 1u);
+    ASSERT_EQ(payload_of(frames[0]).rfind("SIP/2.0 200 OK\r\n", 0), 0u);
   }
 
   // `whole` (an IPv4 UDP frame) as fragments of up to 1,480 bytes of IP payload each.
@@ -395,9 +407,7 @@ TEST_F(DpdkBackendFrames, WithoutMultiSegmentTxAForwardLeavesInOneMbuf) {
   open(1, ProxyMode::kStateless);
   EXPECT_NE(backend_->describe().find("one mbuf per frame"), std::string::npos);
   const MacAddress ours = our_mac();
-  feed(udp_frame(kUasMac, ours, kUas, kProxy, register_request("bob", kUas)));
-  run();
-  ASSERT_EQ(sent().size(), 1u);
+  register_bob();
   feed(udp_frame(kPeerMac, ours, kPeer, kProxy, invite_request("z9hG4bKinv1", 600)));
   run();
   const auto frames = sent();
@@ -416,9 +426,7 @@ TEST_F(DpdkBackendFrames, WithoutMultiSegmentTxEachFragmentLeavesInOneMbuf) {
   multi_segment_tx_ = false;
   open(1, ProxyMode::kStateless);
   const MacAddress ours = our_mac();
-  feed(udp_frame(kUasMac, ours, kUas, kProxy, register_request("bob", kUas)));
-  run();
-  sent();
+  register_bob();
   // 1,900 bytes of body (in one frame; our MTU is 1500): fragments on the way out.
   feed(udp_frame(kPeerMac, ours, kPeer, kProxy, invite_request("z9hG4bKbig1", 1300)));
   run();
@@ -461,9 +469,7 @@ TEST_F(DpdkBackendFrames, AnUnknownNextHopIsAskedForAndTheDatagramDropped) {
 TEST_F(DpdkBackendFrames, ADatagramOverTheMtuLeavesAsFragmentsAndFragmentsAreReassembled) {
   open(1, ProxyMode::kStateless);
   const MacAddress ours = our_mac();
-  feed(udp_frame(kUasMac, ours, kUas, kProxy, register_request("bob", kUas)));
-  run();
-  sent();
+  register_bob();
   // A 3,000-byte INVITE, sent as three IPv4 fragments (1480, 1480, rest).
   feed_fragmented(udp_frame(kPeerMac, ours, kPeer, kProxy, invite_request("z9hG4bKbig", 2600)));
   run();
