@@ -1,5 +1,7 @@
 #include "dataplane/dpdk/packet_frame.h"
 
+#include <emmintrin.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -28,10 +30,6 @@ constexpr std::size_t kUdpHeader = 8;
 constexpr std::size_t kArpBody = 28;
 constexpr std::size_t kNdBody = 24;  // type, code, checksum, flags/reserved, target address
 
-// The Internet checksum's one's-complement sum (RFC 1071) over a byte stream fed in pieces of any
-// length: a piece that ends on an odd byte leaves it as the high half of a word the next piece
-// completes, so the segments of a message are summed where they lie. A 64-bit accumulator cannot
-// overflow for anything an IP packet holds, so folding waits until the end.
 // The Internet checksum's one's-complement sum (RFC 1071), over a stream given in pieces of
 // any length. Each piece is summed 8 bytes at a time in the machine's byte order (RFC 1071
 // §2(B): the sum is independent of byte order, so it is swapped once at the end), and a piece
@@ -65,8 +63,26 @@ class OnesSum {
   }
   // Sum of the 16-bit words of p[0..n) read in the machine's order (little-endian here), the
   // last odd byte padded with zero; 32-bit words at a time, carries kept in the upper half.
+  // 32 bytes a step with SSE2 (each 32-bit word widened to a 64-bit lane: no carry is lost),
+  // then 8 at a time: the software checksum is per forwarded message on a port that cannot
+  // offload it.
   static uint64_t native_sum(const uint8_t* p, std::size_t n) {
     uint64_t s = 0;
+    if (n >= 32) {
+      const __m128i zero = _mm_setzero_si128();
+      __m128i a = zero, b = zero;
+      for (; n >= 32; p += 32, n -= 32) {
+        const __m128i v0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+        const __m128i v1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16));
+        a = _mm_add_epi64(a, _mm_unpacklo_epi32(v0, zero));
+        b = _mm_add_epi64(b, _mm_unpackhi_epi32(v0, zero));
+        a = _mm_add_epi64(a, _mm_unpacklo_epi32(v1, zero));
+        b = _mm_add_epi64(b, _mm_unpackhi_epi32(v1, zero));
+      }
+      const __m128i t = _mm_add_epi64(a, b);
+      s = static_cast<uint64_t>(_mm_cvtsi128_si64(t)) +
+          static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(t, t)));
+    }
     for (; n >= 8; p += 8, n -= 8) {
       uint64_t w;
       std::memcpy(&w, p, 8);

@@ -648,6 +648,35 @@ TEST(UdpBuilderTest, Ipv6HeadersAndChecksumsVerify) {
   EXPECT_EQ(Payload(frame, at_peer), message);
 }
 
+TEST(UdpBuilderTest, LongPayloadsInAnyPiecesVerify) {
+  // Lengths and cuts that cross the 32-byte vector steps at every alignment, and payloads of
+  // 0xFF bytes (the most carries), checked against the independent sum of the whole frame.
+  std::string random(2000, '\0');
+  uint32_t x = 12345;
+  for (char& c : random) {
+    x = x * 1664525u + 1013904223u;
+    c = static_cast<char>(x >> 24);
+  }
+  const std::string ones(2000, '\xff');
+  const std::string* const payloads[] = {&random, &ones};
+  for (const std::string* data : payloads) {
+    for (std::size_t length : {31u, 32u, 33u, 63u, 64u, 95u, 700u, 1471u, 1999u}) {
+      const std::string_view m(data->data(), length);
+      for (std::size_t cut : {std::size_t{1}, std::size_t{7}, std::size_t{33}, length / 2}) {
+        if (cut > length) continue;
+        const std::vector<uint8_t> frame =
+            BuildUdp(kOurV4, kPeerV4, {m.substr(0, cut), m.substr(cut)});
+        EXPECT_EQ(FoldedSum(PseudoHeaderAndUpperLayer(frame)), 0xffff)
+            << "length " << length << " cut " << cut;
+        EXPECT_EQ(frame, BuildUdp(kOurV4, kPeerV4, {m}));
+        const std::vector<uint8_t> v6 =
+            BuildUdp(kOurV6, kPeerV6, {m.substr(0, cut), m.substr(cut)});
+        EXPECT_EQ(FoldedSum(PseudoHeaderAndUpperLayer(v6)), 0xffff);
+      }
+    }
+  }
+}
+
 TEST(UdpBuilderTest, AComputedZeroIsSentAsAllOnes) {
   // Two payload bytes chosen to make the sum come out as 0xFFFF, whose complement is 0.
   uint8_t headers[kUdpIpv4HeaderBytes];
