@@ -39,16 +39,19 @@ static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "OnesSum sums in little
 class OnesSum {
  public:
   void add(const uint8_t* p, std::size_t n) {
-    if (n == 0) return;
-    uint16_t part = fold(native_sum(p, n));
-    if (odd_) part = swap(part);
-    sum_ += part;
+    // Pieces at odd positions are summed apart and swapped once at the end (swapping commutes
+    // with the one's-complement sum), so a piece costs no fold: a forwarded message is a few
+    // dozen pieces.
+    (odd_ ? odd_sum_ : sum_) += native_sum(p, n);
     odd_ ^= (n & 1) != 0;
   }
   // Only at an even position in the stream (the pseudo-header's fields); `value` as it reads
   // in network order.
   void add16(uint16_t value) { sum_ += swap(value); }
-  uint16_t folded() const { return swap(fold(sum_)); }
+  uint16_t folded() const {
+    const uint32_t total = uint32_t{fold(sum_)} + swap(fold(odd_sum_));
+    return swap(fold(total));
+  }
   // What goes in a checksum field: the complement of the folded sum.
   uint16_t checksum() const { return static_cast<uint16_t>(~folded()); }
 
@@ -106,7 +109,8 @@ class OnesSum {
     return s;
   }
 
-  uint64_t sum_ = 0;
+  uint64_t sum_ = 0;      // of the pieces that start at an even position
+  uint64_t odd_sum_ = 0;  // of those that start at an odd one, in swapped byte order
   bool odd_ = false;
 };
 
