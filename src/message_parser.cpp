@@ -255,6 +255,9 @@ bool MessageParser::parse_contacts(std::string_view value) {
   while (split.next(element)) {
     if (element.empty()) return bad(off(value.data()), "Empty Contact value");
     if (!detail::parse_contact(element, contact, src(), err_)) return false;
+    // Kept for the registrar, which would otherwise parse them again.
+    if (m_.contact_total_ < Message::kKeptContacts) m_.contacts_[m_.contact_total_] = contact;
+    ++m_.contact_total_;
   }
   return true;
 }
@@ -365,6 +368,8 @@ void MessageParser::reset() {
   m_.max_forwards_ = -1;
   m_.has_content_length_ = false;
   m_.content_length_ = 0;
+  m_.contacts_parsed_ = false;  // the kept Contacts are views of the old buffer: none is read
+  m_.contact_total_ = 0;
   // The parsed elements are reset by clear_unreached(), once the parse knows which it wrote.
 }
 
@@ -405,7 +410,10 @@ bool MessageParser::parse() {
   // Line k spans [line_start, line_ends[k] - 1): the CR before each LF is known to be there.
   const uint32_t* ends = m_.line_ends_.data();
   if (!parse_start_line(base, base + ends[0] - 1)) return false;
-  if (m_.is_request_ && m_.method_ == Method::kRegister) routing_ |= bit(HeaderId::kContact);
+  if (m_.is_request_ && m_.method_ == Method::kRegister) {
+    routing_ |= bit(HeaderId::kContact);
+    m_.contacts_parsed_ = true;
+  }
 
   // Fold continuation lines into the field before them, then index the field.
   const char* field_begin = nullptr;

@@ -16,6 +16,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 #include "sipwire/header_id.h"
@@ -83,6 +84,14 @@ class Message {
   const Via& top_via() const { return top_via_; }
   const NameAddr& from() const { return from_; }
   const NameAddr& to() const { return to_; }
+  // A REGISTER's Contacts, parsed and validated by parse_message (a registrar stores them):
+  // the first kKeptContacts elements, in order. contacts_kept() is false for other requests
+  // and for a REGISTER with more Contacts than that (its Contact fields are parsed again).
+  static constexpr std::size_t kKeptContacts = 4;
+  bool contacts_kept() const { return contacts_parsed_ && contact_total_ <= kKeptContacts; }
+  std::span<const NameAddr> contacts() const {
+    return {contacts_.data(), contact_total_ < kKeptContacts ? contact_total_ : kKeptContacts};
+  }
 
   std::string_view body() const { return view(body_); }
   // The bytes this message occupies: start line to the end of its body. Bytes after it in a
@@ -124,6 +133,9 @@ class Message {
   uint32_t content_length_ = 0;
   Via top_via_;
   NameAddr from_, to_;
+  bool contacts_parsed_ = false;
+  std::size_t contact_total_ = 0;
+  std::array<NameAddr, kKeptContacts> contacts_{};
 
   std::size_t header_count_ = 0;
   std::array<uint8_t, kHeaderIdCount> first_{};

@@ -91,14 +91,11 @@ RegisterOutcome Registrar::process(const Message& req, const NetAddress& source,
   std::array<ContactRequest, kMaxContacts> contacts;
   std::size_t n = 0;
   bool star = false;
-  HeaderElements it(req, HeaderId::kContact);
-  std::string_view element;
-  while (it.next(element)) {
-    NameAddr na;
-    if (!parse_contact(element, na).ok()) return fail(400, "Malformed Contact");
+  // One Contact element; an outcome when it ends the REGISTER (423, 403).
+  auto take = [&](const NameAddr& na) -> std::optional<RegisterOutcome> {
     if (na.star) {
       star = true;
-      continue;
+      return std::nullopt;
     }
     if (n == kMaxContacts) return fail(403, "Too many contacts in one REGISTER");
     ContactRequest& c = contacts[n++];
@@ -126,6 +123,20 @@ RegisterOutcome Registrar::process(const Message& req, const NetAddress& source,
       return o;
     }
     if (c.expires > settings_.max_expires) c.expires = settings_.max_expires;
+    return std::nullopt;
+  };
+  if (req.contacts_kept()) {
+    // The usual REGISTER: parse_message kept its Contacts parsed.
+    for (const NameAddr& na : req.contacts())
+      if (auto outcome = take(na)) return *outcome;
+  } else {
+    HeaderElements it(req, HeaderId::kContact);
+    std::string_view element;
+    while (it.next(element)) {
+      NameAddr na;
+      if (!parse_contact(element, na).ok()) return fail(400, "Malformed Contact");
+      if (auto outcome = take(na)) return *outcome;
+    }
   }
   if (star && (n > 0 || !has_header_expires || header_expires != 0))
     return fail(400, "Contact '*' needs Expires: 0 and no other Contact");

@@ -96,6 +96,20 @@ TEST_F(ProxyCoreTest, RegisterStoresTheBindingAndListsIt) {
   EXPECT_EQ(core().counters().registrations, 1u);
 }
 
+TEST_F(ProxyCoreTest, ARegisterWithManyContactsStoresThemAll) {
+  // More Contacts than parse_message keeps parsed (Message::kKeptContacts): the registrar
+  // parses the fields itself, with the same result.
+  settings_.registrar.max_contacts = 10;
+  std::string contacts;
+  for (int i = 0; i < 6; ++i)
+    contacts += (i ? ", <sip:bob@192.0.2." : "<sip:bob@192.0.2.") + std::to_string(10 + i) + ">";
+  const auto& r = send(register_bob(contacts + ";expires=120", 1).str(), kPhone);
+  EXPECT_EQ(status_line(r.bytes), "SIP/2.0 200 OK");
+  EXPECT_EQ(table_.binding_count(), 6u);
+  EXPECT_NE(r.bytes.find("Contact: <sip:bob@192.0.2.15>;expires=120\r\n"), std::string::npos);
+  EXPECT_NE(r.bytes.find("Contact: <sip:bob@192.0.2.10>;expires=3600\r\n"), std::string::npos);
+}
+
 TEST_F(ProxyCoreTest, Register200CarriesTheDate) {  // §10.3 step 8; phones set clocks by it
   static int64_t wall = 1289690940;                 // RFC 3261's example date
   settings_.wall_clock_s = [] { return wall; };

@@ -873,6 +873,40 @@ TEST_F(MessageTest, HeaderElementsIterateAcrossAndWithinFields) {
   EXPECT_TRUE(Elements(HeaderId::kRoute).empty());
 }
 
+TEST_F(MessageTest, ARegistersContactsAreKeptParsed) {
+  const std::string reg =
+      "REGISTER sip:biloxi.example.com SIP/2.0\r\n" + std::string(kVia) +
+      std::string(kMaxForwards) +
+      "To: <sip:bob@biloxi.example.com>\r\nFrom: <sip:bob@biloxi.example.com>;tag=1\r\n" +
+      std::string(kCallId) + "CSeq: 1 REGISTER\r\n";
+  ASSERT_TRUE(Parse(reg + "Contact: <sip:bob@192.0.2.4>;expires=60;+sip.instance=\"<urn:x>\", "
+                          "\"Bob\" <sip:bob@192.0.2.5>\r\nContact: <sip:bob@192.0.2.6>;q=0.5\r\n"
+                          "Content-Length: 0\r\n\r\n")
+                  .ok());
+  ASSERT_TRUE(msg_->contacts_kept());
+  ASSERT_EQ(msg_->contacts().size(), 3u);
+  EXPECT_EQ(msg_->contacts()[0].uri, "sip:bob@192.0.2.4");
+  EXPECT_EQ(msg_->contacts()[0].params, "expires=60;+sip.instance=\"<urn:x>\"");
+  EXPECT_EQ(msg_->contacts()[1].display, "\"Bob\"");
+  EXPECT_EQ(msg_->contacts()[2].params, "q=0.5");
+  // "*" is kept as such.
+  ASSERT_TRUE(Parse(reg + "Contact: *\r\nExpires: 0\r\nContent-Length: 0\r\n\r\n").ok());
+  ASSERT_TRUE(msg_->contacts_kept());
+  ASSERT_EQ(msg_->contacts().size(), 1u);
+  EXPECT_TRUE(msg_->contacts()[0].star);
+  // More than kKeptContacts: the first ones only, and contacts_kept() says to parse again.
+  std::string many = reg + "Contact: ";
+  for (int i = 0; i < 6; ++i)
+    many += (i ? ", <sip:bob@192.0.2." : "<sip:bob@192.0.2.") + std::to_string(10 + i) + ">";
+  ASSERT_TRUE(Parse(many + "\r\nContent-Length: 0\r\n\r\n").ok());
+  EXPECT_FALSE(msg_->contacts_kept());
+  EXPECT_EQ(msg_->contacts().size(), Message::kKeptContacts);
+  // Other requests' Contacts are not parsed by parse_message, and none is kept from before.
+  ASSERT_TRUE(Parse(Invite("Contact: <sip:alice@192.0.2.1>\r\n")).ok());
+  EXPECT_FALSE(msg_->contacts_kept());
+  EXPECT_TRUE(msg_->contacts().empty());
+}
+
 // ---------------------------------------------------------------------------------------------
 // Reuse
 
