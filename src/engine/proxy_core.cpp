@@ -276,10 +276,17 @@ uint64_t ProxyCore::transaction_hash() const {
 bool ProxyCore::looped() {
   // Nearly every request has never passed us: when our address appears in no Via field there
   // is nothing to parse.
+  // Only the Via fields are read: from the first, until all of them (count()) were seen.
   bool mentioned = false;
-  for (std::size_t i = 0; i < msg_->header_count() && !mentioned; ++i) {
+  const unsigned via_fields = msg_->count(HeaderId::kVia);
+  const int first = msg_->find(HeaderId::kVia);
+  unsigned seen = 0;
+  for (std::size_t i = first < 0 ? msg_->header_count() : static_cast<std::size_t>(first);
+       i < msg_->header_count() && seen < via_fields && !mentioned; ++i) {
     const HeaderField f = msg_->header(i);
-    mentioned = f.id == HeaderId::kVia && f.value.find(local_host_) != std::string_view::npos;
+    if (f.id != HeaderId::kVia) continue;
+    ++seen;
+    mentioned = f.value.find(local_host_) != std::string_view::npos;
   }
   if (!mentioned) return false;
   loop_ = loop_hash();
