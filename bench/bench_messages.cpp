@@ -219,4 +219,31 @@ constexpr std::array<NamedMessage, 5> kAllMessages{{
     {"invite_large", kInviteLarge},
 }};
 
+std::string callee_answer(bool ok, std::string_view vias, std::string_view call_id,
+                          std::string_view contact) {
+  static const std::string body(kOk200RecordRoute.substr(kOk200RecordRoute.find("\r\n\r\n") + 4));
+  std::string s = ok ? "SIP/2.0 200 OK\r\n" : "SIP/2.0 180 Ringing\r\n";
+  s += vias;
+  s += "From: \"Alice\" <sip:alice@example.com>;tag=c3a91f0b5d4e4b2a9e1c\r\n"
+       "To: <sip:bob@example.com>;tag=as6a1d8f0c\r\n"
+       "Call-ID: ";
+  s += call_id;
+  s += "\r\n"
+       "CSeq: 23011 INVITE\r\n"
+       "Server: Asterisk PBX 18.20.0\r\n"
+       "Allow: INVITE, ACK, CANCEL, OPTIONS, BYE, REFER, SUBSCRIBE, NOTIFY, INFO, PUBLISH, "
+       "MESSAGE\r\n"
+       "Supported: replaces, timer\r\n"
+       "Contact: ";
+  s += contact;
+  s += "\r\n";
+  if (ok) {
+    s += "Content-Type: application/sdp\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n\r\n" + body;
+  } else {
+    s += "Content-Length: 0\r\n\r\n";
+  }
+  return s;
+}
+
 }  // namespace sipwire::bench

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <string>
 #include <string_view>
 
 namespace sipwire::bench {
@@ -28,5 +29,12 @@ struct NamedMessage {
 
 // Every message above, in a fixed order, for table-driven benchmarks.
 extern const std::array<NamedMessage, 5> kAllMessages;
+
+// Bob's answer to Alice's INVITE (kInviteSdp) as his phone sends it: a 180 Ringing, or with
+// `ok` a 200 OK with kOk200RecordRoute's SDP. `vias` are the Via (and Record-Route) lines the
+// forwarded INVITE carried, CRLF-terminated, as a UAS copies them; `call_id` and `contact`
+// (a name-addr) are his.
+std::string callee_answer(bool ok, std::string_view vias, std::string_view call_id,
+                          std::string_view contact);
 
 }  // namespace sipwire::bench

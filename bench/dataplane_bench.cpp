@@ -174,30 +174,8 @@ std::string bob_register_text() {
 // Bob's 180 or 200 to a forwarded INVITE: `vias_and_routes` are the Via and Record-Route lines
 // of the INVITE the proxy sent him (CRLF-terminated), as a UAS copies them.
 std::string callee_response(bool ok, std::string_view vias_and_routes, std::string_view call) {
-  static const std::string body = [] {
-    const std::string_view ok200 = kOk200RecordRoute;
-    return std::string(ok200.substr(ok200.find("\r\n\r\n") + 4));
-  }();
-  std::string s = ok ? "SIP/2.0 200 OK\r\n" : "SIP/2.0 180 Ringing\r\n";
-  s += vias_and_routes;
-  s += "From: \"Alice\" <sip:alice@example.com>;tag=c3a91f0b5d4e4b2a9e1c\r\n"
-       "To: <sip:bob@example.com>;tag=as6a1d8f0c\r\n"
-       "Call-ID: 4b1f5c2e7d0a4f3c-";
-  s += call;
-  s += "-b2a10\r\n"
-       "CSeq: 23011 INVITE\r\n"
-       "Server: Asterisk PBX 18.20.0\r\n"
-       "Allow: INVITE, ACK, CANCEL, OPTIONS, BYE, REFER, SUBSCRIBE, NOTIFY, INFO, PUBLISH, "
-       "MESSAGE\r\n"
-       "Supported: replaces, timer\r\n"
-       "Contact: <sip:bob@10.0.0.3:5060>\r\n";
-  if (ok) {
-    s += "Content-Type: application/sdp\r\nContent-Length: " + std::to_string(body.size()) +
-         "\r\n\r\n" + body;
-  } else {
-    s += "Content-Length: 0\r\n\r\n";
-  }
-  return s;
+  const std::string call_id = "4b1f5c2e7d0a4f3c-" + std::string(call) + "-b2a10";
+  return callee_answer(ok, vias_and_routes, call_id, "<sip:bob@10.0.0.3:5060>");
 }
 
 // The caller's ACK of the 200: to bob's Contact through our Record-Route (`route`).

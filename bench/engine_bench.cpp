@@ -328,26 +328,7 @@ std::string callee_response(const std::string& forwarded_invite, bool ok,
       vias += forwarded_invite.substr(at + 2, end - at - 2) + "\r\n";
     }
   }
-  const std::string_view ok200 = kOk200RecordRoute;
-  const std::string body(ok200.substr(ok200.find("\r\n\r\n") + 4));
-  std::string s = ok ? "SIP/2.0 200 OK\r\n" : "SIP/2.0 180 Ringing\r\n";
-  s += vias;
-  s += "From: \"Alice\" <sip:alice@example.com>;tag=c3a91f0b5d4e4b2a9e1c\r\n"
-       "To: <sip:bob@example.com>;tag=as6a1d8f0c\r\n"
-       "Call-ID: 4b1f5c2e7d0a4f3c8e9b6a5d4c3b2a10\r\n"
-       "CSeq: 23011 INVITE\r\n"
-       "Server: Asterisk PBX 18.20.0\r\n"
-       "Allow: INVITE, ACK, CANCEL, OPTIONS, BYE, REFER, SUBSCRIBE, NOTIFY, INFO, PUBLISH, "
-       "MESSAGE\r\n"
-       "Supported: replaces, timer\r\n"
-       "Contact: <sip:bob@203.0.113.80:5060>\r\n";
-  if (ok) {
-    s += "Content-Type: application/sdp\r\nContent-Length: " + std::to_string(body.size()) +
-         "\r\n\r\n" + body;
-  } else {
-    s += "Content-Length: 0\r\n\r\n";
-  }
-  return s;
+  return callee_answer(ok, vias, "4b1f5c2e7d0a4f3c8e9b6a5d4c3b2a10", "<sip:bob@203.0.113.80:5060>");
 }
 
 // ---- the engine under test ----
