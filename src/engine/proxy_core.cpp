@@ -34,12 +34,6 @@ uint64_t hash_number(uint64_t h, uint32_t n) {
   return fnv1a(std::string_view(digits, len), h);
 }
 
-// The destination a SIP URI names when its host is an IP literal (no DNS on the fast path).
-std::optional<NetAddress> literal_address(const Uri& uri) {
-  if (uri.host_kind != HostKind::kIpv4 && uri.host_kind != HostKind::kIpv6) return std::nullopt;
-  return NetAddress::parse(uri.host, uri.has_port ? uri.port : 5060);
-}
-
 }  // namespace
 
 int branch_shard(std::string_view branch) {

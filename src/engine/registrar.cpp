@@ -28,12 +28,10 @@ bool same_contact(std::string_view a, std::string_view b) {
   return ua.kind == ub.kind && ua.user == ub.user && chars::iequals(ua.host, ub.host) && pa == pb;
 }
 
-namespace {
 std::optional<NetAddress> literal_address(const Uri& uri) {
   if (uri.host_kind != HostKind::kIpv4 && uri.host_kind != HostKind::kIpv6) return std::nullopt;
   return NetAddress::parse(uri.host, uri.has_port ? uri.port : 5060);
 }
-}  // namespace
 
 NetAddress binding_next_hop(std::string_view contact, std::string_view path,
                             const NetAddress& source, bool& is_source) {

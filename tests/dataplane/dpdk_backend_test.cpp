@@ -213,6 +213,30 @@ class DpdkBackendTest : public ::testing::Test {
     }
   }
 
+  // IPv4 fragments the port sent, put together again as one frame (the first fragment's
+  // headers, total length and header checksum redone). Each fragment must fit the MTU and
+  // carry a valid header checksum, and the datagram its valid UDP checksum.
+  static std::vector<uint8_t> reassemble(const std::vector<std::vector<uint8_t>>& frames) {
+    std::vector<uint8_t> rebuilt(frames.at(0).begin(), frames.at(0).begin() + 34);
+    for (const auto& f : frames) {
+      EXPECT_LE(f.size() - 14, 1500u);
+      const uint8_t* ip = f.data() + 14;
+      EXPECT_EQ(fold(sum16(ip, 20)), 0xFFFF);
+      const std::size_t offset = static_cast<std::size_t>((ip[6] & 0x1F) << 8 | ip[7]) * 8;
+      const std::size_t len = static_cast<std::size_t>(ip[2] << 8 | ip[3]) - 20;
+      EXPECT_EQ(f.size(), 34 + len);
+      if (rebuilt.size() < 34 + offset + len) rebuilt.resize(34 + offset + len);
+      std::copy(f.begin() + 34, f.begin() + 34 + static_cast<long>(len),
+                rebuilt.begin() + 34 + static_cast<long>(offset));
+    }
+    net::store_be16(rebuilt.data() + 16, static_cast<uint16_t>(rebuilt.size() - 14));
+    net::store_be16(rebuilt.data() + 20, 0);
+    net::store_be16(rebuilt.data() + 24, 0);
+    net::store_be16(rebuilt.data() + 24, net::ipv4_header_checksum(rebuilt.data() + 14, 20));
+    EXPECT_TRUE(ipv4_udp_checksums_ok(rebuilt));
+    return rebuilt;
+  }
+
   // Runs every worker's loop a few passes (handovers take one more).
   void run() {
     for (int pass = 0; pass < 3; ++pass)
@@ -434,18 +458,11 @@ TEST_F(DpdkBackendFrames, WithoutMultiSegmentTxEachFragmentLeavesInOneMbuf) {
   ASSERT_GE(frames.size(), 2u);
   EXPECT_EQ(totals().fragments_out, frames.size());
   EXPECT_EQ(totals().linearized, frames.size());  // each fragment copied into its header mbuf
-  std::string payload;
-  for (std::size_t i = 0; i < frames.size(); ++i) {
+  for (std::size_t i = 0; i < frames.size(); ++i)
     EXPECT_EQ(sent_segments_.at(i), 1u) << "fragment " << i;
-    const uint8_t* ip = frames[i].data() + 14;
-    EXPECT_EQ(fold(sum16(ip, 20)), 0xFFFF);
-    const std::size_t len = static_cast<std::size_t>(ip[2] << 8 | ip[3]) - 20;
-    ASSERT_EQ(frames[i].size(), 34 + len);
-    payload.append(frames[i].begin() + 34, frames[i].end());
-  }
-  // The fragments in order carry the UDP header and the whole forwarded INVITE.
-  EXPECT_EQ(payload.substr(8).rfind("INVITE sip:bob@10.0.0.3:5070 SIP/2.0\r\n", 0), 0u);
-  EXPECT_NE(payload.find(std::string(1300, 'x')), std::string::npos);
+  const std::string forwarded = payload_of(reassemble(frames));
+  EXPECT_EQ(forwarded.rfind("INVITE sip:bob@10.0.0.3:5070 SIP/2.0\r\n", 0), 0u);
+  EXPECT_NE(forwarded.find(std::string(1300, 'x')), std::string::npos);
 }
 
 TEST_F(DpdkBackendFrames, AnUnknownNextHopIsAskedForAndTheDatagramDropped) {
@@ -477,24 +494,7 @@ TEST_F(DpdkBackendFrames, ADatagramOverTheMtuLeavesAsFragmentsAndFragmentsAreRea
   EXPECT_EQ(totals().reassembled, 1u);
   ASSERT_GE(frames.size(), 3u);
   EXPECT_EQ(totals().fragments_out, frames.size());
-  // Put the fragments together again and check the datagram.
-  std::vector<uint8_t> rebuilt(frames[0].begin(), frames[0].begin() + 34);
-  for (const auto& f : frames) {
-    ASSERT_LE(f.size() - 14, 1500u);
-    const uint8_t* ip = f.data() + 14;
-    EXPECT_EQ(fold(sum16(ip, 20)), 0xFFFF);
-    const std::size_t offset = static_cast<std::size_t>((ip[6] & 0x1F) << 8 | ip[7]) * 8;
-    const std::size_t len = static_cast<std::size_t>(ip[2] << 8 | ip[3]) - 20;
-    if (rebuilt.size() < 34 + offset + len) rebuilt.resize(34 + offset + len);
-    std::copy(f.begin() + 34, f.begin() + 34 + static_cast<long>(len),
-              rebuilt.begin() + 34 + static_cast<long>(offset));
-  }
-  net::store_be16(rebuilt.data() + 16, static_cast<uint16_t>(rebuilt.size() - 14));
-  net::store_be16(rebuilt.data() + 20, 0);
-  net::store_be16(rebuilt.data() + 24, 0);
-  net::store_be16(rebuilt.data() + 24, net::ipv4_header_checksum(rebuilt.data() + 14, 20));
-  EXPECT_TRUE(ipv4_udp_checksums_ok(rebuilt));
-  const std::string forwarded = payload_of(rebuilt);
+  const std::string forwarded = payload_of(reassemble(frames));
   EXPECT_EQ(forwarded.rfind("INVITE sip:bob@10.0.0.3:5070 SIP/2.0\r\n", 0), 0u);
   EXPECT_NE(forwarded.find(std::string(2600, 'x')), std::string::npos);
 }

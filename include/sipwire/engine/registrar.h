@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -43,6 +44,10 @@ class Registrar {
   // REGISTER allocates nothing (the record comes from the location table's arena).
   std::vector<Binding> scratch_;
 };
+
+// The address a URI names when its host is an IP literal (its port, else 5060); none for a
+// host name, which would need DNS.
+std::optional<NetAddress> literal_address(const Uri& uri);
 
 // The next hop of a binding of `contact` with `path`, registered from `source` (see
 // Binding::next_hop); `is_source` tells whether it is `source`.
