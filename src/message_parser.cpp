@@ -81,7 +81,7 @@ class MessageParser {
   // Inlined into the per-line loop: it runs for every header line, and the call would cost
   // about as much as its common path. The routing fields' parsers stay out of line.
   [[gnu::always_inline]] inline bool add_field(const char* b, const char* e);
-  [[gnu::noinline]] bool parse_routing_field(const Message::Field& field);
+  [[gnu::always_inline]] inline bool parse_routing_field(const Message::Field& field);
   bool parse_call_id(const char* b, const char* e);
   bool parse_contacts(std::string_view value);
   bool check_structure();
@@ -188,8 +188,22 @@ bool MessageParser::parse_status_line(const char* b, const char* e) {
 bool MessageParser::add_field(const char* b, const char* e) {
   // message-header = field-name HCOLON field-value, HCOLON = *( SP / HTAB ) ":" SWS
   const char* readable = d_ + n_;
-  const char* name_end = chars::skip_class(b, e, readable, chars::kToken);
-  if (name_end == b) return bad(off(b), "Malformed header field name");
+  const char* name_end;
+  HeaderId id = HeaderId::kOther;
+  // Nearly every line is "Name:" with a known name: found by its colon, and the exact
+  // (case-folded) match with a known name proves it is a token too. Anything else is scanned
+  // the general way: a name of token characters, optional white space, the colon.
+  const char* colon = detail::find_name_colon(b, e, readable);
+  if (colon != nullptr && colon != b &&
+      (id = detail::classify_name(b, static_cast<std::size_t>(colon - b), readable)) !=
+          HeaderId::kOther) {
+    name_end = colon;
+  } else {
+    name_end = chars::skip_class(b, e, readable, chars::kToken);
+    if (name_end == b) return bad(off(b), "Malformed header field name");
+    if (name_end != colon)  // white space before the colon, or an unknown name scanned anew
+      id = detail::classify_name(b, static_cast<std::size_t>(name_end - b), readable);
+  }
   const char* p = name_end;
   if (p == e || *p != ':') {  // white space before the colon is rare
     while (p < e && chars::is_wsp(*p)) ++p;
@@ -215,7 +229,6 @@ bool MessageParser::add_field(const char* b, const char* e) {
     }
   }
   while (e > p && chars::is_wsp(e[-1])) --e;
-  const HeaderId id = detail::classify_name(b, static_cast<std::size_t>(name_end - b), readable);
   const std::size_t i = m_.header_count_++;
   Message::Field& field = m_.fields_[i];
   field = Message::Field{off(b), off(p), static_cast<uint32_t>(e - p),
@@ -289,10 +302,10 @@ bool MessageParser::parse_routing_field(const Message::Field& field) {
       return parse_contacts(value);
     case HeaderId::kFrom:
       reached_ |= kFrom;
-      return detail::parse_name_addr(value, m_.from_, src(), err_);
+      return detail::parse_from_to(value, m_.from_, src(), err_);
     case HeaderId::kTo:
       reached_ |= kTo;
-      return detail::parse_name_addr(value, m_.to_, src(), err_);
+      return detail::parse_from_to(value, m_.to_, src(), err_);
     case HeaderId::kVia: {
       // Only the top Via: the routing bit is cleared once it is parsed.
       routing_ &= ~bit(HeaderId::kVia);

@@ -33,7 +33,46 @@ const char* find_laquot(Cursor c) {
 
 namespace {
 
-template <class OnParam>
+// How much of an element's URI parse_message checks. Contact, Route and the Request-URI are
+// parsed fully: a registrar stores them and a proxy routes by them. From and To are only read
+// by a proxy as opaque text and for their tags, and §16.3 has a proxy ignore (and forward
+// unchanged) components it does not use, well-formed or not: their URIs are checked only for
+// the shape the element's grammar needs (a scheme, a colon, and bytes a URI can hold, so the
+// brackets and parameters around it are delimited right), and parsed where they are used (the
+// registrar's AOR, the identity check, validate_all).
+enum class UriCheck { kFull, kShape };
+
+// scheme ":" 1*(URI bytes), scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ). Everything
+// parse_uri accepts passes; bytes past the text up to `readable` may be loaded (skip_class).
+bool uri_shape_ok(std::string_view text, const char* readable) {
+  const char* b = text.data();
+  const char* e = b + text.size();
+  const char* colon;
+  uint32_t head = 0;
+  if (e - b > 4) std::memcpy(&head, b, 4);
+  if (head == 0x3A706973u) {  // "sip:", nearly every From and To
+    colon = b + 3;
+  } else {
+    if (b == e || !chars::is(*b, chars::kAlpha)) return false;
+    colon = chars::skip_class(b + 1, e, readable, chars::kScheme);
+    if (colon == e || *colon != ':' || colon + 1 == e) return false;
+  }
+  return chars::skip_class(colon + 1, e, readable, chars::kUriText) == e;
+}
+
+template <UriCheck kCheck>
+ParseError check_uri(std::string_view text, Source src) {
+  if constexpr (kCheck == UriCheck::kFull) {
+    Uri uri;
+    return parse_uri(text, uri, src);
+  } else {
+    if (uri_shape_ok(text, src.readable_end)) return ParseError::none();
+    const char* origin = src.origin ? src.origin : text.data();
+    return ParseError::bad(static_cast<uint32_t>(text.data() - origin), "Malformed URI");
+  }
+}
+
+template <UriCheck kCheck, class OnParam>
 ParseError parse_name_addr_with(std::string_view element, NameAddr& out, Source src,
                                 OnParam&& on_param) {
   out = NameAddr{};
@@ -56,7 +95,6 @@ ParseError parse_name_addr_with(std::string_view element, NameAddr& out, Source 
       out.display = detail::trim_lws({c.pos(), static_cast<std::size_t>(laquot - c.pos())});
   }
 
-  Uri uri;
   if (laquot != nullptr) {
     c.advance(static_cast<std::size_t>(laquot - c.pos()) + 1);  // to just past the '<'
     if (chars::is_wsp(c.peek()))
@@ -70,7 +108,7 @@ ParseError parse_name_addr_with(std::string_view element, NameAddr& out, Source 
     if (c.at_end()) return c.error("Missing closing angle bracket after URI");
     out.uri = std::string_view(uri_start, static_cast<std::size_t>(c.pos() - uri_start));
     out.angle = true;
-    if (ParseError e = parse_uri(out.uri, uri, c.source())) return e;
+    if (ParseError e = check_uri<kCheck>(out.uri, c.source())) return e;
     c.advance();  // '>'
   } else {
     // addr-spec: the URI runs to the first ';' (header parameters) or white space.
@@ -78,7 +116,7 @@ ParseError parse_name_addr_with(std::string_view element, NameAddr& out, Source 
     while (!c.at_end() && c.peek() != ';' && !chars::is_wsp(c.peek()) && c.peek() != '\r')
       c.advance();
     out.uri = std::string_view(uri_start, static_cast<std::size_t>(c.pos() - uri_start));
-    if (ParseError e = parse_uri(out.uri, uri, c.source())) {
+    if (ParseError e = check_uri<kCheck>(out.uri, c.source())) {
       // "Bell, Alexander <sip:...>": a display name with non-token characters, unquoted.
       if (element.find('<') != std::string_view::npos)
         return ParseError::bad(c.offset_of(uri_start), "Display name must be quoted");
@@ -134,7 +172,7 @@ const char* skip_plain_quoted(const char* p, const char* e, const char* readable
 // Fills `out` and returns true only when the general grammar accepts the element with the same
 // result (on_param sees the same parameters); false on anything else, and the caller parses it
 // the general way, which also finds the error and its offset.
-template <class OnParam>
+template <UriCheck kCheck, class OnParam>
 bool parse_name_addr_fast(std::string_view element, NameAddr& out, Source src,
                           const OnParam& on_param) {
   if (src.origin == nullptr) src.origin = element.data();
@@ -168,9 +206,13 @@ bool parse_name_addr_fast(std::string_view element, NameAddr& out, Source src,
       static_cast<const char*>(std::memchr(uri, '>', static_cast<std::size_t>(e - uri)));
   if (raquot == nullptr) return false;
   const std::string_view uri_text(uri, static_cast<std::size_t>(raquot - uri));
-  Uri parsed;
-  ParseError uri_error;
-  if (!detail::parse_uri(uri_text, parsed, c.source(), uri_error)) return false;
+  if constexpr (kCheck == UriCheck::kFull) {
+    Uri parsed;
+    ParseError uri_error;
+    if (!detail::parse_uri(uri_text, parsed, c.source(), uri_error)) return false;
+  } else {
+    if (!uri_shape_ok(uri_text, readable)) return false;
+  }
 
   p = raquot + 1;
   const char* params = p;
@@ -219,18 +261,18 @@ bool same_name_addr(const NameAddr& a, const NameAddr& b) {
 
 // The fast path, else the general grammar; in sanitizer builds every fast answer is checked
 // against the general one.
-template <class OnParam>
+template <UriCheck kCheck, class OnParam>
 bool parse_name_addr_either(std::string_view element, NameAddr& out, Source src,
                             const OnParam& on_param, ParseError& err) {
-  if (parse_name_addr_fast(element, out, src, on_param)) {
+  if (parse_name_addr_fast<kCheck>(element, out, src, on_param)) {
 #ifdef SIPWIRE_CHECK_FAST_PATHS
     NameAddr general;
-    detail::check_fast_path(!parse_name_addr_with(element, general, src, OnParam{}) &&
+    detail::check_fast_path(!parse_name_addr_with<kCheck>(element, general, src, OnParam{}) &&
                             same_name_addr(general, out));
 #endif
     return true;
   }
-  return detail::keep(parse_name_addr_with(element, out, src, OnParam{}), err);
+  return detail::keep(parse_name_addr_with<kCheck>(element, out, src, OnParam{}), err);
 }
 
 // Contact's parameters with rules of their own: q is a qvalue, expires is delta-seconds.
@@ -250,7 +292,11 @@ struct ContactParam {
 }  // namespace
 
 bool detail::parse_name_addr(std::string_view element, NameAddr& out, Source src, ParseError& err) {
-  return parse_name_addr_either(element, out, src, AnyParam{}, err);
+  return parse_name_addr_either<UriCheck::kFull>(element, out, src, AnyParam{}, err);
+}
+
+bool detail::parse_from_to(std::string_view element, NameAddr& out, Source src, ParseError& err) {
+  return parse_name_addr_either<UriCheck::kShape>(element, out, src, AnyParam{}, err);
 }
 
 bool detail::parse_contact(std::string_view element, NameAddr& out, Source src, ParseError& err) {
@@ -259,7 +305,7 @@ bool detail::parse_contact(std::string_view element, NameAddr& out, Source src, 
     out.star = true;
     return true;
   }
-  return parse_name_addr_either(element, out, src, ContactParam{}, err);
+  return parse_name_addr_either<UriCheck::kFull>(element, out, src, ContactParam{}, err);
 }
 
 ParseError parse_name_addr(std::string_view element, NameAddr& out, Source src) {
@@ -283,6 +329,12 @@ bool parse_qvalue(std::string_view text, unsigned& thousandths) {
   }
   thousandths = value;
   return true;
+}
+
+ParseError parse_from_to(std::string_view element, NameAddr& out, Source src) {
+  ParseError err;
+  detail::parse_from_to(element, out, src, err);
+  return err;
 }
 
 ParseError parse_contact(std::string_view element, NameAddr& out, Source src) {

@@ -21,6 +21,7 @@ bool parse_via(std::string_view element, Via& out, Source src, std::size_t* cons
                ParseError& err);
 bool parse_name_addr(std::string_view element, NameAddr& out, Source src, ParseError& err);
 bool parse_contact(std::string_view element, NameAddr& out, Source src, ParseError& err);
+bool parse_from_to(std::string_view element, NameAddr& out, Source src, ParseError& err);
 
 // Records `e` in `err` when it is an error; returns whether it was none. For the general
 // (cold) paths, which keep returning ParseError values.

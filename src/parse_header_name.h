@@ -166,6 +166,22 @@ inline bool equals_folded_wide(const char* input, std::size_t len, const Slot& s
 
 }  // namespace header_table
 
+// The first ':' of the line [b, e) if it lies within the line's first 32 bytes, else nullptr
+// (also when fewer than 32 bytes from b are readable). Two vector compares: header names are
+// short, and the caller takes the general way when this finds nothing.
+inline const char* find_name_colon(const char* b, const char* e, const char* readable_end) {
+  if (readable_end - b < 32) return nullptr;
+  const __m128i colon = _mm_set1_epi8(':');
+  const auto* in = reinterpret_cast<const __m128i*>(b);
+  const uint32_t m =
+      static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(in), colon))) |
+      static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(in + 1), colon)))
+          << 16;
+  if (m == 0) return nullptr;
+  const char* c = b + __builtin_ctz(m);
+  return c < e ? c : nullptr;
+}
+
 // classify_header_name(), inline. `readable_end` as there (nullptr: only the name is readable).
 inline HeaderId classify_name(const char* name, std::size_t len, const char* readable_end) {
   using namespace header_table;

@@ -115,6 +115,12 @@ ParseError validate_all(const Message& msg) {
     return parse_via(el, via, origin);
   });
   if (e) return e;
+  // parse_message checked only the shape of the From and To URIs (name_addr.h parse_from_to).
+  for (const NameAddr* na : {&msg.from(), &msg.to()}) {
+    Uri uri;
+    if (!na->uri.empty())
+      if ((e = parse_uri(na->uri, uri, origin))) return e;
+  }
 
   bool star = false;
   unsigned contacts = 0;

@@ -28,6 +28,7 @@ enum Class : uint32_t {
   kReason = 1u << 14,     // reason-phrase: reserved / unreserved / UTF-8 / SP / HTAB
   kGenValue = 1u << 15,   // unquoted gen-value: token / host (':' for bare IPv6 in Via received)
   kVisible = 1u << 16,    // neither white space nor a control: what a Request-URI is made of
+  kUriText = 1u << 17,    // any URI's bytes: reserved / unreserved / "%" / "[" / "]" (IPv6)
 };
 
 namespace detail {
@@ -66,6 +67,7 @@ constexpr std::array<uint32_t, 256> build() {
       f |= kReason;
     if (alnum || in(c, "-.!%*_+`'~:")) f |= kGenValue;
     if (i > 0x20 && i != 0x7F) f |= kVisible;
+    if (unreserved || in(c, reserved) || in(c, "%[]")) f |= kUriText;
     t[static_cast<std::size_t>(i)] = f;
   }
   return t;
@@ -129,14 +131,14 @@ constexpr NibbleTables build_nibbles(uint32_t cls) {
   return t;
 }
 
-constexpr std::array<NibbleTables, 17> build_all_nibbles() {
-  std::array<NibbleTables, 17> t{};
+constexpr std::array<NibbleTables, 18> build_all_nibbles() {
+  std::array<NibbleTables, 18> t{};
   for (std::size_t b = 0; b < t.size(); ++b) t[b] = build_nibbles(1u << b);
   return t;
 }
 }  // namespace detail
 
-inline constexpr std::array<NibbleTables, 17> kNibbles = detail::build_all_nibbles();
+inline constexpr std::array<NibbleTables, 18> kNibbles = detail::build_all_nibbles();
 
 constexpr bool all_representable() {
   for (const NibbleTables& t : kNibbles)

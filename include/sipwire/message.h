@@ -5,7 +5,10 @@
 // header field by name (long or compact, any case), and parses the fields a proxy routes by:
 // Request-URI, top Via, From, To, Call-ID, CSeq, Max-Forwards and Content-Length. It checks the
 // message's structure: mandatory headers, single-value headers appearing once, CSeq method
-// against the request method, and the body against Content-Length (§18.3).
+// against the request method, and the body against Content-Length (§18.3). From and To are
+// parsed as name-addrs (display name, brackets, parameters, tag) but their URIs only checked for
+// their shape (name_addr.h parse_from_to): §16.3 has a proxy ignore, and forward unchanged, the
+// parts it does not use; the roles that use them (registrar, identity check) parse them.
 //
 // Every other field is indexed but parsed only on demand: through HeaderElements and the
 // element parsers (via.h, name_addr.h, scalars.h), or all at once with validate_all()
@@ -82,6 +85,7 @@ class Message {
   bool has_content_length() const { return has_content_length_; }
   uint32_t content_length() const { return content_length_; }
   const Via& top_via() const { return top_via_; }
+  // From and To; their `uri` is shape-checked only (parse_from_to): parse_uri it to use it.
   const NameAddr& from() const { return from_; }
   const NameAddr& to() const { return to_; }
   // A REGISTER's Contacts, parsed and validated by parse_message (a registrar stores them):

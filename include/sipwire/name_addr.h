@@ -26,6 +26,12 @@ struct NameAddr {
 // brackets must not contain ',', ';' or '?' (§20): its URI ends at the first ';'.
 ParseError parse_name_addr(std::string_view element, NameAddr& out, Source src = {});
 
+// As parse_name_addr, but the URI is only checked for its shape: a scheme, a colon, and bytes
+// a URI can hold (what parse_message does for From and To: RFC 3261 §16.3 has a proxy ignore
+// the parts it does not use, well-formed or not). Parse `out.uri` with parse_uri to use it;
+// validate_all does. Everything parse_name_addr accepts, this accepts with the same result.
+ParseError parse_from_to(std::string_view element, NameAddr& out, Source src = {});
+
 // As parse_name_addr, plus Contact's "*" and its parameter rules: q is a qvalue (0 to 1, at
 // most three decimals) and expires is delta-seconds.
 ParseError parse_contact(std::string_view element, NameAddr& out, Source src = {});

@@ -14,8 +14,8 @@
 
 namespace sipwire {
 
-// Every known field's full grammar: all Via, Contact, Route, Record-Route and Path elements,
-// Expires, Min-Expires, Date, Require, Proxy-Require, Supported, Unsupported, Allow,
+// Every known field's full grammar: all Via, From and To URIs, Contact, Route, Record-Route and
+// Path elements, Expires, Min-Expires, Date, Require, Proxy-Require, Supported, Unsupported, Allow,
 // Content-Type, Retry-After, Warning, Timestamp. Returns the first defect (400).
 ParseError validate_all(const Message& msg);
 

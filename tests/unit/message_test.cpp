@@ -640,6 +640,31 @@ TEST_F(MessageTest, DuplicateSingleValueHeaderIs400) {
   }
 }
 
+TEST_F(MessageTest, FromAndToUrisAreCheckedForTheirShapeOnly) {
+  // §16.3: a proxy ignores, and forwards unchanged, the parts it does not use. A From URI with
+  // a port out of range still parses; its URI text is there for whoever parses it.
+  std::string text = Invite();
+  const std::string from_uri = "sip:alice@atlanta.example.com";
+  text.replace(text.find(from_uri), from_uri.size(), "sip:alice@atlanta.example.com:99999");
+  ParseError err = Parse(text);
+  ASSERT_TRUE(err.ok()) << err.reason;
+  EXPECT_EQ(msg_->from().uri, "sip:alice@atlanta.example.com:99999");
+  EXPECT_EQ(msg_->from().tag(), "1928301774");
+
+  // What breaks the name-addr around the URI is still a 400 at the URI: white space, a quote,
+  // a missing scheme.
+  for (std::string_view bad :
+       {"sip:bob@bi loxi.example.com", "sip:bob\"@biloxi.example.com", "bob.biloxi.example.com"}) {
+    text = Invite();
+    const std::string to_uri = "sip:bob@biloxi.example.com>";
+    const std::size_t at = text.find(to_uri);
+    text.replace(at, to_uri.size(), std::string(bad) + ">");
+    err = Parse(text);
+    EXPECT_EQ(err.status, status::kBadRequest) << bad;
+    EXPECT_EQ(err.offset, at) << bad << ": " << err.reason;
+  }
+}
+
 TEST_F(MessageTest, ViaAndContactMayRepeat) {
   const ParseError err =
       Parse(Invite("Via: SIP/2.0/TCP second.example.com;branch=z9hG4bK2\r\n"

@@ -1,6 +1,7 @@
 // parse_name_addr, parse_contact, parse_route and parse_qvalue (RFC 3261 §20.10, §20.20,
 // §20.34, §25.1; RFC 4475 §3.1.1.4 and §3.1.2.6 style cases).
 #include "sipwire/name_addr.h"
+#include "sipwire/uri.h"
 
 #include <gtest/gtest.h>
 
@@ -252,6 +253,56 @@ TEST(NameAddrTest, OffsetsCountFromOrigin) {
   const ParseError e2 = parse_name_addr(std::string_view(msg2).substr(4), a, msg2.data());
   EXPECT_EQ(e2.status, status::kBadRequest);
   EXPECT_EQ(e2.offset, 14u);
+}
+
+// ---------------------------------------------------------------------------------------------
+// parse_from_to: the name-addr grammar in full, the URI by its shape only (§16.3)
+
+TEST(FromToTest, AcceptsWhatParseNameAddrAcceptsWithTheSameResult) {
+  for (std::string_view element :
+       {"\"Alice\" <sip:alice@atlanta.example.com>;tag=1928301774", "<sip:bob@biloxi.example.com>",
+        "Bob <sips:bob@[2001:db8::10]:5061;transport=tls>;tag=a;x=\"q\"",
+        "sip:alice@atlanta.example.com;tag=88sja8x", "<tel:+1-201-555-0123>",
+        "<http://www.example.com>;tag=3234233", "\"A\\\"B\" <sip:a%20b@c?subject=x>"}) {
+    NameAddr full, shape;
+    ASSERT_TRUE(parse_name_addr(element, full).ok()) << element;
+    const ParseError e = parse_from_to(element, shape);
+    ASSERT_TRUE(e.ok()) << element << ": " << e.reason;
+    EXPECT_EQ(shape.display, full.display) << element;
+    EXPECT_EQ(shape.uri, full.uri) << element;
+    EXPECT_EQ(shape.params, full.params) << element;
+    EXPECT_EQ(shape.tag(), full.tag()) << element;
+    EXPECT_EQ(shape.angle, full.angle) << element;
+  }
+}
+
+TEST(FromToTest, UriPartsAProxyDoesNotUseAreNotJudged) {
+  // A bad port or host inside a From URI: a proxy forwards it unchanged (§16.3); whoever uses
+  // the URI parses it and gets the error.
+  for (std::string_view element : {"<sip:alice@host:99999>;tag=1", "<sip:alice@-bad-.example>"}) {
+    NameAddr a;
+    EXPECT_EQ(parse_name_addr(element, a).status, status::kBadRequest) << element;
+    const ParseError e = parse_from_to(element, a);
+    ASSERT_TRUE(e.ok()) << element << ": " << e.reason;
+    Uri uri;
+    EXPECT_EQ(parse_uri(a.uri, uri).status, status::kBadRequest) << element;
+  }
+}
+
+TEST(FromToTest, ShapeErrorsAreStill400) {
+  struct Case {
+    std::string_view element;
+    uint32_t offset;
+  };
+  for (const Case& c :
+       {Case{"<sip:a@b c>", 1}, Case{"< sip:a@b>", 1}, Case{"<alice>", 1}, Case{"<1sip:a@b>", 1},
+        Case{"<sip:>", 1}, Case{"<sip:a\"b@c>", 1}, Case{"Bell, Alexander <sip:a@b>;tag=1", 0},
+        Case{"<sip:a@b", 8}, Case{"<sip:a@b>;;tag=1", 10}}) {
+    NameAddr a;
+    const ParseError e = parse_from_to(c.element, a);
+    EXPECT_EQ(e.status, status::kBadRequest) << c.element << " was accepted";
+    EXPECT_EQ(e.offset, c.offset) << c.element << ": " << e.reason;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

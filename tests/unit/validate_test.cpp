@@ -65,6 +65,28 @@ TEST_F(ValidateTest, WellFormedMessagePasses) {
   EXPECT_TRUE(err.ok()) << err.reason << " at " << err.offset;
 }
 
+TEST_F(ValidateTest, FromAndToUrisAreParsedInFull) {
+  // parse_message checks only the shape of From and To URIs (a proxy forwards them as they
+  // are, §16.3); validate_all parses them and points at the defect.
+  std::string text = Request("OPTIONS", "sip:bob@biloxi.example.com", "");
+  const std::string good_from = "From: <sip:alice@atlanta.example.com>";
+  text.replace(text.find(good_from), good_from.size(), "From: <sip:alice@atlanta:99999>");
+  Load(text);
+  EXPECT_EQ(msg_->from().uri, "sip:alice@atlanta:99999");
+  ParseError e = validate_all(*msg_);
+  EXPECT_EQ(e.status, status::kBadRequest);
+  EXPECT_GE(e.offset, At(":99999"));  // at the port
+  EXPECT_LE(e.offset, At(":99999") + 6);
+
+  text = Request("OPTIONS", "sip:bob@biloxi.example.com", "");
+  const std::string good_to = "To: <sip:bob@biloxi.example.com>";
+  text.replace(text.find(good_to), good_to.size(), "To: <sip:bob@-biloxi>");
+  Load(text);
+  e = validate_all(*msg_);
+  EXPECT_EQ(e.status, status::kBadRequest);
+  EXPECT_EQ(e.offset, At("-biloxi"));
+}
+
 TEST_F(ValidateTest, EmptySupportedIsLegal) {
   const ParseError err = Validate("Supported:\r\n");
   EXPECT_TRUE(err.ok()) << err.reason;
