@@ -1,5 +1,7 @@
 // Stage 2 of parsing: walk the lines stage 1 found, index the header fields, and parse the
 // fields a proxy routes by. See message.h for the contract.
+#include <cstring>
+
 #include "cursor.h"
 #include "parse_elements.h"
 #include "parse_header_name.h"
@@ -84,6 +86,7 @@ class MessageParser {
   [[gnu::always_inline]] inline bool parse_routing_field(const Message::Field& field);
   bool parse_call_id(const char* b, const char* e);
   bool parse_contacts(std::string_view value);
+  bool parse_contact(std::string_view element);
   bool check_structure();
   bool frame_body(std::size_t header_end);
   void clear_unreached();
@@ -195,14 +198,13 @@ bool MessageParser::add_field(const char* b, const char* e) {
   // the general way: a name of token characters, optional white space, the colon.
   const char* colon = detail::find_name_colon(b, e, readable);
   if (colon != nullptr && colon != b &&
-      (id = detail::classify_name(b, static_cast<std::size_t>(colon - b), readable)) !=
-          HeaderId::kOther) {
+      (id = detail::classify_name(b, static_cast<std::size_t>(colon - b))) != HeaderId::kOther) {
     name_end = colon;
   } else {
     name_end = chars::skip_class(b, e, readable, chars::kToken);
     if (name_end == b) return bad(off(b), "Malformed header field name");
     if (name_end != colon)  // white space before the colon, or an unknown name scanned anew
-      id = detail::classify_name(b, static_cast<std::size_t>(name_end - b), readable);
+      id = detail::classify_name(b, static_cast<std::size_t>(name_end - b));
   }
   const char* p = name_end;
   if (p == e || *p != ':') {  // white space before the colon is rare
@@ -262,16 +264,31 @@ bool MessageParser::parse_call_id(const char* b, const char* e) {
 bool MessageParser::parse_contacts(std::string_view value) {
   // A registrar stores these: a REGISTER's contacts are checked now (RFC 4475 regbadct), other
   // requests' only when someone reads them (routing_ has Contact only for REGISTER).
+  // Nearly every field holds one element: without a comma there is no list to split (add_field
+  // trimmed the value already).
+  if (std::memchr(value.data(), ',', value.size()) == nullptr) {
+    if (value.empty()) return bad(off(value.data()), "Empty Contact value");
+    return parse_contact(value);
+  }
   ListSplitter split(value);
   std::string_view element;
-  NameAddr contact;
   while (split.next(element)) {
     if (element.empty()) return bad(off(value.data()), "Empty Contact value");
-    if (!detail::parse_contact(element, contact, src(), err_)) return false;
-    // Kept for the registrar, which would otherwise parse them again.
-    if (m_.contact_total_ < Message::kKeptContacts) m_.contacts_[m_.contact_total_] = contact;
-    ++m_.contact_total_;
+    if (!parse_contact(element)) return false;
   }
+  return true;
+}
+
+bool MessageParser::parse_contact(std::string_view element) {
+  // The first kKeptContacts are parsed straight into the Message, for the registrar, which
+  // would otherwise parse them again.
+  if (m_.contact_total_ < Message::kKeptContacts) {
+    if (!detail::parse_contact(element, m_.contacts_[m_.contact_total_], src(), err_)) return false;
+  } else {
+    NameAddr contact;
+    if (!detail::parse_contact(element, contact, src(), err_)) return false;
+  }
+  ++m_.contact_total_;
   return true;
 }
 

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 #include "sipwire/chars.h"
@@ -108,7 +109,7 @@ constexpr std::size_t hash_name(const char* name, std::size_t len) {
 struct Slot {
   HeaderId id = HeaderId::kOther;
   uint8_t length = 0;              // of the long form, or 1 for the compact form
-  std::array<char, 32> lower32{};  // the name in lower case, zero-padded: one vector compare
+  std::array<char, 32> lower32{};  // the name in lower case, zero-padded
 };
 struct Table {
   std::array<Slot, kSlots> slot{};
@@ -143,34 +144,49 @@ inline constexpr Table kTable = build_table(build_info());
 static_assert(kTable.longest_probe <= kMaxProbe, "header name table: too many collisions");
 static_assert(kHeaderIdCount <= 64, "header ids must fit a 64-bit mask");
 
-inline bool equals_folded(const char* input, std::size_t len, const Slot& s) {
-  for (std::size_t i = 0; i < len; ++i)
-    if (chars::lower(input[i]) != s.lower32[i]) return false;
-  return true;
+// OR 0x20 folds letters to lower case. Among the bytes a header line can hold (no CR or LF) no
+// other byte folds onto a letter or '-', so the fold is exact. Compared a word at a time, the
+// last word overlapping the one before, so no byte past the name is read.
+inline uint64_t folded8(const char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v | 0x2020202020202020u;
+}
+inline uint32_t folded4(const char* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v | 0x20202020u;
+}
+template <class Word>
+inline Word word(const char* p) {
+  Word v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
 }
 
-// Compares 32 bytes at once. OR 0x20 folds letters to lower case; among the bytes a header
-// line can hold (no CR or LF) no other byte folds onto a letter or '-', so the fold is exact.
-inline bool equals_folded_wide(const char* input, std::size_t len, const Slot& s) {
-  const __m128i fold = _mm_set1_epi8(0x20);
-  const auto* in = reinterpret_cast<const __m128i*>(input);
-  const auto* canon = reinterpret_cast<const __m128i*>(s.lower32.data());
-  const auto m0 = static_cast<uint32_t>(_mm_movemask_epi8(
-      _mm_cmpeq_epi8(_mm_or_si128(_mm_loadu_si128(in), fold), _mm_loadu_si128(canon))));
-  const auto m1 = static_cast<uint32_t>(_mm_movemask_epi8(
-      _mm_cmpeq_epi8(_mm_or_si128(_mm_loadu_si128(in + 1), fold), _mm_loadu_si128(canon + 1))));
-  const uint32_t equal = m0 | (m1 << 16);
-  const uint32_t want = len >= 32 ? ~0u : (1u << len) - 1;
-  return (equal & want) == want;
+inline bool equals_folded(const char* input, std::size_t len, const Slot& s) {
+  const char* canon = s.lower32.data();
+  if (len >= 8) {
+    for (std::size_t i = 0; i + 8 < len; i += 8)
+      if (folded8(input + i) != word<uint64_t>(canon + i)) return false;
+    return folded8(input + len - 8) == word<uint64_t>(canon + len - 8);
+  }
+  if (len >= 4)
+    return folded4(input) == word<uint32_t>(canon) &&
+           folded4(input + len - 4) == word<uint32_t>(canon + len - 4);
+  for (std::size_t i = 0; i < len; ++i)
+    if (static_cast<char>(input[i] | 0x20) != canon[i]) return false;
+  return true;
 }
 
 }  // namespace header_table
 
-// The first ':' of the line [b, e) if it lies within the line's first 32 bytes, else nullptr
-// (also when fewer than 32 bytes from b are readable). Two vector compares: header names are
-// short, and the caller takes the general way when this finds nothing.
+// The first ':' of the field [b, e) if it lies within its first 32 bytes, else nullptr. Two
+// vector compares where 32 bytes are readable (header names are short; the caller takes the
+// general way when this finds nothing), memchr on the last lines of a message without a body.
 inline const char* find_name_colon(const char* b, const char* e, const char* readable_end) {
-  if (readable_end - b < 32) return nullptr;
+  if (readable_end - b < 32)  // the last lines of a message without a body
+    return static_cast<const char*>(std::memchr(b, ':', static_cast<std::size_t>(e - b)));
   const __m128i colon = _mm_set1_epi8(':');
   const auto* in = reinterpret_cast<const __m128i*>(b);
   const uint32_t m =
@@ -182,17 +198,17 @@ inline const char* find_name_colon(const char* b, const char* e, const char* rea
   return c < e ? c : nullptr;
 }
 
-// classify_header_name(), inline. `readable_end` as there (nullptr: only the name is readable).
-inline HeaderId classify_name(const char* name, std::size_t len, const char* readable_end) {
+// classify_header_name(), inline, for a name taken from a header line (which holds no CR or
+// LF, so the folded compare is exact; see equals_folded).
+inline HeaderId classify_name(const char* name, std::size_t len) {
   using namespace header_table;
   if (len == 0) return HeaderId::kOther;
-  const bool wide = len <= 32 && readable_end != nullptr && readable_end - name >= 32;
   std::size_t h = hash_name(name, len);
   for (std::size_t probe = 0; probe < kMaxProbe; ++probe, h = (h + 1) % kSlots) {
     const Slot& s = kTable.slot[h];
     if (s.id == HeaderId::kOther) return HeaderId::kOther;
     if (s.length != len) continue;
-    if (wide ? equals_folded_wide(name, len, s) : equals_folded(name, len, s)) return s.id;
+    if (equals_folded(name, len, s)) return s.id;
   }
   return HeaderId::kOther;
 }

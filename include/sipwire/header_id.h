@@ -100,10 +100,8 @@ inline const HeaderInfo& info(HeaderId id) {
 }
 
 // Maps a field name (long or compact, any case) to its id; kOther for names sipwire does not
-// know. No allocation: a hash, one or two slot loads, one case-insensitive compare. When the
-// caller knows the buffer goes on to `readable_end` (the name taken from a header line), the
-// compare loads 32 bytes at once; such a name must not contain CR or LF, which a header line
-// never does.
-HeaderId classify_header_name(std::string_view name, const char* readable_end = nullptr);
+// know, and for anything that is not a token. No allocation: a hash, one or two slot loads,
+// one case-insensitive compare.
+HeaderId classify_header_name(std::string_view name);
 
 }  // namespace sipwire

@@ -57,6 +57,17 @@ TEST(HeaderIdTest, EveryCompactFormClassifiesInBothCases) {
   }
 }
 
+TEST(HeaderIdTest, NamesThatAreNotTokensAreUnknown) {
+  // The case fold (OR 0x20) would take a CR to '-': a name with control bytes in it, as a TCP
+  // stream or a config file may hand over, must not pass for Content-Length.
+  using namespace std::string_view_literals;
+  for (std::string_view name :
+       {"Content\rLength"sv, "Max\rForwards"sv, "Content-Length "sv, "Vi\0"sv, "T\x0f"sv, ""sv}) {
+    EXPECT_EQ(classify_header_name(name), HeaderId::kOther) << name;
+  }
+  EXPECT_EQ(classify_header_name("CONTENT-length"), HeaderId::kContentLength);
+}
+
 TEST(HeaderIdTest, CompactFormsAreTheRegisteredOnes) {
   // RFC 3261 §7.3.3 and §20, RFC 3265/6665 (o, u), RFC 3515 (r), RFC 3892 (b), RFC 3841 (a, j,
   // d), RFC 4028 (x), RFC 8224 (y).
