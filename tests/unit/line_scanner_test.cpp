@@ -135,8 +135,8 @@ TEST_P(LineScannerIsaTest, BareCr) {
 }
 
 TEST_P(LineScannerIsaTest, BareCrAtEveryBlockEnd) {
-  // A bare CR as the last byte of a 16- or 32-byte block must be found like any other.
-  for (std::size_t at : {15u, 31u, 47u, 63u, 95u}) {
+  // A bare CR as the last byte of a 16-, 32- or 64-byte block must be found like any other.
+  for (std::size_t at : {15u, 31u, 47u, 63u, 95u, 127u}) {
     std::string s(128, 'a');
     s[at] = '\r';
     s += "\r\n\r\n";
