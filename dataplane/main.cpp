@@ -267,7 +267,8 @@ int main(int argc, char** argv) {
       std::printf(
           "%s frames rx %llu tx %llu tx-full %llu bytes referenced %llu copied %llu "
           "linearized %llu reassembled %llu fragments-out %llu neighbor answered %llu asked %llu "
-          "kernel in %llu out %llu drops not-ours %llu malformed %llu no-neighbor %llu no-mbuf "
+          "held %llu kernel in %llu out %llu drops not-ours %llu malformed %llu no-neighbor %llu "
+          "no-mbuf "
           "%llu no-kernel %llu oversize %llu\n",
           who, static_cast<unsigned long long>(d.rx_frames),
           static_cast<unsigned long long>(d.tx_frames), static_cast<unsigned long long>(d.tx_full),
@@ -278,6 +279,7 @@ int main(int argc, char** argv) {
           static_cast<unsigned long long>(d.fragments_out),
           static_cast<unsigned long long>(d.arp_answered),
           static_cast<unsigned long long>(d.neighbor_requests),
+          static_cast<unsigned long long>(d.neighbor_held),
           static_cast<unsigned long long>(d.from_kernel),
           static_cast<unsigned long long>(d.to_kernel),
           static_cast<unsigned long long>(d.drop_not_ours),

@@ -52,6 +52,9 @@ struct DpdkBackendOptions {
   unsigned burst = 32;
   unsigned reassembly_flows = 4096;
   unsigned reassembly_timeout_ms = 2000;
+  // How long a datagram may wait for its next hop's MAC (ARP / neighbour discovery) before it
+  // is dropped; up to DpdkOutbox::kMaxHeld wait per worker.
+  unsigned neighbor_hold_ms = 1000;
   // Let the port compute IPv4 and UDP checksums when it can (else, and for fragments, they
   // are computed in software).
   bool checksum_offload = true;

@@ -23,11 +23,12 @@ struct DpdkStats {
   uint64_t fragments_out = 0;      // fragments sent for datagrams over the MTU
   uint64_t arp_answered = 0;       // ARP requests / neighbour solicitations answered here
   uint64_t neighbor_requests = 0;  // ARP requests / solicitations sent for an unknown next hop
+  uint64_t neighbor_held = 0;      // datagrams held until their next hop's MAC was learnt
   uint64_t to_kernel = 0;          // frames passed to the exception path (tap)
   uint64_t from_kernel = 0;        // frames the kernel sent through the tap, out of the port
   uint64_t drop_not_ours = 0;      // another unicast MAC or IP
   uint64_t drop_malformed = 0;     // truncated, bad IPv4 checksum, inconsistent lengths
-  uint64_t drop_no_neighbor = 0;   // next hop's MAC unknown yet (a request was sent)
+  uint64_t drop_no_neighbor = 0;   // next hop unresolved within the hold time, or hold full
   uint64_t drop_no_mbuf = 0;       // mempool empty
   uint64_t drop_kernel = 0;        // for the kernel, but there is no exception path
   uint64_t drop_oversize = 0;      // over the IP limit, or a reassembled datagram too long
@@ -43,6 +44,7 @@ struct DpdkStats {
     fragments_out += o.fragments_out;
     arp_answered += o.arp_answered;
     neighbor_requests += o.neighbor_requests;
+    neighbor_held += o.neighbor_held;
     to_kernel += o.to_kernel;
     from_kernel += o.from_kernel;
     drop_not_ours += o.drop_not_ours;
@@ -59,8 +61,8 @@ struct DpdkStats {
 struct alignas(64) DpdkCounters {
   std::atomic<uint64_t> rx_frames{0}, tx_frames{0}, tx_full{0}, referenced_bytes{0},
       copied_bytes{0}, linearized{0}, reassembled{0}, fragments_out{0}, arp_answered{0},
-      neighbor_requests{0}, to_kernel{0}, from_kernel{0}, drop_not_ours{0}, drop_malformed{0},
-      drop_no_neighbor{0}, drop_no_mbuf{0}, drop_kernel{0}, drop_oversize{0};
+      neighbor_requests{0}, neighbor_held{0}, to_kernel{0}, from_kernel{0}, drop_not_ours{0},
+      drop_malformed{0}, drop_no_neighbor{0}, drop_no_mbuf{0}, drop_kernel{0}, drop_oversize{0};
 
   DpdkStats snapshot() const {
     constexpr auto r = std::memory_order_relaxed;
@@ -75,6 +77,7 @@ struct alignas(64) DpdkCounters {
     s.fragments_out = fragments_out.load(r);
     s.arp_answered = arp_answered.load(r);
     s.neighbor_requests = neighbor_requests.load(r);
+    s.neighbor_held = neighbor_held.load(r);
     s.to_kernel = to_kernel.load(r);
     s.from_kernel = from_kernel.load(r);
     s.drop_not_ours = drop_not_ours.load(r);

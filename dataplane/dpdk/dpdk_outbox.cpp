@@ -1,5 +1,6 @@
 #include "dataplane/dpdk/dpdk_outbox.h"
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_ip.h>
 #include <rte_ip_frag.h>
@@ -30,10 +31,12 @@ DpdkOutbox::DpdkOutbox(const DpdkShared& shared, uint16_t queue, rte_mempool* di
       indirect_(indirect),
       counters_(counters),
       dpdk_(dpdk),
+      hold_tsc_(rte_get_tsc_hz() / 1000 * shared.options.neighbor_hold_ms),
       ip_id_(static_cast<uint16_t>(queue * 0x1000u)),
       arena_(scratch_bytes) {}
 
 DpdkOutbox::~DpdkOutbox() {
+  for (std::size_t i = 0; i < held_count_; ++i) rte_pktmbuf_free(held_[i].frame);
   for (unsigned i = 0; i < queued_; ++i) rte_pktmbuf_free(queue_frames_[i]);
   for (std::size_t i = 0; i < looped_count_; ++i) rte_pktmbuf_free(looped_[i]);
 }
@@ -90,9 +93,9 @@ bool DpdkOutbox::send(const NetAddress& to, std::span<const std::string_view> se
   const NetAddress hop = shared_.next_hop(to);
   const std::optional<net::MacAddress> mac =
       loop ? std::optional<net::MacAddress>(shared_.mac) : shared_.neighbors->find(hop);
-  if (!mac) {
-    // Not resolved yet: ask, and lose this datagram. SIP over UDP retransmits (the client,
-    // or our own transaction), and by then the answer has been learnt.
+  if (!mac && held_count_ == kMaxHeld) {
+    // Resolution is pending for many datagrams already: ask, and lose this one (SIP over UDP
+    // retransmits, the client or our own transaction).
     solicit(hop, from);
     bump(dpdk_.drop_no_neighbor);
     return true;
@@ -127,7 +130,8 @@ bool DpdkOutbox::send(const NetAddress& to, std::span<const std::string_view> se
     bump(dpdk_.drop_no_mbuf);
     return true;
   }
-  net::write_udp_headers(header, shared_.mac, *mac, from, to, total, ip_id_++);
+  net::write_udp_headers(header, shared_.mac, mac.value_or(net::MacAddress{}), from, to, total,
+                         ip_id_++);
   uint8_t* udp = header + header_bytes - 8;
   const bool fragmenting = header_bytes - kEthernetBytes + total > shared_.options.mtu;
   if (shared_.tx_checksum_offload && !loop && !fragmenting) {
@@ -160,12 +164,51 @@ bool DpdkOutbox::send(const NetAddress& to, std::span<const std::string_view> se
     } else {
       looped_[looped_count_++] = head;
     }
+  } else if (!mac) {
+    hold(head, hop, from, fragmenting, ipv6);
   } else if (fragmenting) {
     fragment_and_queue(head, ipv6);
   } else {
     queue_frame(head);
   }
   return true;
+}
+
+void DpdkOutbox::hold(rte_mbuf* frame, const NetAddress& hop, const NetAddress& from,
+                      bool fragmenting, bool ipv6) {
+  // One request per next hop while datagrams wait for it: the first held one asks.
+  bool asked = false;
+  for (std::size_t i = 0; i < held_count_ && !asked; ++i)
+    asked = held_[i].hop.family == hop.family && held_[i].hop.ip == hop.ip;  // any port
+  if (!asked) solicit(hop, from);
+  held_[held_count_++] = Held{frame, hop, rte_rdtsc(), fragmenting, ipv6};
+  bump(dpdk_.neighbor_held);
+}
+
+void DpdkOutbox::dispatch(rte_mbuf* frame, const net::MacAddress& mac, bool fragmenting,
+                          bool ipv6) {
+  std::copy(mac.bytes.begin(), mac.bytes.end(), rte_pktmbuf_mtod(frame, uint8_t*));
+  if (fragmenting)
+    fragment_and_queue(frame, ipv6);
+  else
+    queue_frame(frame);
+}
+
+void DpdkOutbox::release_held(uint64_t now_tsc) {
+  // In arrival order, compacting as it goes: datagrams to one peer keep their order.
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < held_count_; ++i) {
+    Held& h = held_[i];
+    if (const std::optional<net::MacAddress> mac = shared_.neighbors->find(h.hop)) {
+      dispatch(h.frame, *mac, h.fragmenting, h.ipv6);
+    } else if (now_tsc > h.since_tsc && now_tsc - h.since_tsc > hold_tsc_) {
+      rte_pktmbuf_free(h.frame);
+      bump(dpdk_.drop_no_neighbor);
+    } else {
+      held_[kept++] = h;
+    }
+  }
+  held_count_ = kept;
 }
 
 void DpdkOutbox::fragment_and_queue(rte_mbuf* packet, bool ipv6) {

@@ -61,6 +61,16 @@ class DpdkOutbox final : public Outbox {
   // Asks for the MAC of `next_hop` (ARP request or neighbour solicitation), from `source`.
   void solicit(const NetAddress& next_hop, const NetAddress& source);
 
+  // Datagrams waiting for their next hop's MAC, as the kernel's ARP queue holds them: the
+  // first datagram to a new next hop is not lost to the resolution (a SIP client would only
+  // retransmit it after T1, 500 ms). kMaxHeld per lcore; each is held for the options'
+  // neighbor_hold_ms at most.
+  static constexpr std::size_t kMaxHeld = 64;
+  std::size_t held() const { return held_count_; }
+  // Sends the held datagrams whose next hop has been learnt since; drops (drop_no_neighbor)
+  // those held longer than neighbor_hold_ms. `now_tsc`: rte_rdtsc().
+  void release_held(uint64_t now_tsc);
+
  private:
   // Appends `bytes` to the chain ending at `tail` (copying), growing it with direct mbufs.
   bool append_copy(rte_mbuf* head, rte_mbuf*& tail, std::string_view bytes);
@@ -78,6 +88,23 @@ class DpdkOutbox final : public Outbox {
   const char* ingress_begin_ = nullptr;
   const char* ingress_end_ = nullptr;
   NetAddress ingress_local_;
+
+  // Parks a built frame (destination MAC not yet written) until `hop` is resolved.
+  void hold(rte_mbuf* frame, const NetAddress& hop, const NetAddress& from, bool fragmenting,
+            bool ipv6);
+  // Writes the destination MAC and queues the frame (fragmenting it if it must be).
+  void dispatch(rte_mbuf* frame, const net::MacAddress& mac, bool fragmenting, bool ipv6);
+
+  struct Held {
+    rte_mbuf* frame = nullptr;
+    NetAddress hop;
+    uint64_t since_tsc = 0;
+    bool fragmenting = false;
+    bool ipv6 = false;
+  };
+  std::array<Held, kMaxHeld> held_{};
+  std::size_t held_count_ = 0;
+  uint64_t hold_tsc_;  // neighbor_hold_ms in TSC cycles
 
   std::array<rte_mbuf*, kQueueCapacity> queue_frames_{};
   std::array<rte_mbuf*, 64> looped_{};

@@ -114,6 +114,8 @@ bool DpdkWorker::poll_once(PacketHandler& handler) {
     }
     handed_in = drain_handovers(handler);
   }
+  // Datagrams waiting for a next hop's MAC: this pass may have learnt it (an ARP reply).
+  if (outbox_.held() != 0) outbox_.release_held(rte_rdtsc());
   const bool busy = n != 0 || from_kernel != 0 || handed_in != 0 || looped_count != 0 ||
                     outbox_.queued() != 0 || !outbox_.looped().empty();
   // Timers at least every millisecond, and after each burst (the stateful proxy's tick also

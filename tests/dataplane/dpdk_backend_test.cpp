@@ -21,8 +21,10 @@
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "dataplane/dpdk/dpdk_backend.h"
@@ -150,6 +152,7 @@ class DpdkBackendTest : public ::testing::Test {
     options.reassembly_flows = 64;
     options.idle_sleep_us = 0;
     options.multi_segment_tx = multi_segment_tx_;
+    options.neighbor_hold_ms = neighbor_hold_ms_;
     std::string error;
     backend_ = DpdkBackend::open(options, error);
     ASSERT_NE(backend_, nullptr) << error;
@@ -283,7 +286,8 @@ class DpdkBackendTest : public ::testing::Test {
     return s;
   }
 
-  bool multi_segment_tx_ = true;  // DpdkBackendOptions::multi_segment_tx for open()
+  bool multi_segment_tx_ = true;      // DpdkBackendOptions::multi_segment_tx for open()
+  unsigned neighbor_hold_ms_ = 1000;  // DpdkBackendOptions::neighbor_hold_ms for open()
   std::vector<unsigned> sent_segments_;
   std::unique_ptr<RingPort> port_;
   std::unique_ptr<DpdkBackend> backend_;
@@ -465,7 +469,21 @@ TEST_F(DpdkBackendFrames, WithoutMultiSegmentTxEachFragmentLeavesInOneMbuf) {
   EXPECT_NE(forwarded.find(std::string(1300, 'x')), std::string::npos);
 }
 
-TEST_F(DpdkBackendFrames, AnUnknownNextHopIsAskedForAndTheDatagramDropped) {
+// An ARP reply from `ip` at `mac` to us (10.0.0.2 at our MAC).
+Frame arp_reply(const MacAddress& mac, uint8_t ip_last, const MacAddress& ours) {
+  std::vector<uint8_t> f(ours.bytes.begin(), ours.bytes.end());
+  f.insert(f.end(), mac.bytes.begin(), mac.bytes.end());
+  const std::vector<uint8_t> arp = {0x08, 0x06, 0, 1, 0x08, 0, 6, 4, 0, 2};
+  f.insert(f.end(), arp.begin(), arp.end());
+  f.insert(f.end(), mac.bytes.begin(), mac.bytes.end());
+  f.insert(f.end(), {10, 0, 0, ip_last});
+  f.insert(f.end(), ours.bytes.begin(), ours.bytes.end());
+  f.insert(f.end(), {10, 0, 0, 2});
+  f.resize(60, 0);
+  return Frame{f};
+}
+
+TEST_F(DpdkBackendFrames, ADatagramToAnUnknownNextHopWaitsForItsArpReply) {
   open(1, ProxyMode::kStateless);
   const MacAddress ours = our_mac();
   // bob is registered at 10.0.0.3, but from 10.0.0.1: nothing has come from 10.0.0.3 yet.
@@ -473,14 +491,50 @@ TEST_F(DpdkBackendFrames, AnUnknownNextHopIsAskedForAndTheDatagramDropped) {
   run();
   sent();
   feed(udp_frame(kPeerMac, ours, kPeer, kProxy, invite_request("z9hG4bKinv2", 10)));
+  feed(udp_frame(kPeerMac, ours, kPeer, kProxy, invite_request("z9hG4bKinv3", 10)));
   run();
-  const auto frames = sent();
-  ASSERT_EQ(frames.size(), 1u);
+  auto frames = sent();
+  ASSERT_EQ(frames.size(), 1u);  // one ARP request for both held INVITEs, nothing else
   EXPECT_EQ(frames[0][12], 0x08);
-  EXPECT_EQ(frames[0][13], 0x06);  // an ARP request
+  EXPECT_EQ(frames[0][13], 0x06);
   EXPECT_EQ(frames[0][21], 1);
   EXPECT_EQ(frames[0][41], 3);  // for 10.0.0.3
+  EXPECT_EQ(totals().neighbor_held, 2u);
+
+  // The answer comes: both INVITEs leave, in order, to the MAC it gave.
+  feed(arp_reply(kUasMac, 3, ours));
+  run();
+  frames = sent();
+  ASSERT_EQ(frames.size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_TRUE(std::equal(kUasMac.bytes.begin(), kUasMac.bytes.end(), frames[i].begin())) << i;
+    EXPECT_TRUE(ipv4_udp_checksums_ok(frames[i])) << i;
+    EXPECT_EQ(payload_of(frames[i]).rfind("INVITE sip:bob@10.0.0.3:5070 SIP/2.0\r\n", 0), 0u);
+  }
+  EXPECT_NE(payload_of(frames[0]).find("z9hG4bKinv2"), std::string::npos);
+  EXPECT_NE(payload_of(frames[1]).find("z9hG4bKinv3"), std::string::npos);
+  EXPECT_EQ(totals().drop_no_neighbor, 0u);
+}
+
+TEST_F(DpdkBackendFrames, AHeldDatagramIsDroppedWhenNoAnswerComesInTime) {
+  neighbor_hold_ms_ = 20;
+  open(1, ProxyMode::kStateless);
+  const MacAddress ours = our_mac();
+  feed(udp_frame(kPeerMac, ours, kPeer, kProxy, register_request("bob", kUas)));
+  run();
+  sent();
+  feed(udp_frame(kPeerMac, ours, kPeer, kProxy, invite_request("z9hG4bKinv4", 10)));
+  run();
+  ASSERT_EQ(sent().size(), 1u);  // the ARP request
+  EXPECT_EQ(totals().drop_no_neighbor, 0u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(40));
+  run();
+  EXPECT_TRUE(sent().empty());
   EXPECT_EQ(totals().drop_no_neighbor, 1u);
+  // A late answer finds nothing left to send.
+  feed(arp_reply(kUasMac, 3, ours));
+  run();
+  EXPECT_TRUE(sent().empty());
 }
 
 TEST_F(DpdkBackendFrames, ADatagramOverTheMtuLeavesAsFragmentsAndFragmentsAreReassembled) {
