@@ -583,8 +583,28 @@ void StatefulProxy::send_stored_upstream(Context& c, uint16_t status, MessageRef
   // touched afterwards.
   MessageRef previous = c.last_response;
   c.last_response = ref;
+  if (status >= 200 && !c.invite) release_after_final(c);
   s->on_tu_response(table_.env(), status, ref, now_ms_);
   store_.release(previous);
+}
+
+void StatefulProxy::release_after_final(Context& c) {
+  // The context lives on until its server transaction ends (Timer J: 64*T1 over UDP), but
+  // from now on it only resends its final response (c.last_response) to a retransmitted
+  // request. The original request, the targets, and each answered branch's request and
+  // response are not read again: nothing forks, fails over or answers after the final
+  // response, and a non-INVITE client transaction that has its final response resends
+  // nothing. Released now, a BYE holds one store slot for those 32 s instead of three. A
+  // branch still out (a fork) keeps the request its client transaction retransmits.
+  store_.release(c.request);
+  store_.release(c.targets);
+  for (std::size_t i = 0; i < c.count; ++i) {
+    Branch& b = c.branches[i];
+    if (b.status == 0) continue;
+    if (Transaction* t = table_.get(b.client)) t->set_request(MessageRef{});
+    store_.release(b.request);
+    store_.release(b.response);
+  }
 }
 
 // ---- transaction callbacks ----

@@ -120,6 +120,9 @@ class StatefulProxy final : private TxnActions {
   Context* context_of(const Transaction& t, int& role);
   Context* allocate_context();
   void free_context(Context& c);
+  // A non-INVITE context whose final response went upstream: releases the copies nothing
+  // will read again (see the definition).
+  void release_after_final(Context& c);
   // Forks the next group of targets (equal q); false when there is none left. `original`
   // when the caller has the request parsed, else the stored copy is parsed again.
   bool start_next_group(Context& c, const Message* original);

@@ -508,6 +508,48 @@ TEST_F(StatefulProxyTest, NonInviteIsProxiedStatefullyWithout100) {
   EXPECT_EQ(status_line(again[0].bytes), "SIP/2.0 200 OK");
 }
 
+TEST_F(StatefulProxyTest, AnsweredNonInviteKeepsOnlyItsFinalResponse) {
+  // Timer J keeps an answered BYE's server transaction (and its context) for 64*T1: only the
+  // final response is kept for that long, not the request copies beside it.
+  register_bob("<sip:bob@192.0.2.10:5062>");
+  const std::string bye = invite("BYE", "bye1", 2);
+  auto sent = send(bye, kCaller);
+  ASSERT_EQ(sent.size(), 1u);
+  // The BYE as received, its target, and the BYE as forwarded.
+  EXPECT_EQ(proxy().store().counters().in_use, 3u);
+  const std::string ok = response_to(sent[0].bytes, 200, "OK", "p1");
+  ASSERT_EQ(send(ok, kPhoneA).size(), 1u);
+  advance(0);  // the tick that recycles what the last batch released
+  EXPECT_EQ(proxy().store().counters().in_use, 1u);  // the 200, which answers retransmissions
+  EXPECT_EQ(proxy().live_contexts(), 1u);
+  // A retransmitted BYE gets the 200 again; the phone's retransmitted 200 goes nowhere new.
+  sent = send(bye, kCaller);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].to, kCaller);
+  EXPECT_EQ(status_line(sent[0].bytes), "SIP/2.0 200 OK");
+  EXPECT_TRUE(send(ok, kPhoneA).empty());
+  EXPECT_TRUE(advance(5'000).empty());  // Timer K ends the branch: nothing is resent
+  advance(32'000);                      // Timer J
+  advance(0);
+  EXPECT_EQ(proxy().table().live(), 0u);
+  EXPECT_EQ(proxy().live_contexts(), 0u);
+  EXPECT_EQ(proxy().store().counters().in_use, 0u);
+}
+
+TEST_F(StatefulProxyTest, ForkedNonInviteKeepsTheRequestOfABranchStillOut) {
+  // A MESSAGE forked to two phones; one answers 200 at once, the other never: the silent
+  // branch keeps retransmitting its own copy (Timer E) until Timer F.
+  register_bob("<sip:bob@192.0.2.10:5062>, <sip:bob@192.0.2.11:5062>");
+  const auto sent = send(invite("MESSAGE", "msg2"), kCaller);
+  ASSERT_EQ(sent.size(), 2u);
+  const std::size_t a = sent[0].to == kPhoneA ? 0 : 1;
+  ASSERT_EQ(send(response_to(sent[a].bytes, 200, "OK", "p1"), kPhoneA).size(), 1u);
+  const auto re = advance(500);
+  ASSERT_EQ(re.size(), 1u);
+  EXPECT_EQ(re[0].to, kPhoneB);
+  EXPECT_EQ(re[0].bytes, sent[1 - a].bytes);
+}
+
 // ---- limits ----
 
 TEST_F(StatefulProxyTest, FullTransactionPoolGives503WithRetryAfter) {
