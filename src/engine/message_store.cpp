@@ -5,7 +5,7 @@
 namespace sipwire {
 
 MessageStore::MessageStore(std::size_t total_bytes) {
-  static constexpr std::array<std::size_t, 3> kPercent = {60, 25, 15};
+  static constexpr std::array<std::size_t, kSlotBytes.size()> kPercent = {35, 40, 12, 13};
   std::size_t offset = 0;
   uint32_t first = 0;
   for (std::size_t c = 0; c < classes_.size(); ++c) {

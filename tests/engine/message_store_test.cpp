@@ -35,7 +35,8 @@ TEST(MessageStoreTest, AReleasedSlotIsNotReusedBeforeReclaim) {
   MessageRef ok = store.put("SIP/2.0 200 OK\r\n\r\n");
   const std::string_view queued = store.view(ok);
   store.release(ok);
-  for (int i = 0; i < 11; ++i) ASSERT_FALSE(store.put("sip:uas@127.0.0.1:28002").empty());
+  constexpr int kSlots = 4 * static_cast<int>(MessageStore::kSlotBytes.size());
+  for (int i = 0; i < kSlots - 1; ++i) ASSERT_FALSE(store.put("sip:uas@127.0.0.1:28002").empty());
   EXPECT_EQ(queued, "SIP/2.0 200 OK\r\n\r\n");
   EXPECT_TRUE(store.put("no slot left until reclaim").empty());
   store.reclaim();
@@ -62,14 +63,15 @@ std::string numbered(int i) {
 
 TEST(MessageStoreTest, AFullClassSpillsIntoTheNextAndThenRefuses) {
   MessageStore store(0);  // the minimum: 4 slots per class
+  constexpr int kSlots = 4 * static_cast<int>(MessageStore::kSlotBytes.size());
   std::vector<MessageRef> refs;
-  for (int i = 0; i < 12; ++i) {
+  for (int i = 0; i < kSlots; ++i) {
     refs.push_back(store.put(numbered(i)));
     ASSERT_FALSE(refs.back().empty()) << i;
   }
   EXPECT_TRUE(store.put("one more").empty());
   EXPECT_EQ(store.counters().exhausted, 1u);
-  for (int i = 0; i < 12; ++i) EXPECT_EQ(store.view(refs[i]), numbered(i));
+  for (int i = 0; i < kSlots; ++i) EXPECT_EQ(store.view(refs[i]), numbered(i));
   store.release(refs[3]);
   store.reclaim();
   MessageRef again = store.put("reused");

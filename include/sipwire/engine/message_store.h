@@ -29,10 +29,11 @@ struct MessageStoreCounters {
 
 class MessageStore {
  public:
-  // Slot sizes: most SIP messages fit the smallest; a 64 KB slot holds any UDP datagram.
-  static constexpr std::array<std::size_t, 3> kSlotBytes = {2048, 8192, 65536};
+  // Slot sizes: short responses (the 200 to a BYE, which a server transaction keeps for 32 s)
+  // and target lists fit 512 bytes, most requests 2 KB; a 64 KB slot holds any UDP datagram.
+  static constexpr std::array<std::size_t, 4> kSlotBytes = {512, 2048, 8192, 65536};
 
-  // Splits `total_bytes` over the classes (60%, 25%, 15%; at least 4 slots each).
+  // Splits `total_bytes` over the classes (35%, 40%, 12%, 13%; at least 4 slots each).
   explicit MessageStore(std::size_t total_bytes);
   MessageStore(const MessageStore&) = delete;
   MessageStore& operator=(const MessageStore&) = delete;
