@@ -19,6 +19,9 @@ constexpr uint32_t kServerRole = 0xFF;
 constexpr uint32_t kCancelRole = 0x40;  // | branch index: the CANCEL of that branch
 // User data of an Accepted INVITE server transaction that no longer has a context.
 constexpr uint64_t kDetached = ~uint64_t{0};
+// User data of a Completed non-INVITE server transaction that no longer has a context: it
+// owns its final response (last_response) and resends it to detached_reply_to_[its index].
+constexpr uint64_t kDetachedResend = ~uint64_t{0} - 1;
 constexpr uint64_t kTransactionMask = (uint64_t{1} << 56) - 1;  // 14 hex digits
 
 // §16.7 step 6: lower is better. 6xx before anything; then the lowest class; among 4xx the
@@ -119,6 +122,7 @@ StatefulProxy::StatefulProxy(const StatefulSettings& settings, uint64_t now_ms)
   const std::size_t n = settings.table.capacity / 2 > 16 ? settings.table.capacity / 2 : 16;
   contexts_.resize(n);
   free_contexts_.reserve(n);
+  detached_reply_to_.resize(settings.table.capacity == 0 ? 1 : settings.table.capacity);
   for (std::size_t i = n; i-- > 0;) {
     contexts_[i].index = static_cast<uint32_t>(i);
     free_contexts_.push_back(static_cast<uint32_t>(i));
@@ -167,7 +171,7 @@ uint64_t user_data(uint32_t index, uint32_t generation, uint32_t role) {
 
 StatefulProxy::Context* StatefulProxy::context_of(const Transaction& t, int& role) {
   const uint64_t ud = t.user_data();
-  if (ud == kDetached) return nullptr;
+  if (ud == kDetached || ud == kDetachedResend) return nullptr;
   const auto index = static_cast<uint32_t>((ud >> 8) & 0xFFFFFF);
   role = static_cast<int>(ud & 0xFF);
   if (index >= contexts_.size()) return nullptr;
@@ -293,6 +297,9 @@ void StatefulProxy::proxy(const Message& m, const NetAddress& source, const Targ
   if (c->invite) respond_generated(*c, 100, "Trying", &m);
   start_next_group(*c, &m);
   maybe_finish(*c);  // every branch of the group may have failed at once
+  // A non-INVITE answered here at once (no branch started) detached its server transaction:
+  // nothing refers to the context any more.
+  if (c->in_use && c->live == 0) free_context(*c);
 }
 
 bool StatefulProxy::start_next_group(Context& c, const Message* original) {
@@ -583,7 +590,19 @@ void StatefulProxy::send_stored_upstream(Context& c, uint16_t status, MessageRef
   // touched afterwards.
   MessageRef previous = c.last_response;
   c.last_response = ref;
-  if (status >= 200 && !c.invite) release_after_final(c);
+  if (status >= 200 && !c.invite) {
+    // The server transaction only resends `ref` from now on (Timer J: 64*T1 over UDP): it
+    // is detached from the context, with the response and where it goes, so the context ends
+    // with its branches instead of 32 s later. A branch's client transaction is still live
+    // here (answered, or timed out and not yet ended), except when no branch could start at
+    // all: proxy() then frees the context.
+    release_after_final(c);
+    detached_reply_to_[s->handle().index] = c.response_to;
+    s->set_user_data(kDetachedResend);
+    c.server = TxnHandle{};
+    c.last_response = MessageRef{};
+    --c.live;
+  }
   s->on_tu_response(table_.env(), status, ref, now_ms_);
   store_.release(previous);
 }
@@ -610,6 +629,11 @@ void StatefulProxy::release_after_final(Context& c) {
 // ---- transaction callbacks ----
 
 void StatefulProxy::retransmit(Transaction& t) {
+  if (t.user_data() == kDetachedResend) {
+    const std::string_view bytes = store_.view(t.last_response());
+    if (!bytes.empty()) out_->send(detached_reply_to_[t.handle().index], {&bytes, 1});
+    return;
+  }
   int role;
   Context* c = context_of(t, role);
   if (c == nullptr) return;
@@ -668,6 +692,11 @@ void StatefulProxy::failed(Transaction& t, TxnFailure) {
 }
 
 void StatefulProxy::terminated(Transaction& t) {
+  if (t.user_data() == kDetachedResend) {
+    MessageRef response = t.last_response();
+    store_.release(response);
+    return;
+  }
   int role;
   Context* c = context_of(t, role);
   if (c == nullptr) return;

@@ -121,7 +121,7 @@ class StatefulProxy final : private TxnActions {
   Context* allocate_context();
   void free_context(Context& c);
   // A non-INVITE context whose final response went upstream: releases the copies nothing
-  // will read again (see the definition).
+  // will read again (see the definition). The server transaction is detached separately.
   void release_after_final(Context& c);
   // Forks the next group of targets (equal q); false when there is none left. `original`
   // when the caller has the request parsed, else the stored copy is parsed again.
@@ -151,6 +151,9 @@ class StatefulProxy final : private TxnActions {
   TransactionTable table_;
   std::vector<Context> contexts_;
   std::vector<uint32_t> free_contexts_;
+  // Where a detached non-INVITE server transaction resends its final response, by the
+  // transaction's pool index (see release_after_final).
+  std::vector<NetAddress> detached_reply_to_;
   std::size_t live_contexts_ = 0;
   std::unique_ptr<Message> scratch_;  // stored messages re-parsed (original, branch request)
   std::unique_ptr<Message> scratch2_;

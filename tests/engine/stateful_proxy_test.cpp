@@ -521,7 +521,7 @@ TEST_F(StatefulProxyTest, AnsweredNonInviteKeepsOnlyItsFinalResponse) {
   ASSERT_EQ(send(ok, kPhoneA).size(), 1u);
   advance(0);  // the tick that recycles what the last batch released
   EXPECT_EQ(proxy().store().counters().in_use, 1u);  // the 200, which answers retransmissions
-  EXPECT_EQ(proxy().live_contexts(), 1u);
+  EXPECT_EQ(proxy().live_contexts(), 1u);            // until the branch's Timer K
   // A retransmitted BYE gets the 200 again; the phone's retransmitted 200 goes nowhere new.
   sent = send(bye, kCaller);
   ASSERT_EQ(sent.size(), 1u);
@@ -529,10 +529,38 @@ TEST_F(StatefulProxyTest, AnsweredNonInviteKeepsOnlyItsFinalResponse) {
   EXPECT_EQ(status_line(sent[0].bytes), "SIP/2.0 200 OK");
   EXPECT_TRUE(send(ok, kPhoneA).empty());
   EXPECT_TRUE(advance(5'000).empty());  // Timer K ends the branch: nothing is resent
-  advance(32'000);                      // Timer J
+  // The context ended with its branch; the server transaction, detached, still answers.
+  EXPECT_EQ(proxy().live_contexts(), 0u);
+  EXPECT_EQ(proxy().table().live(), 1u);
+  sent = send(bye, kCaller);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].to, kCaller);
+  EXPECT_EQ(status_line(sent[0].bytes), "SIP/2.0 200 OK");
+  advance(32'000);  // Timer J
   advance(0);
   EXPECT_EQ(proxy().table().live(), 0u);
   EXPECT_EQ(proxy().live_contexts(), 0u);
+  EXPECT_EQ(proxy().store().counters().in_use, 0u);
+}
+
+TEST_F(StatefulProxyTest, ANonInviteAnsweredWithoutABranchEndsItsContextAtOnce) {
+  // Room for the server transaction only: the branch cannot start, the 503 it counts as goes
+  // upstream as 500 (§16.7 step 6), and the context ends then; the server transaction, alone,
+  // answers the caller's retransmission until Timer J.
+  settings_.transactions.capacity = 1;
+  register_bob("<sip:bob@192.0.2.10:5062>");
+  const std::string msg = invite("MESSAGE", "msg3");
+  auto sent = send(msg, kCaller);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].to, kCaller);
+  EXPECT_EQ(status_line(sent[0].bytes), "SIP/2.0 500 Server Internal Error");
+  EXPECT_EQ(proxy().live_contexts(), 0u);
+  sent = send(msg, kCaller);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(status_line(sent[0].bytes), "SIP/2.0 500 Server Internal Error");
+  advance(32'000);
+  advance(0);
+  EXPECT_EQ(proxy().table().live(), 0u);
   EXPECT_EQ(proxy().store().counters().in_use, 0u);
 }
 
