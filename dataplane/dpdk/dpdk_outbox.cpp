@@ -195,7 +195,8 @@ void DpdkOutbox::dispatch(rte_mbuf* frame, const net::MacAddress& mac, bool frag
 }
 
 void DpdkOutbox::release_held(uint64_t now_tsc) {
-  // In arrival order, compacting as it goes: datagrams to one peer keep their order.
+  // Compacting as it goes: held datagrams leave in the order they were held. (One sent after
+  // the answer was learnt, in the same pass, may leave before them: UDP promises no order.)
   std::size_t kept = 0;
   for (std::size_t i = 0; i < held_count_; ++i) {
     Held& h = held_[i];
