@@ -181,9 +181,9 @@ inline bool equals_folded(const char* input, std::size_t len, const Slot& s) {
 
 }  // namespace header_table
 
-// The first ':' of the field [b, e) if it lies within its first 32 bytes, else nullptr. Two
-// vector compares where 32 bytes are readable (header names are short; the caller takes the
-// general way when this finds nothing), memchr on the last lines of a message without a body.
+// The first ':' of the field [b, e), or nullptr. Where 32 bytes from b are readable, two
+// vector compares look only at those 32 (header names are short; the caller takes the general
+// way when this finds nothing); on the last lines of a message without a body, memchr.
 inline const char* find_name_colon(const char* b, const char* e, const char* readable_end) {
   if (readable_end - b < 32)  // the last lines of a message without a body
     return static_cast<const char*>(std::memchr(b, ':', static_cast<std::size_t>(e - b)));
@@ -199,7 +199,8 @@ inline const char* find_name_colon(const char* b, const char* e, const char* rea
 }
 
 // classify_header_name(), inline, for a name taken from a header line (which holds no CR or
-// LF, so the folded compare is exact; see equals_folded).
+// LF, so the folded compare is exact; see equals_folded). A "name" that runs across a fold
+// holds an LF, which folds onto '*' and so matches no known name.
 inline HeaderId classify_name(const char* name, std::size_t len) {
   using namespace header_table;
   if (len == 0) return HeaderId::kOther;

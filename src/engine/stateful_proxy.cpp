@@ -608,13 +608,12 @@ void StatefulProxy::send_stored_upstream(Context& c, uint16_t status, MessageRef
 }
 
 void StatefulProxy::release_after_final(Context& c) {
-  // The context lives on until its server transaction ends (Timer J: 64*T1 over UDP), but
-  // from now on it only resends its final response (c.last_response) to a retransmitted
-  // request. The original request, the targets, and each answered branch's request and
-  // response are not read again: nothing forks, fails over or answers after the final
-  // response, and a non-INVITE client transaction that has its final response resends
-  // nothing. Released now, a BYE holds one store slot for those 32 s instead of three. A
-  // branch still out (a fork) keeps the request its client transaction retransmits.
+  // From now on only the final response is resent, by the server transaction the caller
+  // detaches (Timer J: 64*T1 over UDP). The original request, the targets, and each answered
+  // branch's request and response are not read again: nothing forks, fails over or answers
+  // after the final response, and a non-INVITE client transaction that has its final
+  // response resends nothing. A branch still out (a fork) keeps the request its client
+  // transaction retransmits until it ends, and with the last of them the context.
   store_.release(c.request);
   store_.release(c.targets);
   for (std::size_t i = 0; i < c.count; ++i) {

@@ -121,7 +121,8 @@ class StatefulProxy final : private TxnActions {
   Context* allocate_context();
   void free_context(Context& c);
   // A non-INVITE context whose final response went upstream: releases the copies nothing
-  // will read again (see the definition). The server transaction is detached separately.
+  // will read again (see the definition). send_stored_upstream detaches the server
+  // transaction.
   void release_after_final(Context& c);
   // Forks the next group of targets (equal q); false when there is none left. `original`
   // when the caller has the request parsed, else the stored copy is parsed again.
