@@ -187,20 +187,11 @@ class DpdkBackendTest : public ::testing::Test {
     ASSERT_EQ(rte_ring_enqueue(port_->rx[queue], m), 0);
   }
 
-  // bob registers from the UAS's address (10.0.0.3:5070) on queue 0; its 200 is read and
-  // dropped, so what the port sends next is what the test provokes.
-  void register_bob() {
-    feed(udp_frame(kUasMac, our_mac(), kUas, kProxy, register_request("bob", kUas)));
-    run();
-    const auto frames = sent();
-    ASSERT_EQ(frames.size(), 1u);
-    ASSERT_EQ(payload_of(frames[0]).rfind("SIP/2.0 200 OK\r\n", 0), 0u);
-  }
-
-  // bob registers at the UAS's address (10.0.0.3:5070) but from 10.0.0.1, so nothing has
-  // come from 10.0.0.3 and its MAC is unknown; the 200 is read and dropped.
-  void register_bob_from_elsewhere() {
-    feed(udp_frame(kPeerMac, our_mac(), kPeer, kProxy, register_request("bob", kUas)));
+  // bob registers at the UAS's address (10.0.0.3:5070) on queue 0, sent from there (default)
+  // or from `from` (then nothing has come from 10.0.0.3 and its MAC is unknown). Its 200 is
+  // read and dropped, so what the port sends next is what the test provokes.
+  void register_bob(const NetAddress& from = kUas, const MacAddress& from_mac = kUasMac) {
+    feed(udp_frame(from_mac, our_mac(), from, kProxy, register_request("bob", kUas)));
     run();
     const auto frames = sent();
     ASSERT_EQ(frames.size(), 1u);
@@ -496,7 +487,7 @@ Frame arp_reply(const MacAddress& mac, uint8_t ip_last, const MacAddress& ours) 
 TEST_F(DpdkBackendFrames, ADatagramToAnUnknownNextHopWaitsForItsArpReply) {
   open(1, ProxyMode::kStateless);
   const MacAddress ours = our_mac();
-  register_bob_from_elsewhere();
+  register_bob(kPeer, kPeerMac);
   feed(udp_frame(kPeerMac, ours, kPeer, kProxy, invite_request("z9hG4bKinv2", 10)));
   feed(udp_frame(kPeerMac, ours, kPeer, kProxy, invite_request("z9hG4bKinv3", 10)));
   run();
@@ -527,7 +518,7 @@ TEST_F(DpdkBackendFrames, AHeldDatagramIsDroppedWhenNoAnswerComesInTime) {
   neighbor_hold_ms_ = 20;
   open(1, ProxyMode::kStateless);
   const MacAddress ours = our_mac();
-  register_bob_from_elsewhere();
+  register_bob(kPeer, kPeerMac);
   feed(udp_frame(kPeerMac, ours, kPeer, kProxy, invite_request("z9hG4bKinv4", 10)));
   run();
   ASSERT_EQ(sent().size(), 1u);  // the ARP request
