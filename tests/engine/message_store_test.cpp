@@ -79,6 +79,21 @@ TEST(MessageStoreTest, AFullClassSpillsIntoTheNextAndThenRefuses) {
   EXPECT_EQ(store.view(again), "reused");
 }
 
+TEST(MessageStoreTest, ShortMessagesTakeTheSmallestSlots) {
+  // A 200 to a BYE (a few hundred bytes) is kept 32 s: it takes a 512 B slot, and the 2 KiB
+  // slots stay free for requests.
+  MessageStore store(0);  // 4 slots per class
+  for (int i = 0; i < 4; ++i) ASSERT_FALSE(store.put(std::string(400, 'r')).empty());
+  for (int i = 0; i < 4; ++i) {
+    const MessageRef ref = store.put(std::string(1500, 'q'));
+    ASSERT_FALSE(ref.empty()) << i;
+    EXPECT_EQ(store.writable(ref).size(), 2048u) << i;  // not spilled into larger classes
+  }
+  const MessageRef small = store.put(std::string(512, 's'));  // the 512 B class is full now
+  ASSERT_FALSE(small.empty());
+  EXPECT_EQ(store.writable(small).size(), 8192u);
+}
+
 TEST(MessageStoreTest, ReserveThenWriteInPlace) {
   MessageStore store(1 << 20);
   MessageRef ref = store.reserve(100);
