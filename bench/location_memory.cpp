@@ -194,7 +194,7 @@ int main(int argc, char** argv) {
         std::snprintf(call_id, sizeof call_id, "a84c2f0e%08zu-3c1d9b7e5f20@192.0.2.%03zu",
                       i % 100'000'000, 1 + i % 254);
     const uint8_t host = static_cast<uint8_t>(1 + i % 254);
-    table->update(key, [&](const AorRecord*, sipwire::RecordArena& arena) {
+    table->update(table->writer(0), key, [&](const AorRecord*, sipwire::RecordArena& arena) {
       // A first registration, built the way Registrar::process builds it: one record block.
       Binding b;
       b.registered_at_ms = kNowMs;

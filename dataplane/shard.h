@@ -52,7 +52,7 @@ class Shard final : public PacketHandler {
     if (now - last_sweep_ms_ >= 100) {
       // Each worker sweeps a slice every 100 ms, so expired bindings leave the table on time
       // without a pause.
-      location_.sweep(now, 256);
+      location_.sweep(location_.writer(id_), now, 256);
       last_sweep_ms_ = now;
     }
     const ProxyCounters& c = core_.counters();

@@ -33,6 +33,7 @@ AorRecord* AorRecord::build(std::span<const Binding> in, RecordArena& arena) {
   const RecordLayout l = layout(in);
   char* block = static_cast<char*>(arena.allocate(l.bytes));
   auto* record = new (block) AorRecord();
+  record->home_ = &arena;
   auto* out = reinterpret_cast<Binding*>(block + l.bindings_at);
   char* text = block + l.strings_at;
   auto copy = [&text](std::string_view s) {
@@ -52,18 +53,25 @@ AorRecord* AorRecord::build(std::span<const Binding> in, RecordArena& arena) {
   return record;
 }
 
-void AorRecord::release(const AorRecord* record, RecordArena& arena) {
+void AorRecord::release(const AorRecord* record, RecordArena& mine) {
   if (record == nullptr) return;
   // Binding and AorRecord are trivially destructible: the block is all there is to free. Its
   // size follows from the bindings, as when it was built.
   static_assert(std::is_trivially_destructible_v<Binding>);
-  arena.release(const_cast<AorRecord*>(record), layout(record->bindings).bytes);
+  static_assert(std::is_trivially_destructible_v<AorRecord>);
+  const std::size_t bytes = layout(record->bindings).bytes;
+  auto* block = const_cast<AorRecord*>(record);
+  if (record->home_ == &mine)
+    mine.release(block, bytes);
+  else
+    record->home_->give_back(block, bytes);
 }
 
 // ---- the table ----
 
 // An entry and its AOR in one block. Entries are never unlinked: an AOR that registered once
-// keeps its (small) entry, so a reader walking a chain can never land on freed memory.
+// keeps its (small) entry, so a reader walking a chain can never land on freed memory. They
+// are freed with the arenas, when the table goes.
 struct LocationTable::Entry {
   uint64_t hash;
   std::atomic<const AorRecord*> record{nullptr};
@@ -73,8 +81,11 @@ struct LocationTable::Entry {
 
   std::string_view aor() const { return {aor_text, aor_length}; }
 
+  static std::size_t bytes(std::size_t aor_length) {
+    return offsetof(Entry, aor_text) + aor_length;
+  }
   static Entry* create(uint64_t h, std::string_view aor, RecordArena& arena) {
-    void* block = arena.allocate_permanent(offsetof(Entry, aor_text) + aor.size());
+    void* block = arena.allocate(bytes(aor.size()));
     Entry* e = new (block) Entry();
     e->hash = h;
     e->aor_length = static_cast<uint32_t>(aor.size());
@@ -83,16 +94,6 @@ struct LocationTable::Entry {
   }
 };
 static_assert(std::is_trivially_destructible_v<std::atomic<const AorRecord*>>);
-
-struct LocationTable::Stripe {
-  std::mutex writer;
-  RecordArena arena;  // guarded by `writer`: this stripe's records and entries
-  struct Retired {
-    const AorRecord* record;
-    uint64_t epoch;
-  };
-  std::vector<Retired> retired;  // guarded by `writer`
-};
 
 uint64_t LocationTable::hash(std::string_view aor) {
   // FNV-1a-style, eight bytes per step (fnv1a in response_writer.h): the table needs spread,
@@ -103,21 +104,25 @@ uint64_t LocationTable::hash(std::string_view aor) {
 LocationTable::LocationTable(std::size_t buckets, Qsbr& qsbr)
     : mask_(std::bit_ceil(buckets < 16 ? std::size_t{16} : buckets) - 1),
       buckets_(new std::atomic<Entry*>[mask_ + 1]),
-      stripes_(new Stripe[kStripes]),
-      qsbr_(qsbr) {
+      qsbr_(qsbr),
+      writer_count_(qsbr.max_readers() == 0 ? 1 : qsbr.max_readers()),
+      writers_(new Writer[writer_count_]) {
   for (std::size_t i = 0; i <= mask_; ++i) buckets_[i].store(nullptr, std::memory_order_relaxed);
 }
 
 LocationTable::~LocationTable() {
-  // Records go back to their stripes' arenas (those over the pooled size to the heap); the
-  // arenas then free their blocks, entries included.
+  // Records go back to the arenas that built them (those over the pooled size to the heap);
+  // the arenas then free their blocks, entries included. No worker runs any more.
   for (std::size_t i = 0; i <= mask_; ++i)
     for (Entry* e = buckets_[i].load(std::memory_order_relaxed); e != nullptr;
          e = e->next.load(std::memory_order_relaxed))
-      AorRecord::release(e->record.load(std::memory_order_relaxed),
-                         stripes_[e->hash % kStripes].arena);
-  for (std::size_t s = 0; s < kStripes; ++s)
-    for (const auto& r : stripes_[s].retired) AorRecord::release(r.record, stripes_[s].arena);
+      if (const AorRecord* r = e->record.load(std::memory_order_relaxed))
+        AorRecord::release(r, *r->home_);
+  for (unsigned w = 0; w < writer_count_; ++w) {
+    Writer& writer = writers_[w];
+    for (std::size_t i = writer.retired_head_; i < writer.retired_.size(); ++i)
+      AorRecord::release(writer.retired_[i].record, *writer.retired_[i].record->home_);
+  }
 }
 
 LocationTable::Entry* LocationTable::find_entry(std::string_view aor, uint64_t h) const {
@@ -132,59 +137,85 @@ const AorRecord* LocationTable::find(std::string_view aor) const {
   return e ? e->record.load(std::memory_order_acquire) : nullptr;
 }
 
-void LocationTable::publish(Entry& e, const AorRecord* next, Stripe& s) {
-  if (next != nullptr && next->bindings.empty()) {
-    AorRecord::release(next, s.arena);
-    next = nullptr;
+LocationTable::Entry* LocationTable::insert_entry(Writer& w, std::string_view aor, uint64_t h) {
+  // Pushed at the head of its bucket with a compare-and-swap. Another writer may insert the
+  // same AOR at the same moment: whoever loses finds the winner's entry and frees its own.
+  std::atomic<Entry*>& head = buckets_[h & mask_];
+  Entry* first = head.load(std::memory_order_acquire);
+  Entry* mine = nullptr;
+  for (;;) {
+    for (Entry* e = first; e != nullptr; e = e->next.load(std::memory_order_acquire)) {
+      if (e->hash == h && e->aor() == aor) {
+        if (mine != nullptr) w.arena_.release(mine, Entry::bytes(aor.size()));
+        return e;
+      }
+    }
+    if (mine == nullptr) mine = Entry::create(h, aor, w.arena_);
+    mine->next.store(first, std::memory_order_relaxed);
+    if (head.compare_exchange_weak(first, mine, std::memory_order_release,
+                                   std::memory_order_acquire)) {
+      aors_.fetch_add(1, std::memory_order_relaxed);
+      return mine;
+    }
   }
-  const AorRecord* old = e.record.exchange(next, std::memory_order_acq_rel);
-  bindings_.fetch_add(next ? next->bindings.size() : 0, std::memory_order_relaxed);
-  bindings_.fetch_sub(old ? old->bindings.size() : 0, std::memory_order_relaxed);
-  if (old != nullptr) s.retired.push_back({old, qsbr_.retire()});
 }
 
-void LocationTable::reclaim_stripe(Stripe& s) {
-  std::size_t kept = 0;
-  for (const auto& item : s.retired) {
-    if (qsbr_.safe(item.epoch))
-      AorRecord::release(item.record, s.arena);
-    else
-      s.retired[kept++] = item;
+void LocationTable::reclaim(Writer& w) {
+  // One writer's retire epochs only grow, so its oldest records come free first.
+  std::vector<Writer::Retired>& r = w.retired_;
+  std::size_t& head = w.retired_head_;
+  while (head < r.size() && qsbr_.safe(r[head].epoch))
+    AorRecord::release(r[head++].record, w.arena_);
+  if (head == r.size()) {
+    r.clear();
+    head = 0;
+  } else if (head >= 1024 && head * 2 >= r.size()) {
+    r.erase(r.begin(), r.begin() + static_cast<std::ptrdiff_t>(head));
+    head = 0;
   }
-  s.retired.resize(kept);
 }
 
-const AorRecord* LocationTable::update(std::string_view aor, UpdateFn fn) {
+const AorRecord* LocationTable::update(Writer& w, std::string_view aor, UpdateFn fn) {
   const uint64_t h = hash(aor);
-  Stripe& s = stripes_[h % kStripes];
-  std::lock_guard<std::mutex> lock(s.writer);
   Entry* e = find_entry(aor, h);
-  const AorRecord* old = e ? e->record.load(std::memory_order_acquire) : nullptr;
-  const AorRecord* next = fn(old, s.arena);
-  if (next == old && e != nullptr) return old;  // nothing changes
-  if (e == nullptr) {
-    if (next == nullptr) return nullptr;  // removing what was never there
-    e = Entry::create(h, aor, s.arena);
-    std::atomic<Entry*>& head = buckets_[h & mask_];
-    e->next.store(head.load(std::memory_order_relaxed), std::memory_order_relaxed);
-    head.store(e, std::memory_order_release);
-    aors_.fetch_add(1, std::memory_order_relaxed);
+  for (;;) {
+    const AorRecord* old = e ? e->record.load(std::memory_order_acquire) : nullptr;
+    const AorRecord* next = fn(old, w.arena_);
+    if (next == old) return old;  // nothing changes
+    if (next != nullptr && next->bindings.empty()) {
+      AorRecord::release(next, w.arena_);  // never published: straight back
+      next = nullptr;
+      if (old == nullptr) return nullptr;
+    }
+    if (e == nullptr) {  // next != nullptr: a new AOR
+      e = insert_entry(w, aor, h);
+      if (e->record.load(std::memory_order_acquire) != nullptr) {
+        // Another writer registered it first: build again from its record.
+        AorRecord::release(next, w.arena_);
+        continue;
+      }
+    }
+    const AorRecord* seen = old;
+    if (e->record.compare_exchange_strong(seen, next, std::memory_order_acq_rel,
+                                          std::memory_order_acquire)) {
+      bindings_.fetch_add(next ? next->bindings.size() : 0, std::memory_order_relaxed);
+      bindings_.fetch_sub(old ? old->bindings.size() : 0, std::memory_order_relaxed);
+      if (old != nullptr) w.retired_.push_back({old, qsbr_.retire()});
+      reclaim(w);
+      return next;
+    }
+    // Another writer replaced `old` meanwhile: ours was never seen, and is built again.
+    AorRecord::release(next, w.arena_);
   }
-  publish(*e, next, s);
-  reclaim_stripe(s);
-  return e->record.load(std::memory_order_acquire);
 }
 
 std::size_t LocationTable::heap_allocations() const {
   std::size_t n = 0;
-  for (std::size_t i = 0; i < kStripes; ++i) {
-    std::lock_guard<std::mutex> lock(stripes_[i].writer);
-    n += stripes_[i].arena.heap_allocations();
-  }
+  for (unsigned i = 0; i < writer_count_; ++i) n += writers_[i].arena_.heap_allocations();
   return n;
 }
 
-std::size_t LocationTable::sweep(uint64_t now_ms, std::size_t max_buckets) {
+std::size_t LocationTable::sweep(Writer& w, uint64_t now_ms, std::size_t max_buckets) {
   std::size_t removed = 0;
   Binding kept[64];
   for (std::size_t n = 0; n < max_buckets; ++n) {
@@ -196,13 +227,15 @@ std::size_t LocationTable::sweep(uint64_t now_ms, std::size_t max_buckets) {
       bool any_expired = false;
       for (const Binding& bnd : rec->bindings) any_expired |= bnd.expires_at_ms <= now_ms;
       if (!any_expired) continue;
-      update(e->aor(), [&](const AorRecord* old, RecordArena& arena) -> const AorRecord* {
+      std::size_t dropped = 0;  // by the call of fn whose result stands
+      update(w, e->aor(), [&](const AorRecord* old, RecordArena& arena) -> const AorRecord* {
+        dropped = 0;
         if (old == nullptr) return nullptr;
         std::vector<Binding> many;  // only for an AOR with more than 64 bindings
         std::size_t count = 0;
         for (const Binding& bnd : old->bindings) {
           if (bnd.expires_at_ms <= now_ms) {
-            ++removed;
+            ++dropped;
           } else if (count < 64) {
             kept[count++] = bnd;
           } else {
@@ -213,16 +246,10 @@ std::size_t LocationTable::sweep(uint64_t now_ms, std::size_t max_buckets) {
         if (!many.empty()) return AorRecord::build(many, arena);
         return count == 0 ? nullptr : AorRecord::build({kept, count}, arena);
       });
+      removed += dropped;
     }
   }
   return removed;
-}
-
-void LocationTable::reclaim() {
-  for (std::size_t i = 0; i < kStripes; ++i) {
-    std::lock_guard<std::mutex> lock(stripes_[i].writer);
-    reclaim_stripe(stripes_[i]);
-  }
 }
 
 }  // namespace sipwire

@@ -65,7 +65,7 @@ void ProxyCore::tick(Outbox& out, uint64_t now_ms) {
 ProxyCore::ProxyCore(const EngineSettings& settings, LocationTable& location, RequestGate* gate)
     : settings_(settings),
       location_(location),
-      registrar_(location, settings.registrar),
+      registrar_(location, settings.registrar, settings.shard),
       msg_(std::make_unique<Message>()),
       gate_(gate) {
   if (settings_.flood.enabled)

@@ -13,8 +13,8 @@
 
 namespace sipwire {
 
-Registrar::Registrar(LocationTable& table, const RegistrarSettings& settings)
-    : table_(table), settings_(settings) {
+Registrar::Registrar(LocationTable& table, const RegistrarSettings& settings, unsigned writer)
+    : table_(table), writer_(table.writer(writer)), settings_(settings) {
   scratch_.reserve(settings_.max_contacts + 32);  // + the most one REGISTER may add
 }
 
@@ -173,8 +173,8 @@ RegisterOutcome Registrar::process(const Message& req, const NetAddress& source,
   }
 
   RegisterOutcome outcome;
-  outcome.record =
-      table_.update(aor.view(), [&](const AorRecord* old, RecordArena& arena) -> const AorRecord* {
+  outcome.record = table_.update(
+      writer_, aor.view(), [&](const AorRecord* old, RecordArena& arena) -> const AorRecord* {
         auto& b = scratch_;
         b.clear();
         // Expired bindings do not count against the limit and are not reported.

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <thread>
@@ -82,6 +83,21 @@ TEST(RecordArenaDeathTest, UnderAsanAReleasedBlockCannotBeRead) {
 }
 #endif
 
+TEST(RecordArena, ABlockGivenBackFromAnotherThreadServesTheOwnersNextAllocation) {
+  RecordArena arena;
+  void* a = arena.allocate(100);
+  const std::size_t blocks = arena.heap_allocations();
+  std::thread other([&] { arena.give_back(a, 100); });
+  other.join();
+  EXPECT_EQ(arena.allocate(100), a);
+  EXPECT_EQ(arena.heap_allocations(), blocks);
+  void* big = arena.allocate(10000);  // a large block given back returns to the heap
+  std::thread([&] { arena.give_back(big, 10000); }).join();
+  void* next = arena.allocate(100);                      // the owner takes what came back
+  EXPECT_EQ(arena.heap_bytes(), std::size_t{64} << 10);  // the pooled block is all that is left
+  arena.release(next, 100);
+}
+
 TEST(RecordArena, RecordsOfManySizesStayApart) {
   // Blocks written whole must not overlap, whatever their sizes and order.
   RecordArena arena;
@@ -114,7 +130,7 @@ TEST(LocationTable, RefreshesReuseRetiredRecordsAndTakeNothingMoreFromTheHeap) {
   qsbr.online(0);
   LocationTable t(64, qsbr);
   auto refresh = [&](int i) {
-    t.update("sip:bob@localhost", [i](const AorRecord*, RecordArena& arena) {
+    t.update(t.writer(0), "sip:bob@localhost", [i](const AorRecord*, RecordArena& arena) {
       // Same length every time, as a refresh of one phone is.
       return one_binding("sip:bob@192.0.2." + std::to_string(100 + i % 100), 1000, arena);
     });
@@ -143,20 +159,21 @@ TEST(LocationTable, UpdateFindAndRemove) {
   Qsbr qsbr(1);
   LocationTable t(64, qsbr);
   EXPECT_EQ(t.find("sip:bob@localhost"), nullptr);
-  t.update("sip:bob@localhost", [](const AorRecord* old, RecordArena& arena) {
+  t.update(t.writer(0), "sip:bob@localhost", [](const AorRecord* old, RecordArena& arena) {
     EXPECT_EQ(old, nullptr);
     return one_binding("sip:bob@192.0.2.1", 5000, arena);
   });
   // Returning the old record changes nothing.
   const AorRecord* before = t.find("sip:bob@localhost");
-  EXPECT_EQ(t.update("sip:bob@localhost", [](const AorRecord* old, RecordArena&) { return old; }),
+  EXPECT_EQ(t.update(t.writer(0), "sip:bob@localhost",
+                     [](const AorRecord* old, RecordArena&) { return old; }),
             before);
   const AorRecord* r = t.find("sip:bob@localhost");
   ASSERT_NE(r, nullptr);
   EXPECT_EQ(r->bindings[0].contact, "sip:bob@192.0.2.1");
   EXPECT_EQ(t.aor_count(), 1u);
   EXPECT_EQ(t.binding_count(), 1u);
-  t.update("sip:bob@localhost",
+  t.update(t.writer(0), "sip:bob@localhost",
            [](const AorRecord*, RecordArena&) -> const AorRecord* { return nullptr; });
   EXPECT_EQ(t.find("sip:bob@localhost"), nullptr);
   EXPECT_EQ(t.binding_count(), 0u);
@@ -166,11 +183,11 @@ TEST(LocationTable, SweepDropsExpiredBindingsOnly) {
   Qsbr qsbr(1);
   qsbr.online(0);
   LocationTable t(16, qsbr);
-  t.update("sip:a@x", [](const AorRecord*, RecordArena& arena) {
+  t.update(t.writer(0), "sip:a@x", [](const AorRecord*, RecordArena& arena) {
     const Binding two[] = {binding("sip:a@192.0.2.1", 1000), binding("sip:a@192.0.2.2", 9000)};
     return AorRecord::build(two, arena);
   });
-  EXPECT_EQ(t.sweep(5000, 1 << 20), 1u);
+  EXPECT_EQ(t.sweep(t.writer(0), 5000, 1 << 20), 1u);
   ASSERT_NE(t.find("sip:a@x"), nullptr);
   EXPECT_EQ(t.find("sip:a@x")->bindings.size(), 1u);
   EXPECT_EQ(t.find("sip:a@x")->bindings[0].contact, "sip:a@192.0.2.2");
@@ -179,7 +196,7 @@ TEST(LocationTable, SweepDropsExpiredBindingsOnly) {
 TEST(LocationTable, ReadersNeverSeeFreedRecords) {
   Qsbr qsbr(2);
   LocationTable t(16, qsbr);
-  t.update("sip:hot@x", [](const AorRecord*, RecordArena& arena) {
+  t.update(t.writer(0), "sip:hot@x", [](const AorRecord*, RecordArena& arena) {
     return one_binding("sip:v0@192.0.2.1", 1, arena);
   });
   std::atomic<bool> stop{false};
@@ -196,14 +213,97 @@ TEST(LocationTable, ReadersNeverSeeFreedRecords) {
     qsbr.offline(1);
   });
   for (int i = 1; i <= 20000; ++i)
-    t.update("sip:hot@x", [i](const AorRecord*, RecordArena& arena) {
+    t.update(t.writer(0), "sip:hot@x", [i](const AorRecord*, RecordArena& arena) {
       return one_binding("sip:v" + std::to_string(i) + "@192.0.2.1", 1, arena);
     });
   while (reads.load() < 1000) std::this_thread::yield();
   stop = true;
   reader.join();
-  t.reclaim();
+  t.reclaim(t.writer(0));
   EXPECT_EQ(t.find("sip:hot@x")->bindings[0].contact, "sip:v20000@192.0.2.1");
+}
+
+TEST(LocationTable, ARecordReplacedByAnotherWorkerGoesBackToTheArenaThatBuiltIt) {
+  Qsbr qsbr(2);
+  qsbr.online(0);
+  qsbr.online(1);
+  LocationTable t(16, qsbr);
+  auto put = [&](unsigned writer, const std::string& contact) {
+    t.update(t.writer(writer), "sip:bob@x", [&](const AorRecord*, RecordArena& arena) {
+      return one_binding(contact, 1000, arena);
+    });
+  };
+  // Warm both arenas so that later records of this size need no new block.
+  put(0, "sip:bob@192.0.2.10");
+  put(1, "sip:bob@192.0.2.11");
+  qsbr.quiescent(0);
+  qsbr.quiescent(1);
+  t.reclaim(t.writer(1));  // writer 0's first record, retired by writer 1, goes home
+  const std::size_t warm = t.heap_allocations();
+  for (int i = 0; i < 5000; ++i) {  // the two workers take turns refreshing one AOR
+    put(static_cast<unsigned>(i % 2), "sip:bob@192.0.2." + std::to_string(100 + i % 100));
+    qsbr.quiescent(0);
+    qsbr.quiescent(1);
+  }
+  EXPECT_EQ(t.heap_allocations(), warm);
+  EXPECT_EQ(t.find("sip:bob@x")->bindings[0].contact, "sip:bob@192.0.2.199");
+}
+
+TEST(LocationTable, WorkersWritingTheSameAorsConcurrentlyLoseNoUpdate) {
+  // Four workers, each refreshing its own contact on the same eight AORs over and over (as a
+  // desk phone and a softphone of one user would, on different workers), while reading them.
+  // No lock: a worker whose swap loses builds again from the winner's record. Every AOR ends
+  // with all four contacts, each at its worker's last CSeq; a lost update would leave one
+  // missing or stale. Under ASan a record freed too early is a use after free.
+  constexpr unsigned kWorkers = 4;
+  constexpr int kRounds = 3000;
+  const std::vector<std::string> aors = {"sip:a@x", "sip:b@x", "sip:c@x", "sip:d@x",
+                                         "sip:e@x", "sip:f@x", "sip:g@x", "sip:h@x"};
+  Qsbr qsbr(kWorkers);
+  LocationTable t(16, qsbr);  // few buckets: new AORs race into the same chains too
+  std::atomic<unsigned> ready{0};
+  auto worker = [&](unsigned id) {
+    qsbr.online(id);
+    ready.fetch_add(1);
+    while (ready.load() < kWorkers) std::this_thread::yield();
+    const std::string contact = "sip:w" + std::to_string(id) + "@192.0.2.1";
+    for (int round = 1; round <= kRounds; ++round) {
+      for (const std::string& aor : aors) {
+        t.update(t.writer(id), aor, [&](const AorRecord* old, RecordArena& arena) {
+          std::vector<Binding> b;
+          if (old != nullptr)
+            for (const Binding& x : old->bindings)
+              if (x.contact != contact) b.push_back(x);
+          Binding mine = binding(contact, 1000);
+          mine.cseq = static_cast<uint32_t>(round);
+          b.push_back(mine);
+          return AorRecord::build(b, arena);
+        });
+        const AorRecord* r = t.find(aor);
+        if (r == nullptr || r->bindings.empty()) std::abort();
+      }
+      qsbr.quiescent(id);
+    }
+    qsbr.offline(id);
+  };
+  std::vector<std::thread> threads;
+  for (unsigned i = 0; i < kWorkers; ++i) threads.emplace_back(worker, i);
+  for (std::thread& th : threads) th.join();
+
+  EXPECT_EQ(t.aor_count(), aors.size());
+  EXPECT_EQ(t.binding_count(), aors.size() * kWorkers);
+  for (const std::string& aor : aors) {
+    const AorRecord* r = t.find(aor);
+    ASSERT_NE(r, nullptr) << aor;
+    ASSERT_EQ(r->bindings.size(), kWorkers) << aor;
+    for (unsigned id = 0; id < kWorkers; ++id) {
+      const std::string contact = "sip:w" + std::to_string(id) + "@192.0.2.1";
+      const auto it = std::find_if(r->bindings.begin(), r->bindings.end(),
+                                   [&](const Binding& x) { return x.contact == contact; });
+      ASSERT_NE(it, r->bindings.end()) << aor << " lost " << contact;
+      EXPECT_EQ(it->cseq, static_cast<uint32_t>(kRounds)) << aor << " " << contact;
+    }
+  }
 }
 
 }  // namespace

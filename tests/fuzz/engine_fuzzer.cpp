@@ -89,7 +89,7 @@ void run(World& world, std::string_view in, bool stateful) {
     pos = end + 5;
   }
   world.qsbr.quiescent(0);
-  world.table.sweep(now, 64);
+  world.table.sweep(world.table.writer(0), now, 64);
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

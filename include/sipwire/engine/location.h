@@ -1,22 +1,24 @@
 // The location service (RFC 3261 §10): address-of-record -> bindings. Shared by every worker.
 //
-// Lookups take no lock and copy nothing: each AOR's bindings are an immutable record behind
-// an atomic pointer, valid for a reader until its next Qsbr::quiescent(). Writers (the
-// registrar) build a new record, swap it in under a striped lock (writers of different AORs
-// rarely contend), and retire the old one for reclamation once no reader can hold it.
+// No lock anywhere. Lookups copy nothing: each AOR's bindings are an immutable record behind
+// an atomic pointer, valid for a reader until its next Qsbr::quiescent(). A writer (a
+// worker's registrar or sweep) builds a new record from the current one and publishes it with
+// a compare-and-swap; when another worker changed the AOR in between, it builds again from
+// theirs. The record it replaced is retired and reclaimed once no reader can hold it.
 //
 // Memory: a record is one block (header, bindings, then their strings), and a table entry
 // holds its AOR inline, so an AOR with one binding costs two blocks and a bucket. Both come
-// from the arena of the entry's stripe (record_arena.h): a refresh reuses the block of a
-// record retired before, and allocates nothing.
+// from the arena of the writer that made them (record_arena.h), one per worker: a refresh
+// reuses the block of a record retired before, and allocates nothing. A record retired by
+// another worker goes back to its own arena through a lock-free stack.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "sipwire/engine/function_ref.h"
 #include "sipwire/engine/qsbr.h"
@@ -49,16 +51,37 @@ class AorRecord {
 
   // One block from `arena`: the record, copies of the bindings, and their strings.
   static AorRecord* build(std::span<const Binding> bindings, RecordArena& arena);
-  // Gives the block back to the arena that built the record.
-  static void release(const AorRecord* record, RecordArena& arena);
+  // Gives the block back to the arena that built the record: at once when that is `mine`
+  // (the caller's own), else through that arena's lock-free give_back().
+  static void release(const AorRecord* record, RecordArena& mine);
 
  private:
+  friend class LocationTable;
   AorRecord() = default;
+  RecordArena* home_ = nullptr;  // the arena the block came from
 };
 
 class LocationTable {
  public:
-  // `buckets` is rounded up to a power of two; one per expected AOR keeps chains short.
+  // What one writing thread owns: the arena its records and entries come from, and the records
+  // it replaced, waiting for their grace period. Used by that thread only.
+  class Writer {
+   public:
+    Writer() { retired_.reserve(1024); }
+
+   private:
+    friend class LocationTable;
+    struct Retired {
+      const AorRecord* record;
+      uint64_t epoch;
+    };
+    RecordArena arena_;
+    std::vector<Retired> retired_;  // in retire order, so oldest (lowest epoch) first
+    std::size_t retired_head_ = 0;  // retired_[..head) were reclaimed
+  };
+
+  // `buckets` is rounded up to a power of two; one per expected AOR keeps chains short. One
+  // Writer per Qsbr reader: each worker both reads and writes, as reader and writer `i`.
   LocationTable(std::size_t buckets, Qsbr& qsbr);
   ~LocationTable();
   LocationTable(const LocationTable&) = delete;
@@ -68,40 +91,45 @@ class LocationTable {
   // Bindings may have expired: readers compare expires_at_ms with their clock.
   const AorRecord* find(std::string_view aor) const;
 
+  unsigned writers() const { return writer_count_; }
+  // Writer `index % writers()`: a worker's index is below writers(), so each has its own.
+  Writer& writer(unsigned index) { return writers_[index % writer_count_]; }
+
   // Replaces the AOR's record with fn(old, arena) (old may be null). fn returns a record
   // from AorRecord::build(..., arena), which the table then owns, or `old` itself to change
   // nothing, or null to remove every binding. Returns the record now published (null if
-  // none). Writers of the same stripe serialise; readers never wait.
+  // none). If another writer replaced `old` meanwhile, fn runs again on theirs: it must have
+  // no effect but its result (and what it records about the last call). Nobody waits. The
+  // calling thread must be an online Qsbr reader: that keeps `old` from being freed and
+  // reused while fn runs (no ABA on the swap).
   using UpdateFn = FunctionRef<const AorRecord*(const AorRecord* old, RecordArena& arena)>;
-  const AorRecord* update(std::string_view aor, UpdateFn fn);
+  const AorRecord* update(Writer& w, std::string_view aor, UpdateFn fn);
 
   // Drops expired bindings from up to `max_buckets` buckets, continuing where the last call
   // stopped, so a worker can sweep the table a slice per tick. The caller must be an online
   // Qsbr reader. Returns bindings removed.
-  std::size_t sweep(uint64_t now_ms, std::size_t max_buckets);
+  std::size_t sweep(Writer& w, uint64_t now_ms, std::size_t max_buckets);
 
-  // Frees retired records no reader can hold any more.
-  void reclaim();
+  // Frees the records `w` retired that no reader can hold any more.
+  void reclaim(Writer& w);
 
   std::size_t aor_count() const { return aors_.load(std::memory_order_relaxed); }
   // Heap allocations the table has made (arena blocks, large records): flat while refreshes
-  // recycle retired records. Takes each stripe's lock; for tests and statistics.
+  // recycle retired records. From any thread; for tests and statistics.
   std::size_t heap_allocations() const;
   std::size_t binding_count() const { return bindings_.load(std::memory_order_relaxed); }
 
  private:
   struct Entry;
-  struct Stripe;
   static uint64_t hash(std::string_view aor);
   Entry* find_entry(std::string_view aor, uint64_t h) const;
-  void publish(Entry& e, const AorRecord* next, Stripe& s);
-  void reclaim_stripe(Stripe& s);
+  Entry* insert_entry(Writer& w, std::string_view aor, uint64_t h);
 
   std::size_t mask_;
   std::unique_ptr<std::atomic<Entry*>[]> buckets_;
-  std::unique_ptr<Stripe[]> stripes_;
-  static constexpr std::size_t kStripes = 256;
   Qsbr& qsbr_;
+  unsigned writer_count_;
+  std::unique_ptr<Writer[]> writers_;
   std::atomic<std::size_t> sweep_cursor_{0};
   std::atomic<std::size_t> aors_{0};
   std::atomic<std::size_t> bindings_{0};

@@ -29,7 +29,8 @@ struct RegisterOutcome {
 
 class Registrar {
  public:
-  Registrar(LocationTable& table, const RegistrarSettings& settings);
+  // `writer`: the worker's index (its shard), which picks its own writer of the table.
+  Registrar(LocationTable& table, const RegistrarSettings& settings, unsigned writer = 0);
 
   // `now_ms` is the injected clock (tests step it). `canonical_host` is the domain every alias
   // of ours maps to in AORs; the caller checked the To host is ours. `parsed_to`: the To URI,
@@ -39,6 +40,7 @@ class Registrar {
 
  private:
   LocationTable& table_;
+  LocationTable::Writer& writer_;
   RegistrarSettings settings_;
   // The new binding set is composed here before it becomes a record: sized once, so a
   // REGISTER allocates nothing (the record comes from the location table's arena).
