@@ -14,6 +14,7 @@
 #include "sipwire/engine/message_edits.h"
 #include "sipwire/validate.h"
 #include "stateful_proxy.h"
+#include "substring.h"
 #include "text_writer.h"
 #include "via_fix.h"
 
@@ -280,7 +281,7 @@ bool ProxyCore::looped() {
     const HeaderField f = msg_->header(i);
     if (f.id != HeaderId::kVia) continue;
     ++seen;
-    mentioned = f.value.find(local_host_) != std::string_view::npos;
+    mentioned = contains(f.value, local_host_);
   }
   if (!mentioned) return false;
   loop_ = loop_hash();
