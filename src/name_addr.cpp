@@ -246,6 +246,9 @@ bool parse_name_addr_fast(std::string_view element, NameAddr& out, Source src,
   out.angle = true;
   out.star = false;
   out.tag_value = tag;
+  out.expires = 0;  // as NameAddr{} (parse_contact fills them)
+  out.q = 1000;
+  out.has_expires = false;
   return true;
 }
 
@@ -259,32 +262,71 @@ bool same_name_addr(const NameAddr& a, const NameAddr& b) {
 }
 #endif
 
+// A functor that keeps what it saw (ContactParam) starts again before each pass.
+template <class OnParam>
+void restart(const OnParam& on_param) {
+  if constexpr (requires { on_param.restart(); }) on_param.restart();
+}
+
 // The fast path, else the general grammar; in sanitizer builds every fast answer is checked
 // against the general one.
 template <UriCheck kCheck, class OnParam>
 bool parse_name_addr_either(std::string_view element, NameAddr& out, Source src,
                             const OnParam& on_param, ParseError& err) {
+  restart(on_param);
   if (parse_name_addr_fast<kCheck>(element, out, src, on_param)) {
 #ifdef SIPWIRE_CHECK_FAST_PATHS
     NameAddr general;
-    detail::check_fast_path(!parse_name_addr_with<kCheck>(element, general, src, OnParam{}) &&
-                            same_name_addr(general, out));
+    if constexpr (requires { on_param.restart(); }) {
+      // The general pass must keep the same values: compare them, then put the fast ones back.
+      const auto fast_values = *on_param.values;
+      restart(on_param);
+      detail::check_fast_path(!parse_name_addr_with<kCheck>(element, general, src, on_param) &&
+                              same_name_addr(general, out) &&
+                              on_param.values->expires == fast_values.expires &&
+                              on_param.values->has_expires == fast_values.has_expires &&
+                              on_param.values->q == fast_values.q);
+    } else {
+      detail::check_fast_path(!parse_name_addr_with<kCheck>(element, general, src, on_param) &&
+                              same_name_addr(general, out));
+    }
 #endif
     return true;
   }
-  return detail::keep(parse_name_addr_with<kCheck>(element, out, src, OnParam{}), err);
+  restart(on_param);
+  return detail::keep(parse_name_addr_with<kCheck>(element, out, src, on_param), err);
 }
 
-// Contact's parameters with rules of their own: q is a qvalue, expires is delta-seconds.
+// Contact's parameters with rules of their own: q is a qvalue, expires is delta-seconds. The
+// first of each is kept for the registrar (`values`, reset before each pass over them).
+struct ContactValues {
+  uint32_t expires = 0;
+  unsigned q = 1000;
+  bool has_expires = false;
+  bool has_q = false;
+};
 struct ContactParam {
+  ContactValues* values = nullptr;
+  void restart() const { *values = ContactValues{}; }
   ParseError operator()(std::string_view name, std::string_view value, bool has_value,
                         const Cursor& c) const {
-    unsigned q = 0;
-    uint32_t seconds = 0;
-    if (chars::iequals(name, "q") && (!has_value || !parse_qvalue(value, q)))
-      return ParseError::bad(c.offset_of(name.data()), "Invalid q value in Contact");
-    if (chars::iequals(name, "expires") && (!has_value || !parse_delta_seconds(value, seconds)))
-      return ParseError::bad(c.offset_of(name.data()), "Invalid expires parameter in Contact");
+    if (chars::iequals(name, "q")) {
+      unsigned q = 0;
+      if (!has_value || !parse_qvalue(value, q))
+        return ParseError::bad(c.offset_of(name.data()), "Invalid q value in Contact");
+      if (!values->has_q) {
+        values->has_q = true;
+        values->q = q;
+      }
+    } else if (chars::iequals(name, "expires")) {
+      uint32_t seconds = 0;
+      if (!has_value || !parse_delta_seconds(value, seconds))
+        return ParseError::bad(c.offset_of(name.data()), "Invalid expires parameter in Contact");
+      if (!values->has_expires) {
+        values->has_expires = true;
+        values->expires = seconds;
+      }
+    }
     return ParseError::none();
   }
 };
@@ -305,7 +347,13 @@ bool detail::parse_contact(std::string_view element, NameAddr& out, Source src, 
     out.star = true;
     return true;
   }
-  return parse_name_addr_either<UriCheck::kFull>(element, out, src, ContactParam{}, err);
+  ContactValues values;
+  if (!parse_name_addr_either<UriCheck::kFull>(element, out, src, ContactParam{&values}, err))
+    return false;
+  out.expires = values.expires;
+  out.has_expires = values.has_expires;
+  out.q = static_cast<uint16_t>(values.q);
+  return true;
 }
 
 ParseError parse_name_addr(std::string_view element, NameAddr& out, Source src) {

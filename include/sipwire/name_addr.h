@@ -17,6 +17,11 @@ struct NameAddr {
   // The tag parameter's value ("" if none), found while the parameters are parsed: a proxy
   // reads From's and To's tags several times per message (loop and transaction keys).
   std::string_view tag_value;
+  // A Contact's expires and q parameters (the first of each), read by parse_contact as it
+  // validates them: a registrar needs both for every binding. Unset by the other parsers.
+  uint32_t expires = 0;  // when has_expires
+  uint16_t q = 1000;     // thousandths; 1000 when the Contact has no q
+  bool has_expires = false;
 
   std::string_view tag() const { return tag_value; }
 };

@@ -99,22 +99,9 @@ RegisterOutcome Registrar::process(const Message& req, const NetAddress& source,
     ContactRequest& c = contacts[n++];
     c.uri = na.uri;
     c.expires = has_header_expires ? header_expires : settings_.default_expires;
-    // expires and q in one pass over the parameters (a +sip.instance often sits between);
-    // the first of each counts, as find_param would give.
-    unsigned q = 1000;
-    bool expires_seen = false, q_seen = false;
-    ParamIterator params(na.params);
-    Param param;
-    while ((!expires_seen || !q_seen) && params.next(param)) {
-      if (!expires_seen && chars::iequals(param.name, "expires")) {
-        expires_seen = true;
-        parse_delta_seconds(param.value, c.expires);
-      } else if (!q_seen && chars::iequals(param.name, "q")) {
-        q_seen = true;
-        parse_qvalue(param.value, q);
-      }
-    }
-    c.q = static_cast<uint16_t>(q);
+    // expires and q as parse_contact read them (the first of each).
+    if (na.has_expires) c.expires = na.expires;
+    c.q = na.q;
     if (c.expires != 0 && c.expires < settings_.min_expires) {
       RegisterOutcome o = fail(423, "Interval Too Brief");
       o.min_expires = settings_.min_expires;

@@ -385,7 +385,29 @@ TEST(ContactTest, Expires) {
 }
 
 TEST(ContactTest, QAndExpiresInsideUriAreNotChecked) {
-  EXPECT_EQ(ParseContact("<sip:a@b;q=2;expires=x>").uri, "sip:a@b;q=2;expires=x");
+  const NameAddr a = ParseContact("<sip:a@b;q=2;expires=x>");
+  EXPECT_EQ(a.uri, "sip:a@b;q=2;expires=x");
+  EXPECT_FALSE(a.has_expires);  // URI parameters, not the Contact's
+  EXPECT_EQ(a.q, 1000);
+}
+
+TEST(ContactTest, TheFirstExpiresAndQAreReadForTheRegistrar) {
+  // What a registrar stores: the first of each, whichever parameters sit in between, on the
+  // fast path (plain shapes) and on the general one (white space, a quoted-pair).
+  for (const char* element :
+       {"<sip:a@b>;expires=60;+sip.instance=\"<urn:uuid:1>\";q=0.5;expires=30;q=1",
+        "<sip:a@b> ; expires = 60 ; x=\"a\\\"b\" ; q=0.5;expires=30;q=1",
+        "sip:a@b;Expires=60;Q=0.5;q=1"}) {
+    const NameAddr a = ParseContact(element);
+    EXPECT_TRUE(a.has_expires) << element;
+    EXPECT_EQ(a.expires, 60u) << element;
+    EXPECT_EQ(a.q, 500) << element;
+  }
+  const NameAddr none = ParseContact("<sip:a@b>;+sip.instance=\"<urn:uuid:1>\"");
+  EXPECT_FALSE(none.has_expires);
+  EXPECT_EQ(none.q, 1000);
+  // Too many seconds to count saturate, as for the Expires header.
+  EXPECT_EQ(ParseContact("<sip:a@b>;expires=99999999999").expires, UINT32_MAX);
 }
 
 TEST(ContactTest, ContactRejectsWhatNameAddrRejects) {
