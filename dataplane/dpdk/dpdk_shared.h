@@ -38,6 +38,10 @@ struct DpdkShared {
   // The next hop whose MAC a datagram to `to` needs: `to` itself when on-link, else the
   // gateway of its family (or `to` again when there is none).
   NetAddress next_hop(const NetAddress& to) const;
+  // Whether datagrams to `ip` go to its own MAC (next_hop(ip) is ip): only then is what a
+  // datagram from it teaches (its source MAC) of use. One from beyond the gateway carries the
+  // gateway's MAC, and learning its address would only take a slot of the neighbour table.
+  bool is_own_next_hop(const NetAddress& ip) const { return next_hop(ip) == ip; }
   // The listen address a datagram to `to` leaves from: `preferred` when its family matches,
   // else the first listen address of that family; invalid when there is none.
   NetAddress source_for(const NetAddress& to, const NetAddress& preferred) const;

@@ -138,8 +138,10 @@ void DpdkWorker::handle_frame(rte_mbuf* m, PacketHandler& handler, uint64_t now_
   const net::FrameInfo info = net::classify_frame(frame, shared_.local);
   switch (info.kind) {
     case net::FrameKind::kSip: {
-      // Learn who sent it (or the router it came through): our reply goes back to that MAC.
-      shared_.neighbors->learn(info.source, info.source_mac);
+      // Learn who sent it (or the router it came through, when no gateway is configured): our
+      // reply goes back to that MAC. From beyond a configured gateway, nothing to learn.
+      if (shared_.is_own_next_hop(info.source))
+        shared_.neighbors->learn(info.source, info.source_mac);
       if (shared_.options.shard_affinity && shared_.options.workers > 1) {
         const std::string_view payload(
             reinterpret_cast<const char*>(frame.data()) + info.payload_offset, info.payload_length);
@@ -154,7 +156,8 @@ void DpdkWorker::handle_frame(rte_mbuf* m, PacketHandler& handler, uint64_t now_
     }
     case net::FrameKind::kIpv4Fragment:
     case net::FrameKind::kIpv6Fragment: {
-      shared_.neighbors->learn(info.source, info.source_mac);
+      if (shared_.is_own_next_hop(info.source))
+        shared_.neighbors->learn(info.source, info.source_mac);
       m->l2_len = kEthernetBytes;
       m->l3_len = static_cast<uint16_t>(info.l4_offset - info.l3_offset);
       rte_mbuf* whole = nullptr;
@@ -252,7 +255,7 @@ void DpdkWorker::deliver_chain(rte_mbuf* m, PacketHandler& handler, bool reassem
     rte_pktmbuf_free(m);
     return;
   }
-  shared_.neighbors->learn(info.source, info.source_mac);
+  if (shared_.is_own_next_hop(info.source)) shared_.neighbors->learn(info.source, info.source_mac);
   // Another shard's: the chain itself goes through the ring (the owner linearizes it again),
   // so a fragmented request and its retransmissions meet one transaction.
   if (!handed_in && shared_.options.shard_affinity && shared_.options.workers > 1) {

@@ -153,6 +153,8 @@ class DpdkBackendTest : public ::testing::Test {
     options.idle_sleep_us = 0;
     options.multi_segment_tx = multi_segment_tx_;
     options.neighbor_hold_ms = neighbor_hold_ms_;
+    options.networks = networks_;
+    options.gateways = gateways_;
     std::string error;
     backend_ = DpdkBackend::open(options, error);
     ASSERT_NE(backend_, nullptr) << error;
@@ -287,8 +289,10 @@ class DpdkBackendTest : public ::testing::Test {
     return s;
   }
 
-  bool multi_segment_tx_ = true;      // DpdkBackendOptions::multi_segment_tx for open()
-  unsigned neighbor_hold_ms_ = 1000;  // DpdkBackendOptions::neighbor_hold_ms for open()
+  bool multi_segment_tx_ = true;         // DpdkBackendOptions::multi_segment_tx for open()
+  unsigned neighbor_hold_ms_ = 1000;     // DpdkBackendOptions::neighbor_hold_ms for open()
+  std::vector<OnLinkNetwork> networks_;  // DpdkBackendOptions::networks for open()
+  std::vector<NetAddress> gateways_;     // DpdkBackendOptions::gateways for open()
   std::vector<unsigned> sent_segments_;
   std::unique_ptr<RingPort> port_;
   std::unique_ptr<DpdkBackend> backend_;
@@ -531,6 +535,42 @@ TEST_F(DpdkBackendFrames, AHeldDatagramIsDroppedWhenNoAnswerComesInTime) {
   feed(arp_reply(kUasMac, 3, ours));
   run();
   EXPECT_TRUE(sent().empty());
+}
+
+TEST_F(DpdkBackendFrames, ClientsBeyondTheGatewayDoNotPushTheGatewayOutOfTheNeighbourTable) {
+  // Behind the gateway (kPeer, 10.0.0.1) are 20,480 phones, five times the neighbour table's
+  // slots. Their datagrams arrive from the gateway's MAC and every answer goes back through
+  // the gateway, so only the gateway's own entry is of use: learning each phone's address
+  // would fill the table and evict it, and answers would then wait for ARP.
+  networks_ = {{NetAddress::ipv4(10, 0, 0, 0, 0), 24}};
+  gateways_ = {NetAddress::ipv4(10, 0, 0, 1, 0)};
+  open(1, ProxyMode::kStateless);
+  const MacAddress ours = our_mac();
+  feed(udp_frame(kPeerMac, ours, kPeer, kProxy, options_request("z9hG4bKgw", kPeer)));
+  run();
+  ASSERT_EQ(sent().size(), 1u);  // the gateway's own OPTIONS answered: its MAC is known
+  constexpr unsigned kPhones = 20480, kBatch = 64;
+  std::size_t answered = 0, other = 0;
+  for (unsigned first = 0; first < kPhones; first += kBatch) {
+    for (unsigned i = first; i < first + kBatch; ++i) {
+      const NetAddress phone = NetAddress::ipv4(100, static_cast<uint8_t>(64 + i / 65536),
+                                                static_cast<uint8_t>(i / 256 % 256),
+                                                static_cast<uint8_t>(i % 256), 5060);
+      feed(udp_frame(kPeerMac, ours, phone, kProxy,
+                     options_request("z9hG4bKp" + std::to_string(i), phone)));
+    }
+    run();
+    for (const auto& f : sent()) {
+      const bool to_gateway = std::equal(kPeerMac.bytes.begin(), kPeerMac.bytes.end(), f.begin());
+      if (to_gateway && payload_of(f).rfind("SIP/2.0 200 ", 0) == 0)
+        ++answered;
+      else
+        ++other;  // an ARP request for the gateway, or anything else
+    }
+  }
+  EXPECT_EQ(answered, kPhones);
+  EXPECT_EQ(other, 0u);
+  EXPECT_EQ(totals().neighbor_held, 0u);
 }
 
 TEST_F(DpdkBackendFrames, ADatagramOverTheMtuLeavesAsFragmentsAndFragmentsAreReassembled) {
