@@ -573,6 +573,47 @@ TEST_F(DpdkBackendFrames, ClientsBeyondTheGatewayDoNotPushTheGatewayOutOfTheNeig
   EXPECT_EQ(totals().neighbor_held, 0u);
 }
 
+TEST_F(DpdkBackendFrames, AFlatNetworkOfTwentyThousandPhonesKeepsEveryPhonesMac) {
+  // No [dpdk] networks: every address is on-link and learnt. 20,480 phones (each its own MAC)
+  // send an OPTIONS; then a call comes for the first of them, long since quiet. Its MAC must
+  // still be known, or the INVITE waits for ARP (and is lost if the phone sits behind a router
+  // that does not answer for it).
+  open(1, ProxyMode::kStateless);
+  const MacAddress ours = our_mac();
+  constexpr unsigned kPhones = 20480, kBatch = 64;
+  auto phone = [](unsigned i) {
+    return NetAddress::ipv4(10, static_cast<uint8_t>(64 + i / 65536),
+                            static_cast<uint8_t>(i / 256 % 256), static_cast<uint8_t>(i % 256),
+                            5060);
+  };
+  auto mac = [](unsigned i) {
+    return MacAddress{{0x02, 0x10, 0, static_cast<uint8_t>(i >> 16), static_cast<uint8_t>(i >> 8),
+                       static_cast<uint8_t>(i)}};
+  };
+  std::size_t answered = 0;
+  for (unsigned first = 0; first < kPhones; first += kBatch) {
+    for (unsigned i = first; i < first + kBatch; ++i)
+      feed(udp_frame(mac(i), ours, phone(i), kProxy,
+                     options_request("z9hG4bKf" + std::to_string(i), phone(i))));
+    run();
+    answered += sent().size();
+  }
+  ASSERT_EQ(answered, kPhones);
+  const std::string invite =
+      "INVITE sip:bob@" + phone(0).to_string() +
+      " SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5062;branch=z9hG4bKflat\r\nMax-Forwards: 70\r\n"
+      "From: <sip:alice@localhost>;tag=a\r\nTo: <sip:bob@localhost>\r\nCall-ID: flat\r\n"
+      "CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+  feed(udp_frame(kPeerMac, ours, kPeer, kProxy, invite));
+  run();
+  const auto frames = sent();
+  ASSERT_EQ(frames.size(), 1u);  // the INVITE itself, not an ARP request
+  const MacAddress first = mac(0);
+  EXPECT_TRUE(std::equal(first.bytes.begin(), first.bytes.end(), frames[0].begin()));
+  EXPECT_EQ(payload_of(frames[0]).rfind("INVITE sip:bob@10.64.0.0:5060 SIP/2.0\r\n", 0), 0u);
+  EXPECT_EQ(totals().neighbor_held, 0u);
+}
+
 TEST_F(DpdkBackendFrames, ADatagramOverTheMtuLeavesAsFragmentsAndFragmentsAreReassembled) {
   open(1, ProxyMode::kStateless);
   const MacAddress ours = our_mac();
