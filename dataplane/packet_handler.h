@@ -22,6 +22,11 @@ class PacketHandler {  // one per worker: the worker's shard implements it
 
   // Called at least every 10 ms (timers) and after each batch.
   virtual void on_tick(Outbox& out) = 0;
+
+  // Called before each burst of datagrams is handed over one by one: a handler that needs
+  // the time reads its clock here, once per burst rather than once per datagram (a read of
+  // CLOCK_MONOTONIC costs 30-60 ns on a virtual machine's kvm-clock, 5% of a REGISTER).
+  virtual void on_burst() {}
 };
 
 }  // namespace sipwire::dataplane

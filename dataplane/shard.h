@@ -39,15 +39,20 @@ class Shard final : public PacketHandler {
   }
   ~Shard() override { qsbr_.offline(id_); }
 
+  // The engine's clock: read once per burst (and per tick); every datagram of the burst is
+  // handled at that time, at most one burst late.
+  void on_burst() override { now_ms_ = monotonic_ms(); }
+
   void on_datagram(std::string_view bytes, const NetAddress& from, const NetAddress&,
                    Outbox& out) override {
-    core_.handle(bytes, from, out, monotonic_ms());
+    core_.handle(bytes, from, out, now_ms_);
   }
 
   void on_tick(Outbox& out) override {
     // The batch is flushed: this worker holds no pointer into the location service now.
     qsbr_.quiescent(id_);
     const uint64_t now = monotonic_ms();
+    now_ms_ = now;
     core_.tick(out, now);  // transaction timers (stateful mode)
     if (now - last_sweep_ms_ >= 100) {
       // Each worker sweeps a slice every 100 ms, so expired bindings leave the table on time
@@ -78,6 +83,7 @@ class Shard final : public PacketHandler {
   ProxyCore core_;
   LocationTable& location_;
   Qsbr& qsbr_;
+  uint64_t now_ms_ = monotonic_ms();  // set by on_burst and on_tick
   uint64_t last_sweep_ms_ = 0;
   std::atomic<uint64_t> forwarded_{0}, answered_{0}, malformed_{0}, refused_{0}, limited_{0};
   std::atomic<uint64_t> transactions_{0}, overloaded_{0};

@@ -130,6 +130,7 @@ int SocketWorker::receive_burst(std::size_t index, PacketHandler& handler) {
   const int got = ::recvmmsg(socket.fd(), rx_messages_.data(), static_cast<unsigned>(batch_),
                              MSG_DONTWAIT, nullptr);
   if (got <= 0) return 0;  // EAGAIN or EINTR: nothing to do this turn
+  handler.on_burst();
 
   uint64_t delivered = 0;
   uint64_t bytes = 0;
@@ -201,6 +202,7 @@ int SocketWorker::drain_handovers(PacketHandler& handler) {
     held_.clear();
     HandoverRing::Packet packet;
     while (held_.size() < batch_ && ring->take(packet)) {
+      if (total == 0 && held_.empty()) handler.on_burst();
       held_.push_back(packet.slot);
       outbox_.set_ingress(static_cast<int>(packet.ingress));
       handler.on_datagram(packet.bytes, packet.from, sockets_[packet.ingress].local(), outbox_);

@@ -81,6 +81,7 @@ bool DpdkWorker::poll_once(PacketHandler& handler) {
   const uint64_t now = rte_rdtsc();
   // What the last pass sent to ourselves, first (it was sent before this burst arrived).
   const std::size_t looped_count = outbox_.looped().size();
+  if (n != 0 || looped_count != 0) handler.on_burst();
   if (looped_count != 0) {
     std::array<rte_mbuf*, 64> looped;
     std::copy(outbox_.looped().begin(), outbox_.looped().end(), looped.begin());
@@ -283,6 +284,7 @@ unsigned DpdkWorker::drain_handovers(PacketHandler& handler) {
     if (w == id_) continue;
     rte_ring* ring = shared_.rings[w * shared_.options.workers + id_];
     const unsigned n = rte_ring_sc_dequeue_burst(ring, reinterpret_cast<void**>(in), 64, nullptr);
+    if (n != 0 && total == 0) handler.on_burst();
     bump(counters_.handovers_in, n);
     total += n;
     for (unsigned i = 0; i < n; ++i) {
