@@ -324,7 +324,11 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
   if (ParseError e = check_request_uri_scheme(m)) return reply(source, out, e.status, e.reason);
   if (ParseError e = check_max_forwards(m)) return reply(source, out, e.status, e.reason);
   const std::span<const std::string_view> tags(supported_);
-  if (reply_unsupported(source, out, check_proxy_require(m, tags))) return;
+  // (Most requests carry neither Proxy-Require nor Require: the check's result, 16 tag views,
+  // is not even built for them.)
+  if (m.has(HeaderId::kProxyRequire) &&
+      reply_unsupported(source, out, check_proxy_require(m, tags)))
+    return;
   // The loop hash is needed only when a Via names us or when the request is forwarded.
   loop_.reset();
   if (looped()) {
@@ -370,7 +374,8 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
       case GateAction::kRegister:
         if (m.method() != Method::kRegister)
           return reply(source, out, 403, "Forbidden: only REGISTER is accepted here");
-        if (reply_unsupported(source, out, check_require(m, tags))) return;
+        if (m.has(HeaderId::kRequire) && reply_unsupported(source, out, check_require(m, tags)))
+          return;
         return reply_register(source, out, registrar_.process(m, source, now_ms, canonical_host()),
                               now_ms);
       case GateAction::kLookup:
@@ -410,7 +415,9 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
     const Uri& ruri = m.request_uri();
     // Answering it ourselves (registrar, OPTIONS): its Require tags must be ours (§8.2.2.3).
     const bool answered_here = m.method() == Method::kRegister || ruri.user.empty();
-    if (answered_here && reply_unsupported(source, out, check_require(m, tags))) return;
+    if (answered_here && m.has(HeaderId::kRequire) &&
+        reply_unsupported(source, out, check_require(m, tags)))
+      return;
     if (m.method() == Method::kRegister) {
       // §10.3 step 1: only AORs of our domains are registered here.
       Uri to;
