@@ -614,6 +614,27 @@ TEST_F(DpdkBackendFrames, AFlatNetworkOfTwentyThousandPhonesKeepsEveryPhonesMac)
   EXPECT_EQ(totals().neighbor_held, 0u);
 }
 
+TEST_F(DpdkBackendFrames, ABurstIsAnnouncedBeforeItsDatagramsAndAnIdlePassAnnouncesNothing) {
+  // The shard reads its clock in on_burst, once for every datagram of the pass.
+  struct Recorder : PacketHandler {
+    std::string calls;
+    void on_burst() override { calls += 'B'; }
+    void on_datagram(std::string_view, const NetAddress&, const NetAddress&, Outbox&) override {
+      calls += 'D';
+    }
+    void on_tick(Outbox&) override { calls += 'T'; }
+  } recorder;
+  open(1, ProxyMode::kStateless);
+  for (int i = 0; i < 3; ++i)
+    feed(udp_frame(kPeerMac, our_mac(), kPeer, kProxy,
+                   options_request("z9hG4bKb" + std::to_string(i), kPeer)));
+  backend_->poll(0, recorder);
+  EXPECT_EQ(recorder.calls, "BDDDT");
+  recorder.calls.clear();
+  backend_->poll(0, recorder);
+  EXPECT_EQ(recorder.calls.find_first_of("BD"), std::string::npos) << recorder.calls;
+}
+
 TEST_F(DpdkBackendFrames, ADatagramOverTheMtuLeavesAsFragmentsAndFragmentsAreReassembled) {
   open(1, ProxyMode::kStateless);
   const MacAddress ours = our_mac();

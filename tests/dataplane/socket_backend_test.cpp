@@ -229,12 +229,20 @@ class RecordingHandler : public PacketHandler {
                    Outbox& out) override {
     check_thread();
     datagrams.fetch_add(1);
+    if (!burst_open_) unannounced.fetch_add(1);
     handle(bytes, from, local, out);
   }
   void on_tick(Outbox& out) override {
     check_thread();
     ticks.fetch_add(1);
+    burst_open_ = false;
     tick(out);
+  }
+  // The backend announces each burst before its datagrams (the shard reads its clock there).
+  void on_burst() override {
+    check_thread();
+    bursts.fetch_add(1);
+    burst_open_ = true;
   }
   virtual void handle(std::string_view, const NetAddress&, const NetAddress&, Outbox&) {}
   virtual void tick(Outbox&) {}
@@ -243,8 +251,11 @@ class RecordingHandler : public PacketHandler {
   std::atomic<int> datagrams{0};
   std::atomic<int> ticks{0};
   std::atomic<int> wrong_thread{0};
+  std::atomic<int> bursts{0};
+  std::atomic<int> unannounced{0};  // datagrams with no on_burst since the last tick
 
  private:
+  bool burst_open_ = false;  // only the worker's thread touches it
   void check_thread() {
     if (std::this_thread::get_id() != thread) wrong_thread.fetch_add(1);
   }
@@ -502,6 +513,8 @@ TEST(SocketBackendTest, CountsReceivedDatagramsWhenNothingIsSent) {
   EXPECT_EQ(total.rx_bytes, bytes);
   EXPECT_EQ(handlers[0].bytes_seen.load() + handlers[1].bytes_seen.load(), bytes);
   EXPECT_EQ(handlers.total_datagrams(), static_cast<int>(kCount));
+  EXPECT_EQ(handlers[0].unannounced.load() + handlers[1].unannounced.load(), 0);
+  EXPECT_GE(handlers[0].bursts.load() + handlers[1].bursts.load(), 1);
   EXPECT_EQ(total.tx_datagrams, 0u);
   EXPECT_EQ(total.tx_bytes, 0u);
   EXPECT_EQ(total.tx_errors, 0u);
