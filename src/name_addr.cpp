@@ -278,14 +278,11 @@ bool parse_name_addr_either(std::string_view element, NameAddr& out, Source src,
 #ifdef SIPWIRE_CHECK_FAST_PATHS
     NameAddr general;
     if constexpr (requires { on_param.restart(); }) {
-      // The general pass must keep the same values: compare them, then put the fast ones back.
+      // A functor that keeps values must keep the same ones on the general grammar's pass.
       const auto fast_values = *on_param.values;
       restart(on_param);
       detail::check_fast_path(!parse_name_addr_with<kCheck>(element, general, src, on_param) &&
-                              same_name_addr(general, out) &&
-                              on_param.values->expires == fast_values.expires &&
-                              on_param.values->has_expires == fast_values.has_expires &&
-                              on_param.values->q == fast_values.q);
+                              same_name_addr(general, out) && *on_param.values == fast_values);
     } else {
       detail::check_fast_path(!parse_name_addr_with<kCheck>(element, general, src, on_param) &&
                               same_name_addr(general, out));
@@ -304,6 +301,7 @@ struct ContactValues {
   unsigned q = 1000;
   bool has_expires = false;
   bool has_q = false;
+  bool operator==(const ContactValues&) const = default;
 };
 struct ContactParam {
   ContactValues* values = nullptr;
