@@ -227,7 +227,10 @@ void ProxyCore::reply_redirect(const NetAddress& source, Outbox& out, const AorR
   });
 }
 
-bool ProxyCore::reply_unsupported(const NetAddress& source, Outbox& out, const UnsupportedTags& u) {
+bool ProxyCore::reply_unsupported_tags(const NetAddress& source, Outbox& out, HeaderId id) {
+  const std::span<const std::string_view> tags(supported_);
+  const UnsupportedTags u =
+      id == HeaderId::kProxyRequire ? check_proxy_require(*msg_, tags) : check_require(*msg_, tags);
   if (!u.error) return false;
   char buf[512];
   TextWriter w(buf);
@@ -323,12 +326,7 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
   // §16.3 request validation, in its order.
   if (ParseError e = check_request_uri_scheme(m)) return reply(source, out, e.status, e.reason);
   if (ParseError e = check_max_forwards(m)) return reply(source, out, e.status, e.reason);
-  const std::span<const std::string_view> tags(supported_);
-  // (Most requests carry neither Proxy-Require nor Require: the check's result, 16 tag views,
-  // is not even built for them.)
-  if (m.has(HeaderId::kProxyRequire) &&
-      reply_unsupported(source, out, check_proxy_require(m, tags)))
-    return;
+  if (reply_unsupported(source, out, HeaderId::kProxyRequire)) return;
   // The loop hash is needed only when a Via names us or when the request is forwarded.
   loop_.reset();
   if (looped()) {
@@ -374,8 +372,7 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
       case GateAction::kRegister:
         if (m.method() != Method::kRegister)
           return reply(source, out, 403, "Forbidden: only REGISTER is accepted here");
-        if (m.has(HeaderId::kRequire) && reply_unsupported(source, out, check_require(m, tags)))
-          return;
+        if (reply_unsupported(source, out, HeaderId::kRequire)) return;
         return reply_register(source, out, registrar_.process(m, source, now_ms, canonical_host()),
                               now_ms);
       case GateAction::kLookup:
@@ -415,9 +412,7 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
     const Uri& ruri = m.request_uri();
     // Answering it ourselves (registrar, OPTIONS): its Require tags must be ours (§8.2.2.3).
     const bool answered_here = m.method() == Method::kRegister || ruri.user.empty();
-    if (answered_here && m.has(HeaderId::kRequire) &&
-        reply_unsupported(source, out, check_require(m, tags)))
-      return;
+    if (answered_here && reply_unsupported(source, out, HeaderId::kRequire)) return;
     if (m.method() == Method::kRegister) {
       // §10.3 step 1: only AORs of our domains are registered here.
       Uri to;

@@ -140,8 +140,14 @@ class ProxyCore {
                   Write&& write);
   void reply_register(const NetAddress& source, Outbox& out, const RegisterOutcome& r,
                       uint64_t now_ms);
-  // 420 with Unsupported (or 400 for a malformed list) when `u` holds an error; false if not.
-  bool reply_unsupported(const NetAddress& source, Outbox& out, const UnsupportedTags& u);
+  // 420 with Unsupported (or 400 for a malformed list) when the request's Require or
+  // Proxy-Require (`id`) names an option tag we do not support; false if not.
+  // Most requests carry neither header: that case is decided here, inline, and the check's
+  // result (16 tag views) is not built for them.
+  bool reply_unsupported(const NetAddress& source, Outbox& out, HeaderId id) {
+    return msg_->has(id) && reply_unsupported_tags(source, out, id);
+  }
+  bool reply_unsupported_tags(const NetAddress& source, Outbox& out, HeaderId id);
   void reply_redirect(const NetAddress& source, Outbox& out, const AorRecord& record,
                       uint64_t now_ms);
   bool is_ours(const Uri& uri) const;
