@@ -54,10 +54,19 @@ bool parse_bounded_uint(std::string_view text, uint32_t max, uint32_t& out) {
 
 bool parse_delta_seconds(std::string_view text, uint32_t& out) {
   if (text.empty()) return false;
+  // Every REGISTER has one or two ("Expires: 3600", ";expires=3600"): one subtract and compare
+  // per digit. Nineteen digits cannot overflow 64 bits; past them, the value grows only while
+  // it still fits 32 bits (leading zeros), then saturates.
   uint64_t v = 0;
-  for (char c : text) {
-    if (!chars::is_digit(c)) return false;
-    if (v <= UINT32_MAX) v = v * 10 + static_cast<uint64_t>(c - '0');
+  const std::size_t exact = text.size() < 19 ? text.size() : 19;
+  for (std::size_t i = 0; i < exact; ++i) {
+    const unsigned d = static_cast<unsigned char>(text[i]) - unsigned{'0'};
+    if (d > 9) return false;
+    v = v * 10 + d;
+  }
+  for (std::size_t i = exact; i < text.size(); ++i) {
+    if (!chars::is_digit(text[i])) return false;
+    if (v <= UINT32_MAX) v = v * 10 + static_cast<uint64_t>(text[i] - '0');  // leading zeros
   }
   out = v > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(v);
   return true;

@@ -102,6 +102,10 @@ class Message {
   // datagram are ignored (§18.3); in a stream they begin the next message.
   std::size_t size() const { return size_; }
   std::string_view bytes() const { return {data_, size_}; }
+  // For parsing a field of this message again: error offsets from its start, and its bytes
+  // readable to the end, so the parsers' vector paths apply (without it, a field near nothing
+  // readable is checked byte by byte).
+  Source source() const { return {data_, data_ + size_}; }
   // Offset where the body starts (just past the empty line).
   std::size_t header_end() const { return body_.offset; }
 

@@ -416,7 +416,7 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
     if (m.method() == Method::kRegister) {
       // §10.3 step 1: only AORs of our domains are registered here.
       Uri to;
-      const bool to_parsed = parse_uri(m.to().uri, to).ok();
+      const bool to_parsed = parse_uri(m.to().uri, to, m.source()).ok();
       if (to_parsed && to.is_sip() && !is_our_host(to.host))
         return reply(source, out, 404, "Not Found: address-of-record not in our domain");
       return reply_register(

@@ -71,7 +71,8 @@ RegisterOutcome Registrar::process(const Message& req, const NetAddress& source,
                                    std::string_view canonical_host, const Uri* parsed_to) {
   // Step 5: the AOR is the To URI, which must be SIP or SIPS (RFC 4475 unksm2).
   Uri to_uri;
-  if (parsed_to == nullptr && parse_uri(req.to().uri, to_uri).ok()) parsed_to = &to_uri;
+  if (parsed_to == nullptr && parse_uri(req.to().uri, to_uri, req.source()).ok())
+    parsed_to = &to_uri;
   Aor aor;
   if (parsed_to == nullptr || !aor.assign(*parsed_to, canonical_host))
     return fail(400, "To must hold a SIP or SIPS address-of-record");

@@ -218,6 +218,14 @@ TEST(DeltaSecondsTest, OverflowClampsToMax) {
   EXPECT_EQ(v, 4294967295u);
 }
 
+TEST(DeltaSecondsTest, LeadingZerosDoNotSaturate) {
+  // Twenty-five digits, but the value is 3600: digits past the nineteenth still count.
+  uint32_t v = 0;
+  EXPECT_TRUE(parse_delta_seconds(std::string(21, '0') + "3600", v));
+  EXPECT_EQ(v, 3600u);
+  EXPECT_FALSE(parse_delta_seconds(std::string(21, '0') + "36x0", v));
+}
+
 TEST(DeltaSecondsTest, Malformed) {
   uint32_t v = 42;
   EXPECT_FALSE(parse_delta_seconds("", v));
