@@ -7,6 +7,7 @@
 #include <rte_udp.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 namespace sipwire::dataplane {
@@ -150,7 +151,18 @@ bool DpdkOutbox::send(const NetAddress& to, std::span<const std::string_view> se
       reinterpret_cast<rte_udp_hdr*>(udp)->dgram_cksum = rte_ipv4_phdr_cksum(ip, head->ol_flags);
     }
   } else {
-    net::store_be16(udp + 6, net::udp_checksum(from, to, udp, segments));
+    // Summed over the frame as built, not over the pieces: the copied pieces lie one after
+    // another in the first segments, so a handful of long runs replaces up to 16 short ones,
+    // each with its own head and tail to handle.
+    std::array<std::string_view, kMaxSegments + 1> runs;
+    std::size_t n = 0;
+    for (const rte_mbuf* m = head; m != nullptr && n < runs.size(); m = m->next) {
+      const std::size_t skip = m == head ? header_bytes : 0;
+      runs[n++] = {rte_pktmbuf_mtod_offset(m, const char*, skip), m->data_len - skip};
+    }
+    const std::span<const std::string_view> payload =
+        n == head->nb_segs ? std::span<const std::string_view>(runs.data(), n) : segments;
+    net::store_be16(udp + 6, net::udp_checksum(from, to, udp, payload));
   }
   bump(dpdk_.copied_bytes, copied);
   bump(dpdk_.referenced_bytes, referenced);
