@@ -154,7 +154,7 @@ LocationTable::Entry* LocationTable::insert_entry(Writer& w, std::string_view ao
     mine->next.store(first, std::memory_order_relaxed);
     if (head.compare_exchange_weak(first, mine, std::memory_order_release,
                                    std::memory_order_acquire)) {
-      aors_.fetch_add(1, std::memory_order_relaxed);
+      w.count(w.aors_, 1);
       return mine;
     }
   }
@@ -198,8 +198,8 @@ const AorRecord* LocationTable::update(Writer& w, std::string_view aor, UpdateFn
     const AorRecord* seen = old;
     if (e->record.compare_exchange_strong(seen, next, std::memory_order_acq_rel,
                                           std::memory_order_acquire)) {
-      bindings_.fetch_add(next ? next->bindings.size() : 0, std::memory_order_relaxed);
-      bindings_.fetch_sub(old ? old->bindings.size() : 0, std::memory_order_relaxed);
+      w.count(w.bindings_, static_cast<int64_t>(next ? next->bindings.size() : 0) -
+                               static_cast<int64_t>(old ? old->bindings.size() : 0));
       if (old != nullptr) w.retired_.push_back({old, qsbr_.retire()});
       reclaim(w);
       return next;
@@ -207,6 +207,20 @@ const AorRecord* LocationTable::update(Writer& w, std::string_view aor, UpdateFn
     // Another writer replaced `old` meanwhile: ours was never seen, and is built again.
     AorRecord::release(next, w.arena_);
   }
+}
+
+std::size_t LocationTable::aor_count() const {
+  int64_t n = 0;
+  for (unsigned i = 0; i < writer_count_; ++i)
+    n += writers_[i].aors_.load(std::memory_order_relaxed);
+  return n < 0 ? 0 : static_cast<std::size_t>(n);
+}
+
+std::size_t LocationTable::binding_count() const {
+  int64_t n = 0;
+  for (unsigned i = 0; i < writer_count_; ++i)
+    n += writers_[i].bindings_.load(std::memory_order_relaxed);
+  return n < 0 ? 0 : static_cast<std::size_t>(n);  // a moment's snapshot can be behind
 }
 
 std::size_t LocationTable::heap_allocations() const {

@@ -223,6 +223,32 @@ TEST(LocationTable, ReadersNeverSeeFreedRecords) {
   EXPECT_EQ(t.find("sip:hot@x")->bindings[0].contact, "sip:v20000@192.0.2.1");
 }
 
+TEST(LocationTable, CountsStayRightWhenOneWorkerAddsWhatAnotherRemoves) {
+  // Each worker counts in its own writer; the table reports the sums.
+  Qsbr qsbr(2);
+  qsbr.online(0);
+  qsbr.online(1);
+  LocationTable t(16, qsbr);
+  t.update(t.writer(0), "sip:bob@x", [](const AorRecord*, RecordArena& arena) {
+    return one_binding("sip:bob@192.0.2.1", 1000, arena);
+  });
+  t.update(t.writer(0), "sip:carol@x", [](const AorRecord*, RecordArena& arena) {
+    return one_binding("sip:carol@192.0.2.2", 1000, arena);
+  });
+  EXPECT_EQ(t.aor_count(), 2u);
+  EXPECT_EQ(t.binding_count(), 2u);
+  t.update(t.writer(1), "sip:bob@x",
+           [](const AorRecord*, RecordArena&) -> const AorRecord* { return nullptr; });
+  EXPECT_EQ(t.binding_count(), 1u);
+  t.update(t.writer(1), "sip:carol@x", [](const AorRecord*, RecordArena& arena) {
+    const Binding two[] = {binding("sip:carol@192.0.2.2", 1000),
+                           binding("sip:carol@192.0.2.3", 1000)};
+    return AorRecord::build(two, arena);
+  });
+  EXPECT_EQ(t.binding_count(), 2u);
+  EXPECT_EQ(t.aor_count(), 2u);  // an AOR's entry stays when its last binding goes
+}
+
 TEST(LocationTable, ARecordReplacedByAnotherWorkerGoesBackToTheArenaThatBuiltIt) {
   Qsbr qsbr(2);
   qsbr.online(0);

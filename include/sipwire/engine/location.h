@@ -65,7 +65,8 @@ class LocationTable {
  public:
   // What one writing thread owns: the arena its records and entries come from, and the records
   // it replaced, waiting for their grace period. Used by that thread only.
-  class Writer {
+  // A cache line of its own: its counts are written by its worker on every REGISTER.
+  class alignas(64) Writer {
    public:
     Writer() { retired_.reserve(1024); }
 
@@ -75,6 +76,14 @@ class LocationTable {
       const AorRecord* record;
       uint64_t epoch;
     };
+    // Only its own worker adds to them (a load and a store, no locked instruction and no
+    // cache line shared with other workers); any thread may read them. A binding one writer
+    // added and another removed is +1 in one and -1 in the other: the sum is what is stored.
+    void count(std::atomic<int64_t>& n, int64_t delta) {
+      n.store(n.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
+    }
+    std::atomic<int64_t> aors_{0};
+    std::atomic<int64_t> bindings_{0};
     RecordArena arena_;
     std::vector<Retired> retired_;  // in retire order, so oldest (lowest epoch) first
     std::size_t retired_head_ = 0;  // retired_[..head) were reclaimed
@@ -113,11 +122,13 @@ class LocationTable {
   // Frees the records `w` retired that no reader can hold any more.
   void reclaim(Writer& w);
 
-  std::size_t aor_count() const { return aors_.load(std::memory_order_relaxed); }
+  // From any thread: the sums of the writers' counts (a snapshot; a count may lag by the
+  // updates in flight).
+  std::size_t aor_count() const;
   // Heap allocations the table has made (arena blocks, large records): flat while refreshes
   // recycle retired records. From any thread; for tests and statistics.
   std::size_t heap_allocations() const;
-  std::size_t binding_count() const { return bindings_.load(std::memory_order_relaxed); }
+  std::size_t binding_count() const;
 
  private:
   struct Entry;
@@ -131,8 +142,6 @@ class LocationTable {
   unsigned writer_count_;
   std::unique_ptr<Writer[]> writers_;
   std::atomic<std::size_t> sweep_cursor_{0};
-  std::atomic<std::size_t> aors_{0};
-  std::atomic<std::size_t> bindings_{0};
 };
 
 }  // namespace sipwire
