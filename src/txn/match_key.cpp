@@ -24,30 +24,16 @@ uint64_t mix(uint64_t h) {
 
 }  // namespace
 
-KeyBuilder::KeyBuilder(MatchKey& out, uint64_t seed, KeyClass key_class)
-    : out_(out), seed_(mix(seed)) {
-  put(static_cast<char>(key_class));
-}
-
 void KeyBuilder::append(std::string_view bytes, bool lower) {
   const std::size_t room = length_ < MatchKey::kTextBytes ? MatchKey::kTextBytes - length_ : 0;
   const std::size_t copied = bytes.size() < room ? bytes.size() : room;
   // Only a key still shorter than kTextBytes has room: past it, not even a pointer is formed.
   if (copied != 0) {
     char* dst = out_.text + length_;
-    if (lower) {
-      for (std::size_t i = 0; i < copied; ++i) {
-        const char c = bytes[i];
-        dst[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-      }
-    } else {
-      std::memcpy(dst, bytes.data(), copied);
-    }
+    for (std::size_t i = 0; i < copied; ++i) dst[i] = lower ? ascii_lower(bytes[i]) : bytes[i];
   }
   for (std::size_t i = copied; i < bytes.size(); ++i) {
-    char c = bytes[i];
-    if (lower && c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    const auto byte = static_cast<uint8_t>(c);
+    const auto byte = static_cast<uint8_t>(lower ? ascii_lower(bytes[i]) : bytes[i]);
     overflow_hash_ = (overflow_hash_ ^ byte) * kFnvPrime;
     overflow_check_ = (overflow_check_ ^ byte) * kCheckMul;
     overflow_check_ ^= overflow_check_ >> 29;
@@ -55,43 +41,20 @@ void KeyBuilder::append(std::string_view bytes, bool lower) {
   length_ += bytes.size();
 }
 
-void KeyBuilder::put(char c) {
-  append(std::string_view(&c, 1), false);
-}
-
-void KeyBuilder::add_size(std::size_t n) {
-  // The field's length first (two bytes), so that field boundaries are part of the key.
-  if (length_ + 2 <= MatchKey::kTextBytes) {  // the usual case: straight into the text
-    out_.text[length_] = static_cast<char>(n & 0xFF);
-    out_.text[length_ + 1] = static_cast<char>((n >> 8) & 0xFF);
-    length_ += 2;
-    return;
-  }
-  const char size[2] = {static_cast<char>(n & 0xFF), static_cast<char>((n >> 8) & 0xFF)};
+void KeyBuilder::add_general(std::string_view field, bool lower) {
+  const char size[2] = {static_cast<char>(field.size() & 0xFF),
+                        static_cast<char>((field.size() >> 8) & 0xFF)};
   append(std::string_view(size, 2), false);
-}
-
-void KeyBuilder::add(std::string_view field) {
-  add_size(field.size());
-  append(field, false);
-}
-
-void KeyBuilder::add_lower(std::string_view field) {
-  add_size(field.size());
-  append(field, true);
-}
-
-void KeyBuilder::add_number(uint32_t n) {
-  char digits[4] = {static_cast<char>(n >> 24), static_cast<char>(n >> 16),
-                    static_cast<char>(n >> 8), static_cast<char>(n)};
-  add(std::string_view(digits, sizeof digits));
+  append(field, lower);
 }
 
 void KeyBuilder::finish() {
-  // The stored prefix, a word at a time, through two unrelated functions (FNV-style multiply
-  // for the bucket hash, seeded; multiply-xorshift for the check hash).
+  // The stored prefix, a word at a time: an FNV-style multiply for the bucket hash, seeded.
+  // The check hash (multiply-xorshift, unrelated) matters only for a key longer than the
+  // stored text, which is compared by it (see MatchKey::operator==): only such a key pays it.
   const std::size_t stored = length_ < MatchKey::kTextBytes ? length_ : MatchKey::kTextBytes;
-  uint64_t hash = kFnvBasis ^ seed_;
+  const bool long_key = length_ > MatchKey::kTextBytes;
+  uint64_t hash = kFnvBasis ^ mix(seed_);
   uint64_t check = kCheckBasis;
   static_assert(MatchKey::kTextBytes % 8 == 0, "whole words of the text are loaded");
   static_assert(std::endian::native == std::endian::little, "the tail mask keeps the low bytes");
@@ -103,11 +66,13 @@ void KeyBuilder::finish() {
     if (valid < 8) word &= (uint64_t{1} << (8 * valid)) - 1;
     hash = (hash ^ word) * kFnvPrime;
     hash ^= hash >> 32;
-    check = (check ^ word) * kCheckMul;
-    check ^= check >> 29;
+    if (long_key) {
+      check = (check ^ word) * kCheckMul;
+      check ^= check >> 29;
+    }
   }
   out_.hash = mix(hash ^ overflow_hash_ ^ length_);
-  out_.check = mix(check ^ mix(overflow_check_) ^ length_);
+  out_.check = long_key ? mix(check ^ mix(overflow_check_) ^ length_) : 0;
   out_.length = static_cast<uint16_t>(length_ > 0xFFFF ? 0xFFFF : length_);
 }
 

@@ -47,16 +47,49 @@ struct MatchKey {
 // (long keys, rare) are hashed one by one as they come. No allocation.
 class KeyBuilder {
  public:
-  KeyBuilder(MatchKey& out, uint64_t seed, KeyClass key_class);
+  KeyBuilder(MatchKey& out, uint64_t seed, KeyClass key_class) : out_(out), seed_(seed) {
+    out_.text[0] = static_cast<char>(key_class);
+    length_ = 1;
+  }
 
-  void add(std::string_view field);
-  void add_lower(std::string_view field);  // ASCII-lowercased: hosts compare case-insensitively
-  void add_number(uint32_t n);
+  // Every key is built for every transaction message (three to six per call): the usual field
+  // goes straight into the text, inline; only one that does not fit takes the general way.
+  void add(std::string_view field) {
+    if (length_ + 2 + field.size() <= MatchKey::kTextBytes) {
+      put_size(field.size());
+      if (!field.empty()) std::memcpy(out_.text + length_, field.data(), field.size());
+      length_ += field.size();
+      return;
+    }
+    add_general(field, false);
+  }
+  void add_lower(std::string_view field) {  // ASCII-lowercased: hosts compare case-insensitively
+    if (length_ + 2 + field.size() <= MatchKey::kTextBytes) {
+      put_size(field.size());
+      char* dst = out_.text + length_;
+      for (std::size_t i = 0; i < field.size(); ++i) dst[i] = ascii_lower(field[i]);
+      length_ += field.size();
+      return;
+    }
+    add_general(field, true);
+  }
+  void add_number(uint32_t n) {
+    const char digits[4] = {static_cast<char>(n >> 24), static_cast<char>(n >> 16),
+                            static_cast<char>(n >> 8), static_cast<char>(n)};
+    add(std::string_view(digits, sizeof digits));
+  }
   void finish();
 
  private:
-  void put(char c);
-  void add_size(std::size_t n);
+  static char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c; }
+  // The field's length first (two bytes), so that field boundaries are part of the key. Only
+  // where the text has room for it.
+  void put_size(std::size_t n) {
+    out_.text[length_] = static_cast<char>(n & 0xFF);
+    out_.text[length_ + 1] = static_cast<char>((n >> 8) & 0xFF);
+    length_ += 2;
+  }
+  void add_general(std::string_view field, bool lower);
   void append(std::string_view bytes, bool lower);
 
   MatchKey& out_;
