@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <array>
 #include <cstring>
 
 namespace sipwire {
@@ -94,19 +95,46 @@ std::optional<NetAddress> NetAddress::parse_host_port(std::string_view text,
   return parse(host, static_cast<uint16_t>(port));
 }
 
+namespace {
+
+struct OctetText {
+  char text[4];  // digits and '.', zero-padded
+  uint8_t length;
+};
+
+constexpr std::array<OctetText, 256> octet_table() {
+  std::array<OctetText, 256> t{};
+  for (unsigned v = 0; v < 256; ++v) {
+    OctetText& e = t[v];
+    uint8_t n = 0;
+    if (v >= 100) e.text[n++] = static_cast<char>('0' + v / 100);
+    if (v >= 10) e.text[n++] = static_cast<char>('0' + v / 10 % 10);
+    e.text[n++] = static_cast<char>('0' + v % 10);
+    e.text[n++] = '.';
+    e.length = n;
+  }
+  return t;
+}
+
+constexpr std::array<OctetText, 256> kOctets = octet_table();
+
+}  // namespace
+
 std::size_t NetAddress::write_ip(char* out) const {
   if (family == Family::kNone) return 0;
   if (family == Family::kIpv4) {
-    // Dotted quad by hand: inet_ntop goes through sprintf, ten times the cost.
+    // Dotted quad by table: inet_ntop goes through sprintf, ten times the cost, and a digit
+    // loop costs some twenty instructions an octet. Each entry holds the octet's digits and
+    // the dot after them, stored whole (four bytes) and advanced by its length; the last dot
+    // is overwritten by the terminating NUL. (Every response and forward writes our or the
+    // sender's address at least once.)
     std::size_t n = 0;
-    for (int i = 0; i < 4; ++i) {
-      const unsigned v = ip[static_cast<std::size_t>(i)];
-      if (v >= 100) out[n++] = static_cast<char>('0' + v / 100);
-      if (v >= 10) out[n++] = static_cast<char>('0' + v / 10 % 10);
-      out[n++] = static_cast<char>('0' + v % 10);
-      if (i < 3) out[n++] = '.';
+    for (std::size_t i = 0; i < 4; ++i) {
+      const OctetText& t = kOctets[ip[i]];
+      std::memcpy(out + n, t.text, 4);
+      n += t.length;
     }
-    out[n] = '\0';
+    out[--n] = '\0';
     return n;
   }
   const int af = family == Family::kIpv4 ? AF_INET : AF_INET6;

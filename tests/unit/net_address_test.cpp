@@ -12,12 +12,11 @@ namespace sipwire {
 namespace {
 
 TEST(NetAddressParse, Ipv4AgreesWithInetPton) {
-  const char* cases[] = {"0.0.0.0",     "127.0.0.1",   "255.255.255.255", "10.99.0.2",
-                         "256.0.0.1",   "1.2.3",       "1.2.3.4.5",       "01.2.3.4",
-                         "1.2.3.04",    "1..2.3",      ".1.2.3",          "1.2.3.",
-                         "1.2.3.4 ",    " 1.2.3.4",    "1.2.3.-4",        "a.b.c.d",
-                         "1.2.3.4a",    "999.1.1.1",   "1.2.3.1000",      "",
-                         "0.0.0.00",    "192.0.2.255", "1.2.3.4:5060",    "example.com"};
+  const char* cases[] = {"0.0.0.0",  "127.0.0.1",   "255.255.255.255", "10.99.0.2",  "256.0.0.1",
+                         "1.2.3",    "1.2.3.4.5",   "01.2.3.4",        "1.2.3.04",   "1..2.3",
+                         ".1.2.3",   "1.2.3.",      "1.2.3.4 ",        " 1.2.3.4",   "1.2.3.-4",
+                         "a.b.c.d",  "1.2.3.4a",    "999.1.1.1",       "1.2.3.1000", "",
+                         "0.0.0.00", "192.0.2.255", "1.2.3.4:5060",    "example.com"};
   for (const char* text : cases) {
     std::array<uint8_t, 4> expected{};
     const bool valid = inet_pton(AF_INET, text, expected.data()) == 1;
@@ -29,6 +28,25 @@ TEST(NetAddressParse, Ipv4AgreesWithInetPton) {
       EXPECT_EQ(parsed->port, 5060);
     }
   }
+}
+
+TEST(NetAddressText, Ipv4IsWrittenAsInetNtopWritesIt) {
+  // Every octet value in every position, and the widest address (16 bytes with its NUL).
+  for (unsigned v = 0; v < 256; ++v) {
+    for (std::size_t at = 0; at < 4; ++at) {
+      std::array<uint8_t, 4> ip = {10, 0, 200, 7};
+      ip[at] = static_cast<uint8_t>(v);
+      const NetAddress a = NetAddress::ipv4(ip[0], ip[1], ip[2], ip[3], 5060);
+      char expected[INET_ADDRSTRLEN];
+      ASSERT_NE(inet_ntop(AF_INET, ip.data(), expected, sizeof expected), nullptr);
+      char out[46];
+      const std::size_t n = a.write_ip(out);
+      EXPECT_EQ(std::string(out, n), expected);
+      EXPECT_EQ(out[n], '\0');
+      EXPECT_EQ(a.to_string(), std::string(expected) + ":5060");
+    }
+  }
+  EXPECT_EQ(NetAddress::ipv4(255, 255, 255, 255, 1).ip_string(), "255.255.255.255");
 }
 
 TEST(NetAddressParse, Ipv6LiteralsWithOrWithoutBrackets) {
