@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "cursor.h"
+#include "parse_check.h"
 #include "parse_elements.h"
 #include "parse_header_name.h"
 #include "parse_scalars.h"
@@ -194,12 +195,22 @@ bool MessageParser::add_field(const char* b, const char* e) {
   const char* readable = d_ + n_;
   const char* name_end;
   HeaderId id = HeaderId::kOther;
-  // Nearly every line is "Name:" with a known name: found by its colon, and the exact
-  // (case-folded) match with a known name proves it is a token too. Anything else is scanned
-  // the general way: a name of token characters, optional white space, the colon.
-  const char* colon = detail::find_name_colon(b, e, readable);
-  if (colon != nullptr && colon != b &&
-      (id = detail::classify_name(b, static_cast<std::size_t>(colon - b))) != HeaderId::kOther) {
+  // Nearly every line is "Name:" with a known name. The commonest names, as RFC 3261 writes
+  // them, are matched by a word compare or two; other known names are found by their colon,
+  // and the exact (case-folded) match with a known name proves it is a token too. Anything
+  // else is scanned the general way: a name of token characters, optional white space, the
+  // colon.
+  const detail::CommonName common =
+      readable - b >= 16 ? detail::match_common_name(b) : detail::CommonName{HeaderId::kOther, 0};
+  const char* colon;
+  if (common.id != HeaderId::kOther) {
+    id = common.id;
+    name_end = b + common.length;
+    detail::check_fast_path(detail::classify_name(b, common.length) == id &&
+                            detail::find_name_colon(b, e, readable) == name_end);
+  } else if ((colon = detail::find_name_colon(b, e, readable)) != nullptr && colon != b &&
+             (id = detail::classify_name(b, static_cast<std::size_t>(colon - b))) !=
+                 HeaderId::kOther) {
     name_end = colon;
   } else {
     name_end = chars::skip_class(b, e, readable, chars::kToken);

@@ -198,6 +198,93 @@ inline const char* find_name_colon(const char* b, const char* e, const char* rea
   return c < e ? c : nullptr;
 }
 
+namespace common_names {
+
+// Little-endian words of name text, for comparing a line's first bytes a word at a time.
+template <std::size_t N>
+constexpr uint64_t word_of(const char (&s)[N]) {
+  uint64_t w = 0;
+  for (std::size_t i = 0; i + 1 < N && i < 8; ++i)
+    w |= uint64_t{static_cast<unsigned char>(s[i])} << (8 * i);
+  return w;
+}
+// The low `bytes` bytes of a word.
+constexpr uint64_t low(std::size_t bytes) {
+  return bytes >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * bytes)) - 1;
+}
+
+}  // namespace common_names
+
+struct CommonName {
+  HeaderId id;
+  uint8_t length;  // of the name; the ':' follows it at once
+};
+
+// The names nearly every request and response carries, written as RFC 3261 writes them and
+// followed at once by ':', matched by one or two compares of the line's first 16 bytes (all
+// must be readable), before the general lookup: a switch on the first four bytes, then the
+// rest of the name and its colon. Anything else (another case, a compact form, white space
+// before the colon, another name) gives kOther and takes the general way, which gives the
+// same id for these (sanitizer builds check it).
+inline CommonName match_common_name(const char* b) {
+  using namespace common_names;
+  uint64_t w0, w1;
+  std::memcpy(&w0, b, 8);
+  std::memcpy(&w1, b + 8, 8);
+  const auto first4 = static_cast<uint32_t>(w0);
+  const auto byte4 = static_cast<unsigned char>(w0 >> 32);
+  switch (first4) {
+    case word_of("Via:"):
+      return {HeaderId::kVia, 3};
+    case word_of("To: "):
+      return {HeaderId::kTo, 2};
+    case word_of("From"):
+      if (byte4 == ':') return {HeaderId::kFrom, 4};
+      break;
+    case word_of("CSeq"):
+      if (byte4 == ':') return {HeaderId::kCSeq, 4};
+      break;
+    case word_of("Call"):
+      if (w0 == word_of("Call-ID:")) return {HeaderId::kCallId, 7};
+      break;
+    case word_of("Cont"):
+      if (w0 == word_of("Contact:")) return {HeaderId::kContact, 7};
+      if (w0 == word_of("Content-")) {
+        if ((w1 & low(7)) == word_of("Length:")) return {HeaderId::kContentLength, 14};
+        if ((w1 & low(5)) == word_of("Type:")) return {HeaderId::kContentType, 12};
+      }
+      break;
+    case word_of("Max-"):
+      if (w0 == word_of("Max-Forw") && (w1 & low(5)) == word_of("ards:"))
+        return {HeaderId::kMaxForwards, 12};
+      break;
+    case word_of("Reco"):
+      if (w0 == word_of("Record-R") && (w1 & low(5)) == word_of("oute:"))
+        return {HeaderId::kRecordRoute, 12};
+      break;
+    case word_of("Rout"):
+      if ((w0 & low(6)) == word_of("Route:")) return {HeaderId::kRoute, 5};
+      break;
+    case word_of("Expi"):
+      if (w0 == word_of("Expires:")) return {HeaderId::kExpires, 7};
+      break;
+    case word_of("Allo"):
+      if ((w0 & low(6)) == word_of("Allow:")) return {HeaderId::kAllow, 5};
+      break;
+    case word_of("User"):
+      if (w0 == word_of("User-Age") && (w1 & low(3)) == word_of("nt:"))
+        return {HeaderId::kUserAgent, 10};
+      break;
+    case word_of("Supp"):
+      if (w0 == word_of("Supporte") && (w1 & low(2)) == word_of("d:"))
+        return {HeaderId::kSupported, 9};
+      break;
+    default:
+      break;
+  }
+  return {HeaderId::kOther, 0};
+}
+
 // classify_header_name(), inline, for a name taken from a header line (which holds no CR or
 // LF, so the folded compare is exact; see equals_folded). A "name" that runs across a fold
 // holds an LF, which folds onto '*' and so matches no known name.

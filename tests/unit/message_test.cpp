@@ -518,6 +518,43 @@ TEST_F(MessageTest, CompactFormsAreIndexedUnderTheirIds) {
   EXPECT_EQ(msg_->top_via().branch, "z9hG4bKnashds8");
 }
 
+TEST_F(MessageTest, NamesThatOnlyBeginLikeCommonOnesAreOtherHeaders) {
+  // The commonest names are matched by their first bytes and the colon right after them:
+  // a longer name with the same beginning, or white space before the colon, is not them.
+  const ParseError err =
+      Parse(Invite("Contacts: <sip:x@example.com>\r\n"
+                   "Content-Lengthy: 9\r\n"
+                   "Content-Types: text/plain\r\n"
+                   "From-Tag: 77\r\n"
+                   "CSeqs: 2 INVITE\r\n"
+                   "Via-Note: none\r\n"
+                   "Max-Forwardsx: 3\r\n"
+                   "Record-Routes: <sip:p.example.com;lr>\r\n"
+                   "Routex: <sip:q.example.com;lr>\r\n"
+                   "Expires2: 60\r\n"
+                   "Allowed: INVITE\r\n"
+                   "User-Agents: x\r\n"
+                   "Supported2: timer\r\n"
+                   "Call-IDs: second\r\n"
+                   "Tos: nobody\r\n"
+                   "Route : <sip:r.example.com;lr>\r\n"
+                   "Expires:30\r\n"));
+  ASSERT_TRUE(err.ok()) << err.reason << " at " << err.offset;
+  EXPECT_EQ(msg_->count(HeaderId::kOther), 15u);
+  EXPECT_EQ(msg_->count(HeaderId::kContact), 0u);
+  EXPECT_EQ(msg_->count(HeaderId::kContentLength), 1u);
+  EXPECT_EQ(msg_->count(HeaderId::kFrom), 1u);
+  EXPECT_EQ(msg_->count(HeaderId::kCSeq), 1u);
+  EXPECT_EQ(msg_->count(HeaderId::kCallId), 1u);
+  EXPECT_EQ(msg_->count(HeaderId::kTo), 1u);
+  EXPECT_EQ(msg_->count(HeaderId::kRecordRoute), 0u);
+  EXPECT_EQ(msg_->value(HeaderId::kRoute), "<sip:r.example.com;lr>");
+  EXPECT_EQ(msg_->value(HeaderId::kExpires), "30");
+  EXPECT_EQ(msg_->max_forwards(), 70);
+  EXPECT_EQ(msg_->content_length(), 0u);
+  EXPECT_EQ(msg_->cseq().number, 314159u);
+}
+
 TEST_F(MessageTest, WhitespaceBeforeColon) {
   const ParseError err = Parse(Invite("Subject \t :  \tlunch at noon \t\r\n"));
   ASSERT_TRUE(err.ok()) << err.reason;
