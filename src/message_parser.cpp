@@ -494,11 +494,12 @@ int Message::find_by_name(std::string_view name) const {
 
 void HeaderElements::advance_field() {
   have_field_ = false;
-  for (; field_ < msg_.header_count(); ++field_) {
+  for (; remaining_ != 0 && field_ < msg_.header_count(); ++field_) {
     const HeaderField f = msg_.header(field_);
     if (f.id == id_) {
       split_ = ListSplitter(f.value);
       have_field_ = true;
+      --remaining_;
       ++field_;
       return;
     }

@@ -162,7 +162,12 @@ ParseError parse_message(std::string_view buffer, Message& out, const ParseOptio
 // of every Via field, for instance. Elements are trimmed.
 class HeaderElements {
  public:
-  HeaderElements(const Message& msg, HeaderId id) : msg_(msg), id_(id), field_(0), split_("") {
+  // The walk starts at the first field of `id` and stops after the last (the parser counted
+  // them): a message without such a field costs nothing to ask (Route, on every request).
+  HeaderElements(const Message& msg, HeaderId id)
+      : msg_(msg), id_(id), remaining_(msg.count(id)), split_("") {
+    const int first = msg.find(id);
+    field_ = first < 0 ? msg.header_count() : static_cast<std::size_t>(first);
     advance_field();
   }
   // False when done. Empty elements come back as "" (callers reject them).
@@ -173,6 +178,7 @@ class HeaderElements {
   const Message& msg_;
   HeaderId id_;
   std::size_t field_;
+  unsigned remaining_;  // fields of id_ not reached yet
   ListSplitter split_;
   bool have_field_ = false;
 };
