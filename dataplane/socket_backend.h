@@ -23,8 +23,10 @@ struct SocketBackendOptions {
   std::vector<NetAddress> listen;
   unsigned workers = 1;
   unsigned batch = 32;  // datagrams per recvmmsg; 1..512 (the outbox holds twice as many)
-  std::size_t max_datagram = 65535;       // longer datagrams are dropped and counted
-  std::size_t scratch_bytes = 256 << 10;  // per worker, for Outbox::scratch within one batch
+  std::size_t max_datagram = 65535;  // longer datagrams are dropped and counted
+  // Per worker, for Outbox::scratch within one batch; at least ScratchArena::kPerMessage per
+  // message of a batch.
+  std::size_t scratch_bytes = 256 << 10;
 
   // Shard affinity (the stateful proxy keeps transactions per shard): each datagram goes to
   // the worker that shard_router.h names, handed over on a ring when another worker's socket

@@ -36,6 +36,9 @@ class SocketOutbox final : public Outbox {
                WorkerCounters& counters);
 
   char* scratch(std::size_t bytes) override;
+  void scratch_used(const char* block, std::size_t used) override {
+    arena_.shrink_last(block, used);
+  }
   bool send(const NetAddress& to, std::span<const std::string_view> segments) override;
 
   // A reply leaves from the socket its request came in on when the families match, so the peer

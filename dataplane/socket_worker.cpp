@@ -36,7 +36,8 @@ SocketWorker::SocketWorker(unsigned id, std::vector<UdpSocket> sockets,
       rx_messages_(batch_),
       rx_iovecs_(batch_),
       rx_sources_(batch_),
-      outbox_(sockets_, 2 * batch_, options.scratch_bytes, counters_) {
+      outbox_(sockets_, 2 * batch_, ScratchArena::bytes_for(options.scratch_bytes, batch_),
+              counters_) {
   // The receive descriptors never change: slot i always reads into buffer slot i.
   for (std::size_t i = 0; i < batch_; ++i) {
     rx_iovecs_[i].iov_base = rx_buffers_.get() + i * max_datagram_;

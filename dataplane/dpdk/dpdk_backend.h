@@ -62,8 +62,10 @@ struct DpdkBackendOptions {
   // frame) when the port can (RTE_ETH_TX_OFFLOAD_MULTI_SEGS). Else, or when false, every
   // frame leaves in one mbuf: the datagram is copied, fragments are linearized.
   bool multi_segment_tx = true;
-  std::size_t scratch_bytes = 256 << 10;  // per worker, for Outbox::scratch within one burst
-  std::size_t handover_slots = 1024;      // mbufs per ring between two workers
+  // Per worker, for Outbox::scratch within one burst; at least ScratchArena::kPerMessage per
+  // message of a burst.
+  std::size_t scratch_bytes = 256 << 10;
+  std::size_t handover_slots = 1024;  // mbufs per ring between two workers
   // After this many empty polls in a row, a worker sleeps `idle_sleep_us` between polls until
   // traffic returns: a shared or small machine (CI, a laptop) keeps its CPUs. 0: poll without
   // pause, as on a dedicated NIC server.

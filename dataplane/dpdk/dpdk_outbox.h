@@ -32,6 +32,9 @@ class DpdkOutbox final : public Outbox {
   ~DpdkOutbox() override;
 
   char* scratch(std::size_t bytes) override;
+  void scratch_used(const char* block, std::size_t used) override {
+    arena_.shrink_last(block, used);
+  }
   bool send(const NetAddress& to, std::span<const std::string_view> segments) override;
 
   // The datagram being handled: segments inside [begin, end) may be sent by reference to

@@ -138,6 +138,7 @@ void ProxyCore::handle(std::string_view datagram, const NetAddress& source, Outb
   if (msg_->method() == Method::kAck) return;  // an ACK is never answered
   char* buf = out.scratch(kResponseSpace);
   const std::size_t n = buf ? write_error_response(datagram, e, {buf, kResponseSpace}) : 0;
+  out.scratch_used(buf, n);
   // The Via of a malformed request is not to be trusted: answer where it came from.
   const std::string_view seg(buf, n);
   if (n == 0 || !out.send(source, {&seg, 1})) {
@@ -154,6 +155,7 @@ void ProxyCore::reply(const NetAddress& source, Outbox& out, uint16_t code, std:
   // A policy rule may leave its reason out: the code's standard phrase then.
   ResponseSpec spec{code, reason.empty() ? standard_reason(code) : reason, extra_headers};
   const std::size_t n = buf ? write_response(*msg_, source, spec, {buf, kResponseSpace}) : 0;
+  out.scratch_used(buf, n);
   const std::string_view seg(buf, n);
   if (n == 0 || !out.send(response_destination(*msg_, source), {&seg, 1})) {
     ++counters_.dropped;
@@ -173,6 +175,7 @@ void ProxyCore::reply_with(const NetAddress& source, Outbox& out, uint16_t code,
   TextWriter extra({buf, kResponseSpace});
   write(extra);
   if (!extra.ok()) return reply(source, out, 500, "Too many contacts to list");
+  out.scratch_used(buf, extra.size());
   reply(source, out, code, reason, extra.view());
 }
 
@@ -597,7 +600,9 @@ void ProxyCore::forward(const NetAddress& source, Outbox& out, const Target& tar
   spec.record_route = settings_.record_route && starts_dialog(m);
   spec.extra = gate_edits_;
   std::array<std::string_view, Outbox::kMaxSegments> segments;
-  const std::size_t n = render_forward(m, source, spec, {buf, kEditSpace}, segments);
+  std::size_t used = kEditSpace;
+  const std::size_t n = render_forward(m, source, spec, {buf, kEditSpace}, segments, &used);
+  out.scratch_used(buf, used);
   if (n == 0 || !out.send(target.to, {segments.data(), n})) {
     ++counters_.dropped;
     return;

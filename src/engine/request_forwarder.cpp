@@ -62,7 +62,8 @@ void remove_last_element(const Message& m, std::size_t i, MessageEdits& edits,
 
 std::size_t render_forward(const Message& m, const NetAddress& source, const ForwardSpec& spec,
                            std::span<char> scratch,
-                           std::span<std::string_view, Outbox::kMaxSegments> segments) {
+                           std::span<std::string_view, Outbox::kMaxSegments> segments,
+                           std::size_t* scratch_used) {
   TextWriter w(scratch);
   MessageEdits edits;
   const char* base = m.bytes().data();
@@ -94,6 +95,7 @@ std::size_t render_forward(const Message& m, const NetAddress& source, const For
   const std::size_t ruri_at = w.size();
   w.put(spec.new_ruri);
   if (!w.ok()) return 0;
+  if (scratch_used != nullptr) *scratch_used = w.size();
   auto text = [&](std::size_t b, std::size_t e) {
     return std::string_view(scratch.data() + b, e - b);
   };

@@ -33,9 +33,11 @@ struct ForwardSpec {
 
 // Renders the forwarded form of request `m`, received from `source`, into `segments`; returns
 // how many were written, or 0 when `scratch` is too small or the edits do not fit.
+// `scratch_used` (optional) gets how many bytes of `scratch` the segments refer to.
 std::size_t render_forward(const Message& m, const NetAddress& source, const ForwardSpec& spec,
                            std::span<char> scratch,
-                           std::span<std::string_view, Outbox::kMaxSegments> segments);
+                           std::span<std::string_view, Outbox::kMaxSegments> segments,
+                           std::size_t* scratch_used = nullptr);
 
 // Whether our Record-Route belongs on `m` (§16.6 step 4): a request that starts a dialog
 // (INVITE, SUBSCRIBE, REFER; RFC 6665 and RFC 3515), outside one (no To tag). Other requests

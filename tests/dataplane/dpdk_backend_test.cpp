@@ -153,6 +153,7 @@ class DpdkBackendTest : public ::testing::Test {
     options.idle_sleep_us = 0;
     options.multi_segment_tx = multi_segment_tx_;
     options.neighbor_hold_ms = neighbor_hold_ms_;
+    options.burst = burst_;
     options.networks = networks_;
     options.gateways = gateways_;
     std::string error;
@@ -291,6 +292,7 @@ class DpdkBackendTest : public ::testing::Test {
 
   bool multi_segment_tx_ = true;         // DpdkBackendOptions::multi_segment_tx for open()
   unsigned neighbor_hold_ms_ = 1000;     // DpdkBackendOptions::neighbor_hold_ms for open()
+  unsigned burst_ = 32;                  // DpdkBackendOptions::burst for open()
   std::vector<OnLinkNetwork> networks_;  // DpdkBackendOptions::networks for open()
   std::vector<NetAddress> gateways_;     // DpdkBackendOptions::gateways for open()
   std::vector<unsigned> sent_segments_;
@@ -354,6 +356,27 @@ TEST_F(DpdkBackendTest, AnswersOptionsToTheSenderWithCorrectAddressesAndChecksum
   EXPECT_TRUE(ipv4_udp_checksums_ok(f));
   EXPECT_EQ(payload_of(f).rfind("SIP/2.0 200 OK\r\n", 0), 0u) << payload_of(f);
   EXPECT_EQ(backend_->stats(0).rx_datagrams, 1u);
+}
+
+TEST_F(DpdkBackendTest, EveryRequestOfALargeBurstIsAnswered) {
+  // 200 OPTIONS arrive in one burst (burst = 256, the scratch space at its default 256 KiB).
+  // Each answer takes room for 4 KiB while it is written and keeps what it used: before, the
+  // 65th answer of a burst found the scratch space gone and was dropped.
+  burst_ = 256;
+  open(1, ProxyMode::kStateless);
+  const MacAddress ours = our_mac();
+  for (int i = 0; i < 200; ++i)
+    feed(udp_frame(kPeerMac, ours, kPeer, kProxy,
+                   options_request("z9hG4bKburst" + std::to_string(i), kPeer)));
+  backend_->poll(0, *shards_[0]);
+  const auto frames = sent();
+  ASSERT_EQ(frames.size(), 200u);
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    const std::string p = payload_of(frames[i]);
+    EXPECT_EQ(p.rfind("SIP/2.0 200 OK\r\n", 0), 0u) << i;
+    EXPECT_NE(p.find("branch=z9hG4bKburst" + std::to_string(i) + "\r\n"), std::string::npos) << i;
+  }
+  EXPECT_EQ(backend_->stats(0).scratch_exhausted, 0u);
 }
 
 using DpdkBackendFrames = DpdkBackendTest;

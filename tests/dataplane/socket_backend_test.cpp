@@ -2,6 +2,7 @@
 // whose handlers echo, count or misbehave on purpose. Every wait is bounded (poll with a
 // timeout, deadlines on stats), so a broken backend fails a test instead of hanging it.
 #include "dataplane/socket_backend.h"
+#include "dataplane/scratch_arena.h"
 #include "dataplane/shard_router.h"
 
 #include <arpa/inet.h>
@@ -777,27 +778,32 @@ TEST(SocketBackendTest, FullOutboxFlushesInsideSendAndKeepsOrder) {
   EXPECT_EQ(backend->stats(0).tx_datagrams, 20u);
 }
 
-// Takes almost all of a 4 KiB scratch arena for each datagram and echoes it back.
+// Takes almost all of an 8 KiB scratch arena (one batch slot's worth) for each datagram and
+// echoes it back.
 class ScratchHandler : public RecordingHandler {
  public:
+  static constexpr std::size_t kFill = ScratchArena::kPerMessage - 192;
   void handle(std::string_view bytes, const NetAddress& from, const NetAddress&,
               Outbox& out) override {
-    char* p = out.scratch(4000);
+    char* p = out.scratch(kFill);
     if (p == nullptr) {
       no_scratch.fetch_add(1);
       return;
     }
     if (out.scratch(200) != nullptr) second_fit.fetch_add(1);
-    std::memset(p, 's', 4000);
-    const std::string_view segments[] = {{p, 4000}, bytes};
+    std::memset(p, 's', kFill);
+    const std::string_view segments[] = {{p, kFill}, bytes};
     out.send(from, segments);
   }
   std::atomic<int> no_scratch{0}, second_fit{0};
 };
 
 TEST(SocketBackendTest, ScratchIsBoundedAndResetAfterEachBatch) {
+  // A configured size below ScratchArena::kPerMessage a batch slot is raised to it, and no
+  // further: here one slot.
   SocketBackendOptions options;
   options.listen = {kLoopback4};
+  options.batch = 1;
   options.scratch_bytes = 4096;
   auto backend = Open(options);
   ASSERT_NE(backend, nullptr);
@@ -808,7 +814,7 @@ TEST(SocketBackendTest, ScratchIsBoundedAndResetAfterEachBatch) {
     ASSERT_TRUE(client.send_to(backend->bound_addresses().at(0), std::to_string(i)));
     const auto reply = client.receive();
     ASSERT_TRUE(reply.has_value()) << "datagram " << i;
-    EXPECT_EQ(reply->bytes, std::string(4000, 's') + std::to_string(i));
+    EXPECT_EQ(reply->bytes, std::string(ScratchHandler::kFill, 's') + std::to_string(i));
   }
   running.stop();
   EXPECT_EQ(handlers[0].no_scratch.load(), 0);

@@ -21,6 +21,14 @@ class Outbox {
   // batch's scratch space is exhausted: the engine then drops the send and counts it.
   virtual char* scratch(std::size_t bytes) = 0;
 
+  // The engine wrote only `used` bytes of `block`, the scratch it asked for last: the rest may
+  // serve the next request. A response asks for 4 KiB and fills a tenth of it; without this a
+  // burst of them spreads over megabytes, and out of the cache. Optional for an outbox.
+  virtual void scratch_used(const char* block, std::size_t used) {
+    (void)block;
+    (void)used;
+  }
+
   // Queues one datagram to `to`, the concatenation of `segments` (views of the received
   // datagram or of scratch space; at most kMaxSegments). Returns false when the batch is
   // full (the backend flushes and the engine may retry) or the datagram is too large.
