@@ -249,8 +249,11 @@ class Rig {
     tx_ = rte_ring_create("sw_bench_tx", ring_size, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
     if (rx_ == nullptr || tx_ == nullptr) die("cannot create the rings: " + err());
     // Feeding: up to two frames per call of a batch in flight, plus net_null's queue.
-    pool_ = rte_pktmbuf_pool_create("sw_bench_feed", ring_size - 1, 256, 0,
-                                    RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+    // The per-lcore cache may hold at most 1/1.5 of the pool (DPDK refuses more): a small
+    // batch gets a smaller cache.
+    const unsigned pool_size = std::max(ring_size, 1024u) - 1;
+    pool_ = rte_pktmbuf_pool_create("sw_bench_feed", pool_size, std::min(256u, pool_size * 2 / 3),
+                                    0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
     if (pool_ == nullptr) die("cannot create the feeding mempool: " + err());
     const int port =
         rte_eth_from_rings("sw_bench", &rx_, 1, &tx_, 1, static_cast<unsigned>(socket));
@@ -266,7 +269,7 @@ class Rig {
     bo.listen = {kProxy};
     bo.workers = 1;
     bo.idle_sleep_us = 0;
-    bo.mbufs_per_worker = ring_size - 1;  // every reply of a batch waits in the TX ring
+    bo.mbufs_per_worker = pool_size;  // every reply of a batch waits in the TX ring
     std::string error;
     backend_ = dataplane::DpdkBackend::open(bo, error);
     if (!backend_) die("DpdkBackend::open: " + error);
