@@ -9,37 +9,6 @@
 
 namespace sipwire {
 
-uint64_t fnv1a(std::string_view s, uint64_t h) {
-  // Eight bytes per step (the loop hash covers the Request-URI, tags and Call-ID of every
-  // forwarded request); the shift folds the high bits the multiply produced back down, which
-  // the byte-wise form gets from its next bytes.
-  const char* p = s.data();
-  std::size_t n = s.size();
-  for (; n >= 8; p += 8, n -= 8) {
-    uint64_t w;
-    std::memcpy(&w, p, 8);
-    h = (h ^ w) * 1099511628211ull;
-    h ^= h >> 29;
-  }
-  // The last 1 to 7 bytes in one step too: two overlapping loads (4 to 7 bytes) or three
-  // bytes (1 to 3), with the length mixed in so that "a" and "aa" differ.
-  if (n != 0) {
-    uint64_t w;
-    if (n >= 4) {
-      uint32_t lo, hi;
-      std::memcpy(&lo, p, 4);
-      std::memcpy(&hi, p + n - 4, 4);
-      w = (uint64_t{hi} << 32) | lo;
-    } else {
-      w = static_cast<unsigned char>(p[0]) | uint64_t{static_cast<unsigned char>(p[n / 2])} << 8 |
-          uint64_t{static_cast<unsigned char>(p[n - 1])} << 16;
-    }
-    h = (h ^ w ^ (uint64_t{n} << 56)) * 1099511628211ull;
-    h ^= h >> 29;
-  }
-  return h;
-}
-
 void write_to_tag(const Message& req, char (&tag)[16]) {
   static constexpr char kHex[] = "0123456789abcdef";
   const uint64_t h = fnv1a(req.from().tag(), fnv1a(req.call_id()));

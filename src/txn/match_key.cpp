@@ -53,26 +53,30 @@ void KeyBuilder::finish() {
   // The check hash (multiply-xorshift, unrelated) matters only for a key longer than the
   // stored text, which is compared by it (see MatchKey::operator==): only such a key pays it.
   const std::size_t stored = length_ < MatchKey::kTextBytes ? length_ : MatchKey::kTextBytes;
-  const bool long_key = length_ > MatchKey::kTextBytes;
+  static_assert(MatchKey::kTextBytes % 8 == 0, "whole words of the text are hashed");
+  // The bytes after the key up to its last whole word are zeroed once, so every word is
+  // hashed as loaded (the comparison reads only `stored` bytes, so they change nothing else).
+  const std::size_t words = (stored + 7) / 8;
+  std::memset(out_.text + stored, 0, words * 8 - stored);
   uint64_t hash = kFnvBasis ^ mix(seed_);
-  uint64_t check = kCheckBasis;
-  static_assert(MatchKey::kTextBytes % 8 == 0, "whole words of the text are loaded");
-  static_assert(std::endian::native == std::endian::little, "the tail mask keeps the low bytes");
-  for (std::size_t i = 0; i < stored; i += 8) {
-    // A whole word, then the bytes past the key masked off (little-endian: the high ones).
-    uint64_t word = 0;
-    std::memcpy(&word, out_.text + i, 8);
-    const std::size_t valid = stored - i;
-    if (valid < 8) word &= (uint64_t{1} << (8 * valid)) - 1;
+  for (std::size_t i = 0; i < words; ++i) {
+    uint64_t word;
+    std::memcpy(&word, out_.text + 8 * i, 8);
     hash = (hash ^ word) * kFnvPrime;
     hash ^= hash >> 32;
-    if (long_key) {
+  }
+  out_.hash = mix(hash ^ overflow_hash_ ^ length_);
+  out_.check = 0;
+  if (length_ > MatchKey::kTextBytes) {
+    uint64_t check = kCheckBasis;
+    for (std::size_t i = 0; i < words; ++i) {
+      uint64_t word;
+      std::memcpy(&word, out_.text + 8 * i, 8);
       check = (check ^ word) * kCheckMul;
       check ^= check >> 29;
     }
+    out_.check = mix(check ^ mix(overflow_check_) ^ length_);
   }
-  out_.hash = mix(hash ^ overflow_hash_ ^ length_);
-  out_.check = long_key ? mix(check ^ mix(overflow_check_) ^ length_) : 0;
   out_.length = static_cast<uint16_t>(length_ > 0xFFFF ? 0xFFFF : length_);
 }
 
