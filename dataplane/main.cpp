@@ -235,7 +235,7 @@ int main(int argc, char** argv) {
   auto print_status = [&](bool per_lcore) {
     uint64_t rx = 0, tx = 0, fwd = 0, answered = 0, malformed = 0, limited = 0, transactions = 0,
              overloaded = 0;
-    uint64_t handed_out = 0, handed_in = 0, handover_drops = 0;
+    uint64_t handed_out = 0, handed_in = 0, handover_drops = 0, no_scratch = 0;
     for (unsigned i = 0; i < config.workers; ++i) {
       const dataplane::WorkerStats s = worker_stats(i);
       rx += s.rx_datagrams;
@@ -243,6 +243,7 @@ int main(int argc, char** argv) {
       handed_out += s.handovers_out;
       handed_in += s.handovers_in;
       handover_drops += s.handover_drops;
+      no_scratch += s.scratch_exhausted;
     }
     for (const auto& s : shards) {
       fwd += s->forwarded();
@@ -255,14 +256,14 @@ int main(int argc, char** argv) {
     std::printf(
         "status: rx %llu tx %llu forwarded %llu answered %llu malformed %llu aors %zu "
         "bindings %zu handovers out %llu in %llu dropped %llu transactions %llu overload-503 %llu "
-        "rate-limited %llu\n",
+        "rate-limited %llu scratch-exhausted %llu\n",
         static_cast<unsigned long long>(rx), static_cast<unsigned long long>(tx),
         static_cast<unsigned long long>(fwd), static_cast<unsigned long long>(answered),
         static_cast<unsigned long long>(malformed), location.aor_count(), location.binding_count(),
         static_cast<unsigned long long>(handed_out), static_cast<unsigned long long>(handed_in),
         static_cast<unsigned long long>(handover_drops),
         static_cast<unsigned long long>(transactions), static_cast<unsigned long long>(overloaded),
-        static_cast<unsigned long long>(limited));
+        static_cast<unsigned long long>(limited), static_cast<unsigned long long>(no_scratch));
     auto print_dpdk = [](const char* who, const dataplane::DpdkStats& d) {
       std::printf(
           "%s frames rx %llu tx %llu tx-full %llu bytes referenced %llu copied %llu "

@@ -43,6 +43,9 @@ log "$status"
 out=$(sed -n 's/.* handovers out \([0-9][0-9]*\) .*/\1/p' <<<"$status")
 [[ -n $out ]] || fail "no 'handovers out N' in the status line: $status"
 ((out > 0)) || fail "handovers out 0: no datagram reached the worker that does not own its transaction ($status)"
+exhausted=$(sed -n 's/.* scratch-exhausted \([0-9][0-9]*\)$/\1/p' <<<"$status")
+[[ $exhausted == 0 ]] ||
+  fail "scratch-exhausted '${exhausted}' in the status line, want 0 (no answer dropped): $status"
 
 stop_proxy
 pass "$calls calls through 2 stateful workers, all successful; $out datagrams handed over between workers"
