@@ -209,17 +209,10 @@ const AorRecord* LocationTable::update(Writer& w, std::string_view aor, UpdateFn
   }
 }
 
-std::size_t LocationTable::aor_count() const {
+std::size_t LocationTable::sum(std::atomic<int64_t> Writer::*count) const {
   int64_t n = 0;
   for (unsigned i = 0; i < writer_count_; ++i)
-    n += writers_[i].aors_.load(std::memory_order_relaxed);
-  return n < 0 ? 0 : static_cast<std::size_t>(n);
-}
-
-std::size_t LocationTable::binding_count() const {
-  int64_t n = 0;
-  for (unsigned i = 0; i < writer_count_; ++i)
-    n += writers_[i].bindings_.load(std::memory_order_relaxed);
+    n += (writers_[i].*count).load(std::memory_order_relaxed);
   return n < 0 ? 0 : static_cast<std::size_t>(n);  // a moment's snapshot can be behind
 }
 

@@ -124,17 +124,18 @@ class LocationTable {
 
   // From any thread: the sums of the writers' counts (a snapshot; a count may lag by the
   // updates in flight).
-  std::size_t aor_count() const;
+  std::size_t aor_count() const { return sum(&Writer::aors_); }
   // Heap allocations the table has made (arena blocks, large records): flat while refreshes
   // recycle retired records. From any thread; for tests and statistics.
   std::size_t heap_allocations() const;
-  std::size_t binding_count() const;
+  std::size_t binding_count() const { return sum(&Writer::bindings_); }
 
  private:
   struct Entry;
   static uint64_t hash(std::string_view aor);
   Entry* find_entry(std::string_view aor, uint64_t h) const;
   Entry* insert_entry(Writer& w, std::string_view aor, uint64_t h);
+  std::size_t sum(std::atomic<int64_t> Writer::*count) const;  // over all writers
 
   std::size_t mask_;
   std::unique_ptr<std::atomic<Entry*>[]> buckets_;
