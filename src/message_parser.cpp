@@ -202,28 +202,31 @@ bool MessageParser::add_field(const char* b, const char* e) {
   // colon.
   const detail::CommonName common =
       readable - b >= 16 ? detail::match_common_name(b) : detail::CommonName{HeaderId::kOther, 0};
-  const char* colon;
+  const char* p;
   if (common.id != HeaderId::kOther) {
     id = common.id;
     name_end = b + common.length;
+    p = name_end + 1;  // the match includes the colon
     detail::check_fast_path(detail::classify_name(b, common.length) == id &&
                             detail::find_name_colon(b, e, readable) == name_end);
-  } else if ((colon = detail::find_name_colon(b, e, readable)) != nullptr && colon != b &&
-             (id = detail::classify_name(b, static_cast<std::size_t>(colon - b))) !=
-                 HeaderId::kOther) {
-    name_end = colon;
   } else {
-    name_end = chars::skip_class(b, e, readable, chars::kToken);
-    if (name_end == b) return bad(off(b), "Malformed header field name");
-    if (name_end != colon)  // white space before the colon, or an unknown name scanned anew
-      id = detail::classify_name(b, static_cast<std::size_t>(name_end - b));
+    const char* colon = detail::find_name_colon(b, e, readable);
+    if (colon != nullptr && colon != b &&
+        (id = detail::classify_name(b, static_cast<std::size_t>(colon - b))) != HeaderId::kOther) {
+      name_end = colon;
+    } else {
+      name_end = chars::skip_class(b, e, readable, chars::kToken);
+      if (name_end == b) return bad(off(b), "Malformed header field name");
+      if (name_end != colon)  // white space before the colon, or an unknown name scanned anew
+        id = detail::classify_name(b, static_cast<std::size_t>(name_end - b));
+    }
+    p = name_end;
+    if (p == e || *p != ':') {  // white space before the colon is rare
+      while (p < e && chars::is_wsp(*p)) ++p;
+      if (p == e || *p != ':') return bad(off(p), "Missing ':' after header field name");
+    }
+    ++p;
   }
-  const char* p = name_end;
-  if (p == e || *p != ':') {  // white space before the colon is rare
-    while (p < e && chars::is_wsp(*p)) ++p;
-    if (p == e || *p != ':') return bad(off(p), "Missing ':' after header field name");
-  }
-  ++p;
 
   if (m_.header_count_ == Message::kMaxHeaders)
     return fail({status::kMessageTooLarge, off(b), "Too many header fields"});
@@ -457,20 +460,17 @@ bool MessageParser::parse() {
     m_.contacts_parsed_ = true;
   }
 
-  // Fold continuation lines into the field before them, then index the field.
-  const char* field_begin = nullptr;
-  const char* field_end = nullptr;
-  for (std::size_t k = 1; k <= scan.lines; ++k) {
-    const char* line = base + ends[k - 1] + 1;
-    const char* line_end = k < scan.lines ? base + ends[k] - 1 : nullptr;
-    if (line_end != nullptr && chars::is_wsp(*line)) {
-      if (field_begin == nullptr) return bad(off(line), "Continuation line without a header field");
-      field_end = line_end;
-      continue;
-    }
-    if (field_begin != nullptr && !add_field(field_begin, field_end)) return false;
-    field_begin = line;
-    field_end = line_end;
+  // Header line k (1 <= k < lines) starts after LF ends[k - 1] and ends at the CR before LF
+  // ends[k]; the byte after a line's LF begins the next line (the empty line after the last).
+  // A line that begins with white space continues the field before it: the loop looks one
+  // line ahead, so each field is indexed once, folds included.
+  const std::size_t lines = scan.lines;
+  if (lines > 1 && chars::is_wsp(base[ends[0] + 1]))
+    return bad(off(base + ends[0] + 1), "Continuation line without a header field");
+  for (std::size_t k = 1; k < lines; ++k) {
+    const char* field_begin = base + ends[k - 1] + 1;
+    while (k + 1 < lines && chars::is_wsp(base[ends[k] + 1])) ++k;
+    if (!add_field(field_begin, base + ends[k] - 1)) return false;
   }
   return check_structure() && frame_body(start + scan.header_end);
 }

@@ -617,6 +617,19 @@ TEST_F(MessageTest, FoldedRoutingFieldsAreParsed) {
   EXPECT_EQ(msg_->max_forwards(), 42);
 }
 
+TEST_F(MessageTest, FoldOnTheLastHeaderLineBelongsToIt) {
+  // The line before the empty line continues the field before it; no field is made of it.
+  std::string text = Invite();
+  text.replace(text.find("Content-Length: 0\r\n"), 19, "Content-Length:\r\n 0\r\n");
+  const ParseError err = Parse(text);
+  ASSERT_TRUE(err.ok()) << err.reason << " at " << err.offset;
+  EXPECT_EQ(msg_->value(HeaderId::kContentLength), "0");
+  EXPECT_EQ(msg_->header(msg_->header_count() - 1).name, "Content-Length");
+  const std::size_t folded_count = msg_->header_count();
+  ASSERT_TRUE(Parse(Invite()).ok());
+  EXPECT_EQ(folded_count, msg_->header_count());
+}
+
 TEST_F(MessageTest, ContinuationLineAfterStartLineIsRejected) {
   std::string text = Invite();
   const std::size_t at = text.find("\r\n") + 2;
