@@ -52,11 +52,10 @@ bool parse_bounded_uint(std::string_view text, uint32_t max, uint32_t& out) {
   return true;
 }
 
-bool parse_delta_seconds(std::string_view text, uint32_t& out) {
+bool parse_delta_seconds_any(std::string_view text, uint32_t& out) {
   if (text.empty()) return false;
-  // Every REGISTER has one or two ("Expires: 3600", ";expires=3600"): one subtract and compare
-  // per digit. Nineteen digits cannot overflow 64 bits; past them, the value grows only while
-  // it still fits 32 bits (leading zeros), then saturates.
+  // Nineteen digits cannot overflow 64 bits; past them, the value grows only while it still
+  // fits 32 bits (leading zeros), then saturates.
   uint64_t v = 0;
   const std::size_t exact = text.size() < 19 ? text.size() : 19;
   for (std::size_t i = 0; i < exact; ++i) {

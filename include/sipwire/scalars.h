@@ -44,7 +44,20 @@ bool parse_bounded_uint(std::string_view text, uint32_t max, uint32_t& out);
 
 // delta-seconds = 1*DIGIT. RFC 3261 §20.19/§10.2.1.1: a value above 2**32-1 is taken as
 // 2**32-1, so any run of digits is valid.
-bool parse_delta_seconds(std::string_view text, uint32_t& out);
+bool parse_delta_seconds_any(std::string_view text, uint32_t& out);
+inline bool parse_delta_seconds(std::string_view text, uint32_t& out) {
+  // Every REGISTER has one or two ("Expires: 3600", ";expires=3600"), of at most nine digits,
+  // which cannot overflow 32 bits: one subtract and compare per digit, here, inline.
+  if (text.empty() || text.size() > 9) return parse_delta_seconds_any(text, out);
+  uint32_t v = 0;
+  for (const char ch : text) {
+    const unsigned d = static_cast<unsigned char>(ch) - unsigned{'0'};
+    if (d > 9) return false;
+    v = v * 10 + d;
+  }
+  out = v;
+  return true;
+}
 
 // callid = word [ "@" word ]
 bool is_valid_call_id(std::string_view value);

@@ -200,6 +200,13 @@ TEST(DeltaSecondsTest, Values) {
   EXPECT_EQ(v, 120u);
   EXPECT_TRUE(parse_delta_seconds("4294967295", v));
   EXPECT_EQ(v, 4294967295u);
+  // Nine digits are read inline, ten or more by the general path: both sides of the seam.
+  EXPECT_TRUE(parse_delta_seconds("999999999", v));
+  EXPECT_EQ(v, 999999999u);
+  EXPECT_TRUE(parse_delta_seconds("1000000000", v));
+  EXPECT_EQ(v, 1000000000u);
+  EXPECT_FALSE(parse_delta_seconds("99999999x", v));
+  EXPECT_EQ(v, 1000000000u);  // untouched by a rejected value
 }
 
 TEST(DeltaSecondsTest, OverflowClampsToMax) {
