@@ -42,22 +42,25 @@ namespace {
 // registrar's AOR, the identity check, validate_all).
 enum class UriCheck { kFull, kShape };
 
-// scheme ":" 1*(URI bytes), scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ). Everything
-// parse_uri accepts passes; bytes past the text up to `readable` may be loaded (skip_class).
-bool uri_shape_ok(std::string_view text, const char* readable) {
+// The start of scheme ":" 1*(URI bytes), scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ),
+// for text already known to hold only URI bytes: the scheme, its colon, and a byte after it.
+// Bytes past the text up to `readable` may be loaded (skip_class).
+bool uri_scheme_ok(std::string_view text, const char* readable) {
   const char* b = text.data();
   const char* e = b + text.size();
-  const char* colon;
   uint32_t head = 0;
   if (e - b > 4) std::memcpy(&head, b, 4);
-  if (head == 0x3A706973u) {  // "sip:", nearly every From and To
-    colon = b + 3;
-  } else {
-    if (b == e || !chars::is(*b, chars::kAlpha)) return false;
-    colon = chars::skip_class(b + 1, e, readable, chars::kScheme);
-    if (colon == e || *colon != ':' || colon + 1 == e) return false;
-  }
-  return chars::skip_class(colon + 1, e, readable, chars::kUriText) == e;
+  if (head == 0x3A706973u) return true;  // "sip:", nearly every From and To
+  if (b == e || !chars::is(*b, chars::kAlpha)) return false;
+  const char* colon = chars::skip_class(b + 1, e, readable, chars::kScheme);
+  return colon != e && *colon == ':' && colon + 1 != e;
+}
+
+// scheme ":" 1*(URI bytes). Everything parse_uri accepts passes.
+bool uri_shape_ok(std::string_view text, const char* readable) {
+  return chars::skip_class(text.data(), text.data() + text.size(), readable, chars::kUriText) ==
+             text.data() + text.size() &&
+         uri_scheme_ok(text, readable);
 }
 
 template <UriCheck kCheck>
@@ -202,16 +205,16 @@ bool parse_name_addr_fast(std::string_view element, NameAddr& out, Source src,
   }
   if (p == e || *p != '<') return false;
   const char* uri = p + 1;
-  const auto* raquot =
-      static_cast<const char*>(std::memchr(uri, '>', static_cast<std::size_t>(e - uri)));
-  if (raquot == nullptr) return false;
+  // '>' is not a URI byte: one scan finds it and proves every byte before it is one.
+  const char* raquot = chars::skip_class(uri, e, readable, chars::kUriText);
+  if (raquot == e || *raquot != '>') return false;
   const std::string_view uri_text(uri, static_cast<std::size_t>(raquot - uri));
   if constexpr (kCheck == UriCheck::kFull) {
     Uri parsed;
     ParseError uri_error;
     if (!detail::parse_uri(uri_text, parsed, c.source(), uri_error)) return false;
   } else {
-    if (!uri_shape_ok(uri_text, readable)) return false;
+    if (!uri_scheme_ok(uri_text, readable)) return false;
   }
 
   p = raquot + 1;
