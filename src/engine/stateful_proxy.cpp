@@ -192,6 +192,7 @@ bool StatefulProxy::absorb(const Message& m, const NetAddress& source, Outbox& o
                            uint64_t now_ms) {
   out_ = &out;
   now_ms_ = now_ms;
+  arrival_key_for_ = nullptr;
   if (m.method() == Method::kAck) {
     Transaction* t = table_.find_server(m);
     // The ACK of a 2xx is a transaction of its own, even when an RFC 2543 client gives it the
@@ -218,8 +219,11 @@ bool StatefulProxy::absorb(const Message& m, const NetAddress& source, Outbox& o
     }
     return true;
   }
-  Transaction* t = table_.find_server(m);
-  if (t == nullptr) return false;
+  Transaction* t = table_.find_server(m, arrival_key_);
+  if (t == nullptr) {
+    arrival_key_for_ = &m;  // proxy(m) will start the transaction under this key
+    return false;
+  }
   ++counters_.retransmissions_absorbed;
   t->on_request_retransmission(table_.env(), now_ms);
   return true;
@@ -242,6 +246,9 @@ void StatefulProxy::proxy(const Message& m, const NetAddress& source, const Targ
                           const ForwardRequest& fwd, Outbox& out, uint64_t now_ms) {
   out_ = &out;
   now_ms_ = now_ms;
+  // The key absorb(m) looked the request up by, when it did.
+  const TransactionTable::ServerKey* key = arrival_key_for_ == &m ? &arrival_key_ : nullptr;
+  arrival_key_for_ = nullptr;
   Context* c = allocate_context();
   if (c == nullptr) return overloaded(m, source);
   c->request = store_.put(m.bytes());
@@ -251,7 +258,7 @@ void StatefulProxy::proxy(const Message& m, const NetAddress& source, const Targ
   if (text != 0) c->targets = store_.reserve(text);
   Transaction* t = c->request.empty() || (text != 0 && c->targets.empty())
                        ? nullptr
-                       : table_.create_server(m, false, c->request, now_ms);
+                       : table_.create_server(m, key, false, c->request, now_ms);
   if (t == nullptr) {
     free_context(*c);
     return overloaded(m, source);

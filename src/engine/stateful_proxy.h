@@ -150,6 +150,10 @@ class StatefulProxy final : private TxnActions {
   std::string local_host_;
   MessageStore store_;
   TransactionTable table_;
+  // The server-transaction key absorb() built for the request it let through, for proxy() of
+  // the same request (set only then; any other absorb() or proxy() clears it).
+  TransactionTable::ServerKey arrival_key_;
+  const Message* arrival_key_for_ = nullptr;
   std::vector<Context> contexts_;
   std::vector<uint32_t> free_contexts_;
   // Where a detached non-INVITE server transaction resends its final response, by the

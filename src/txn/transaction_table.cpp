@@ -167,6 +167,12 @@ Transaction* TransactionTable::find_server(const Message& request) {
   return find_server_as(request, false);
 }
 
+Transaction* TransactionTable::find_server(const Message& request, ServerKey& key) {
+  if (!request.is_request()) return nullptr;
+  key.key_class = server_key(request, false, key.key);
+  return lookup(key.key, key.key_class, &request, request.method() == Method::kAck);
+}
+
 Transaction* TransactionTable::find_invite_for_cancel(const Message& cancel) {
   if (cancel.method() != Method::kCancel) return nullptr;
   return find_server_as(cancel, true);  // the key's method INVITE finds INVITE servers only
@@ -174,10 +180,20 @@ Transaction* TransactionTable::find_invite_for_cancel(const Message& cancel) {
 
 Transaction* TransactionTable::create_server(const Message& request, bool reliable,
                                              MessageRef bytes, uint64_t now_ms) {
+  return create_server(request, nullptr, reliable, bytes, now_ms);
+}
+
+Transaction* TransactionTable::create_server(const Message& request, const ServerKey* key,
+                                             bool reliable, MessageRef bytes, uint64_t now_ms) {
   if (!request.is_request() || request.method() == Method::kAck) return nullptr;
   Transaction* t = allocate();
   if (t == nullptr) return nullptr;
-  t->key_class_ = server_key(request, false, t->key_);
+  if (key != nullptr) {
+    t->key_ = key->key;
+    t->key_class_ = key->key_class;
+  } else {
+    t->key_class_ = server_key(request, false, t->key_);
+  }
   t->request_to_tag_hash_ = tag_hash(request.to().tag(), seed_);
   t->request_ = bytes;
   index(*t);

@@ -146,6 +146,32 @@ TEST_F(StatefulProxyTest, RetransmittedRequestIsAbsorbedAndAnsweredWithTheLastRe
   EXPECT_EQ(proxy().counters().retransmissions_absorbed, 2u);
 }
 
+TEST_F(StatefulProxyTest, StrictRoutedRfc2543RetransmissionIsAbsorbed) {  // §17.2.3, §16.4
+  // An RFC 2543 client (no magic cookie: the Request-URI is part of the transaction's key)
+  // behind a strict router. The proxy moves the last Route into the Request-URI before it
+  // forwards; the retransmission still arrives with the old one and must match the same
+  // transaction, not start a second one and be forwarded again.
+  const std::string bye =
+      "BYE sip:127.0.0.1:5060;lr SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP 192.0.2.20:5064;branch=old2543\r\n"
+      "Max-Forwards: 70\r\nFrom: <sip:alice@localhost>;tag=a1\r\n"
+      "To: <sip:bob@localhost>;tag=b2\r\nCall-ID: call-2543@192.0.2.20\r\nCSeq: 2 BYE\r\n"
+      "Route: <sip:bob@192.0.2.10:5062>\r\nContent-Length: 0\r\n\r\n";
+  const auto fwd = send(bye, kCaller);
+  ASSERT_EQ(fwd.size(), 1u);
+  EXPECT_EQ(status_line(fwd[0].bytes), "BYE sip:bob@192.0.2.10:5062 SIP/2.0");
+  EXPECT_EQ(fwd[0].to, kPhoneA);
+  EXPECT_TRUE(send(bye, kCaller).empty());  // absorbed: nothing to answer yet
+  EXPECT_EQ(proxy().counters().retransmissions_absorbed, 1u);
+  EXPECT_EQ(proxy().counters().server_transactions, 1u);
+  // The phone's 200 goes back to the caller, and a later retransmission gets it again.
+  ASSERT_EQ(send(response_to(fwd[0].bytes, 200, "OK", "p1"), kPhoneA).size(), 1u);
+  const auto again = send(bye, kCaller);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(status_line(again[0].bytes), "SIP/2.0 200 OK");
+  EXPECT_EQ(again[0].to, kCaller);
+}
+
 TEST_F(StatefulProxyTest, BranchRetransmitsOnTimerAUntilAnswered) {  // §17.1.1.2
   register_bob("<sip:bob@192.0.2.10:5062>");
   const auto fwd = call();

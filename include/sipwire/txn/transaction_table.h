@@ -63,6 +63,16 @@ class TransactionTable {
   // The transaction `request` belongs to (a retransmission, or an ACK for the INVITE's
   // non-2xx response), or nullptr for a new request.
   Transaction* find_server(const Message& request);
+  // A request's server-transaction key, as find_server built it: create_server takes it back,
+  // so the key is built once per request, and from the request as it arrived (before a
+  // strict-routing fix-up moves its Request-URI, which the RFC 2543 key holds).
+  struct ServerKey {
+    MatchKey key;
+    KeyClass key_class = KeyClass::kServerRfc3261;
+  };
+  // find_server, keeping the key in `key` (an ACK's or CANCEL's lookup key is not the key of a
+  // transaction of their own: use find_server for them).
+  Transaction* find_server(const Message& request, ServerKey& key);
   // The INVITE server transaction a CANCEL request cancels, or nullptr.
   Transaction* find_invite_for_cancel(const Message& cancel);
   // A new server transaction for `request`, started (INVITE: Proceeding; other: Trying).
@@ -70,6 +80,9 @@ class TransactionTable {
   // transaction of its own). Call find_server first: duplicates are not checked.
   Transaction* create_server(const Message& request, bool reliable, MessageRef bytes,
                              uint64_t now_ms);
+  // The same with the key find_server(request, key) kept (nullptr: built here).
+  Transaction* create_server(const Message& request, const ServerKey* key, bool reliable,
+                             MessageRef bytes, uint64_t now_ms);
   // The To tag of the final response the transaction sent: the RFC 2543 ACK rule compares it.
   void set_response_to_tag(Transaction& t, std::string_view to_tag);
 
