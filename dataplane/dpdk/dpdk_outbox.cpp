@@ -34,7 +34,8 @@ DpdkOutbox::DpdkOutbox(const DpdkShared& shared, uint16_t queue, rte_mempool* di
       dpdk_(dpdk),
       hold_tsc_(rte_get_tsc_hz() / 1000 * shared.options.neighbor_hold_ms),
       ip_id_(static_cast<uint16_t>(queue * 0x1000u)),
-      arena_(scratch_bytes) {}
+      arena_(scratch_bytes),
+      neighbors_(*shared.neighbors) {}
 
 DpdkOutbox::~DpdkOutbox() {
   for (std::size_t i = 0; i < held_count_; ++i) rte_pktmbuf_free(held_[i].frame);
@@ -93,7 +94,7 @@ bool DpdkOutbox::send(const NetAddress& to, std::span<const std::string_view> se
   const bool loop = shared_.local.is_our_ip(to);
   const NetAddress hop = shared_.next_hop(to);
   const std::optional<net::MacAddress> mac =
-      loop ? std::optional<net::MacAddress>(shared_.mac) : shared_.neighbors->find(hop);
+      loop ? std::optional<net::MacAddress>(shared_.mac) : neighbors_.find(hop);
   if (!mac && held_count_ == kMaxHeld) {
     // Resolution is pending for many datagrams already: ask, and lose this one (SIP over UDP
     // retransmits, the client or our own transaction).
@@ -212,7 +213,7 @@ void DpdkOutbox::release_held(uint64_t now_tsc) {
   std::size_t kept = 0;
   for (std::size_t i = 0; i < held_count_; ++i) {
     Held& h = held_[i];
-    if (const std::optional<net::MacAddress> mac = shared_.neighbors->find(h.hop)) {
+    if (const std::optional<net::MacAddress> mac = neighbors_.find(h.hop)) {
       dispatch(h.frame, *mac, h.fragmenting, h.ipv6);
     } else if (now_tsc > h.since_tsc && now_tsc - h.since_tsc > hold_tsc_) {
       rte_pktmbuf_free(h.frame);

@@ -15,6 +15,7 @@
 #include <span>
 #include <string_view>
 
+#include "dataplane/dpdk/burst_neighbors.h"
 #include "dataplane/dpdk/dpdk_counters.h"
 #include "dataplane/dpdk/dpdk_shared.h"
 #include "dataplane/scratch_arena.h"
@@ -54,6 +55,10 @@ class DpdkOutbox final : public Outbox {
   void flush(bool reset_scratch = true);
 
   unsigned queued() const { return queued_; }
+
+  // The shared neighbour table as this lcore sees it in the current burst; the worker learns
+  // through it too, and calls new_burst() before each burst.
+  net::BurstNeighbors& neighbors() { return neighbors_; }
 
   // Datagrams sent to one of our own addresses (a registration whose contact is the proxy, a
   // spiral): they never reach the wire; the worker takes them as received frames on its next
@@ -118,6 +123,7 @@ class DpdkOutbox final : public Outbox {
   uint16_t ip_id_;
 
   ScratchArena arena_;
+  net::BurstNeighbors neighbors_;
 };
 
 }  // namespace sipwire::dataplane

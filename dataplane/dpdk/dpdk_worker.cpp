@@ -72,6 +72,7 @@ bool DpdkWorker::poll_once(PacketHandler& handler) {
   const auto queue = static_cast<uint16_t>(id_);
   const auto burst = static_cast<uint16_t>(rx_.size());
   const uint16_t n = rte_eth_rx_burst(port, queue, rx_.data(), burst);
+  outbox_.neighbors().new_burst();
   uint16_t from_kernel = 0;
   if (shared_.tap) {
     // The kernel's own traffic (ARP, ICMP, TCP of the control plane) leaves by the port.
@@ -143,7 +144,7 @@ void DpdkWorker::handle_frame(rte_mbuf* m, PacketHandler& handler, uint64_t now_
       // Learn who sent it (or the router it came through, when no gateway is configured): our
       // reply goes back to that MAC. From beyond a configured gateway, nothing to learn.
       if (shared_.is_own_next_hop(info.source))
-        shared_.neighbors->learn(info.source, info.source_mac);
+        outbox_.neighbors().learn(info.source, info.source_mac);
       if (shared_.options.shard_affinity && shared_.options.workers > 1) {
         const std::string_view payload(
             reinterpret_cast<const char*>(frame.data()) + info.payload_offset, info.payload_length);
@@ -159,7 +160,7 @@ void DpdkWorker::handle_frame(rte_mbuf* m, PacketHandler& handler, uint64_t now_
     case net::FrameKind::kIpv4Fragment:
     case net::FrameKind::kIpv6Fragment: {
       if (shared_.is_own_next_hop(info.source))
-        shared_.neighbors->learn(info.source, info.source_mac);
+        outbox_.neighbors().learn(info.source, info.source_mac);
       m->l2_len = kEthernetBytes;
       m->l3_len = static_cast<uint16_t>(info.l4_offset - info.l3_offset);
       rte_mbuf* whole = nullptr;
@@ -187,7 +188,7 @@ void DpdkWorker::handle_frame(rte_mbuf* m, PacketHandler& handler, uint64_t now_
     }
     case net::FrameKind::kArpRequest:
     case net::FrameKind::kNeighborSolicitation:
-      if (info.source.valid()) shared_.neighbors->learn(info.source, info.source_mac);
+      if (info.source.valid()) outbox_.neighbors().learn(info.source, info.source_mac);
       if (shared_.tap) {
         to_kernel(m);  // the kernel answers, with our MAC (the tap carries it)
       } else {
@@ -196,7 +197,7 @@ void DpdkWorker::handle_frame(rte_mbuf* m, PacketHandler& handler, uint64_t now_
       return;
     case net::FrameKind::kArpReply:
     case net::FrameKind::kNeighborAdvertisement:
-      shared_.neighbors->learn(info.target, info.target_mac);
+      outbox_.neighbors().learn(info.target, info.target_mac);
       if (shared_.tap) {
         to_kernel(m);  // the kernel may have asked too
       } else {
@@ -257,7 +258,7 @@ void DpdkWorker::deliver_chain(rte_mbuf* m, PacketHandler& handler, bool reassem
     rte_pktmbuf_free(m);
     return;
   }
-  if (shared_.is_own_next_hop(info.source)) shared_.neighbors->learn(info.source, info.source_mac);
+  if (shared_.is_own_next_hop(info.source)) outbox_.neighbors().learn(info.source, info.source_mac);
   // Another shard's: the chain itself goes through the ring (the owner linearizes it again),
   // so a fragmented request and its retransmissions meet one transaction.
   if (!handed_in && shared_.options.shard_affinity && shared_.options.workers > 1) {
