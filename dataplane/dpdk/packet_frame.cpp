@@ -1,6 +1,6 @@
 #include "dataplane/dpdk/packet_frame.h"
 
-#include <emmintrin.h>
+#include "dataplane/dpdk/word_sum.h"
 
 #include <algorithm>
 #include <cstring>
@@ -66,25 +66,15 @@ class OnesSum {
   }
   // Sum of the 16-bit words of p[0..n) read in the machine's order (little-endian here), the
   // last odd byte padded with zero; 32-bit words at a time, carries kept in the upper half.
-  // 32 bytes a step with SSE2 (each 32-bit word widened to a 64-bit lane: no carry is lost),
-  // then 8 at a time: the software checksum is per forwarded message on a port that cannot
-  // offload it.
+  // Whole 32-byte blocks by sum_words32 (SIMD), then 8 bytes at a time: the software checksum
+  // is per datagram sent on a port that cannot offload it.
   static uint64_t native_sum(const uint8_t* p, std::size_t n) {
     uint64_t s = 0;
     if (n >= 32) {
-      const __m128i zero = _mm_setzero_si128();
-      __m128i a = zero, b = zero;
-      for (; n >= 32; p += 32, n -= 32) {
-        const __m128i v0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-        const __m128i v1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16));
-        a = _mm_add_epi64(a, _mm_unpacklo_epi32(v0, zero));
-        b = _mm_add_epi64(b, _mm_unpackhi_epi32(v0, zero));
-        a = _mm_add_epi64(a, _mm_unpacklo_epi32(v1, zero));
-        b = _mm_add_epi64(b, _mm_unpackhi_epi32(v1, zero));
-      }
-      const __m128i t = _mm_add_epi64(a, b);
-      s = static_cast<uint64_t>(_mm_cvtsi128_si64(t)) +
-          static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(t, t)));
+      const std::size_t blocks = n & ~std::size_t{31};
+      s = sum_words32(p, blocks);
+      p += blocks;
+      n -= blocks;
     }
     for (; n >= 8; p += 8, n -= 8) {
       uint64_t w;
