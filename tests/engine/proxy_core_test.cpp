@@ -289,6 +289,21 @@ TEST_F(ProxyCoreTest, ABindingWithAPathIsReachedThroughItsFirstHop) {
   EXPECT_EQ(status_line(fwd.bytes), "INVITE sip:bob@192.0.2.10:5062 SIP/2.0");
 }
 
+TEST_F(ProxyCoreTest, PathFieldsAreJoinedInTheirOrder) {
+  // RFC 3327 §5.3: Path fields apart (another field between them) are one list, in order; the
+  // 200 OK echoes it.
+  const auto& ok = send(register_bob("<sip:bob@192.0.2.10:5062>", 1,
+                                     "Path: <sip:edge@192.0.2.99:5070;lr>\r\n"
+                                     "User-Agent: phone\r\n"
+                                     "Path: <sip:core@192.0.2.98;lr>\r\n")
+                            .str(),
+                        kPhone);
+  EXPECT_NE(ok.bytes.find("\r\nPath: <sip:edge@192.0.2.99:5070;lr>, <sip:core@192.0.2.98;lr>\r\n"),
+            std::string::npos)
+      << ok.bytes;
+  EXPECT_EQ(send(Request{}.str(), kCaller).to, NetAddress::ipv4(192, 0, 2, 99, 5070));
+}
+
 TEST_F(ProxyCoreTest, HighestQValueWins) {
   send(register_bob("<sip:bob@192.0.2.10:5062>;q=0.5, <sip:bob@192.0.2.11:5062>;q=0.9", 1).str(),
        kPhone);
