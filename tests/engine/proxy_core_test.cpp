@@ -304,6 +304,27 @@ TEST_F(ProxyCoreTest, PathFieldsAreJoinedInTheirOrder) {
   EXPECT_EQ(send(Request{}.str(), kCaller).to, NetAddress::ipv4(192, 0, 2, 99, 5070));
 }
 
+TEST_F(ProxyCoreTest, OurResponsesCopyEveryViaInOrder) {  // §8.2.6.2
+  // Via fields apart (other fields between them), one of them a list: the answer has each, in
+  // order, the top one with received/rport filled in.
+  Request options;
+  options.method = "OPTIONS";
+  options.ruri = "sip:localhost";
+  options.extra =
+      "Via: SIP/2.0/UDP 198.51.100.1:5060;branch=z9hG4bKp1, SIP/2.0/UDP "
+      "198.51.100.2;branch=z9hG4bKp2\r\n"
+      "Accept: application/sdp\r\n"
+      "Via: SIP/2.0/UDP 198.51.100.3:5080;branch=z9hG4bKp3\r\n";
+  const auto& ok = send(options.str(), kCaller);
+  ASSERT_EQ(status_line(ok.bytes), "SIP/2.0 200 OK");
+  const std::string vias =
+      "\r\nVia: SIP/2.0/UDP 192.0.2.20:5064;branch=z9hG4bKcall1;rport=5064;received=192.0.2.20\r\n"
+      "Via: SIP/2.0/UDP 198.51.100.1:5060;branch=z9hG4bKp1, SIP/2.0/UDP "
+      "198.51.100.2;branch=z9hG4bKp2\r\n"
+      "Via: SIP/2.0/UDP 198.51.100.3:5080;branch=z9hG4bKp3\r\n";
+  EXPECT_NE(ok.bytes.find(vias), std::string::npos) << ok.bytes;
+}
+
 TEST_F(ProxyCoreTest, HighestQValueWins) {
   send(register_bob("<sip:bob@192.0.2.10:5062>;q=0.5, <sip:bob@192.0.2.11:5062>;q=0.9", 1).str(),
        kPhone);
