@@ -111,6 +111,27 @@ bool parse_via_fast(std::string_view element, Via& out, Source src, std::size_t*
   const char* params = p;
   while (p < e && *p == ';') {
     const char* name = p + 1;
+    // branch and rport, as nearly every Via writes them, by one word compare: no name scan and
+    // no dispatch on the name. Any other spelling or case takes the general way below, which
+    // gives the same result.
+    if (readable - name >= 8) {
+      const uint64_t w = detail::load8(name);
+      if ((w & 0x00FFFFFFFFFFFFFFull) == detail::load8("branch=\0")) {
+        const char* value = name + 7;
+        p = chars::skip_class(value, e, readable, chars::kGenValue);
+        if (p == value) return false;  // empty, quoted or a bracketed host: the general way
+        out.branch = {value, static_cast<std::size_t>(p - value)};
+        continue;
+      }
+      if ((w & 0xFFFFFFFFFFull) == detail::load8("rport\0\0\0") &&
+          (name + 5 == e || name[5] == ';' || name[5] == ',')) {
+        out.has_rport = true;
+        out.rport_name = {name, 5};
+        out.rport = 0;
+        p = name + 5;
+        continue;
+      }
+    }
     p = chars::skip_class(name, e, readable, chars::kToken);
     if (p == name) return false;
     const char* value = p;
@@ -140,7 +161,7 @@ bool same_via(const Via& a, const Via& b) {
          a.port == b.port && a.has_port == b.has_port && same(a.branch, b.branch) &&
          same(a.received, b.received) && same(a.maddr, b.maddr) && a.ttl == b.ttl &&
          a.has_ttl == b.has_ttl && a.has_rport == b.has_rport && a.rport == b.rport &&
-         same(a.params, b.params);
+         same(a.rport_name, b.rport_name) && same(a.params, b.params);
 }
 #endif
 

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace sipwire {
 namespace {
@@ -186,6 +187,39 @@ TEST(ViaTest, Rfc3261BranchCookie) {
   EXPECT_FALSE(Parse("SIP/2.0/UDP h;branch=776asdhds").has_rfc3261_branch());
   EXPECT_FALSE(Parse("SIP/2.0/UDP h;branch=z9hG4b").has_rfc3261_branch());
   EXPECT_FALSE(Parse("SIP/2.0/UDP h;branch=xz9hG4bK").has_rfc3261_branch());
+}
+
+// Inside a message, where bytes past the element can be read: branch and rport as nearly every
+// Via writes them are matched by one word compare; any other spelling goes the general way.
+// Both must give the same Via.
+TEST(ViaTest, BranchAndRportInsideAMessage) {
+  const auto in_message = [](std::string element, Via& v) {
+    const std::string buffer = element + "\r\nMax-Forwards: 70\r\n\r\n";
+    const std::string_view text(buffer.data(), element.size());
+    const ParseError e = parse_via(text, v, Source{buffer.data(), buffer.data() + buffer.size()});
+    // Views point into `buffer`: compare them before it goes.
+    return std::make_pair(e, std::string(v.branch) + "|" + std::string(v.rport_name) + "|" +
+                                 std::to_string(v.rport) + "|" + (v.has_rport ? "r" : "-") + "|" +
+                                 std::string(v.params));
+  };
+  Via v;
+  EXPECT_EQ(in_message("SIP/2.0/UDP h:5060;rport;branch=z9hG4bKa", v).second,
+            "z9hG4bKa|rport|0|r|rport;branch=z9hG4bKa");
+  EXPECT_EQ(in_message("SIP/2.0/UDP h;branch=z9hG4bKa;rport", v).second,
+            "z9hG4bKa|rport|0|r|branch=z9hG4bKa;rport");
+  EXPECT_EQ(in_message("SIP/2.0/UDP h;Branch=z9hG4bKa;RPort", v).second,
+            "z9hG4bKa|RPort|0|r|Branch=z9hG4bKa;RPort");
+  EXPECT_EQ(in_message("SIP/2.0/UDP h;rport=5062;branch=z9hG4bKb;branch=z9hG4bKc", v).second,
+            "z9hG4bKc||5062|r|rport=5062;branch=z9hG4bKb;branch=z9hG4bKc");
+  EXPECT_EQ(in_message("SIP/2.0/UDP h;rportx;branch=z9hG4bKa", v).second,
+            "z9hG4bKa||0|-|rportx;branch=z9hG4bKa");
+  EXPECT_EQ(in_message("SIP/2.0/UDP h;branch=z9hG4bKa;received=192.0.2.1;rport=1", v).second,
+            "z9hG4bKa||1|r|branch=z9hG4bKa;received=192.0.2.1;rport=1");
+  for (const char* bad :
+       {"SIP/2.0/UDP h;branch=;rport", "SIP/2.0/UDP h;branch=\"z9hG4bK1\";rport",
+        "SIP/2.0/UDP h;branch=[::1];rport", "SIP/2.0/UDP h;rport=;branch=z9hG4bKa",
+        "SIP/2.0/UDP h;rport=70000;branch=z9hG4bKa"})
+    EXPECT_EQ(in_message(bad, v).first.status, status::kBadRequest) << bad;
 }
 
 TEST(ViaTest, BranchErrors) {
