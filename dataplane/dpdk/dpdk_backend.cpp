@@ -439,6 +439,16 @@ std::string DpdkBackend::describe() const {
   s += shared_->tx_checksum_offload ? ", checksums offloaded" : ", checksums in software";
   s += shared_->tx_multi_segment ? ", chained mbufs" : ", one mbuf per frame";
   if (shared_->tap) s += ", exception path tap " + shared_->options.exception_tap;
+  // Said at start because it decides who can be reached: without networks, a client behind a
+  // router is reachable only by the MAC its own datagrams taught (the router does not answer
+  // ARP for it), so a request to a remote address that never sent us anything waits for ARP
+  // in vain (OPERATIONS.md, neighbours).
+  if (shared_->options.networks.empty())
+    s += ", every destination on-link (no [dpdk] networks: set networks and gateways when "
+         "clients sit behind a router)";
+  else
+    s += ", " + std::to_string(shared_->options.networks.size()) + " on-link network(s), " +
+         std::to_string(shared_->options.gateways.size()) + " gateway(s)";
   return s;
 }
 

@@ -568,6 +568,8 @@ TEST_F(DpdkBackendFrames, ClientsBeyondTheGatewayDoNotPushTheGatewayOutOfTheNeig
   networks_ = {{NetAddress::ipv4(10, 0, 0, 0, 0), 24}};
   gateways_ = {NetAddress::ipv4(10, 0, 0, 1, 0)};
   open(1, ProxyMode::kStateless);
+  EXPECT_NE(backend_->describe().find("1 on-link network(s), 1 gateway(s)"), std::string::npos)
+      << backend_->describe();
   const MacAddress ours = our_mac();
   feed(udp_frame(kPeerMac, ours, kPeer, kProxy, options_request("z9hG4bKgw", kPeer)));
   run();
@@ -602,6 +604,9 @@ TEST_F(DpdkBackendFrames, AFlatNetworkOfTwentyThousandPhonesKeepsEveryPhonesMac)
   // still be known, or the INVITE waits for ARP (and is lost if the phone sits behind a router
   // that does not answer for it).
   open(1, ProxyMode::kStateless);
+  // The start line warns that this only works for clients that send first.
+  EXPECT_NE(backend_->describe().find("every destination on-link"), std::string::npos)
+      << backend_->describe();
   const MacAddress ours = our_mac();
   constexpr unsigned kPhones = 20480, kBatch = 64;
   auto phone = [](unsigned i) {
