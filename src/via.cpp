@@ -116,14 +116,16 @@ bool parse_via_fast(std::string_view element, Via& out, Source src, std::size_t*
     // gives the same result.
     if (readable - name >= 8) {
       const uint64_t w = detail::load8(name);
-      if ((w & 0x00FFFFFFFFFFFFFFull) == detail::load8("branch=\0")) {
+      // The word may run past the element (into the message after it): the match counts only
+      // when the name lies inside the element.
+      if (e - name >= 7 && (w & 0x00FFFFFFFFFFFFFFull) == detail::load8("branch=\0")) {
         const char* value = name + 7;
         p = chars::skip_class(value, e, readable, chars::kGenValue);
         if (p == value) return false;  // empty, quoted or a bracketed host: the general way
         out.branch = {value, static_cast<std::size_t>(p - value)};
         continue;
       }
-      if ((w & 0xFFFFFFFFFFull) == detail::load8("rport\0\0\0") &&
+      if (e - name >= 5 && (w & 0xFFFFFFFFFFull) == detail::load8("rport\0\0\0") &&
           (name + 5 == e || name[5] == ';' || name[5] == ',')) {
         out.has_rport = true;
         out.rport_name = {name, 5};

@@ -226,6 +226,26 @@ TEST(ViaTest, BranchAndRportInsideAMessage) {
     EXPECT_EQ(in_message(bad, v).first.status, status::kBadRequest) << bad;
 }
 
+TEST(ViaTest, ParameterNamesCutByTheElementsEndAreReadOnlyUpToIt) {
+  // The bytes after the element may be readable (the rest of the message) and even spell
+  // "branch=" or "rport": the element ends where it ends.
+  const std::string buffer = "SIP/2.0/UDP h;branch=z9hG4bKa;rport";
+  Via v;
+  const std::size_t cut_branch = buffer.find("anch=");
+  ASSERT_TRUE(parse_via({buffer.data(), cut_branch}, v,
+                        Source{buffer.data(), buffer.data() + buffer.size()})
+                  .ok());
+  EXPECT_EQ(v.branch, "");
+  EXPECT_EQ(v.params, "br");
+  const std::size_t cut_rport = buffer.find("ort");
+  ASSERT_TRUE(
+      parse_via({buffer.data(), cut_rport}, v, Source{buffer.data(), buffer.data() + buffer.size()})
+          .ok());
+  EXPECT_FALSE(v.has_rport);
+  EXPECT_EQ(v.branch, "z9hG4bKa");
+  EXPECT_EQ(v.params, "branch=z9hG4bKa;rp");
+}
+
 TEST(ViaTest, BranchErrors) {
   ParseBad("SIP/2.0/UDP h;branch");
   ParseBad("SIP/2.0/UDP h;branch=");
