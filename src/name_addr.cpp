@@ -175,9 +175,11 @@ const char* skip_plain_quoted(const char* p, const char* e, const char* readable
 // Fills `out` and returns true only when the general grammar accepts the element with the same
 // result (on_param sees the same parameters); false on anything else, and the caller parses it
 // the general way, which also finds the error and its offset.
+// With kFull, the URI is parsed into `*uri` when it is given (a Route whose URI the caller
+// routes by), into a temporary otherwise.
 template <UriCheck kCheck, class OnParam>
 bool parse_name_addr_fast(std::string_view element, NameAddr& out, Source src,
-                          const OnParam& on_param) {
+                          const OnParam& on_param, Uri* uri_out) {
   if (src.origin == nullptr) src.origin = element.data();
   const Cursor c(element, src);  // offsets for on_param; never moved
   const char* b = element.data();
@@ -212,7 +214,8 @@ bool parse_name_addr_fast(std::string_view element, NameAddr& out, Source src,
   if constexpr (kCheck == UriCheck::kFull) {
     Uri parsed;
     ParseError uri_error;
-    if (!detail::parse_uri(uri_text, parsed, c.source(), uri_error)) return false;
+    if (!detail::parse_uri(uri_text, uri_out != nullptr ? *uri_out : parsed, c.source(), uri_error))
+      return false;
   } else {
     if (!uri_scheme_ok(uri_text, readable)) return false;
   }
@@ -275,9 +278,9 @@ void restart(const OnParam& on_param) {
 // against the general one.
 template <UriCheck kCheck, class OnParam>
 bool parse_name_addr_either(std::string_view element, NameAddr& out, Source src,
-                            const OnParam& on_param, ParseError& err) {
+                            const OnParam& on_param, ParseError& err, Uri* uri_out = nullptr) {
   restart(on_param);
-  if (parse_name_addr_fast<kCheck>(element, out, src, on_param)) {
+  if (parse_name_addr_fast<kCheck>(element, out, src, on_param, uri_out)) {
 #ifdef SIPWIRE_CHECK_FAST_PATHS
     NameAddr general;
     if constexpr (requires { on_param.restart(); }) {
@@ -294,7 +297,12 @@ bool parse_name_addr_either(std::string_view element, NameAddr& out, Source src,
     return true;
   }
   restart(on_param);
-  return detail::keep(parse_name_addr_with<kCheck>(element, out, src, on_param), err);
+  if (!detail::keep(parse_name_addr_with<kCheck>(element, out, src, on_param), err)) return false;
+  // The general grammar checked the URI with a temporary: parsed again for the caller (the
+  // rare shapes the fast path leaves, so it costs nothing where it matters).
+  if constexpr (kCheck == UriCheck::kFull)
+    if (uri_out != nullptr) return detail::parse_uri(out.uri, *uri_out, src, err);
+  return true;
 }
 
 // Contact's parameters with rules of their own: q is a qvalue, expires is delta-seconds. The
@@ -393,7 +401,14 @@ ParseError parse_contact(std::string_view element, NameAddr& out, Source src) {
 }
 
 ParseError parse_route(std::string_view element, NameAddr& out, Source src) {
-  if (ParseError e = parse_name_addr(element, out, src)) return e;
+  Uri uri;
+  return parse_route(element, out, uri, src);
+}
+
+ParseError parse_route(std::string_view element, NameAddr& out, Uri& uri, Source src) {
+  ParseError err;
+  if (!parse_name_addr_either<UriCheck::kFull>(element, out, src, detail::AnyParam{}, err, &uri))
+    return err;
   if (!out.angle) {
     const uint32_t at =
         static_cast<uint32_t>(element.data() - (src.origin ? src.origin : element.data()));

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "sipwire/parse_error.h"
+#include "sipwire/uri.h"
 
 namespace sipwire {
 
@@ -43,6 +44,9 @@ ParseError parse_contact(std::string_view element, NameAddr& out, Source src = {
 
 // Route, Record-Route and Path take only name-addr (angle brackets required).
 ParseError parse_route(std::string_view element, NameAddr& out, Source src = {});
+// As parse_route, and `uri` is the parsed URI (what parse_uri(out.uri) gives), from the same
+// pass: a proxy routes by it.
+ParseError parse_route(std::string_view element, NameAddr& out, Uri& uri, Source src = {});
 
 // q-value in thousandths (0 to 1000); false when malformed.
 bool parse_qvalue(std::string_view text, unsigned& thousandths);

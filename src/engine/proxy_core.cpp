@@ -348,8 +348,7 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
     for (int k = 0; k < 2 && routes.next(el); ++k) {
       NameAddr na;
       Uri uri;
-      if (!parse_route(el, na).ok() || !parse_uri(na.uri, uri).ok())
-        return reply(source, out, 400, "Malformed Route");
+      if (!parse_route(el, na, uri).ok()) return reply(source, out, 400, "Malformed Route");
       if (k == 0 && is_ours(uri)) {
         pop_route = true;
         continue;
@@ -533,7 +532,7 @@ bool ProxyCore::undo_strict_routing(const NetAddress& source, Outbox& out) {
   remove_last_element(m, last_field, edits, last);
   NameAddr na;
   Uri uri;
-  if (!parse_route(last, na).ok() || !parse_uri(na.uri, uri).ok()) {
+  if (!parse_route(last, na, uri).ok()) {
     reply(source, out, 400, "Malformed Route");
     return false;
   }

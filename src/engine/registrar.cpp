@@ -43,8 +43,7 @@ NetAddress binding_next_hop(std::string_view contact, std::string_view path,
     Uri hop;
     std::string_view el;
     ListSplitter split(path);
-    if (split.next(el) && parse_route(el, first_hop).ok() && parse_uri(first_hop.uri, hop).ok())
-      to = literal_address(hop);
+    if (split.next(el) && parse_route(el, first_hop, hop).ok()) to = literal_address(hop);
   }
   is_source = !to.has_value();
   return to ? *to : source;

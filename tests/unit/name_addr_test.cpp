@@ -463,6 +463,49 @@ TEST(RouteTest, MalformedNameAddrIsError) {
   EXPECT_EQ(parse_route("<sip:p1.example.com;lr> x", a).status, status::kBadRequest);
 }
 
+// The Uri parse_route gives is the one parse_uri gives for its URI text, on the shapes the
+// fast path takes and on those it leaves to the general grammar (a display name with a
+// quoted-pair, LWS around the brackets, an escaped user, an IPv6 reference).
+TEST(RouteTest, ParsedUriIsParseUrisResult) {
+  for (std::string_view el : {
+           "<sip:10.0.0.2:5070;lr>",
+           "<sip:proxy.example.com;lr;transport=udp>",
+           "\"a \\\"b\\\"\" <sip:p1.example.com;lr>",
+           "x  <sip:p1.example.com;lr>  ;y=1",
+           "<sip:us%65r@[2001:db8::1]:5061;lr>",
+           "<sips:edge.example.net>",
+       }) {
+    SCOPED_TRACE(el);
+    NameAddr a;
+    Uri uri;
+    ASSERT_TRUE(parse_route(el, a, uri).ok());
+    Uri expected;
+    ASSERT_TRUE(parse_uri(a.uri, expected).ok());
+    EXPECT_EQ(uri.text, expected.text);
+    EXPECT_EQ(uri.kind, expected.kind);
+    EXPECT_EQ(uri.user, expected.user);
+    EXPECT_EQ(uri.host, expected.host);
+    EXPECT_EQ(uri.host_kind, expected.host_kind);
+    EXPECT_EQ(uri.port, expected.port);
+    EXPECT_EQ(uri.has_port, expected.has_port);
+    EXPECT_EQ(uri.params, expected.params);
+  }
+}
+
+TEST(RouteTest, UriFormRejectsWhatTheOtherRejects) {
+  for (std::string_view el : {"sip:p1.example.com;lr", "<sip:p1.example.com;lr", "<sip:a b>",
+                              "<sip:p1.example.com:99999>", "<sip:%zz@p1.example.com>"}) {
+    SCOPED_TRACE(el);
+    NameAddr a, b;
+    Uri uri;
+    const ParseError with_uri = parse_route(el, a, uri);
+    const ParseError without = parse_route(el, b);
+    EXPECT_EQ(with_uri.status, status::kBadRequest);
+    EXPECT_EQ(with_uri.status, without.status);
+    EXPECT_EQ(with_uri.offset, without.offset);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // parse_qvalue
 
