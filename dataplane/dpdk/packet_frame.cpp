@@ -114,20 +114,20 @@ void add_ipv6_pseudo_header(OnesSum& sum, const uint8_t* source, const uint8_t* 
   sum.add16(next_header);
 }
 
-NetAddress ipv4_address(const uint8_t* p, uint16_t port = 0) {
-  NetAddress a;
+// Written into the frame's FrameInfo field by field: assigned as a whole NetAddress, the
+// constant bytes after the family (19 at an odd offset) are cleared with a `rep stosb`, whose
+// start-up costs more than the rest of the classification.
+void set_ipv4_address(NetAddress& a, const uint8_t* p) {
   a.family = NetAddress::Family::kIpv4;
-  a.port = port;
+  a.port = 0;
   std::memcpy(a.ip.data(), p, 4);
-  return a;
+  std::memset(a.ip.data() + 4, 0, 12);
 }
 
-NetAddress ipv6_address(const uint8_t* p, uint16_t port = 0) {
-  NetAddress a;
+void set_ipv6_address(NetAddress& a, const uint8_t* p) {
   a.family = NetAddress::Family::kIpv6;
-  a.port = port;
+  a.port = 0;
   std::memcpy(a.ip.data(), p, 16);
-  return a;
 }
 
 MacAddress mac_at(const uint8_t* p) {
@@ -179,8 +179,8 @@ FrameInfo& classify_arp(std::span<const uint8_t> frame, const LocalInterface& lo
   const MacAddress sender_mac = mac_at(arp + 8);
   // A group address as a sender would poison the neighbor table.
   if (sender_mac.is_multicast() || sender_mac.is_zero()) return dropped(info, "bad arp");
-  info.source = ipv4_address(arp + 14);
-  info.destination = ipv4_address(arp + 24);
+  set_ipv4_address(info.source, arp + 14);
+  set_ipv4_address(info.destination, arp + 24);
   info.target_mac = sender_mac;
   if (operation == 1) {
     // Requests for other hosts' addresses are none of our business (and not the kernel's: it
@@ -214,8 +214,8 @@ FrameInfo& classify_ipv4(std::span<const uint8_t> frame, const LocalInterface& l
     sum.add(ip, header_length);
     if (sum.folded() != 0xffff) return dropped(info, "bad ipv4 checksum");
   }
-  info.source = ipv4_address(ip + 12);
-  info.destination = ipv4_address(ip + 16);
+  set_ipv4_address(info.source, ip + 12);
+  set_ipv4_address(info.destination, ip + 16);
   info.l4_offset = static_cast<uint16_t>(kEthernetHeaderBytes + header_length);
 
   // A group source is forged or broken; answering it would reach everyone.
@@ -268,7 +268,7 @@ FrameInfo& classify_neighbor_discovery(std::span<const uint8_t> frame, const Loc
   }
   if (info.target_mac.is_multicast() || info.target_mac.is_zero()) return dropped(info, "bad nd");
 
-  info.target = ipv6_address(icmp + 8);
+  set_ipv6_address(info.target, icmp + 8);
   if (!solicitation) return with_kind(info, FrameKind::kNeighborAdvertisement);
   // Solicitations for other hosts reach us on shared solicited-node groups: the kernel ignores
   // them as it would on its own interface.
@@ -286,8 +286,8 @@ FrameInfo& classify_ipv6(std::span<const uint8_t> frame, const LocalInterface& l
   // (A payload length of 0 announces a jumbogram: not on an Ethernet port; it is just empty.)
   const std::size_t payload_length = load_be16(ip + 4);
   if (kIpv6Header + payload_length > available) return dropped(info, "truncated");
-  info.source = ipv6_address(ip + 8);
-  info.destination = ipv6_address(ip + 24);
+  set_ipv6_address(info.source, ip + 8);
+  set_ipv6_address(info.destination, ip + 24);
   info.l4_offset = static_cast<uint16_t>(kEthernetHeaderBytes + kIpv6Header);
 
   if (ip[8] == 0xff) return dropped(info, "bad source address");
