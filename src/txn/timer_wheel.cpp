@@ -14,10 +14,11 @@ std::size_t round_up_to_power_of_two(std::size_t n) {
 
 TimerWheel::TimerWheel(const TimerWheelConfig& config, uint64_t now_ms)
     : tick_ms_(config.tick_ms == 0 ? 1 : config.tick_ms),
+      ticks_(tick_ms_),
       mask_(round_up_to_power_of_two(config.slots == 0 ? 1 : config.slots) - 1),
       slots_(new TimerLink[mask_ + 1]),
       now_ms_(now_ms),
-      next_tick_(now_ms / tick_ms_) {
+      next_tick_(ticks_.divide(now_ms)) {
   for (std::size_t i = 0; i <= mask_; ++i) slots_[i].prev = slots_[i].next = &slots_[i];
 }
 
@@ -40,13 +41,13 @@ void TimerWheel::start(TimerEntry& entry, uint64_t now_ms, uint64_t delay_ms) {
   // does not walk every tick since the wheel was built (or last emptied) one slot at a time.
   if (armed_ == 0 && now_ms > now_ms_) {
     now_ms_ = now_ms;
-    next_tick_ = now_ms / tick_ms_;
+    next_tick_ = ticks_.divide(now_ms);
   }
   uint64_t deadline = now_ms + delay_ms;
   // Never behind the wheel: a slot already passed would hold the timer for a whole revolution.
   if (deadline < now_ms_) deadline = now_ms_;
   entry.deadline_ms_ = deadline;
-  link_before(slots_[(deadline / tick_ms_) & mask_], entry);
+  link_before(slots_[ticks_.divide(deadline) & mask_], entry);
   ++armed_;
 }
 

@@ -20,6 +20,8 @@
 #include <cstdint>
 #include <memory>
 
+#include "sipwire/txn/tick_divider.h"
+
 namespace sipwire {
 
 // A node of a slot's circular list. Slot heads are bare links; timers are TimerEntry.
@@ -85,7 +87,8 @@ class TimerWheel {
   std::size_t fire_slot(TimerLink& head, uint64_t due_ms, Fire& fire);
 
   uint32_t tick_ms_;
-  std::size_t mask_;  // slots - 1
+  TickDivider ticks_;  // ms -> ticks
+  std::size_t mask_;   // slots - 1
   std::unique_ptr<TimerLink[]> slots_;
   uint64_t now_ms_;     // the latest time seen
   uint64_t next_tick_;  // the first tick whose slot may still hold due timers
@@ -95,7 +98,7 @@ class TimerWheel {
 template <class Fire>
 std::size_t TimerWheel::advance(uint64_t now_ms, Fire&& fire) {
   if (now_ms > now_ms_) now_ms_ = now_ms;
-  const uint64_t target = now_ms_ / tick_ms_;
+  const uint64_t target = ticks_.divide(now_ms_);
   std::size_t fired = 0;
   // Every tick up to target, in order. The current tick's slot is scanned again by the next
   // advance, since timers later in that tick are not due yet. With nothing armed, skip ahead.
