@@ -493,17 +493,10 @@ int Message::find_by_name(std::string_view name) const {
 }
 
 void HeaderElements::advance_field() {
-  have_field_ = false;
-  for (; remaining_ != 0 && field_ < msg_.header_count(); ++field_) {
-    const HeaderField f = msg_.header(field_);
-    if (f.id == id_) {
-      split_ = ListSplitter(f.value);
-      have_field_ = true;
-      --remaining_;
-      ++field_;
-      return;
-    }
-  }
+  have_field_ = field_ != std::default_sentinel;
+  if (!have_field_) return;
+  split_ = ListSplitter((*field_).value);
+  ++field_;
 }
 
 bool HeaderElements::next(std::string_view& element) {

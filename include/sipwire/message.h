@@ -19,6 +19,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <span>
 #include <string_view>
 
@@ -71,6 +72,11 @@ class Message {
   // First field with this id, or -1. Count of fields with this id.
   int find(HeaderId id) const { return first_[index(id)] == kNone ? -1 : first_[index(id)]; }
   unsigned count(HeaderId id) const { return count_[index(id)]; }
+  // The fields with this id, in order: `for (const HeaderField f : m.fields(HeaderId::kVia))`.
+  // The walk starts at the first and stops at the last (the parser counted them), so asking
+  // for a header a message lacks costs nothing.
+  class FieldsOf;
+  FieldsOf fields(HeaderId id) const;
   // Value of the first field with this id ("" when absent: check has()).
   std::string_view value(HeaderId id) const;
   bool has(HeaderId id) const { return count(id) != 0; }
@@ -158,16 +164,49 @@ class Message {
 // are dropped by a proxy, not answered.
 ParseError parse_message(std::string_view buffer, Message& out, const ParseOptions& options = {});
 
+class Message::FieldsOf {
+ public:
+  class iterator {
+   public:
+    HeaderField operator*() const { return msg_->header(i_); }
+    iterator& operator++() {
+      if (--left_ != 0)
+        while (msg_->fields_[++i_].id != id_) {
+        }
+      return *this;
+    }
+    bool operator==(std::default_sentinel_t) const { return left_ == 0; }
+
+   private:
+    friend class FieldsOf;
+    iterator(const Message* msg, HeaderId id)
+        : msg_(msg), id_(id), left_(msg->count(id)), i_(left_ != 0 ? msg->first_[index(id)] : 0) {}
+    const Message* msg_;
+    HeaderId id_;
+    unsigned left_;  // fields of id_ from i_ on
+    std::size_t i_;
+  };
+  iterator begin() const { return {msg_, id_}; }
+  std::default_sentinel_t end() const { return {}; }
+
+ private:
+  friend class Message;
+  FieldsOf(const Message& msg, HeaderId id) : msg_(&msg), id_(id) {}
+  const Message* msg_;
+  HeaderId id_;
+};
+
+inline Message::FieldsOf Message::fields(HeaderId id) const {
+  return FieldsOf(*this, id);
+}
+
 // Iterates the elements of a list header across all its fields, in order: every Via value
 // of every Via field, for instance. Elements are trimmed.
 class HeaderElements {
  public:
   // The walk starts at the first field of `id` and stops after the last (the parser counted
   // them): a message without such a field costs nothing to ask (Route, on every request).
-  HeaderElements(const Message& msg, HeaderId id)
-      : msg_(msg), id_(id), remaining_(msg.count(id)), split_("") {
-    const int first = msg.find(id);
-    field_ = first < 0 ? msg.header_count() : static_cast<std::size_t>(first);
+  HeaderElements(const Message& msg, HeaderId id) : field_(msg.fields(id).begin()), split_("") {
     advance_field();
   }
   // False when done. Empty elements come back as "" (callers reject them).
@@ -175,10 +214,7 @@ class HeaderElements {
 
  private:
   void advance_field();
-  const Message& msg_;
-  HeaderId id_;
-  std::size_t field_;
-  unsigned remaining_;  // fields of id_ not reached yet
+  Message::FieldsOf::iterator field_;  // the next field of the id to split
   ListSplitter split_;
   bool have_field_ = false;
 };

@@ -277,18 +277,9 @@ uint64_t ProxyCore::transaction_hash() const {
 bool ProxyCore::looped() {
   // Nearly every request has never passed us: when our address appears in no Via field there
   // is nothing to parse.
-  // Only the Via fields are read: from the first, until all of them (count()) were seen.
   bool mentioned = false;
-  const unsigned via_fields = msg_->count(HeaderId::kVia);
-  const int first = msg_->find(HeaderId::kVia);
-  unsigned seen = 0;
-  for (std::size_t i = first < 0 ? msg_->header_count() : static_cast<std::size_t>(first);
-       i < msg_->header_count() && seen < via_fields && !mentioned; ++i) {
-    const HeaderField f = msg_->header(i);
-    if (f.id != HeaderId::kVia) continue;
-    ++seen;
-    mentioned = contains(f.value, local_host_);
-  }
+  for (const HeaderField f : msg_->fields(HeaderId::kVia))
+    if ((mentioned = contains(f.value, local_host_))) break;
   if (!mentioned) return false;
   loop_ = loop_hash();
   char expect[9];

@@ -131,14 +131,7 @@ RegisterOutcome Registrar::process(const Message& req, const NetAddress& source,
   char path_buf[1024];
   std::size_t path_len = 0;
   std::string_view path;
-  // From the first Path field to the last (the parser counted them): nothing to walk without.
-  unsigned path_fields = req.count(HeaderId::kPath);
-  for (std::size_t i = path_fields == 0 ? req.header_count()
-                                        : static_cast<std::size_t>(req.find(HeaderId::kPath));
-       path_fields != 0 && i < req.header_count(); ++i) {
-    const HeaderField f = req.header(i);
-    if (f.id != HeaderId::kPath) continue;
-    --path_fields;
+  for (const HeaderField f : req.fields(HeaderId::kPath)) {
     if (path.empty()) {
       path = f.value;
       continue;

@@ -188,14 +188,7 @@ std::size_t write_response(const Message& req, const NetAddress& source, const R
   const bool fixed = compute_via_fix(req, source, fix);
   const std::string_view all = req.bytes();
   bool first = true;
-  // From the first Via field to the last (the parser counted them), not over every field.
-  unsigned vias = req.count(HeaderId::kVia);
-  for (std::size_t i = vias == 0 ? req.header_count()
-                                 : static_cast<std::size_t>(req.find(HeaderId::kVia));
-       vias != 0 && i < req.header_count(); ++i) {
-    const HeaderField f = req.header(i);
-    if (f.id != HeaderId::kVia) continue;
-    --vias;
+  for (const HeaderField f : req.fields(HeaderId::kVia)) {
     w.put("Via: ");
     if (first && fixed) {
       // The top value with "=port" after rport and ";received=ip" at its end.

@@ -55,10 +55,8 @@ bool write_hop_request(TextWriter& w, std::string_view method, const Message& re
   w.put("To: ").put(to).put("\r\n");
   w.put("Call-ID: ").put(req.call_id()).put("\r\n");
   w.put("CSeq: ").put(req.cseq().number).put(" ").put(method).put("\r\n");
-  for (std::size_t i = 0; i < req.header_count(); ++i) {
-    const HeaderField f = req.header(i);
-    if (f.id == HeaderId::kRoute) w.put("Route: ").put(f.value).put("\r\n");
-  }
+  for (const HeaderField f : req.fields(HeaderId::kRoute))
+    w.put("Route: ").put(f.value).put("\r\n");
   w.put("Content-Length: 0\r\n\r\n");
   return w.ok();
 }

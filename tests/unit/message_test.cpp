@@ -948,6 +948,42 @@ TEST_F(MessageTest, HeaderElementsIterateAcrossAndWithinFields) {
   EXPECT_TRUE(Elements(HeaderId::kRoute).empty());
 }
 
+TEST_F(MessageTest, FieldsOfAnIdAreTheFieldsWithThatIdInOrder) {
+  const ParseError err = Parse(
+      "SIP/2.0 200 OK\r\n"
+      "Via: SIP/2.0/UDP a.example.com;branch=z9hG4bK1\r\n"
+      "Record-Route: <sip:p1.example.com;lr>\r\n"
+      "v: SIP/2.0/TLS c.example.com;branch=z9hG4bK3\r\n"
+      "To: <sip:bob@biloxi.example.com>;tag=x\r\n"
+      "From: <sip:alice@atlanta.example.com>;tag=y\r\n"
+      "VIA: SIP/2.0/UDP d.example.com\r\n ;branch=z9hG4bK4, SIP/2.0/UDP e.example.com\r\n"
+      "Call-ID: c@d\r\nCSeq: 1 INVITE\r\n"
+      "Record-Route: <sip:p2.example.com;lr>\r\n"
+      "Content-Length: 0\r\n\r\n");
+  ASSERT_TRUE(err.ok()) << err.reason << " at " << err.offset;
+  std::vector<std::string_view> names, values;
+  for (const HeaderField f : msg_->fields(HeaderId::kVia)) {
+    EXPECT_EQ(f.id, HeaderId::kVia);
+    names.push_back(f.name);
+    values.push_back(f.value);
+  }
+  EXPECT_EQ(names, (std::vector<std::string_view>{"Via", "v", "VIA"}));
+  EXPECT_EQ(
+      values,
+      (std::vector<std::string_view>{
+          "SIP/2.0/UDP a.example.com;branch=z9hG4bK1", "SIP/2.0/TLS c.example.com;branch=z9hG4bK3",
+          "SIP/2.0/UDP d.example.com\r\n ;branch=z9hG4bK4, SIP/2.0/UDP e.example.com"}));
+
+  values.clear();
+  for (const HeaderField f : msg_->fields(HeaderId::kRecordRoute)) values.push_back(f.value);
+  EXPECT_EQ(values,
+            (std::vector<std::string_view>{"<sip:p1.example.com;lr>", "<sip:p2.example.com;lr>"}));
+
+  std::size_t routes = 0;
+  for (const HeaderField f : msg_->fields(HeaderId::kRoute)) routes += f.value.size() + 1;
+  EXPECT_EQ(routes, 0u);
+}
+
 TEST_F(MessageTest, ARegistersContactsAreKeptParsed) {
   const std::string reg =
       "REGISTER sip:biloxi.example.com SIP/2.0\r\n" + std::string(kVia) +
