@@ -26,7 +26,9 @@
 //   net_null rx->tx               net_null0 (--vdev), rx_burst (the PMD allocates) and
 //                                 tx_burst (it frees), as testpmd through net_null
 //
-// Usage: dataplane_bench [--no-huge] [--quick] [--batch=N] [--rounds=N]
+// Usage: dataplane_bench [--no-huge] [--quick] [--batch=N] [--rounds=N] [--only=SCENARIO]
+//   --only: only the scenarios whose name contains SCENARIO ("stateful", "register/"), e.g.
+//   to profile one under callgrind; the I/O ceilings are measured whatever it says.
 //   default EAL: --no-pci --in-memory (2 MB hugepages must be reserved:
 //   echo 256 > /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages), --no-huge: -m 1024
 //   --no-shconf instead. --benchmark_min_time=X (what tools/test.sh passes every *_bench) means
@@ -235,6 +237,10 @@ struct Options {
   bool quick = false;
   unsigned batch = 8192;
   unsigned rounds = 20;
+  std::string only;  // run only the scenarios whose name contains this ("" = all)
+  bool wants(std::string_view scenario) const {
+    return only.empty() || scenario.find(only) != std::string_view::npos;
+  }
 };
 
 class Rig {
@@ -532,86 +538,94 @@ int run(const Options& o) {
     rig.poll(shard);
     if (rig.drain() != 1) die("bob's REGISTER was not answered");
 
-    Row opt("options/answered");
-    opt.msgs_per_s = measure(
-        shard,
-        [&](unsigned) {
-          for (unsigned i = 0; i < R; ++i) {
-            options.set(opt_k, next_id++);
-            frames.add(kCaller, kProxy, rig.mac(), options.view());
-          }
-        },
-        R, opt.ok);
-    rows.push_back(opt);
+    if (o.wants("options/answered")) {
+      Row opt("options/answered");
+      opt.msgs_per_s = measure(
+          shard,
+          [&](unsigned) {
+            for (unsigned i = 0; i < R; ++i) {
+              options.set(opt_k, next_id++);
+              frames.add(kCaller, kProxy, rig.mac(), options.view());
+            }
+          },
+          R, opt.ok);
+      rows.push_back(opt);
+    }
 
     Template invite(invite_text());
     const int inv_k = invite.field("KKKKKKKKKK");
-    Row fwd("invite/stateless_forward");
-    fwd.target = kTargetStateless;
-    fwd.msgs_per_s = measure(
-        shard,
-        [&](unsigned) {
-          for (unsigned i = 0; i < R; ++i) {
-            invite.set(inv_k, next_id++);
-            frames.add(kCaller, kProxy, rig.mac(), invite.view());
-          }
-        },
-        R, fwd.ok);
-    rows.push_back(fwd);
+    if (o.wants("invite/stateless_forward")) {
+      Row fwd("invite/stateless_forward");
+      fwd.target = kTargetStateless;
+      fwd.msgs_per_s = measure(
+          shard,
+          [&](unsigned) {
+            for (unsigned i = 0; i < R; ++i) {
+              invite.set(inv_k, next_id++);
+              frames.add(kCaller, kProxy, rig.mac(), invite.view());
+            }
+          },
+          R, fwd.ok);
+      rows.push_back(fwd);
+    }
 
     Template reg(register_text("10.0.0.4"));
     const int reg_u = reg.field("UUUUUUU"), reg_s = reg.field("SSSSSSSSS"),
               reg_b = reg.field("BBBBBBBBBB");
-    Row refresh("register/refresh");
-    refresh.target = kTargetRegister;
-    // At least 512 AORs whatever the batch, so a small batch does not refresh a table that
-    // fits in L1; each registered once first, untimed, so every timed REGISTER is a refresh.
-    const unsigned aors = std::max(R, 512u);
-    for (unsigned first = 0; first < aors; first += R) {
-      frames.clear();
-      for (unsigned i = first; i < std::min(first + R, aors); ++i) {
-        reg.set(reg_u, i);
-        reg.set(reg_s, 99);
-        reg.set(reg_b, next_id++);
-        frames.add(kPhones, kProxy, rig.mac(), reg.view());
+    if (o.wants("register/refresh")) {
+      Row refresh("register/refresh");
+      refresh.target = kTargetRegister;
+      // At least 512 AORs whatever the batch, so a small batch does not refresh a table that
+      // fits in L1; each registered once first, untimed, so every timed REGISTER is a refresh.
+      const unsigned aors = std::max(R, 512u);
+      for (unsigned first = 0; first < aors; first += R) {
+        frames.clear();
+        for (unsigned i = first; i < std::min(first + R, aors); ++i) {
+          reg.set(reg_u, i);
+          reg.set(reg_s, 99);
+          reg.set(reg_b, next_id++);
+          frames.add(kPhones, kProxy, rig.mac(), reg.view());
+        }
+        rig.feed(frames);
+        rig.poll(shard);
+        if (rig.drain() != frames.size()) die("the first REGISTERs were not all answered");
       }
-      rig.feed(frames);
-      rig.poll(shard);
-      if (rig.drain() != frames.size()) die("the first REGISTERs were not all answered");
+      refresh.note = std::to_string(aors) + " AORs";
+      refresh.msgs_per_s = measure(
+          shard,
+          [&](unsigned round) {
+            for (unsigned i = 0; i < R; ++i) {
+              reg.set(reg_u, (round * R + i) % aors);
+              reg.set(reg_s, 100 + round);
+              reg.set(reg_b, next_id++);
+              frames.add(kPhones, kProxy, rig.mac(), reg.view());
+            }
+          },
+          R, refresh.ok);
+      rows.push_back(refresh);
     }
-    refresh.note = std::to_string(aors) + " AORs";
-    refresh.msgs_per_s = measure(
-        shard,
-        [&](unsigned round) {
-          for (unsigned i = 0; i < R; ++i) {
-            reg.set(reg_u, (round * R + i) % aors);
-            reg.set(reg_s, 100 + round);
-            reg.set(reg_b, next_id++);
-            frames.add(kPhones, kProxy, rig.mac(), reg.view());
-          }
-        },
-        R, refresh.ok);
-    rows.push_back(refresh);
 
-    Row fresh("register/new_aor");
-    fresh.target = kTargetRegister;
-    uint64_t next_user = 1'000'000;
-    fresh.msgs_per_s = measure(
-        shard,
-        [&](unsigned) {
-          for (unsigned i = 0; i < R; ++i) {
-            reg.set(reg_u, next_user++);
-            reg.set(reg_s, 1);
-            reg.set(reg_b, next_id++);
-            frames.add(kPhones, kProxy, rig.mac(), reg.view());
-          }
-        },
-        R, fresh.ok);
-    fresh.note = "table grows to " + std::to_string(location.aor_count()) + " AORs";
-    rows.push_back(fresh);
+    if (o.wants("register/new_aor")) {
+      Row fresh("register/new_aor");
+      fresh.target = kTargetRegister;
+      uint64_t next_user = 1'000'000;
+      fresh.msgs_per_s = measure(
+          shard,
+          [&](unsigned) {
+            for (unsigned i = 0; i < R; ++i) {
+              reg.set(reg_u, next_user++);
+              reg.set(reg_s, 1);
+              reg.set(reg_b, next_id++);
+              frames.add(kPhones, kProxy, rig.mac(), reg.view());
+            }
+          },
+          R, fresh.ok);
+      fresh.note = "table grows to " + std::to_string(location.aor_count()) + " AORs";
+      rows.push_back(fresh);
+    }
   }
 
-  {
+  if (o.wants("invite/stateful_transaction")) {
     // Every call leaves its server and client transactions Accepted for 64*T1 (RFC 6026):
     // room for all the calls of the run.
     EngineSettings s = settings;
@@ -720,6 +734,14 @@ int run(const Options& o) {
   }
 
   // ---- the table ----
+  if (rows.empty()) {
+    std::fprintf(stderr,
+                 "dataplane_bench: no scenario matches --only=%s (options/answered, "
+                 "invite/stateless_forward, register/refresh, register/new_aor, "
+                 "invite/stateful_transaction)\n",
+                 o.only.c_str());
+    return 2;
+  }
   std::printf("\nDPDK data plane, one lcore, no NIC: EAL %s\n", rig.eal_line().c_str());
   std::printf("batch %u messages per round, %u timed rounds (+1 warm-up), median round\n\n", R,
               o.rounds);
@@ -776,9 +798,12 @@ int main(int argc, char** argv) {
       o.batch = static_cast<unsigned>(std::strtoul(argv[i] + 8, nullptr, 10));
     } else if (a.starts_with("--rounds=")) {
       o.rounds = static_cast<unsigned>(std::strtoul(argv[i] + 9, nullptr, 10));
+    } else if (a.starts_with("--only=")) {
+      o.only = std::string(a.substr(7));
     } else {
       std::fprintf(stderr,
-                   "usage: dataplane_bench [--no-huge] [--quick] [--batch=N] [--rounds=N]\n"
+                   "usage: dataplane_bench [--no-huge] [--quick] [--batch=N] [--rounds=N] "
+                   "[--only=SCENARIO]\n"
                    "  (--benchmark_min_time=X: --quick --no-huge, for the smoke run)\n");
       return a == "--help" || a == "-h" ? 0 : 2;
     }
