@@ -58,6 +58,8 @@ class Shard final : public PacketHandler {
       // Each worker sweeps a slice every 100 ms, so expired bindings leave the table on time
       // without a pause.
       location_.sweep(location_.writer(id_), now, 256);
+      // And what this worker retired late in its last batch, when no REGISTER came since.
+      location_.reclaim(location_.writer(id_));
       last_sweep_ms_ = now;
     }
     const ProxyCounters& c = core_.counters();

@@ -108,6 +108,7 @@ LocationTable::LocationTable(std::size_t buckets, Qsbr& qsbr)
       writer_count_(qsbr.max_readers() == 0 ? 1 : qsbr.max_readers()),
       writers_(new Writer[writer_count_]) {
   for (std::size_t i = 0; i <= mask_; ++i) buckets_[i].store(nullptr, std::memory_order_relaxed);
+  for (unsigned i = 0; i < writer_count_; ++i) writers_[i].reader_ = i;
 }
 
 LocationTable::~LocationTable() {
@@ -160,11 +161,43 @@ LocationTable::Entry* LocationTable::insert_entry(Writer& w, std::string_view ao
   }
 }
 
+void LocationTable::retire(Writer& w, const AorRecord* old) {
+  // Unlinked already. A worker's REGISTERs of one batch share an epoch: advancing it is a
+  // locked add on a cache line every worker writes, once per batch instead of per REGISTER.
+  // The stamp comes after every unlink it covers (this thread's program order, and
+  // Qsbr::retire() is an acquire-release add), which is all safe() needs.
+  const uint64_t mark = batch_mark(w);
+  if (mark == w.mark_ && w.pending_ + 1 < kStampEvery) {
+    w.retired_.push_back({old, kPending});
+    ++w.pending_;
+    return;
+  }
+  const uint64_t epoch = qsbr_.retire();
+  if (w.pending_ != 0) stamp_pending(w, epoch);
+  w.retired_.push_back({old, epoch});
+  w.mark_ = mark;
+}
+
+void LocationTable::stamp_pending(Writer& w, uint64_t epoch) {
+  std::vector<Writer::Retired>& r = w.retired_;
+  for (std::size_t i = r.size() - w.pending_; i < r.size(); ++i) r[i].epoch = epoch;
+  w.pending_ = 0;
+}
+
 void LocationTable::reclaim(Writer& w) {
-  // One writer's retire epochs only grow, so its oldest records come free first.
+  if (w.pending_ != 0) {
+    stamp_pending(w, qsbr_.retire());
+    w.mark_ = batch_mark(w);
+  }
+  free_safe(w);
+}
+
+void LocationTable::free_safe(Writer& w) {
+  // One writer's retire epochs only grow, so its oldest records come free first; those
+  // waiting for an epoch are the newest, at the end.
   std::vector<Writer::Retired>& r = w.retired_;
   std::size_t& head = w.retired_head_;
-  while (head < r.size() && qsbr_.safe(r[head].epoch))
+  while (head < r.size() && r[head].epoch != kPending && qsbr_.safe(r[head].epoch))
     AorRecord::release(r[head++].record, w.arena_);
   if (head == r.size()) {
     r.clear();
@@ -200,8 +233,8 @@ const AorRecord* LocationTable::update(Writer& w, std::string_view aor, UpdateFn
                                           std::memory_order_acquire)) {
       w.count(w.bindings_, static_cast<int64_t>(next ? next->bindings.size() : 0) -
                                static_cast<int64_t>(old ? old->bindings.size() : 0));
-      if (old != nullptr) w.retired_.push_back({old, qsbr_.retire()});
-      reclaim(w);
+      if (old != nullptr) retire(w, old);
+      free_safe(w);
       return next;
     }
     // Another writer replaced `old` meanwhile: ours was never seen, and is built again.

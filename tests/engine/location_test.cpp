@@ -144,6 +144,59 @@ TEST(LocationTable, RefreshesReuseRetiredRecordsAndTakeNothingMoreFromTheHeap) {
   EXPECT_EQ(t.find("sip:bob@localhost")->bindings[0].contact, "sip:bob@192.0.2.199");
 }
 
+// The epoch every worker shares is advanced once per batch of a worker's REGISTERs (at its
+// first retirement after a quiescent state), not once per REGISTER: retire() returns the
+// epoch it makes, so two calls around a batch tell how many advances the batch made.
+TEST(LocationTable, ABatchOfRefreshesAdvancesTheSharedEpochOnce) {
+  Qsbr qsbr(1);
+  qsbr.online(0);
+  LocationTable t(64, qsbr);
+  auto refresh = [&](int i) {
+    t.update(t.writer(0), "sip:bob@localhost", [i](const AorRecord*, RecordArena& arena) {
+      return one_binding("sip:bob@192.0.2." + std::to_string(100 + i), 1000, arena);
+    });
+  };
+  refresh(0);
+  refresh(1);
+  qsbr.quiescent(0);  // a batch ends
+  const uint64_t before = qsbr.retire();
+  for (int i = 2; i < 12; ++i) refresh(i);  // ten retirements in one batch
+  EXPECT_EQ(qsbr.retire() - before - 1, 1u);
+
+  qsbr.quiescent(0);
+  const uint64_t next = qsbr.retire();
+  refresh(12);  // the next batch's first: one more
+  refresh(13);
+  EXPECT_EQ(qsbr.retire() - next - 1, 1u);
+}
+
+// A writer that never passes a quiescent state (a thread that is no reader) still stamps its
+// retired records every 64, so they do not pile up unstamped, and reclaim() stamps the rest
+// and frees them once every reader has moved on.
+TEST(LocationTable, RetirementsWithoutQuiescentStatesAreStampedEverySixtyFour) {
+  Qsbr qsbr(2);
+  qsbr.online(1);  // another worker; writer 0's own reader never reports
+  LocationTable t(64, qsbr);
+  const uint64_t before = qsbr.retire();
+  for (int i = 0; i <= 200; ++i)
+    t.update(t.writer(0), "sip:bob@localhost", [i](const AorRecord*, RecordArena& arena) {
+      return one_binding("sip:bob@192.0.2." + std::to_string(100 + i % 100), 1000, arena);
+    });
+  const uint64_t advances = qsbr.retire() - before - 1;
+  EXPECT_GE(advances, 200u / 64);
+  EXPECT_LE(advances, 200u / 64 + 1);
+
+  const std::size_t heap = t.heap_allocations();
+  t.reclaim(t.writer(0));  // stamped, but reader 1 has not moved on: nothing can go yet
+  qsbr.quiescent(1);
+  t.reclaim(t.writer(0));        // now every retired record goes back to the arena
+  for (int i = 0; i < 150; ++i)  // and is reused: no new arena block for the next 150
+    t.update(t.writer(0), "sip:bob@localhost", [i](const AorRecord*, RecordArena& arena) {
+      return one_binding("sip:bob@192.0.2." + std::to_string(100 + i % 100), 1000, arena);
+    });
+  EXPECT_EQ(t.heap_allocations(), heap);
+}
+
 TEST(Aor, CanonicalForm) {
   Uri uri;
   ASSERT_TRUE(parse_uri("SIP:Bob%41@Example.COM:5070;transport=tcp?x=y", uri).ok());

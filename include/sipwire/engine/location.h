@@ -87,6 +87,13 @@ class LocationTable {
     RecordArena arena_;
     std::vector<Retired> retired_;  // in retire order, so oldest (lowest epoch) first
     std::size_t retired_head_ = 0;  // retired_[..head) were reclaimed
+    // The last `pending_` of retired_ wait for their epoch (kPending): stamped together, with
+    // one Qsbr::retire(), at this writer's first retirement after its worker passed a
+    // quiescent state (`mark_` is the Qsbr::seen() of the last stamp), or every
+    // kStampEvery records, or by reclaim().
+    std::size_t pending_ = 0;
+    uint64_t mark_ = 0;
+    unsigned reader_ = 0;  // the Qsbr reader of this writer's worker (its index)
   };
 
   // `buckets` is rounded up to a power of two; one per expected AOR keeps chains short. One
@@ -119,7 +126,9 @@ class LocationTable {
   // Qsbr reader. Returns bindings removed.
   std::size_t sweep(Writer& w, uint64_t now_ms, std::size_t max_buckets);
 
-  // Frees the records `w` retired that no reader can hold any more.
+  // Frees the records `w` retired that no reader can hold any more (those still waiting for
+  // their epoch are given one first). A worker calls it now and then; update() frees what it
+  // can by itself.
   void reclaim(Writer& w);
 
   // From any thread: the sums of the writers' counts (a snapshot; a count may lag by the
@@ -132,7 +141,16 @@ class LocationTable {
 
  private:
   struct Entry;
+  static constexpr uint64_t kPending = UINT64_MAX;  // a retired record's epoch, until stamped
+  static constexpr std::size_t kStampEvery = 64;
   static uint64_t hash(std::string_view aor);
+  void retire(Writer& w, const AorRecord* old);
+  void stamp_pending(Writer& w, uint64_t epoch);
+  void free_safe(Writer& w);
+  // What tells this writer's batches apart: its worker's last quiescent report.
+  uint64_t batch_mark(const Writer& w) const {
+    return w.reader_ < qsbr_.max_readers() ? qsbr_.seen(w.reader_) : 0;
+  }
   Entry* find_entry(std::string_view aor, uint64_t h) const;
   Entry* insert_entry(Writer& w, std::string_view aor, uint64_t h);
   std::size_t sum(std::atomic<int64_t> Writer::*count) const;  // over all writers

@@ -27,8 +27,16 @@ class Qsbr {
     slots_[reader].seen.store(epoch_.load(std::memory_order_acquire), std::memory_order_release);
   }
 
-  // A writer calls this after unlinking an object; the object may be freed once safe(E).
+  // A writer calls this after unlinking objects; they may be freed once safe(E). One call
+  // covers everything the caller unlinked before it (the location table stamps a batch's
+  // records with one call: it is a locked add on a line every worker shares).
   uint64_t retire() { return epoch_.fetch_add(1, std::memory_order_acq_rel) + 1; }
+
+  // The epoch `reader` reported at its last quiescent state: it changes when the reader
+  // passes one, which a writer on the same thread uses to tell its batches apart.
+  uint64_t seen(unsigned reader) const {
+    return slots_[reader].seen.load(std::memory_order_relaxed);
+  }
 
   bool safe(uint64_t retired_at) const {
     for (const Slot& s : slots_) {
