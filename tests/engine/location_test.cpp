@@ -125,15 +125,20 @@ TEST(RecordArena, RecordsOfManySizesStayApart) {
     if (p != nullptr) arena.release(p, n);
 }
 
+// Writer 0 refreshes bob's one binding, its contact the same length every time (as a refresh
+// of one phone is) and different for each i up to 100.
+void refresh_bob(LocationTable& t, int i) {
+  t.update(t.writer(0), "sip:bob@localhost", [i](const AorRecord*, RecordArena& arena) {
+    return one_binding("sip:bob@192.0.2." + std::to_string(100 + i % 100), 1000, arena);
+  });
+}
+
 TEST(LocationTable, RefreshesReuseRetiredRecordsAndTakeNothingMoreFromTheHeap) {
   Qsbr qsbr(1);
   qsbr.online(0);
   LocationTable t(64, qsbr);
   auto refresh = [&](int i) {
-    t.update(t.writer(0), "sip:bob@localhost", [i](const AorRecord*, RecordArena& arena) {
-      // Same length every time, as a refresh of one phone is.
-      return one_binding("sip:bob@192.0.2." + std::to_string(100 + i % 100), 1000, arena);
-    });
+    refresh_bob(t, i);
     qsbr.quiescent(0);  // the worker between two messages: the old record may be reused
   };
   for (int i = 0; i < 10; ++i) refresh(i);
@@ -151,11 +156,7 @@ TEST(LocationTable, ABatchOfRefreshesAdvancesTheSharedEpochOnce) {
   Qsbr qsbr(1);
   qsbr.online(0);
   LocationTable t(64, qsbr);
-  auto refresh = [&](int i) {
-    t.update(t.writer(0), "sip:bob@localhost", [i](const AorRecord*, RecordArena& arena) {
-      return one_binding("sip:bob@192.0.2." + std::to_string(100 + i), 1000, arena);
-    });
-  };
+  const auto refresh = [&](int i) { refresh_bob(t, i); };
   refresh(0);
   refresh(1);
   qsbr.quiescent(0);  // a batch ends
@@ -178,10 +179,7 @@ TEST(LocationTable, RetirementsWithoutQuiescentStatesAreStampedEverySixtyFour) {
   qsbr.online(1);  // another worker; writer 0's own reader never reports
   LocationTable t(64, qsbr);
   const uint64_t before = qsbr.retire();
-  for (int i = 0; i <= 200; ++i)
-    t.update(t.writer(0), "sip:bob@localhost", [i](const AorRecord*, RecordArena& arena) {
-      return one_binding("sip:bob@192.0.2." + std::to_string(100 + i % 100), 1000, arena);
-    });
+  for (int i = 0; i <= 200; ++i) refresh_bob(t, i);
   const uint64_t advances = qsbr.retire() - before - 1;
   EXPECT_GE(advances, 200u / 64);
   EXPECT_LE(advances, 200u / 64 + 1);
@@ -189,11 +187,8 @@ TEST(LocationTable, RetirementsWithoutQuiescentStatesAreStampedEverySixtyFour) {
   const std::size_t heap = t.heap_allocations();
   t.reclaim(t.writer(0));  // stamped, but reader 1 has not moved on: nothing can go yet
   qsbr.quiescent(1);
-  t.reclaim(t.writer(0));        // now every retired record goes back to the arena
-  for (int i = 0; i < 150; ++i)  // and is reused: no new arena block for the next 150
-    t.update(t.writer(0), "sip:bob@localhost", [i](const AorRecord*, RecordArena& arena) {
-      return one_binding("sip:bob@192.0.2." + std::to_string(100 + i % 100), 1000, arena);
-    });
+  t.reclaim(t.writer(0));  // now every retired record goes back to the arena
+  for (int i = 0; i < 150; ++i) refresh_bob(t, i);  // reused: no new block for the next 150
   EXPECT_EQ(t.heap_allocations(), heap);
 }
 
