@@ -22,8 +22,8 @@ constexpr unsigned kMaxFragments = 128;
 constexpr std::size_t kEthernetBytes = 14;
 
 // The UDP checksum of a frame of several segments (the datagram starts `header_bytes` into
-// the first), summed over the segments as built; over the pieces it was made of when the
-// chain has more segments than that (it cannot: each piece adds at most one).
+// the first), summed over the segments as built; over the pieces it was made of instead when
+// the chain has more segments than the array holds (a long copied piece fills several).
 uint16_t checksum_segments(const rte_mbuf* head, std::size_t header_bytes, const NetAddress& from,
                            const NetAddress& to, const uint8_t* udp,
                            std::span<const std::string_view> pieces) {

@@ -21,8 +21,6 @@ class TickDivider {
     return q;
   }
 
-  uint32_t divisor() const { return divisor_; }
-
  private:
   uint64_t divisor_;
   uint64_t reciprocal_;
