@@ -6,7 +6,8 @@
 //
 // Forgotten at the start of each burst (new_burst()), so what another lcore learns reaches this
 // one within a burst's time. Only addresses found in or written to the table are kept: a miss
-// always asks the table again.
+// always asks the table again. A stale entry found here (see NeighborTable) stays stale for the
+// burst unless the burst itself confirms it.
 #pragma once
 
 #include <array>
@@ -26,32 +27,44 @@ class BurstNeighbors {
 
   explicit BurstNeighbors(NeighborTable& table) : table_(table) {}
 
-  // NeighborTable::find, answered from this burst's entries when it can.
-  std::optional<MacAddress> find(const NetAddress& ip) {
+  // NeighborTable::find at the burst's time, answered from this burst's entries when it can.
+  std::optional<MacAddress> find(const NetAddress& ip, bool* stale = nullptr) {
     const Key key = key_of(ip);
-    for (std::size_t i = 0; i < used_; ++i)
-      if (entries_[i].key == key) return entries_[i].mac;
-    std::optional<MacAddress> mac = table_.find(ip);
-    if (mac) keep(key, *mac);
+    for (std::size_t i = 0; i < used_; ++i) {
+      if (!(entries_[i].key == key)) continue;
+      if (stale != nullptr) *stale = entries_[i].stale;
+      return entries_[i].mac;
+    }
+    bool was_stale = false;
+    std::optional<MacAddress> mac = table_.find(ip, now_ms_, &was_stale);
+    if (mac) keep(key, *mac, was_stale, false);
+    if (stale != nullptr) *stale = was_stale;
     return mac;
   }
 
-  // NeighborTable::learn, skipped when this burst learnt or found the same already.
+  // NeighborTable::learn at the burst's time, skipped when this burst learnt the same already.
   void learn(const NetAddress& ip, const MacAddress& mac) {
     if (!ip.valid() || mac.is_multicast() || mac.is_zero()) return;  // the table takes none
     const Key key = key_of(ip);
     for (std::size_t i = 0; i < used_; ++i) {
       if (!(entries_[i].key == key)) continue;
-      if (entries_[i].mac == mac) return;
-      entries_[i].mac = mac;
-      table_.learn(ip, mac);
+      // Learnt in this burst already. (Only found: the table renews the confirmation.)
+      if (entries_[i].mac == mac && entries_[i].learnt) return;
+      entries_[i] = {key, mac, false, true};
+      table_.learn(ip, mac, now_ms_);
       return;
     }
-    table_.learn(ip, mac);
-    keep(key, mac);
+    table_.learn(ip, mac, now_ms_);
+    keep(key, mac, false, true);
   }
 
-  void new_burst() { used_ = 0; }
+  // `now_ms`: the burst's time, for the table's aging (a millisecond clock of the caller's).
+  void new_burst(uint32_t now_ms) {
+    used_ = 0;
+    now_ms_ = now_ms;
+  }
+  uint32_t now_ms() const { return now_ms_; }
+  uint32_t reachable_ms() const { return table_.reachable_ms(); }
 
  private:
   // The address's own bytes and family (an IPv4 NetAddress may carry anything in the rest).
@@ -63,6 +76,8 @@ class BurstNeighbors {
   struct Entry {
     Key key;
     MacAddress mac;
+    bool stale = false;
+    bool learnt = false;  // by learn() in this burst, not only found
   };
 
   static Key key_of(const NetAddress& ip) {
@@ -79,11 +94,11 @@ class BurstNeighbors {
     return k;
   }
 
-  void keep(const Key& key, const MacAddress& mac) {
+  void keep(const Key& key, const MacAddress& mac, bool stale, bool learnt) {
     if (used_ < kEntries) {
-      entries_[used_++] = {key, mac};
+      entries_[used_++] = {key, mac, stale, learnt};
     } else {
-      entries_[next_] = {key, mac};  // the oldest goes
+      entries_[next_] = {key, mac, stale, learnt};  // the oldest goes
       next_ = (next_ + 1) % kEntries;
     }
   }
@@ -92,6 +107,7 @@ class BurstNeighbors {
   std::array<Entry, kEntries> entries_{};
   std::size_t used_ = 0;
   std::size_t next_ = 0;
+  uint32_t now_ms_ = 0;
 };
 
 }  // namespace sipwire::dataplane::net

@@ -354,7 +354,7 @@ std::unique_ptr<DpdkBackend> DpdkBackend::open(const DpdkBackendOptions& options
   shared.local.listen = std::span<const NetAddress>(shared.options.listen);
   // 65,536 next hops (2 MiB): without [dpdk] networks every client is a next hop of its own,
   // and one evicted by newer ones is asked for again by ARP before a request can reach it.
-  shared.neighbors = std::make_unique<net::NeighborTable>(65536);
+  shared.neighbors = std::make_unique<net::NeighborTable>(65536, options.neighbor_reachable_ms);
 
   if (options.shard_affinity && workers > 1) {
     shared.rings.assign(std::size_t{workers} * workers, nullptr);

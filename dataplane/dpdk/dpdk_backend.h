@@ -55,6 +55,10 @@ struct DpdkBackendOptions {
   // How long a datagram may wait for its next hop's MAC (ARP / neighbour discovery) before it
   // is dropped; up to DpdkOutbox::kMaxHeld wait per worker.
   unsigned neighbor_hold_ms = 1000;
+  // How long a next hop's MAC counts as confirmed (by its ARP / ND, or its own SIP). Past it
+  // the MAC is still used and the next hop asked again; past twice it, it is asked before
+  // anything more is sent (NeighborTable).
+  unsigned neighbor_reachable_ms = 60'000;
   // Let the port compute IPv4 and UDP checksums when it can (else, and for fragments, they
   // are computed in software).
   bool checksum_offload = true;

@@ -22,7 +22,7 @@ struct DpdkStats {
   uint64_t reassembled = 0;        // IP datagrams rebuilt from fragments
   uint64_t fragments_out = 0;      // fragments sent for datagrams over the MTU
   uint64_t arp_answered = 0;       // ARP requests / neighbour solicitations answered here
-  uint64_t neighbor_requests = 0;  // ARP requests / solicitations sent for an unknown next hop
+  uint64_t neighbor_requests = 0;  // ARP requests / solicitations sent: unknown or stale next hop
   uint64_t neighbor_held = 0;      // datagrams held until their next hop's MAC was learnt
   uint64_t to_kernel = 0;          // frames passed to the exception path (tap)
   uint64_t from_kernel = 0;        // frames the kernel sent through the tap, out of the port

@@ -110,8 +110,10 @@ bool DpdkOutbox::send(const NetAddress& to, std::span<const std::string_view> se
   }
   const bool loop = shared_.local.is_our_ip(to);
   const NetAddress hop = shared_.next_hop(to);
+  bool stale = false;
   const std::optional<net::MacAddress> mac =
-      loop ? std::optional<net::MacAddress>(shared_.mac) : neighbors_.find(hop);
+      loop ? std::optional<net::MacAddress>(shared_.mac) : neighbors_.find(hop, &stale);
+  if (stale) probe(hop, from);  // sent to the MAC we know, and the neighbour asked again
   if (!mac && held_count_ == kMaxHeld) {
     // Resolution is pending for many datagrams already: ask, and lose this one (SIP over UDP
     // retransmits, the client or our own transaction).
@@ -212,6 +214,25 @@ void DpdkOutbox::hold(rte_mbuf* frame, const NetAddress& hop, const NetAddress& 
   if (!asked) solicit(hop, from);
   held_[held_count_++] = Held{frame, hop, rte_rdtsc(), fragmenting, ipv6};
   bump(dpdk_.neighbor_held);
+}
+
+void DpdkOutbox::probe(const NetAddress& hop, const NetAddress& from) {
+  // Once per eighth of the reachable time per next hop from this lcore, so a stale entry
+  // gets a few requests (as the kernel's unicast probes) before it expires, not one per
+  // datagram.
+  const uint32_t now = neighbors_.now_ms();
+  const uint32_t interval = std::max<uint32_t>(neighbors_.reachable_ms() / 8, 1);
+  Probe* slot = &probes_[probe_next_];
+  for (Probe& p : probes_) {
+    if (p.hop.family == hop.family && p.hop.ip == hop.ip) {  // any port
+      if (now - p.at_ms < interval) return;
+      slot = &p;
+      break;
+    }
+  }
+  if (slot == &probes_[probe_next_]) probe_next_ = (probe_next_ + 1) % probes_.size();
+  *slot = Probe{hop, now};
+  solicit(hop, from);
 }
 
 void DpdkOutbox::dispatch(rte_mbuf* frame, const net::MacAddress& mac, bool fragmenting,

@@ -102,6 +102,16 @@ class DpdkOutbox final : public Outbox {
             bool ipv6);
   // Writes the destination MAC and queues the frame (fragmenting it if it must be).
   void dispatch(rte_mbuf* frame, const net::MacAddress& mac, bool fragmenting, bool ipv6);
+  // Asks a next hop whose entry is stale (NeighborTable) for its MAC again, rate-limited.
+  void probe(const NetAddress& hop, const NetAddress& from);
+
+  // The next hops this lcore probed last, and when (NeighborTable's milliseconds).
+  struct Probe {
+    NetAddress hop;
+    uint32_t at_ms = 0;
+  };
+  std::array<Probe, 8> probes_{};
+  std::size_t probe_next_ = 0;
 
   struct Held {
     rte_mbuf* frame = nullptr;

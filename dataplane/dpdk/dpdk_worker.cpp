@@ -72,7 +72,9 @@ bool DpdkWorker::poll_once(PacketHandler& handler) {
   const auto queue = static_cast<uint16_t>(id_);
   const auto burst = static_cast<uint16_t>(rx_.size());
   const uint16_t n = rte_eth_rx_burst(port, queue, rx_.data(), burst);
-  outbox_.neighbors().new_burst();
+  const uint64_t now = rte_rdtsc();
+  // The neighbour table's clock: milliseconds (a division per pass, not per packet).
+  outbox_.neighbors().new_burst(static_cast<uint32_t>(now / tick_cycles_));
   uint16_t from_kernel = 0;
   if (shared_.tap) {
     // The kernel's own traffic (ARP, ICMP, TCP of the control plane) leaves by the port.
@@ -80,7 +82,6 @@ bool DpdkWorker::poll_once(PacketHandler& handler) {
     for (uint16_t i = 0; i < from_kernel; ++i) outbox_.queue_frame(kernel_rx_[i]);
     bump(dpdk_.from_kernel, from_kernel);
   }
-  const uint64_t now = rte_rdtsc();
   // What the last pass sent to ourselves, first (it was sent before this burst arrived).
   const std::size_t looped_count = outbox_.looped().size();
   if (n != 0 || looped_count != 0) handler.on_burst();

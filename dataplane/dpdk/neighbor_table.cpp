@@ -26,8 +26,9 @@ MacAddress unpack(uint64_t value) {
 
 }  // namespace
 
-NeighborTable::NeighborTable(std::size_t capacity)
+NeighborTable::NeighborTable(std::size_t capacity, uint32_t reachable_ms)
     : mask_(std::bit_ceil(std::max(capacity, kMaxProbe)) - 1),
+      reachable_ms_(std::max<uint32_t>(reachable_ms, 1)),
       slots_(std::make_unique<Slot[]>(mask_ + 1)) {}
 
 NeighborTable::Key NeighborTable::key_of(const NetAddress& ip) {
@@ -69,6 +70,7 @@ NeighborTable::Snapshot NeighborTable::read(const Slot& slot) {
     // sees a writer's (release) store also sees that writer's earlier odd counter: the reread
     // then differs from `before`. (Rather than relaxed loads and fences: the same plain moves on
     // x86, and ThreadSanitizer does not model fences.)
+    s.confirmed_ms = slot.confirmed_ms.load(std::memory_order_acquire);
     s.key_high = slot.key_high.load(std::memory_order_acquire);
     s.key_low = slot.key_low.load(std::memory_order_acquire);
     s.value = slot.value.load(std::memory_order_acquire);
@@ -86,13 +88,15 @@ bool NeighborTable::matches(const Snapshot& s, const Key& key) {
          static_cast<uint8_t>(s.value >> 48) == key.family;
 }
 
-bool NeighborTable::write(Slot& slot, uint32_t sequence, const Key& key, uint64_t value) {
+bool NeighborTable::write(Slot& slot, uint32_t sequence, const Key& key, uint64_t value,
+                          uint32_t now_ms) {
   uint32_t expected = sequence;
   // Expecting the value seen while probing: the claim fails if anyone wrote the slot since,
   // so a decision taken on a stale snapshot (it was empty, it held this key) is never acted on.
   if (!slot.sequence.compare_exchange_strong(expected, sequence + 1, std::memory_order_relaxed))
     return false;
   // Release stores: a reader that sees any of them also sees the odd counter (see read()).
+  slot.confirmed_ms.store(now_ms, std::memory_order_release);
   slot.key_high.store(key.high, std::memory_order_release);
   slot.key_low.store(key.low, std::memory_order_release);
   slot.value.store(value, std::memory_order_release);
@@ -100,7 +104,7 @@ bool NeighborTable::write(Slot& slot, uint32_t sequence, const Key& key, uint64_
   return true;
 }
 
-void NeighborTable::learn(const NetAddress& ip, const MacAddress& mac) {
+void NeighborTable::learn(const NetAddress& ip, const MacAddress& mac, uint32_t now_ms) {
   if (!ip.valid() || mac.is_multicast() || mac.is_zero()) return;
   const Key key = key_of(ip);
   const uint64_t value = pack(mac, key.family);
@@ -111,17 +115,21 @@ void NeighborTable::learn(const NetAddress& ip, const MacAddress& mac) {
     // Someone is writing here, perhaps this very entry: leave it to them.
     if (!s.consistent) return;
     if (s.value == 0 || matches(s, key)) {
-      if (s.value != value) write(slot, s.sequence, key, value);
+      // The same MAC again: the confirmation is renewed an eighth of the reachable time at a
+      // time, so a busy neighbour's every frame does not dirty the slot's line on every lcore.
+      if (s.value != value || now_ms - s.confirmed_ms >= reachable_ms_ / 8)
+        write(slot, s.sequence, key, value, now_ms);
       return;
     }
   }
   // The probe window is full of other entries: the newest neighbor wins its home slot.
   Slot& slot = slots_[first];
   const Snapshot s = read(slot);
-  if (s.consistent) write(slot, s.sequence, key, value);
+  if (s.consistent) write(slot, s.sequence, key, value, now_ms);
 }
 
-std::optional<MacAddress> NeighborTable::find(const NetAddress& ip) const {
+std::optional<MacAddress> NeighborTable::find(const NetAddress& ip, uint32_t now_ms,
+                                              bool* stale) const {
   if (!ip.valid()) return std::nullopt;
   const Key key = key_of(ip);
   const std::size_t first = home(key);
@@ -129,7 +137,14 @@ std::optional<MacAddress> NeighborTable::find(const NetAddress& ip) const {
     const Snapshot s = read(slots_[(first + i) & mask_]);
     if (!s.consistent) continue;  // unknown: it may hold the key, look on
     if (s.value == 0) break;      // nothing is inserted past an empty slot
-    if (matches(s, key)) return unpack(s.value);
+    if (!matches(s, key)) continue;
+    // Modulo 2^32, so the clock's wrapping is no matter. A confirmation slightly "in the
+    // future" is another lcore's, taken at the start of a later burst: just now.
+    uint32_t age = now_ms - s.confirmed_ms;
+    if (age > UINT32_MAX - reachable_ms_) age = 0;
+    if (age >= 2 * static_cast<uint64_t>(reachable_ms_)) return std::nullopt;  // expired: ask anew
+    if (stale != nullptr) *stale = age >= reachable_ms_;
+    return unpack(s.value);
   }
   return std::nullopt;
 }

@@ -153,6 +153,7 @@ class DpdkBackendTest : public ::testing::Test {
     options.idle_sleep_us = 0;
     options.multi_segment_tx = multi_segment_tx_;
     options.neighbor_hold_ms = neighbor_hold_ms_;
+    options.neighbor_reachable_ms = neighbor_reachable_ms_;
     options.burst = burst_;
     options.networks = networks_;
     options.gateways = gateways_;
@@ -290,11 +291,12 @@ class DpdkBackendTest : public ::testing::Test {
     return s;
   }
 
-  bool multi_segment_tx_ = true;         // DpdkBackendOptions::multi_segment_tx for open()
-  unsigned neighbor_hold_ms_ = 1000;     // DpdkBackendOptions::neighbor_hold_ms for open()
-  unsigned burst_ = 32;                  // DpdkBackendOptions::burst for open()
-  std::vector<OnLinkNetwork> networks_;  // DpdkBackendOptions::networks for open()
-  std::vector<NetAddress> gateways_;     // DpdkBackendOptions::gateways for open()
+  bool multi_segment_tx_ = true;             // DpdkBackendOptions::multi_segment_tx for open()
+  unsigned neighbor_hold_ms_ = 1000;         // DpdkBackendOptions::neighbor_hold_ms for open()
+  unsigned neighbor_reachable_ms_ = 60'000;  // DpdkBackendOptions::neighbor_reachable_ms
+  unsigned burst_ = 32;                      // DpdkBackendOptions::burst for open()
+  std::vector<OnLinkNetwork> networks_;      // DpdkBackendOptions::networks for open()
+  std::vector<NetAddress> gateways_;         // DpdkBackendOptions::gateways for open()
   std::vector<unsigned> sent_segments_;
   std::unique_ptr<RingPort> port_;
   std::unique_ptr<DpdkBackend> backend_;
@@ -558,6 +560,72 @@ TEST_F(DpdkBackendFrames, AHeldDatagramIsDroppedWhenNoAnswerComesInTime) {
   feed(arp_reply(kUasMac, 3, ours));
   run();
   EXPECT_TRUE(sent().empty());
+}
+
+// What went to the UAS (10.0.0.3, kUasMac): INVITEs, and ARP requests for its address.
+struct ToUas {
+  int invites = 0, arp_requests = 0, other = 0;
+};
+ToUas count_to_uas(const std::vector<std::vector<uint8_t>>& frames) {
+  ToUas n;
+  for (const auto& f : frames) {
+    const bool arp = f[12] == 0x08 && f[13] == 0x06;
+    if (arp && f[21] == 1 && f[41] == 3) {
+      ++n.arp_requests;
+    } else if (!arp && std::equal(kUasMac.bytes.begin(), kUasMac.bytes.end(), f.begin()) &&
+               std::string(f.begin() + 42, f.end()).rfind("INVITE ", 0) == 0) {
+      ++n.invites;
+    } else {
+      ++n.other;
+    }
+  }
+  return n;
+}
+
+TEST_F(DpdkBackendFrames, ANextHopsMacAgesSoAChangeWithoutAGratuitousArpIsLearnt) {
+  // Times are generous: the checks hold on a loaded machine (reachable 1 s: stale from 1 s to
+  // 2 s after the last confirmation, expired after).
+  neighbor_reachable_ms_ = 1000;
+  open(1, ProxyMode::kStateless);
+  const MacAddress ours = our_mac();
+  register_bob(kPeer, kPeerMac);
+  feed(arp_reply(kUasMac, 3, ours));
+  feed(udp_frame(kPeerMac, ours, kPeer, kProxy, invite_request("z9hG4bKage1", 10)));
+  run();
+  ToUas n = count_to_uas(sent());
+  EXPECT_EQ(n.invites, 1);  // fresh: sent, nobody asked
+  EXPECT_EQ(n.arp_requests, 0);
+  EXPECT_EQ(n.other, 0);
+
+  // Stale: the INVITEs still go to the MAC we know, and the UAS is asked again, once.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  feed(udp_frame(kPeerMac, ours, kPeer, kProxy, invite_request("z9hG4bKage2", 10)));
+  feed(udp_frame(kPeerMac, ours, kPeer, kProxy, invite_request("z9hG4bKage3", 10)));
+  run();
+  n = count_to_uas(sent());
+  EXPECT_EQ(n.invites, 2);
+  EXPECT_EQ(n.arp_requests, 1);
+  EXPECT_EQ(n.other, 0);
+  EXPECT_EQ(totals().neighbor_held, 0u);
+
+  // No answer: past twice the reachable time the MAC is not used. The next INVITE waits for
+  // the answer, which brings a new MAC (the UAS's host was replaced, and sent no gratuitous
+  // ARP): the INVITE goes there.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  feed(udp_frame(kPeerMac, ours, kPeer, kProxy, invite_request("z9hG4bKage4", 10)));
+  run();
+  n = count_to_uas(sent());
+  EXPECT_EQ(n.invites, 0);
+  EXPECT_EQ(n.arp_requests, 1);
+  EXPECT_EQ(totals().neighbor_held, 1u);
+  const MacAddress replaced{{0x02, 0, 0, 0, 0, 0x33}};
+  feed(arp_reply(replaced, 3, ours));
+  run();
+  const auto frames = sent();
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_TRUE(std::equal(replaced.bytes.begin(), replaced.bytes.end(), frames[0].begin()));
+  EXPECT_NE(payload_of(frames[0]).find("z9hG4bKage4"), std::string::npos);
+  EXPECT_EQ(totals().drop_no_neighbor, 0u);
 }
 
 TEST_F(DpdkBackendFrames, ClientsBeyondTheGatewayDoNotPushTheGatewayOutOfTheNeighbourTable) {
