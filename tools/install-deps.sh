@@ -12,6 +12,8 @@ packages=(
   libtomlplusplus-dev
   # tests, fuzzing, sanitizers; sipp is the real SIP peer of the end-to-end tests
   libgtest-dev clang-14 libclang-rt-14-dev sip-tester iproute2 netcat-openbsd
+  # the end-to-end tests' helper peers and bench/hot_code.py (meson pulls it in too)
+  python3
   # the DPDK runs of the end-to-end tests and tools/dpdk-demo.sh (veth offloads, ping, ARP)
   ethtool iputils-ping iputils-arping
   # benchmarks: the framework and the peer parsers we compare with
