@@ -158,6 +158,8 @@ int main(int argc, char** argv) {
     options.burst = config.dpdk.burst;
     options.reassembly_flows = config.dpdk.reassembly_flows;
     options.reassembly_timeout_ms = config.dpdk.reassembly_timeout_ms;
+    options.neighbor_hold_ms = config.dpdk.neighbor_hold_ms;
+    options.neighbor_reachable_ms = config.dpdk.neighbor_reachable_ms;
     dpdk_backend = dataplane::DpdkBackend::open(options, error);
   } else {
     dataplane::SocketBackendOptions options;

@@ -207,6 +207,10 @@ struct DpdkConfig {
   uint32_t burst = 32;                    // packets per RX/TX burst, 1..512
   uint32_t reassembly_flows = 4096;       // IP reassembly table entries per worker, 16..1048576
   uint32_t reassembly_timeout_ms = 2000;  // 100..60000
+  // How long a datagram may wait for its next hop's MAC, 10..60000.
+  uint32_t neighbor_hold_ms = 1000;
+  // How long a next hop's MAC counts as confirmed before it is asked again, 1000..3600000.
+  uint32_t neighbor_reachable_ms = 60000;
 };
 
 struct Config {

@@ -522,7 +522,8 @@ void read_dpdk(TableReader& root, DpdkConfig& dpdk, KeyPositions& positions) {
   if (table == nullptr) return;
   TableReader t(*table, "dpdk", "[dpdk]", root.diagnostics(), positions);
   t.only_keys({"eal", "port", "exception_tap", "networks", "gateways", "mtu", "mbufs_per_worker",
-               "queue_size", "burst", "reassembly_flows", "reassembly_timeout_ms"});
+               "queue_size", "burst", "reassembly_flows", "reassembly_timeout_ms",
+               "neighbor_hold_ms", "neighbor_reachable_ms"});
   if (const toml::node* node = t.find("eal")) {
     if (const auto* array = node->as_array()) {
       for (const toml::node& element : *array) {
@@ -560,6 +561,8 @@ void read_dpdk(TableReader& root, DpdkConfig& dpdk, KeyPositions& positions) {
   t.read_uint("burst", 1, 512, dpdk.burst);
   t.read_uint("reassembly_flows", 16, 1'048'576, dpdk.reassembly_flows);
   t.read_uint("reassembly_timeout_ms", 100, 60'000, dpdk.reassembly_timeout_ms);
+  t.read_uint("neighbor_hold_ms", 10, 60'000, dpdk.neighbor_hold_ms);
+  t.read_uint("neighbor_reachable_ms", 1000, 3'600'000, dpdk.neighbor_reachable_ms);
 }
 
 // Why Hyperscan refuses `regex` as a rule pattern, or empty when it accepts it. The regex must

@@ -124,9 +124,10 @@ TEST(ShippedConfigTest, DefaultSpellsOutEveryKey) {
         "nonce_lifetime_s = ", "replay_entries_per_worker = ", "[flood]", "requests_per_second = ",
         "# burst = ", "action = ", "exempt = ", "sources_per_worker = ", "io = ",
         // The DPDK backend is off by default; the reference shows every key of [dpdk].
-        "# [dpdk]", "# eal = ", "# port = ", "# exception_tap = ", "# networks = ", "# gateways = ",
-        "# mtu = ", "# mbufs_per_worker = ", "# queue_size = ", "# burst = ",
-        "# reassembly_flows = ", "# reassembly_timeout_ms = ",
+        "# [dpdk]",
+        "# eal = ", "# port = ", "# exception_tap = ", "# networks = ", "# gateways = ", "# mtu = ",
+        "# mbufs_per_worker = ", "# queue_size = ", "# burst = ", "# reassembly_flows = ",
+        "# reassembly_timeout_ms = ", "# neighbor_hold_ms = ", "# neighbor_reachable_ms = ",
         // No route by default, but the reference shows one.
         "# [[route]]", "# domain = ", "# next_hop = ", "# transport = ", "# destination = ",
         // No destination set by default; the reference shows one.
@@ -910,6 +911,8 @@ TEST(DpdkConfigTest, Defaults) {
   EXPECT_EQ(c.dpdk.burst, 32u);
   EXPECT_EQ(c.dpdk.reassembly_flows, 4096u);
   EXPECT_EQ(c.dpdk.reassembly_timeout_ms, 2000u);
+  EXPECT_EQ(c.dpdk.neighbor_hold_ms, 1000u);
+  EXPECT_EQ(c.dpdk.neighbor_reachable_ms, 60000u);
   // An empty [dpdk] changes nothing.
   const ConfigResult empty = parse(with_listen("[dpdk]\n"));
   ASSERT_TRUE(empty.ok()) << empty.error.to_string();
@@ -935,6 +938,8 @@ queue_size = 16384
 burst = 512
 reassembly_flows = 16
 reassembly_timeout_ms = 60000
+neighbor_hold_ms = 60000
+neighbor_reachable_ms = 3600000
 )");
   ASSERT_TRUE(r.ok()) << r.error.to_string();
   const Config& c = *r.config;
@@ -956,6 +961,8 @@ reassembly_timeout_ms = 60000
   EXPECT_EQ(c.dpdk.burst, 512u);
   EXPECT_EQ(c.dpdk.reassembly_flows, 16u);
   EXPECT_EQ(c.dpdk.reassembly_timeout_ms, 60000u);
+  EXPECT_EQ(c.dpdk.neighbor_hold_ms, 60000u);
+  EXPECT_EQ(c.dpdk.neighbor_reachable_ms, 3600000u);
 
   // The other ends of the ranges, a NIC's port, and gateways without networks (any is on-link).
   const ConfigResult low = parse(with_listen(R"([dpdk]
@@ -968,6 +975,8 @@ queue_size = 64
 burst = 1
 reassembly_flows = 1048576
 reassembly_timeout_ms = 100
+neighbor_hold_ms = 10
+neighbor_reachable_ms = 1000
 )"));
   ASSERT_TRUE(low.ok()) << low.error.to_string();
   EXPECT_EQ(low.config->dpdk.port, "0000:03:00.0");
@@ -979,6 +988,8 @@ reassembly_timeout_ms = 100
   EXPECT_EQ(low.config->dpdk.burst, 1u);
   EXPECT_EQ(low.config->dpdk.reassembly_flows, 1048576u);
   EXPECT_EQ(low.config->dpdk.reassembly_timeout_ms, 100u);
+  EXPECT_EQ(low.config->dpdk.neighbor_hold_ms, 10u);
+  EXPECT_EQ(low.config->dpdk.neighbor_reachable_ms, 1000u);
 }
 
 TEST(ConfigErrorTest, Io) {
@@ -1025,6 +1036,11 @@ TEST(ConfigErrorTest, DpdkRanges) {
            Case{"reassembly_timeout_ms = 99",
                 "dpdk.reassembly_timeout_ms (99) must be between 100 and 60000"},
            Case{"reassembly_timeout_ms = 60001", "dpdk.reassembly_timeout_ms (60001)"},
+           Case{"neighbor_hold_ms = 9", "dpdk.neighbor_hold_ms (9) must be between 10 and 60000"},
+           Case{"neighbor_hold_ms = 60001", "dpdk.neighbor_hold_ms (60001)"},
+           Case{"neighbor_reachable_ms = 999",
+                "dpdk.neighbor_reachable_ms (999) must be between 1000 and 3600000"},
+           Case{"neighbor_reachable_ms = 3600001", "dpdk.neighbor_reachable_ms (3600001)"},
            Case{"mtu = \"1500\"", "dpdk.mtu must be an integer, not a string"},
        }) {
     EXPECT_TRUE(
