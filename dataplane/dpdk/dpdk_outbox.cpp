@@ -13,6 +13,13 @@
 namespace sipwire::dataplane {
 namespace {
 
+// The same next hop: family and the address's own bytes (4 for IPv4: a NetAddress may carry
+// anything in the other 12), whatever the port.
+bool same_ip(const NetAddress& a, const NetAddress& b) {
+  const std::size_t n = a.is_ipv6() ? 16 : 4;
+  return a.family == b.family && std::memcmp(a.ip.data(), b.ip.data(), n) == 0;
+}
+
 // Below this length a piece of the received message is copied rather than referred to: an
 // indirect mbuf costs an allocation from the pool and an atomic reference count, which is
 // dearer than copying a short run of bytes that sits in cache already.
@@ -209,8 +216,7 @@ void DpdkOutbox::hold(rte_mbuf* frame, const NetAddress& hop, const NetAddress& 
                       bool fragmenting, bool ipv6) {
   // One request per next hop while datagrams wait for it: the first held one asks.
   bool asked = false;
-  for (std::size_t i = 0; i < held_count_ && !asked; ++i)
-    asked = held_[i].hop.family == hop.family && held_[i].hop.ip == hop.ip;  // any port
+  for (std::size_t i = 0; i < held_count_ && !asked; ++i) asked = same_ip(held_[i].hop, hop);
   if (!asked) solicit(hop, from);
   held_[held_count_++] = Held{frame, hop, rte_rdtsc(), fragmenting, ipv6};
   bump(dpdk_.neighbor_held);
@@ -224,7 +230,7 @@ void DpdkOutbox::probe(const NetAddress& hop, const NetAddress& from) {
   const uint32_t interval = std::max<uint32_t>(neighbors_.reachable_ms() / 8, 1);
   Probe* slot = &probes_[probe_next_];
   for (Probe& p : probes_) {
-    if (p.hop.family == hop.family && p.hop.ip == hop.ip) {  // any port
+    if (same_ip(p.hop, hop)) {
       if (now - p.at_ms < interval) return;
       slot = &p;
       break;

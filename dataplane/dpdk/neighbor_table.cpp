@@ -83,6 +83,13 @@ NeighborTable::Snapshot NeighborTable::read(const Slot& slot) {
   return s;
 }
 
+uint32_t NeighborTable::age(uint32_t now_ms, uint32_t confirmed_ms) const {
+  // Modulo 2^32, so the clock's wrapping is no matter. A confirmation slightly "in the future"
+  // is another lcore's, taken at the start of a later burst: just now.
+  const uint32_t since = now_ms - confirmed_ms;
+  return since > UINT32_MAX - reachable_ms_ ? 0 : since;
+}
+
 bool NeighborTable::matches(const Snapshot& s, const Key& key) {
   return s.key_high == key.high && s.key_low == key.low &&
          static_cast<uint8_t>(s.value >> 48) == key.family;
@@ -117,7 +124,7 @@ void NeighborTable::learn(const NetAddress& ip, const MacAddress& mac, uint32_t 
     if (s.value == 0 || matches(s, key)) {
       // The same MAC again: the confirmation is renewed an eighth of the reachable time at a
       // time, so a busy neighbour's every frame does not dirty the slot's line on every lcore.
-      if (s.value != value || now_ms - s.confirmed_ms >= reachable_ms_ / 8)
+      if (s.value != value || age(now_ms, s.confirmed_ms) >= reachable_ms_ / 8)
         write(slot, s.sequence, key, value, now_ms);
       return;
     }
@@ -138,12 +145,10 @@ std::optional<MacAddress> NeighborTable::find(const NetAddress& ip, uint32_t now
     if (!s.consistent) continue;  // unknown: it may hold the key, look on
     if (s.value == 0) break;      // nothing is inserted past an empty slot
     if (!matches(s, key)) continue;
-    // Modulo 2^32, so the clock's wrapping is no matter. A confirmation slightly "in the
-    // future" is another lcore's, taken at the start of a later burst: just now.
-    uint32_t age = now_ms - s.confirmed_ms;
-    if (age > UINT32_MAX - reachable_ms_) age = 0;
-    if (age >= 2 * static_cast<uint64_t>(reachable_ms_)) return std::nullopt;  // expired: ask anew
-    if (stale != nullptr) *stale = age >= reachable_ms_;
+    const uint32_t since = age(now_ms, s.confirmed_ms);
+    if (since >= 2 * static_cast<uint64_t>(reachable_ms_))
+      return std::nullopt;  // expired: ask anew
+    if (stale != nullptr) *stale = since >= reachable_ms_;
     return unpack(s.value);
   }
   return std::nullopt;

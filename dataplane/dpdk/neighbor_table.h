@@ -103,6 +103,8 @@ class NeighborTable {
   static Key key_of(const NetAddress& ip);
   static Snapshot read(const Slot& slot);
   static bool matches(const Snapshot& s, const Key& key);
+  // Milliseconds from `confirmed_ms` to `now_ms` on the callers' 32-bit clock.
+  uint32_t age(uint32_t now_ms, uint32_t confirmed_ms) const;
   std::size_t home(const Key& key) const;
   // Claims `slot` if its counter still reads `sequence` and stores the entry; false if it lost.
   static bool write(Slot& slot, uint32_t sequence, const Key& key, uint64_t value, uint32_t now_ms);

@@ -131,6 +131,10 @@ TEST(NeighborTableTest, AgesSurviveTheClockWrappingAndAnotherLcoresLaterClock) {
   table.learn(V4(4), Mac(4), 50'000);
   EXPECT_EQ(table.find(V4(4), 49'990, &stale), Mac(4));
   EXPECT_FALSE(stale);
+  // A learner whose clock is that much behind does not move the confirmation back.
+  table.learn(V4(4), Mac(4), 49'500);
+  EXPECT_EQ(table.find(V4(4), 50'999, &stale), Mac(4));
+  EXPECT_FALSE(stale);
 }
 
 // Two threads learn and look up the same small set of addresses. Each MAC has six equal bytes
