@@ -1,5 +1,7 @@
 #include "sipwire/txn/transaction_table.h"
 
+#include <random>
+
 namespace sipwire {
 
 namespace {
@@ -12,12 +14,19 @@ std::size_t round_up_to_power_of_two(std::size_t n) {
   return p;
 }
 
+// A seed nobody outside can know; never 0, so a drawn seed is never taken for "draw one".
+uint64_t drawn_seed() {
+  std::random_device rd;
+  const uint64_t seed = (uint64_t{rd()} << 32) ^ rd();
+  return seed == 0 ? 1 : seed;
+}
+
 }  // namespace
 
 TransactionTable::TransactionTable(const TxnTableConfig& config, TxnActions& actions,
                                    uint64_t now_ms)
     : capacity_(config.capacity),
-      seed_(config.hash_seed),
+      seed_(config.hash_seed != 0 ? config.hash_seed : drawn_seed()),
       timers_(config.timers),
       wheel_(config.wheel, now_ms),
       releaser_(*this, actions),

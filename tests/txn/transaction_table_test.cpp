@@ -86,6 +86,28 @@ TEST_F(TableTest, RetransmittedRequestMatchesByBranchSentByAndMethod) {
   EXPECT_EQ(find(other_fields), t);
 }
 
+// The index hash is seeded so nobody outside can aim branches at one bucket: a seed of 0 (what
+// the data plane's shards are given) has each table draw its own, and matching works the same.
+TEST(TableSeedTest, ASeedOfZeroIsDrawn) {
+  uint64_t now = 0;
+  RecordingActions actions(now);
+  TxnTableConfig config;
+  config.capacity = 4;
+  const TransactionTable fixed(config, actions, 0);
+  EXPECT_EQ(fixed.hash_seed(), TxnTableConfig{}.hash_seed);
+  config.hash_seed = 0;
+  TransactionTable a(config, actions, 0);
+  const TransactionTable b(config, actions, 0);
+  EXPECT_NE(a.hash_seed(), 0u);
+  EXPECT_NE(a.hash_seed(), TxnTableConfig{}.hash_seed);
+  EXPECT_NE(a.hash_seed(), b.hash_seed());  // two 64-bit draws
+  const RequestText invite;
+  Transaction* t = a.create_server(*Parsed(invite), false, MessageRef{1, 0, 100}, now);
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(a.find_server(*Parsed(invite)), t);
+  EXPECT_EQ(a.find_server(*Parsed(ack_for(invite, "t1"))), t);  // the ACK, by the seeded tag hash
+}
+
 TEST_F(TableTest, BranchComparesCaseSensitively) {
   RequestText invite;
   ASSERT_NE(create(invite), nullptr);

@@ -41,8 +41,9 @@ struct TxnTableConfig {
   uint32_t capacity = 100000;  // max_transactions_per_worker
   TxnTimerConfig timers;
   TimerWheelConfig wheel;
-  // Seeds the index hash, so nobody outside can aim messages at one bucket. Give each table a
-  // random one in production; tests keep the default for reproducibility.
+  // Seeds the index hash, so nobody outside can aim messages at one bucket. 0: the table draws
+  // its own from std::random_device, as the process's shards do (config_mapping.cpp); tests
+  // keep this fixed one for reproducibility.
   uint64_t hash_seed = 0x243f6a8885a308d3ull;
 };
 
@@ -105,6 +106,8 @@ class TransactionTable {
   TxnEnv& env() { return env_; }
   std::size_t live() const { return live_; }
   std::size_t capacity() const { return capacity_; }
+  // The seed of the index hash: TxnTableConfig::hash_seed, or the one drawn for 0.
+  uint64_t hash_seed() const { return seed_; }
   const TxnTableCounters& counters() const { return counters_; }
   const TimerWheel& wheel() const { return wheel_; }
 
