@@ -8,10 +8,12 @@
 #include <atomic>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "dataplane/config_mapping.h"
 #include "dataplane/dpdk/dpdk_backend.h"
 #include "dataplane/shard.h"
 #include "dataplane/socket_backend.h"
@@ -33,57 +35,6 @@ void on_signal(int sig) {
     g_reload = true;
   else
     g_stop = true;
-}
-
-EngineSettings engine_settings(const Config& c, const NetAddress& local) {
-  EngineSettings s;
-  s.mode = c.mode;
-  s.local = local;
-  s.domains = c.domains;
-  s.reject_foreign_domains = c.registrar.reject_foreign_domains;
-  // Destination sets are shared by the shards: one health state per hop, probed by shard 0.
-  for (const DestinationConfig& d : c.destinations) {
-    std::vector<DestinationHop> hops;
-    for (const DestinationHopConfig& h : d.hops) hops.push_back({h.address, h.weight, h.priority});
-    s.destinations.push_back(std::make_shared<DestinationSet>(
-        d.name,
-        parse_destination_algorithm(d.algorithm).value_or(DestinationAlgorithm::kRoundRobin),
-        std::move(hops), HealthSettings{d.probe_interval_ms, d.down_after, d.up_after}));
-  }
-  for (const StaticRoute& r : c.routes) {
-    int set = -1;
-    for (std::size_t i = 0; i < c.destinations.size(); ++i)
-      if (c.destinations[i].name == r.destination) set = static_cast<int>(i);
-    s.routes.push_back({r.domain, r.next_hop, set});
-  }
-  s.registrar.min_expires = c.registrar.min_expires;
-  s.registrar.max_expires = c.registrar.max_expires;
-  s.registrar.default_expires = c.registrar.default_expires;
-  s.registrar.max_contacts = c.registrar.max_contacts_per_aor;
-  s.max_message_size = c.limits.max_message_size;
-  s.record_route = c.record_route;
-  s.transactions.capacity = c.limits.max_transactions_per_worker;
-  s.transactions.timers.t1_ms = c.timers.t1_ms;
-  s.transactions.timers.t2_ms = c.timers.t2_ms;
-  s.transactions.timers.t4_ms = c.timers.t4_ms;
-  s.transactions.timers.timer_c_ms = c.timers.timer_c_ms;
-  // Timer D: "at least 32 seconds" (§17.1.1.2); 64*T1 when T1 is set longer.
-  s.transactions.timers.timer_d_ms = std::max<uint32_t>(32000, 64 * c.timers.t1_ms);
-  s.message_store_bytes = std::size_t{c.limits.message_store_mb} << 20;
-  // Flood protection: per-source token buckets on each shard.
-  s.flood.enabled = c.flood.enabled();
-  s.flood.drop = c.flood.action == FloodAction::kDrop;
-  s.flood.limits.rate_milli_per_s = c.flood.rate_milli_per_s;
-  s.flood.limits.burst = c.flood.burst == 0 ? 1 : c.flood.burst;
-  s.flood.limits.capacity = c.flood.sources_per_worker;
-  for (const CidrBlock& b : c.flood.exempt) {
-    Cidr cidr;
-    cidr.family = b.network.family;
-    cidr.prefix_bits = b.prefix_length;
-    cidr.ip = b.network.ip;
-    s.flood.limits.exempt.push_back(cidr);
-  }
-  return s;
 }
 
 }  // namespace
@@ -115,59 +66,20 @@ int main(int argc, char** argv) {
   }
   const Config& config = *loaded.config;
   const IoBackend backend_kind = io.empty() ? config.io : *parse_io_backend(io);
-  // The stateful proxy keeps each transaction in one shard, and shard 0 alone sends the
-  // destination-set probes: with several workers, every datagram is handed to the worker
-  // whose shard owns it, or a probe's answer could land on a worker that never sent it and the
-  // hop would be marked down. Otherwise (stateless or redirect, nothing probed) a response is
-  // routed by its Via alone, so the scan and the copy are skipped.
-  bool probed = false;
-  for (const DestinationConfig& d : config.destinations) probed |= d.probe_interval_ms != 0;
-  const bool shard_affinity = (config.mode == ProxyMode::kStateful || probed) && config.workers > 1;
   std::string error;
   std::unique_ptr<dataplane::SocketBackend> socket_backend;
   std::unique_ptr<dataplane::DpdkBackend> dpdk_backend;
   if (backend_kind == IoBackend::kDpdk) {
-    if (config.dpdk.port.empty()) {
-      std::fprintf(stderr, "sipwire-dataplane: cannot start: --io dpdk needs [dpdk] port in %s\n",
-                   config.source.c_str());
+    const std::optional<dataplane::DpdkBackendOptions> options =
+        dataplane::dpdk_backend_options(config, eal_args, error);
+    if (!options) {
+      std::fprintf(stderr, "sipwire-dataplane: cannot start: %s\n", error.c_str());
       return 2;
     }
-    for (const ListenConfig& l : config.listen) {
-      if (l.address.ip == NetAddress{}.ip) {
-        std::fprintf(stderr,
-                     "sipwire-dataplane: cannot start: the dpdk backend needs specific listen "
-                     "addresses, not %s\n",
-                     l.address.to_string().c_str());
-        return 2;
-      }
-    }
-    dataplane::DpdkBackendOptions options;
-    options.eal = config.dpdk.eal;
-    options.eal.insert(options.eal.end(), eal_args.begin(), eal_args.end());
-    options.port = config.dpdk.port;
-    options.exception_tap = config.dpdk.exception_tap;
-    for (const ListenConfig& l : config.listen) options.listen.push_back(l.address);
-    for (const CidrBlock& n : config.dpdk.networks)
-      options.networks.push_back({n.network, n.prefix_length});
-    options.gateways = config.dpdk.gateways;
-    options.workers = config.workers;
-    options.shard_affinity = shard_affinity;
-    options.mtu = config.dpdk.mtu;
-    options.mbufs_per_worker = config.dpdk.mbufs_per_worker;
-    options.queue_size = config.dpdk.queue_size;
-    options.burst = config.dpdk.burst;
-    options.reassembly_flows = config.dpdk.reassembly_flows;
-    options.reassembly_timeout_ms = config.dpdk.reassembly_timeout_ms;
-    options.neighbor_hold_ms = config.dpdk.neighbor_hold_ms;
-    options.neighbor_reachable_ms = config.dpdk.neighbor_reachable_ms;
-    dpdk_backend = dataplane::DpdkBackend::open(options, error);
+    dpdk_backend = dataplane::DpdkBackend::open(*options, error);
   } else {
-    dataplane::SocketBackendOptions options;
-    for (const ListenConfig& l : config.listen) options.listen.push_back(l.address);
-    options.workers = config.workers;
-    options.max_datagram = config.limits.max_message_size;
-    options.shard_affinity = shard_affinity;
-    socket_backend = dataplane::SocketBackend::open(options, error);
+    socket_backend =
+        dataplane::SocketBackend::open(dataplane::socket_backend_options(config), error);
   }
   if (!socket_backend && !dpdk_backend) {
     std::fprintf(stderr, "sipwire-dataplane: cannot start: %s\n", error.c_str());
@@ -182,7 +94,7 @@ int main(int argc, char** argv) {
 
   Qsbr qsbr(config.workers);
   LocationTable location(1 << 16, qsbr);
-  const EngineSettings settings = engine_settings(config, local);
+  const EngineSettings settings = dataplane::engine_settings(config, local);
   // Shards exist before any worker runs, so the status line may read them from this thread.
   // The server policy and authentication: compiled once, one gate per shard.
   const gate::GateSharedResult gate_shared = gate::make_gate_shared(config);

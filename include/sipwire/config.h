@@ -211,6 +211,9 @@ struct DpdkConfig {
   uint32_t neighbor_hold_ms = 1000;
   // How long a next hop's MAC counts as confirmed before it is asked again, 1000..3600000.
   uint32_t neighbor_reachable_ms = 60000;
+  // A worker idle for 1,000 polls in a row sleeps this long between polls, in microseconds,
+  // 0..100000; 0: it polls without pause (a dedicated NIC server).
+  uint32_t idle_sleep_us = 100;
 };
 
 struct Config {

@@ -39,7 +39,10 @@ const toml::table* subtable(TableReader& parent, std::string_view key) {
 }
 
 // The tables of a [[key]] array; an empty list when absent or wrong (wrong is reported).
-std::vector<const toml::table*> array_of_tables(TableReader& parent, std::string_view key) {
+// `element` names what each element must be, for the error about one that is not; empty: the
+// tables of a [[key]] list.
+std::vector<const toml::table*> array_of_tables(TableReader& parent, std::string_view key,
+                                                std::string_view element = {}) {
   std::vector<const toml::table*> tables;
   const toml::node* node = parent.find(key);
   if (node == nullptr) return tables;
@@ -55,13 +58,17 @@ std::vector<const toml::table*> array_of_tables(TableReader& parent, std::string
     parent.wrong_type(key, *node, "a list of tables ([[" + path + "]])");
     return tables;
   }
-  for (const toml::node& element : *array) {
-    if (const auto* table = element.as_table()) {
+  for (const toml::node& e : *array) {
+    if (const auto* table = e.as_table()) {
       tables.push_back(table);
+    } else if (!element.empty()) {
+      parent.diagnostics().fail(position_of(e.source()), path + " must hold " +
+                                                             std::string(element) + ", not " +
+                                                             std::string(type_name(e.type())));
     } else {
-      parent.diagnostics().fail(position_of(element.source()),
-                                path + " must be a list of tables ([[" + path + "]]), not hold " +
-                                    std::string(type_name(element.type())));
+      parent.diagnostics().fail(position_of(e.source()), path + " must be a list of tables ([[" +
+                                                             path + "]]), not hold " +
+                                                             std::string(type_name(e.type())));
     }
   }
   return tables;
@@ -201,8 +208,11 @@ void read_destinations(TableReader& root, Config& config, KeyPositions& position
     t.read_uint("probe_interval_ms", 0, kMaxTimerMs, d.probe_interval_ms);
     t.read_uint("down_after", 1, 100, d.down_after);
     t.read_uint("up_after", 1, 100, d.up_after);
-    const std::vector<const toml::table*> hops = array_of_tables(t, "hops");
-    if (t.find("hops") != nullptr && hops.empty())
+    const std::vector<const toml::table*> hops =
+        array_of_tables(t, "hops", "hop tables ({ address = \"192.0.2.20:5060\" })");
+    // An empty list; a list holding something else has been reported for what it holds.
+    if (const toml::node* node = t.find("hops");
+        node != nullptr && node->is_array() && node->as_array()->empty())
       t.diagnostics().fail(position_of(t.find("hops")->source()),
                            t.key_path("hops") + " must list at least one hop");
     if (hops.size() > 64)
@@ -523,7 +533,7 @@ void read_dpdk(TableReader& root, DpdkConfig& dpdk, KeyPositions& positions) {
   TableReader t(*table, "dpdk", "[dpdk]", root.diagnostics(), positions);
   t.only_keys({"eal", "port", "exception_tap", "networks", "gateways", "mtu", "mbufs_per_worker",
                "queue_size", "burst", "reassembly_flows", "reassembly_timeout_ms",
-               "neighbor_hold_ms", "neighbor_reachable_ms"});
+               "neighbor_hold_ms", "neighbor_reachable_ms", "idle_sleep_us"});
   if (const toml::node* node = t.find("eal")) {
     if (const auto* array = node->as_array()) {
       for (const toml::node& element : *array) {
@@ -563,6 +573,7 @@ void read_dpdk(TableReader& root, DpdkConfig& dpdk, KeyPositions& positions) {
   t.read_uint("reassembly_timeout_ms", 100, 60'000, dpdk.reassembly_timeout_ms);
   t.read_uint("neighbor_hold_ms", 10, 60'000, dpdk.neighbor_hold_ms);
   t.read_uint("neighbor_reachable_ms", 1000, 3'600'000, dpdk.neighbor_reachable_ms);
+  t.read_uint("idle_sleep_us", 0, 100'000, dpdk.idle_sleep_us);
 }
 
 // Why Hyperscan refuses `regex` as a rule pattern, or empty when it accepts it. The regex must

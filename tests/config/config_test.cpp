@@ -124,10 +124,10 @@ TEST(ShippedConfigTest, DefaultSpellsOutEveryKey) {
         "nonce_lifetime_s = ", "replay_entries_per_worker = ", "[flood]", "requests_per_second = ",
         "# burst = ", "action = ", "exempt = ", "sources_per_worker = ", "io = ",
         // The DPDK backend is off by default; the reference shows every key of [dpdk].
-        "# [dpdk]",
-        "# eal = ", "# port = ", "# exception_tap = ", "# networks = ", "# gateways = ", "# mtu = ",
-        "# mbufs_per_worker = ", "# queue_size = ", "# burst = ", "# reassembly_flows = ",
-        "# reassembly_timeout_ms = ", "# neighbor_hold_ms = ", "# neighbor_reachable_ms = ",
+        "# [dpdk]", "# eal = ", "# port = ", "# exception_tap = ", "# networks = ", "# gateways = ",
+        "# mtu = ", "# mbufs_per_worker = ", "# queue_size = ", "# burst = ",
+        "# reassembly_flows = ", "# reassembly_timeout_ms = ", "# neighbor_hold_ms = ",
+        "# neighbor_reachable_ms = ", "# idle_sleep_us = ",
         // No route by default, but the reference shows one.
         "# [[route]]", "# domain = ", "# next_hop = ", "# transport = ", "# destination = ",
         // No destination set by default; the reference shows one.
@@ -760,6 +760,12 @@ TEST(ConfigErrorTest, DestinationSets) {
                       5, "destination[0].hops[0].address \"gw\" is not an IP address"));
   EXPECT_TRUE(FailsAt(with_listen("[[destination]]\nname = \"d\"\nhops = []\n"), 5,
                       "destination[0].hops must list at least one hop"));
+  // A bare address is not a hop: the error says what a hop looks like (not that the list is
+  // empty).
+  EXPECT_TRUE(FailsAt(with_listen("[[destination]]\nname = \"d\"\nhops = [\"192.0.2.10\"]\n"), 5,
+                      "destination[0].hops must hold hop tables ({ address = \"192.0.2.20:5060\" "
+                      "}), not a string",
+                      9));
   EXPECT_TRUE(FailsAt(with_listen("[[destination]]\nname = \"d\"\n"), 3,
                       "destination[0].hops is required"));
   EXPECT_TRUE(FailsAt(with_listen(std::string(kPbxSet) + std::string(kPbxSet)), 14,
@@ -913,6 +919,7 @@ TEST(DpdkConfigTest, Defaults) {
   EXPECT_EQ(c.dpdk.reassembly_timeout_ms, 2000u);
   EXPECT_EQ(c.dpdk.neighbor_hold_ms, 1000u);
   EXPECT_EQ(c.dpdk.neighbor_reachable_ms, 60000u);
+  EXPECT_EQ(c.dpdk.idle_sleep_us, 100u);
   // An empty [dpdk] changes nothing.
   const ConfigResult empty = parse(with_listen("[dpdk]\n"));
   ASSERT_TRUE(empty.ok()) << empty.error.to_string();
@@ -940,6 +947,7 @@ reassembly_flows = 16
 reassembly_timeout_ms = 60000
 neighbor_hold_ms = 60000
 neighbor_reachable_ms = 3600000
+idle_sleep_us = 100000
 )");
   ASSERT_TRUE(r.ok()) << r.error.to_string();
   const Config& c = *r.config;
@@ -963,6 +971,7 @@ neighbor_reachable_ms = 3600000
   EXPECT_EQ(c.dpdk.reassembly_timeout_ms, 60000u);
   EXPECT_EQ(c.dpdk.neighbor_hold_ms, 60000u);
   EXPECT_EQ(c.dpdk.neighbor_reachable_ms, 3600000u);
+  EXPECT_EQ(c.dpdk.idle_sleep_us, 100000u);
 
   // The other ends of the ranges, a NIC's port, and gateways without networks (any is on-link).
   const ConfigResult low = parse(with_listen(R"([dpdk]
@@ -977,6 +986,7 @@ reassembly_flows = 1048576
 reassembly_timeout_ms = 100
 neighbor_hold_ms = 10
 neighbor_reachable_ms = 1000
+idle_sleep_us = 0
 )"));
   ASSERT_TRUE(low.ok()) << low.error.to_string();
   EXPECT_EQ(low.config->dpdk.port, "0000:03:00.0");
@@ -990,6 +1000,7 @@ neighbor_reachable_ms = 1000
   EXPECT_EQ(low.config->dpdk.reassembly_timeout_ms, 100u);
   EXPECT_EQ(low.config->dpdk.neighbor_hold_ms, 10u);
   EXPECT_EQ(low.config->dpdk.neighbor_reachable_ms, 1000u);
+  EXPECT_EQ(low.config->dpdk.idle_sleep_us, 0u);
 }
 
 TEST(ConfigErrorTest, Io) {
@@ -1041,6 +1052,9 @@ TEST(ConfigErrorTest, DpdkRanges) {
            Case{"neighbor_reachable_ms = 999",
                 "dpdk.neighbor_reachable_ms (999) must be between 1000 and 3600000"},
            Case{"neighbor_reachable_ms = 3600001", "dpdk.neighbor_reachable_ms (3600001)"},
+           Case{"idle_sleep_us = 100001",
+                "dpdk.idle_sleep_us (100001) must be between 0 and 100000"},
+           Case{"idle_sleep_us = -1", "dpdk.idle_sleep_us"},
            Case{"mtu = \"1500\"", "dpdk.mtu must be an integer, not a string"},
        }) {
     EXPECT_TRUE(

@@ -1,0 +1,116 @@
+#include "dataplane/config_mapping.h"
+
+#include <algorithm>
+#include <memory>
+#include <utility>
+#include <vector>
+
+namespace sipwire::dataplane {
+
+EngineSettings engine_settings(const Config& c, const NetAddress& local) {
+  EngineSettings s;
+  s.mode = c.mode;
+  s.local = local;
+  s.domains = c.domains;
+  s.reject_foreign_domains = c.registrar.reject_foreign_domains;
+  // Destination sets are shared by the shards: one health state per hop, probed by shard 0.
+  for (const DestinationConfig& d : c.destinations) {
+    std::vector<DestinationHop> hops;
+    for (const DestinationHopConfig& h : d.hops) hops.push_back({h.address, h.weight, h.priority});
+    s.destinations.push_back(std::make_shared<DestinationSet>(
+        d.name,
+        parse_destination_algorithm(d.algorithm).value_or(DestinationAlgorithm::kRoundRobin),
+        std::move(hops), HealthSettings{d.probe_interval_ms, d.down_after, d.up_after}));
+  }
+  for (const StaticRoute& r : c.routes) {
+    int set = -1;
+    for (std::size_t i = 0; i < c.destinations.size(); ++i)
+      if (c.destinations[i].name == r.destination) set = static_cast<int>(i);
+    s.routes.push_back({r.domain, r.next_hop, set});
+  }
+  s.registrar.min_expires = c.registrar.min_expires;
+  s.registrar.max_expires = c.registrar.max_expires;
+  s.registrar.default_expires = c.registrar.default_expires;
+  s.registrar.max_contacts = c.registrar.max_contacts_per_aor;
+  s.max_message_size = c.limits.max_message_size;
+  s.record_route = c.record_route;
+  s.transactions.capacity = c.limits.max_transactions_per_worker;
+  // Each shard's transaction index draws its own hash seed: the fixed default would let
+  // anyone who reads the source aim branches at one bucket.
+  s.transactions.hash_seed = 0;
+  s.transactions.timers.t1_ms = c.timers.t1_ms;
+  s.transactions.timers.t2_ms = c.timers.t2_ms;
+  s.transactions.timers.t4_ms = c.timers.t4_ms;
+  s.transactions.timers.timer_c_ms = c.timers.timer_c_ms;
+  // Timer D: "at least 32 seconds" (§17.1.1.2); 64*T1 when T1 is set longer.
+  s.transactions.timers.timer_d_ms = std::max<uint32_t>(32000, 64 * c.timers.t1_ms);
+  s.message_store_bytes = std::size_t{c.limits.message_store_mb} << 20;
+  // Flood protection: per-source token buckets on each shard.
+  s.flood.enabled = c.flood.enabled();
+  s.flood.drop = c.flood.action == FloodAction::kDrop;
+  s.flood.limits.rate_milli_per_s = c.flood.rate_milli_per_s;
+  s.flood.limits.burst = c.flood.burst == 0 ? 1 : c.flood.burst;
+  s.flood.limits.capacity = c.flood.sources_per_worker;
+  for (const CidrBlock& b : c.flood.exempt) {
+    Cidr cidr;
+    cidr.family = b.network.family;
+    cidr.prefix_bits = b.prefix_length;
+    cidr.ip = b.network.ip;
+    s.flood.limits.exempt.push_back(cidr);
+  }
+  return s;
+}
+
+bool needs_shard_affinity(const Config& config) {
+  bool probed = false;
+  for (const DestinationConfig& d : config.destinations) probed |= d.probe_interval_ms != 0;
+  return (config.mode == ProxyMode::kStateful || probed) && config.workers > 1;
+}
+
+SocketBackendOptions socket_backend_options(const Config& config) {
+  SocketBackendOptions options;
+  for (const ListenConfig& l : config.listen) options.listen.push_back(l.address);
+  options.workers = config.workers;
+  options.max_datagram = config.limits.max_message_size;
+  options.shard_affinity = needs_shard_affinity(config);
+  return options;
+}
+
+std::optional<DpdkBackendOptions> dpdk_backend_options(const Config& config,
+                                                       std::span<const std::string> extra_eal,
+                                                       std::string& error) {
+  if (config.dpdk.port.empty()) {
+    error = "--io dpdk needs [dpdk] port in " + config.source;
+    return std::nullopt;
+  }
+  DpdkBackendOptions options;
+  for (const ListenConfig& l : config.listen) {
+    // The data plane answers ARP and neighbour discovery for its addresses itself.
+    if (l.address.ip == NetAddress{}.ip) {
+      error = "the dpdk backend needs specific listen addresses, not " + l.address.to_string();
+      return std::nullopt;
+    }
+    options.listen.push_back(l.address);
+  }
+  options.eal = config.dpdk.eal;
+  options.eal.insert(options.eal.end(), extra_eal.begin(), extra_eal.end());
+  options.port = config.dpdk.port;
+  options.exception_tap = config.dpdk.exception_tap;
+  for (const CidrBlock& n : config.dpdk.networks)
+    options.networks.push_back({n.network, n.prefix_length});
+  options.gateways = config.dpdk.gateways;
+  options.workers = config.workers;
+  options.shard_affinity = needs_shard_affinity(config);
+  options.mtu = config.dpdk.mtu;
+  options.mbufs_per_worker = config.dpdk.mbufs_per_worker;
+  options.queue_size = config.dpdk.queue_size;
+  options.burst = config.dpdk.burst;
+  options.reassembly_flows = config.dpdk.reassembly_flows;
+  options.reassembly_timeout_ms = config.dpdk.reassembly_timeout_ms;
+  options.neighbor_hold_ms = config.dpdk.neighbor_hold_ms;
+  options.neighbor_reachable_ms = config.dpdk.neighbor_reachable_ms;
+  options.idle_sleep_us = config.dpdk.idle_sleep_us;
+  return options;
+}
+
+}  // namespace sipwire::dataplane

@@ -1,0 +1,36 @@
+// What the configuration asks of the running process: the engine settings every shard starts
+// from, and the options each I/O backend is opened with. Kept apart from main() so that every
+// key a file can set is proven, by a test, to reach the code it configures.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+
+#include "dataplane/dpdk/dpdk_backend.h"
+#include "dataplane/socket_backend.h"
+#include "sipwire/config.h"
+#include "sipwire/engine/proxy_core.h"
+
+namespace sipwire::dataplane {
+
+// The engine settings of every shard (each then gets its own EngineSettings::shard), `local`
+// being the first address the backend bound.
+EngineSettings engine_settings(const Config& config, const NetAddress& local);
+
+// Whether datagrams must reach the worker whose shard owns them. The stateful proxy keeps each
+// transaction in one shard, and shard 0 alone sends the destination-set probes: with several
+// workers, a response or a probe's answer landing on another worker would miss its state.
+// Stateless and redirect modes, with nothing probed, route a response by its Via alone.
+bool needs_shard_affinity(const Config& config);
+
+SocketBackendOptions socket_backend_options(const Config& config);
+
+// The dpdk backend's options: the config's [dpdk] table, with `extra_eal` (from the command
+// line) after its EAL arguments. Empty, with `error` saying why, when the configuration cannot
+// run on DPDK (no port; a wildcard listen address, which the data plane cannot answer for).
+std::optional<DpdkBackendOptions> dpdk_backend_options(const Config& config,
+                                                       std::span<const std::string> extra_eal,
+                                                       std::string& error);
+
+}  // namespace sipwire::dataplane
