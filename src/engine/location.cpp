@@ -69,9 +69,9 @@ void AorRecord::release(const AorRecord* record, RecordArena& mine) {
 
 // ---- the table ----
 
-// An entry and its AOR in one block. Entries are never unlinked: an AOR that registered once
-// keeps its (small) entry, so a reader walking a chain can never land on freed memory. They
-// are freed with the arenas, when the table goes.
+// An entry and its AOR in one block. When the AOR is left without bindings, the sweep marks
+// the entry dead and unlinks it; it is reclaimed after a grace period, as a record is, so a
+// reader still walking through it lands on nothing freed.
 struct LocationTable::Entry {
   uint64_t hash;
   std::atomic<const AorRecord*> record{nullptr};
@@ -95,6 +95,13 @@ struct LocationTable::Entry {
 };
 static_assert(std::is_trivially_destructible_v<std::atomic<const AorRecord*>>);
 
+namespace {
+// The record of a dead entry (unlinked, or about to be): no reader takes it for a record and
+// no writer publishes into it; the AOR's next binding gets a new entry. Compared, never read.
+const std::max_align_t kDeadTag{};
+const AorRecord* const kDead = reinterpret_cast<const AorRecord*>(&kDeadTag);
+}  // namespace
+
 uint64_t LocationTable::hash(std::string_view aor) {
   // FNV-1a-style, eight bytes per step (fnv1a in response_writer.h): the table needs spread,
   // not cryptographic strength, and every routed request and REGISTER hashes its AOR.
@@ -117,25 +124,33 @@ LocationTable::~LocationTable() {
   for (std::size_t i = 0; i <= mask_; ++i)
     for (Entry* e = buckets_[i].load(std::memory_order_relaxed); e != nullptr;
          e = e->next.load(std::memory_order_relaxed))
-      if (const AorRecord* r = e->record.load(std::memory_order_relaxed))
+      if (const AorRecord* r = e->record.load(std::memory_order_relaxed); r && r != kDead)
         AorRecord::release(r, *r->home_);
   for (unsigned w = 0; w < writer_count_; ++w) {
     Writer& writer = writers_[w];
-    for (std::size_t i = writer.retired_head_; i < writer.retired_.size(); ++i)
-      AorRecord::release(writer.retired_[i].record, *writer.retired_[i].record->home_);
+    for (std::size_t i = writer.retired_head_; i < writer.retired_.size(); ++i) {
+      const Writer::Retired& r = writer.retired_[i];
+      if (r.entry_bytes != 0) continue;  // an entry: it goes with the arenas' blocks
+      const auto* record = static_cast<const AorRecord*>(r.block);
+      AorRecord::release(record, *record->home_);
+    }
   }
 }
 
 LocationTable::Entry* LocationTable::find_entry(std::string_view aor, uint64_t h) const {
+  // The AOR's live entry. At most one is live (insert_entry), and dead ones of the AOR's
+  // earlier lives, not yet unlinked or still being walked past, are skipped.
   for (Entry* e = buckets_[h & mask_].load(std::memory_order_acquire); e != nullptr;
        e = e->next.load(std::memory_order_acquire))
-    if (e->hash == h && e->aor() == aor) return e;
+    if (e->hash == h && e->aor() == aor && e->record.load(std::memory_order_acquire) != kDead)
+      return e;
   return nullptr;
 }
 
 const AorRecord* LocationTable::find(std::string_view aor) const {
   const Entry* e = find_entry(aor, hash(aor));
-  return e ? e->record.load(std::memory_order_acquire) : nullptr;
+  const AorRecord* r = e ? e->record.load(std::memory_order_acquire) : nullptr;
+  return r == kDead ? nullptr : r;  // it died since find_entry saw it
 }
 
 LocationTable::Entry* LocationTable::insert_entry(Writer& w, std::string_view aor, uint64_t h) {
@@ -146,7 +161,7 @@ LocationTable::Entry* LocationTable::insert_entry(Writer& w, std::string_view ao
   Entry* mine = nullptr;
   for (;;) {
     for (Entry* e = first; e != nullptr; e = e->next.load(std::memory_order_acquire)) {
-      if (e->hash == h && e->aor() == aor) {
+      if (e->hash == h && e->aor() == aor && e->record.load(std::memory_order_acquire) != kDead) {
         if (mine != nullptr) w.arena_.release(mine, Entry::bytes(aor.size()));
         return e;
       }
@@ -161,20 +176,20 @@ LocationTable::Entry* LocationTable::insert_entry(Writer& w, std::string_view ao
   }
 }
 
-void LocationTable::retire(Writer& w, const AorRecord* old) {
+void LocationTable::retire(Writer& w, const void* block, std::size_t entry_bytes) {
   // Unlinked already. A worker's REGISTERs of one batch share an epoch: advancing it is a
   // locked add on a cache line every worker writes, once per batch instead of per REGISTER.
   // The stamp comes after every unlink it covers (this thread's program order, and
   // Qsbr::retire() is an acquire-release add), which is all safe() needs.
   const uint64_t mark = batch_mark(w);
   if (mark == w.mark_ && w.pending_ + 1 < kStampEvery) {
-    w.retired_.push_back({old, kPending});
+    w.retired_.push_back({block, kPending, entry_bytes});
     ++w.pending_;
     return;
   }
   const uint64_t epoch = qsbr_.retire();
   if (w.pending_ != 0) stamp_pending(w, epoch);
-  w.retired_.push_back({old, epoch});
+  w.retired_.push_back({block, epoch, entry_bytes});
   w.mark_ = mark;
 }
 
@@ -197,8 +212,13 @@ void LocationTable::free_safe(Writer& w) {
   // waiting for an epoch are the newest, at the end.
   std::vector<Writer::Retired>& r = w.retired_;
   std::size_t& head = w.retired_head_;
-  while (head < r.size() && r[head].epoch != kPending && qsbr_.safe(r[head].epoch))
-    AorRecord::release(r[head++].record, w.arena_);
+  while (head < r.size() && r[head].epoch != kPending && qsbr_.safe(r[head].epoch)) {
+    const Writer::Retired& x = r[head++];
+    if (x.entry_bytes != 0)  // an entry: any writer's arena may take its block
+      w.arena_.release(const_cast<void*>(x.block), x.entry_bytes);
+    else
+      AorRecord::release(static_cast<const AorRecord*>(x.block), w.arena_);
+  }
   if (head == r.size()) {
     r.clear();
     head = 0;
@@ -213,6 +233,10 @@ const AorRecord* LocationTable::update(Writer& w, std::string_view aor, UpdateFn
   Entry* e = find_entry(aor, h);
   for (;;) {
     const AorRecord* old = e ? e->record.load(std::memory_order_acquire) : nullptr;
+    if (old == kDead) {  // the sweep took the entry meanwhile: the AOR starts a new one
+      e = nullptr;
+      old = nullptr;
+    }
     const AorRecord* next = fn(old, w.arena_);
     if (next == old) return old;  // nothing changes
     if (next != nullptr && next->bindings.empty()) {
@@ -258,38 +282,75 @@ std::size_t LocationTable::heap_allocations() const {
 std::size_t LocationTable::sweep(Writer& w, uint64_t now_ms, std::size_t max_buckets) {
   std::size_t removed = 0;
   Binding kept[64];
+  const bool unlinker = !unlinking_.test_and_set(std::memory_order_acquire);
+  bool unlinked = false;
   for (std::size_t n = 0; n < max_buckets; ++n) {
     const std::size_t b = sweep_cursor_.fetch_add(1, std::memory_order_relaxed) & mask_;
-    for (Entry* e = buckets_[b].load(std::memory_order_acquire); e != nullptr;
-         e = e->next.load(std::memory_order_acquire)) {
+    Entry* next_entry = nullptr;
+    for (Entry* e = buckets_[b].load(std::memory_order_acquire); e != nullptr; e = next_entry) {
+      next_entry = e->next.load(std::memory_order_acquire);  // unlinking e keeps e->next
       const AorRecord* rec = e->record.load(std::memory_order_acquire);
-      if (rec == nullptr) continue;
+      if (rec == kDead) continue;
+      if (rec == nullptr) {
+        // No bindings (the last expired, or was removed): the entry goes, unless a REGISTER
+        // publishes into it first, which then keeps it.
+        if (unlinker && e->record.compare_exchange_strong(rec, kDead, std::memory_order_acq_rel,
+                                                          std::memory_order_acquire)) {
+          unlink(b, e);
+          w.count(w.aors_, -1);
+          retire(w, e, Entry::bytes(e->aor_length));
+          unlinked = true;
+        }
+        continue;
+      }
       bool any_expired = false;
       for (const Binding& bnd : rec->bindings) any_expired |= bnd.expires_at_ms <= now_ms;
       if (!any_expired) continue;
       std::size_t dropped = 0;  // by the call of fn whose result stands
-      update(w, e->aor(), [&](const AorRecord* old, RecordArena& arena) -> const AorRecord* {
-        dropped = 0;
-        if (old == nullptr) return nullptr;
-        std::vector<Binding> many;  // only for an AOR with more than 64 bindings
-        std::size_t count = 0;
-        for (const Binding& bnd : old->bindings) {
-          if (bnd.expires_at_ms <= now_ms) {
-            ++dropped;
-          } else if (count < 64) {
-            kept[count++] = bnd;
-          } else {
-            if (many.empty()) many.assign(kept, kept + count);
-            many.push_back(bnd);
-          }
-        }
-        if (!many.empty()) return AorRecord::build(many, arena);
-        return count == 0 ? nullptr : AorRecord::build({kept, count}, arena);
-      });
+      const AorRecord* left =
+          update(w, e->aor(), [&](const AorRecord* old, RecordArena& arena) -> const AorRecord* {
+            dropped = 0;
+            if (old == nullptr) return nullptr;
+            std::vector<Binding> many;  // only for an AOR with more than 64 bindings
+            std::size_t count = 0;
+            for (const Binding& bnd : old->bindings) {
+              if (bnd.expires_at_ms <= now_ms) {
+                ++dropped;
+              } else if (count < 64) {
+                kept[count++] = bnd;
+              } else {
+                if (many.empty()) many.assign(kept, kept + count);
+                many.push_back(bnd);
+              }
+            }
+            if (!many.empty()) return AorRecord::build(many, arena);
+            return count == 0 ? nullptr : AorRecord::build({kept, count}, arena);
+          });
       removed += dropped;
+      if (left == nullptr) next_entry = e;  // again: left without bindings, it goes now
     }
   }
+  if (unlinker) unlinking_.clear(std::memory_order_release);
+  if (unlinked) free_safe(w);
   return removed;
+}
+
+void LocationTable::unlink(std::size_t b, Entry* dead) {
+  // `dead` is in this chain, and only this thread unlinks: the links after the head are
+  // written by no one else, and dead->next stays as it is.
+  Entry* const after = dead->next.load(std::memory_order_acquire);
+  for (;;) {
+    std::atomic<Entry*>* link = &buckets_[b];
+    Entry* e = link->load(std::memory_order_acquire);
+    while (e != dead) {
+      link = &e->next;
+      e = link->load(std::memory_order_acquire);
+    }
+    if (link->compare_exchange_strong(e, after, std::memory_order_release,
+                                      std::memory_order_relaxed))
+      return;
+    // An insert pushed in front of it at the head: walk again.
+  }
 }
 
 }  // namespace sipwire

@@ -10,7 +10,9 @@
 // holds its AOR inline, so an AOR with one binding costs two blocks and a bucket. Both come
 // from the arena of the writer that made them (record_arena.h), one per worker: a refresh
 // reuses the block of a record retired before, and allocates nothing. A record retired by
-// another worker goes back to its own arena through a lock-free stack.
+// another worker goes back to its own arena through a lock-free stack. The entry of an AOR
+// left without bindings is unlinked by the sweep and reclaimed like a record, so AORs that
+// come and go (or a sender inventing them) do not grow the table.
 #pragma once
 
 #include <atomic>
@@ -73,8 +75,9 @@ class LocationTable {
    private:
     friend class LocationTable;
     struct Retired {
-      const AorRecord* record;
+      const void* block;  // an AorRecord, or an unlinked entry when entry_bytes != 0
       uint64_t epoch;
+      std::size_t entry_bytes = 0;
     };
     // Only its own worker adds to them (a load and a store, no locked instruction and no
     // cache line shared with other workers); any thread may read them. A binding one writer
@@ -122,8 +125,10 @@ class LocationTable {
   const AorRecord* update(Writer& w, std::string_view aor, UpdateFn fn);
 
   // Drops expired bindings from up to `max_buckets` buckets, continuing where the last call
-  // stopped, so a worker can sweep the table a slice per tick. The caller must be an online
-  // Qsbr reader. Returns bindings removed.
+  // stopped, so a worker can sweep the table a slice per tick, and unlinks the entries of AORs
+  // left without bindings (one sweeping worker at a time does that; another skips it and a
+  // later pass of the bucket does it). The caller must be an online Qsbr reader. Returns
+  // bindings removed.
   std::size_t sweep(Writer& w, uint64_t now_ms, std::size_t max_buckets);
 
   // Frees the records `w` retired that no reader can hold any more (those still waiting for
@@ -132,7 +137,8 @@ class LocationTable {
   void reclaim(Writer& w);
 
   // From any thread: the sums of the writers' counts (a snapshot; a count may lag by the
-  // updates in flight).
+  // updates in flight). aor_count() counts the AORs in the table: those with bindings, and
+  // those whose last binding went since their bucket was last swept.
   std::size_t aor_count() const { return sum(&Writer::aors_); }
   // Heap allocations the table has made (arena blocks, large records): flat while refreshes
   // recycle retired records. From any thread; for tests and statistics.
@@ -144,7 +150,9 @@ class LocationTable {
   static constexpr uint64_t kPending = UINT64_MAX;  // a retired record's epoch, until stamped
   static constexpr std::size_t kStampEvery = 64;
   static uint64_t hash(std::string_view aor);
-  void retire(Writer& w, const AorRecord* old);
+  void retire(Writer& w, const void* block, std::size_t entry_bytes = 0);
+  // Unlinks `dead` (marked so) from bucket `b`; only the holder of unlinking_ calls it.
+  void unlink(std::size_t b, Entry* dead);
   void stamp_pending(Writer& w, uint64_t epoch);
   void free_safe(Writer& w);
   // What tells this writer's batches apart: its worker's last quiescent report.
@@ -161,6 +169,9 @@ class LocationTable {
   unsigned writer_count_;
   std::unique_ptr<Writer[]> writers_;
   std::atomic<std::size_t> sweep_cursor_{0};
+  // Held by the one sweep that may unlink entries: inserts only push at a bucket's head, so
+  // with one unlinker no two threads ever write the same `next` link.
+  std::atomic_flag unlinking_ = ATOMIC_FLAG_INIT;
 };
 
 }  // namespace sipwire
