@@ -29,19 +29,22 @@ class Shard final : public PacketHandler {
   // `id` is the worker's index; the shard writes it into its branches whatever settings.shard
   // says (see shard_settings).
   // `gate` (optional, outliving the shard): the server policy and authentication of this shard.
+  // `clock`: milliseconds on a monotonic clock (tests drive it by hand).
   Shard(unsigned id, const EngineSettings& settings, LocationTable& location, Qsbr& qsbr,
-        RequestGate* gate = nullptr)
+        RequestGate* gate = nullptr, uint64_t (*clock)() = monotonic_ms)
       : id_(id),
         core_(shard_settings(settings, id), location, gate),
         location_(location),
-        qsbr_(qsbr) {
+        qsbr_(qsbr),
+        clock_(clock),
+        now_ms_(clock()) {
     qsbr_.online(id_);
   }
   ~Shard() override { qsbr_.offline(id_); }
 
   // The engine's clock: read once per burst (and per tick); every datagram of the burst is
   // handled at that time, at most one burst late.
-  void on_burst() override { now_ms_ = monotonic_ms(); }
+  void on_burst() override { now_ms_ = clock_(); }
 
   void on_datagram(std::string_view bytes, const NetAddress& from, const NetAddress&,
                    Outbox& out) override {
@@ -51,7 +54,7 @@ class Shard final : public PacketHandler {
   void on_tick(Outbox& out) override {
     // The batch is flushed: this worker holds no pointer into the location service now.
     qsbr_.quiescent(id_);
-    const uint64_t now = monotonic_ms();
+    const uint64_t now = clock_();
     now_ms_ = now;
     core_.tick(out, now);  // transaction timers (stateful mode)
     if (now - last_sweep_ms_ >= 100) {
@@ -85,7 +88,8 @@ class Shard final : public PacketHandler {
   ProxyCore core_;
   LocationTable& location_;
   Qsbr& qsbr_;
-  uint64_t now_ms_ = monotonic_ms();  // set by on_burst and on_tick
+  uint64_t (*clock_)();
+  uint64_t now_ms_;  // set by on_burst and on_tick
   uint64_t last_sweep_ms_ = 0;
   std::atomic<uint64_t> forwarded_{0}, answered_{0}, malformed_{0}, refused_{0}, limited_{0};
   std::atomic<uint64_t> transactions_{0}, overloaded_{0};

@@ -74,5 +74,46 @@ TEST(ShardTest, AResponseToWhatAShardForwardedIsRoutedBackToThatShard) {
   }
 }
 
+uint64_t g_now_ms = 0;
+uint64_t fake_clock() {
+  return g_now_ms;
+}
+
+// The shard's tick sweeps its slice of the location service: a registration that is not
+// refreshed leaves the table, entry and all, once it has expired, and not before.
+TEST(ShardTest, ItsTickSweepsAnExpiredRegistrationOutOfTheLocationService) {
+  Qsbr qsbr(1);
+  LocationTable location(16, qsbr);  // one tick's slice covers every bucket
+  EngineSettings settings;
+  settings.mode = ProxyMode::kStateless;
+  settings.local = NetAddress::ipv4(127, 0, 0, 1, 5060);
+  g_now_ms = 5'000'000;
+  Shard shard(0, settings, location, qsbr, nullptr, fake_clock);
+  KeepingOutbox out;
+  const std::string register_alice =
+      "REGISTER sip:127.0.0.1 SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP 192.0.2.20:5064;branch=z9hG4bKreg1\r\nMax-Forwards: 70\r\n"
+      "From: <sip:alice@127.0.0.1>;tag=r1\r\nTo: <sip:alice@127.0.0.1>\r\n"
+      "Call-ID: shard-reg\r\nCSeq: 1 REGISTER\r\n"
+      "Contact: <sip:alice@192.0.2.20:5064>;expires=60\r\nContent-Length: 0\r\n\r\n";
+  shard.on_burst();
+  shard.on_datagram(register_alice, NetAddress::ipv4(192, 0, 2, 20, 5064), settings.local, out);
+  shard.on_tick(out);
+  ASSERT_EQ(out.sent.size(), 1u);
+  EXPECT_EQ(out.sent[0].bytes.substr(0, 15), "SIP/2.0 200 OK\r");
+  EXPECT_EQ(location.binding_count(), 1u);
+
+  g_now_ms += 59'900;  // not yet expired
+  shard.on_tick(out);
+  EXPECT_EQ(location.binding_count(), 1u);
+  EXPECT_NE(location.find("sip:alice@127.0.0.1"), nullptr);
+
+  g_now_ms += 200;  // past its 60 s
+  shard.on_tick(out);
+  EXPECT_EQ(location.binding_count(), 0u);
+  EXPECT_EQ(location.aor_count(), 0u);
+  EXPECT_EQ(location.find("sip:alice@127.0.0.1"), nullptr);
+}
+
 }  // namespace
 }  // namespace sipwire::dataplane
