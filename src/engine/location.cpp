@@ -4,9 +4,10 @@
 #include <cstddef>
 #include <cstring>
 #include <new>
+#include <random>
 #include <vector>
 
-#include "response_writer.h"
+#include "siphash.h"
 
 namespace sipwire {
 
@@ -102,10 +103,10 @@ const std::max_align_t kDeadTag{};
 const AorRecord* const kDead = reinterpret_cast<const AorRecord*>(&kDeadTag);
 }  // namespace
 
-uint64_t LocationTable::hash(std::string_view aor) {
-  // FNV-1a-style, eight bytes per step (fnv1a in response_writer.h): the table needs spread,
-  // not cryptographic strength, and every routed request and REGISTER hashes its AOR.
-  return fnv1a(aor);
+uint64_t LocationTable::hash(std::string_view aor) const {
+  // Every routed request and REGISTER hashes its AOR (~25 bytes: four SipHash words, some 80
+  // instructions, against 20 for an unkeyed FNV-1a, which anyone could aim at one bucket).
+  return detail::SipHash13::of(key0_, key1_, aor);
 }
 
 LocationTable::LocationTable(std::size_t buckets, Qsbr& qsbr)
@@ -116,6 +117,9 @@ LocationTable::LocationTable(std::size_t buckets, Qsbr& qsbr)
       writers_(new Writer[writer_count_]) {
   for (std::size_t i = 0; i <= mask_; ++i) buckets_[i].store(nullptr, std::memory_order_relaxed);
   for (unsigned i = 0; i < writer_count_; ++i) writers_[i].reader_ = i;
+  std::random_device rd;
+  key0_ = detail::random_key_word(rd);
+  key1_ = detail::random_key_word(rd);
 }
 
 LocationTable::~LocationTable() {

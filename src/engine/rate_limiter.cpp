@@ -4,6 +4,8 @@
 #include <bit>
 #include <random>
 
+#include "siphash.h"
+
 namespace sipwire {
 
 namespace {
@@ -57,36 +59,11 @@ bool prefix_equal(const std::array<uint8_t, 16>& a, const std::array<uint8_t, 16
   return a0 == b0 && ((a1 ^ b1) & high_mask64(bits - 64)) == 0;
 }
 
-uint64_t rotl(uint64_t x, int b) {
-  return (x << b) | (x >> (64 - b));
-}
-
-void sip_round(uint64_t& v0, uint64_t& v1, uint64_t& v2, uint64_t& v3) {
-  v0 += v1;
-  v1 = rotl(v1, 13);
-  v1 ^= v0;
-  v0 = rotl(v0, 32);
-  v2 += v3;
-  v3 = rotl(v3, 16);
-  v3 ^= v2;
-  v0 += v3;
-  v3 = rotl(v3, 21);
-  v3 ^= v0;
-  v2 += v1;
-  v1 = rotl(v1, 17);
-  v1 ^= v2;
-  v2 = rotl(v2, 32);
-}
-
 uint64_t splitmix64(uint64_t& state) {
   uint64_t z = (state += 0x9e3779b97f4a7c15ull);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
   return z ^ (z >> 31);
-}
-
-uint64_t random_word(std::random_device& rd) {
-  return (uint64_t{rd()} << 32) ^ rd();
 }
 
 }  // namespace
@@ -190,8 +167,8 @@ SourceRateLimiter::SourceRateLimiter(const RateLimitConfig& config)
   uint64_t state = config.hash_seed;
   if (state == 0) {
     std::random_device rd;
-    key0_ = random_word(rd);
-    key1_ = random_word(rd);
+    key0_ = detail::random_key_word(rd);
+    key1_ = detail::random_key_word(rd);
   } else {
     key0_ = splitmix64(state);
     key1_ = splitmix64(state);
@@ -201,20 +178,10 @@ SourceRateLimiter::SourceRateLimiter(const RateLimitConfig& config)
 // SipHash-1-3 of the 16-byte key: a keyed PRF, so without the key nobody can choose sources
 // that land in one window (to crowd out a victim's entry) any better than at random.
 uint64_t SourceRateLimiter::hash(uint64_t k0, uint64_t k1) const {
-  uint64_t v0 = key0_ ^ 0x736f6d6570736575ull;
-  uint64_t v1 = key1_ ^ 0x646f72616e646f6dull;
-  uint64_t v2 = key0_ ^ 0x6c7967656e657261ull;
-  uint64_t v3 = key1_ ^ 0x7465646279746573ull;
-  for (uint64_t m : {k0, k1, uint64_t{16} << 56}) {
-    v3 ^= m;
-    sip_round(v0, v1, v2, v3);
-    v0 ^= m;
-  }
-  v2 ^= 0xFF;
-  sip_round(v0, v1, v2, v3);
-  sip_round(v0, v1, v2, v3);
-  sip_round(v0, v1, v2, v3);
-  return v0 ^ v1 ^ v2 ^ v3;
+  detail::SipHash13 h(key0_, key1_);  // the 16 bytes of the key, as two words
+  h.absorb(k0);
+  h.absorb(k1);
+  return h.finish(0, 16);
 }
 
 uint64_t SourceRateLimiter::refilled(uint64_t tokens, uint64_t seen, uint64_t now_ms,

@@ -145,11 +145,15 @@ class LocationTable {
   std::size_t heap_allocations() const;
   std::size_t binding_count() const { return sum(&Writer::bindings_); }
 
+  // The hash `aor` is filed under: SipHash-1-3 under a key each table draws at random, so AORs
+  // chosen to share a bucket (and make every lookup in it walk them all) cannot be found
+  // without the key.
+  uint64_t hash(std::string_view aor) const;
+
  private:
   struct Entry;
   static constexpr uint64_t kPending = UINT64_MAX;  // a retired record's epoch, until stamped
   static constexpr std::size_t kStampEvery = 64;
-  static uint64_t hash(std::string_view aor);
   void retire(Writer& w, const void* block, std::size_t entry_bytes = 0);
   // Unlinks `dead` (marked so) from bucket `b`; only the holder of unlinking_ calls it.
   void unlink(std::size_t b, Entry* dead);
@@ -164,6 +168,7 @@ class LocationTable {
   std::size_t sum(std::atomic<int64_t> Writer::*count) const;  // over all writers
 
   std::size_t mask_;
+  uint64_t key0_, key1_;  // of hash()
   std::unique_ptr<std::atomic<Entry*>[]> buckets_;
   Qsbr& qsbr_;
   unsigned writer_count_;
