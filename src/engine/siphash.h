@@ -46,12 +46,32 @@ class SipHash {
       std::memcpy(&w, p, 8);
       h.absorb(w);
     }
-    uint64_t tail = 0;
-    std::memcpy(&tail, p, n);
-    return h.finish(tail, data.size());
+    return h.finish(last_bytes(p, n, data.size()), data.size());
   }
 
  private:
+  // The last n (0 to 7) bytes at p, little-endian, without a variable-length copy: from the
+  // message's last eight bytes when it has eight (`length` is the whole message's), else from
+  // two overlapping four-byte loads or single bytes.
+  static uint64_t last_bytes(const char* p, std::size_t n, std::size_t length) {
+    if (n == 0) return 0;
+    uint64_t w;
+    if (length >= 8) {
+      std::memcpy(&w, p + n - 8, 8);
+      return w >> (8 * (8 - n));
+    }
+    if (n >= 4) {
+      uint32_t lo, hi;
+      std::memcpy(&lo, p, 4);
+      std::memcpy(&hi, p + n - 4, 4);
+      return lo | uint64_t{hi} << (8 * (n - 4));
+    }
+    w = static_cast<unsigned char>(p[0]);
+    if (n > 1) w |= uint64_t{static_cast<unsigned char>(p[1])} << 8;
+    if (n > 2) w |= uint64_t{static_cast<unsigned char>(p[2])} << 16;
+    return w;
+  }
+
   void round() {
     v0_ += v1_;
     v1_ = std::rotl(v1_, 13);
