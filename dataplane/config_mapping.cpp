@@ -67,6 +67,10 @@ bool needs_shard_affinity(const Config& config) {
   return (config.mode == ProxyMode::kStateful || probed) && config.workers > 1;
 }
 
+std::size_t location_buckets(const Config& config) {
+  return config.registrar.expected_aors;  // the table rounds it up to a power of two
+}
+
 SocketBackendOptions socket_backend_options(const Config& config) {
   SocketBackendOptions options;
   for (const ListenConfig& l : config.listen) options.listen.push_back(l.address);

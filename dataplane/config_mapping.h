@@ -26,6 +26,9 @@ bool needs_shard_affinity(const Config& config);
 
 SocketBackendOptions socket_backend_options(const Config& config);
 
+// Buckets of the location service's table (LocationTable), shared by every shard.
+std::size_t location_buckets(const Config& config);
+
 // The dpdk backend's options: the config's [dpdk] table, with `extra_eal` (from the command
 // line) after its EAL arguments. Empty, with `error` saying why, when the configuration cannot
 // run on DPDK (no port; a wildcard listen address, which the data plane cannot answer for).

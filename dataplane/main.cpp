@@ -93,7 +93,7 @@ int main(int argc, char** argv) {
   const NetAddress local = bound.front();
 
   Qsbr qsbr(config.workers);
-  LocationTable location(1 << 16, qsbr);
+  LocationTable location(dataplane::location_buckets(config), qsbr);
   const EngineSettings settings = dataplane::engine_settings(config, local);
   // Shards exist before any worker runs, so the status line may read them from this thread.
   // The server policy and authentication: compiled once, one gate per shard.

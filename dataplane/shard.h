@@ -2,6 +2,7 @@
 // the location service's reclamation scheme and its slice of the expiry sweep.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 
@@ -37,7 +38,8 @@ class Shard final : public PacketHandler {
         location_(location),
         qsbr_(qsbr),
         clock_(clock),
-        now_ms_(clock()) {
+        now_ms_(clock()),
+        sweep_slice_(sweep_slice(location)) {
     qsbr_.online(id_);
   }
   ~Shard() override { qsbr_.offline(id_); }
@@ -60,7 +62,7 @@ class Shard final : public PacketHandler {
     if (now - last_sweep_ms_ >= 100) {
       // Each worker sweeps a slice every 100 ms, so expired bindings leave the table on time
       // without a pause.
-      location_.sweep(location_.writer(id_), now, 256);
+      location_.sweep(location_.writer(id_), now, sweep_slice_);
       // And what this worker retired late in its last batch, when no REGISTER came since.
       location_.reclaim(location_.writer(id_));
       last_sweep_ms_ = now;
@@ -84,12 +86,19 @@ class Shard final : public PacketHandler {
   uint64_t overloaded() const { return overloaded_.load(std::memory_order_relaxed); }
 
  private:
+  // Buckets a worker sweeps per tick: the workers together pass over the whole table in about
+  // 25.6 s (256 ticks) whatever its size, and at least 256 buckets a tick.
+  static std::size_t sweep_slice(const LocationTable& location) {
+    return std::max<std::size_t>(256, location.bucket_count() / (256 * location.writers()));
+  }
+
   unsigned id_;
   ProxyCore core_;
   LocationTable& location_;
   Qsbr& qsbr_;
   uint64_t (*clock_)();
   uint64_t now_ms_;  // set by on_burst and on_tick
+  std::size_t sweep_slice_;
   uint64_t last_sweep_ms_ = 0;
   std::atomic<uint64_t> forwarded_{0}, answered_{0}, malformed_{0}, refused_{0}, limited_{0};
   std::atomic<uint64_t> transactions_{0}, overloaded_{0};

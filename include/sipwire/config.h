@@ -57,6 +57,9 @@ struct RegistrarConfig {
   // true: REGISTER and other requests for domains that are not ours are answered 403.
   // false: they are proxied by the static routes.
   bool reject_foreign_domains = false;
+  // The location service's hash table: one bucket per expected AOR, rounded up to a power of
+  // two, 1024..16777216 (8 bytes each). More AORs still register, with longer chains.
+  uint32_t expected_aors = 65536;
 };
 
 // RFC 3261 §17.1.1.1 timer values, and the proxy's Timer C (§16.6 step 11).

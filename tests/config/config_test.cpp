@@ -76,6 +76,7 @@ TEST(ShippedConfigTest, DefaultLoadsWithDocumentedValues) {
   EXPECT_EQ(c.registrar.default_expires, 3600u);
   EXPECT_EQ(c.registrar.max_contacts_per_aor, 10u);
   EXPECT_FALSE(c.registrar.reject_foreign_domains);
+  EXPECT_EQ(c.registrar.expected_aors, 65536u);
   EXPECT_EQ(c.timers.t1_ms, 500u);
   EXPECT_EQ(c.timers.t2_ms, 4000u);
   EXPECT_EQ(c.timers.t4_ms, 5000u);
@@ -117,12 +118,13 @@ TEST(ShippedConfigTest, DefaultSpellsOutEveryKey) {
   for (std::string_view key :
        {"mode = ", "workers = ", "record_route = ", "domains = ", "address = ", "port = ",
         "transport = ", "min_expires = ", "max_expires = ", "default_expires = ",
-        "max_contacts_per_aor = ", "reject_foreign_domains = ", "t1_ms = ", "t2_ms = ", "t4_ms = ",
-        "timer_c_ms = ", "max_message_size = ", "max_transactions_per_worker = ",
-        "message_store_mb = ", "[[listen]]", "[registrar]", "[timers]", "[limits]",
-        "trusted_sources = ", "[auth]", "users_file = ", "# realm = ", "algorithms = ",
-        "nonce_lifetime_s = ", "replay_entries_per_worker = ", "[flood]", "requests_per_second = ",
-        "# burst = ", "action = ", "exempt = ", "sources_per_worker = ", "io = ",
+        "max_contacts_per_aor = ", "reject_foreign_domains = ", "expected_aors = ", "t1_ms = ",
+        "t2_ms = ", "t4_ms = ", "timer_c_ms = ", "max_message_size = ",
+        "max_transactions_per_worker = ", "message_store_mb = ", "[[listen]]", "[registrar]",
+        "[timers]", "[limits]", "trusted_sources = ", "[auth]", "users_file = ", "# realm = ",
+        "algorithms = ", "nonce_lifetime_s = ", "replay_entries_per_worker = ", "[flood]",
+        "requests_per_second = ", "# burst = ", "action = ", "exempt = ", "sources_per_worker = ",
+        "io = ",
         // The DPDK backend is off by default; the reference shows every key of [dpdk].
         "# [dpdk]", "# eal = ", "# port = ", "# exception_tap = ", "# networks = ", "# gateways = ",
         "# mtu = ", "# mbufs_per_worker = ", "# queue_size = ", "# burst = ",
@@ -460,6 +462,7 @@ max_expires = 7200
 default_expires = 600
 max_contacts_per_aor = 1000
 reject_foreign_domains = true
+expected_aors = 16777216
 [timers]
 t1_ms = 1
 t2_ms = 1
@@ -483,6 +486,7 @@ next_hop = "192.0.2.10"
   EXPECT_EQ(c.registrar.default_expires, 600u);
   EXPECT_EQ(c.registrar.max_contacts_per_aor, 1000u);
   EXPECT_TRUE(c.registrar.reject_foreign_domains);
+  EXPECT_EQ(c.registrar.expected_aors, 16777216u);
   EXPECT_EQ(c.timers.t1_ms, 1u);
   EXPECT_EQ(c.timers.t2_ms, 1u);
   EXPECT_EQ(c.timers.t4_ms, 3600000u);
@@ -657,6 +661,10 @@ TEST(ConfigErrorTest, MaxContacts) {
                       "registrar.max_contacts_per_aor (0) must be between 1 and 1000"));
   EXPECT_TRUE(FailsAt(with_listen("[registrar]\nmax_contacts_per_aor = 1001\n"), 4,
                       "registrar.max_contacts_per_aor (1001) must be between 1 and 1000"));
+  EXPECT_TRUE(FailsAt(with_listen("[registrar]\nexpected_aors = 1023\n"), 4,
+                      "registrar.expected_aors (1023) must be between 1024 and 16777216"));
+  EXPECT_TRUE(FailsAt(with_listen("[registrar]\nexpected_aors = 16777217\n"), 4,
+                      "registrar.expected_aors (16777217)"));
 }
 
 TEST(ConfigErrorTest, RejectForeignDomainsIsBoolean) {

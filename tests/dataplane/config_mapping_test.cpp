@@ -148,6 +148,16 @@ TEST(EngineSettingsTest, EachShardsTransactionIndexDrawsItsOwnHashSeed) {
   EXPECT_EQ(s.transactions.hash_seed, 0u);
 }
 
+TEST(LocationBucketsTest, OneBucketPerExpectedAorRoundedUpToAPowerOfTwo) {
+  const Config c =
+      load("[[listen]]\naddress = \"127.0.0.1\"\n[registrar]\nexpected_aors = 100000\n");
+  EXPECT_EQ(location_buckets(c), 100000u);
+  Qsbr qsbr(1);
+  EXPECT_EQ(LocationTable(location_buckets(c), qsbr).bucket_count(), 131072u);
+  const Config d = load("[[listen]]\naddress = \"127.0.0.1\"\n");
+  EXPECT_EQ(location_buckets(d), 65536u);  // the default, as before the key existed
+}
+
 TEST(ShardAffinityTest, OnlyWhereStateLivesInOneShardOfSeveral) {
   const std::string listen = "[[listen]]\naddress = \"127.0.0.1\"\n";
   EXPECT_TRUE(needs_shard_affinity(load("workers = 2\n" + listen)));  // stateful

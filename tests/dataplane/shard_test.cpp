@@ -115,5 +115,38 @@ TEST(ShardTest, ItsTickSweepsAnExpiredRegistrationOutOfTheLocationService) {
   EXPECT_EQ(location.find("sip:alice@127.0.0.1"), nullptr);
 }
 
+// However large the location table is made ([registrar] expected_aors), the workers' sweeps
+// pass over all of it in 256 ticks (25.6 s): an expired registration leaves within that.
+TEST(ShardTest, ItsSweepsCoverALargeTableIn256Ticks) {
+  Qsbr qsbr(1);
+  LocationTable location(1 << 18, qsbr);  // 262,144 buckets: 1,024 a tick
+  EngineSettings settings;
+  settings.mode = ProxyMode::kStateless;
+  settings.local = NetAddress::ipv4(127, 0, 0, 1, 5060);
+  g_now_ms = 7'000'000;
+  Shard shard(0, settings, location, qsbr, nullptr, fake_clock);
+  KeepingOutbox out;
+  for (int i = 0; i < 8; ++i) {  // AORs in buckets all over the table
+    const std::string user = "user" + std::to_string(i);
+    const std::string reg =
+        "REGISTER sip:127.0.0.1 SIP/2.0\r\n"
+        "Via: SIP/2.0/UDP 192.0.2.20:5064;branch=z9hG4bKbig" +
+        std::to_string(i) + "\r\nMax-Forwards: 70\r\nFrom: <sip:" + user +
+        "@127.0.0.1>;tag=r1\r\nTo: <sip:" + user + "@127.0.0.1>\r\nCall-ID: big-" + user +
+        "\r\nCSeq: 1 REGISTER\r\nContact: <sip:" + user +
+        "@192.0.2.20:5064>;expires=60\r\nContent-Length: 0\r\n\r\n";
+    shard.on_burst();
+    shard.on_datagram(reg, NetAddress::ipv4(192, 0, 2, 20, 5064), settings.local, out);
+  }
+  EXPECT_EQ(location.binding_count(), 8u);
+  g_now_ms += 61'000;  // every one expired
+  for (int tick = 0; tick < 256; ++tick) {
+    shard.on_tick(out);
+    g_now_ms += 100;
+  }
+  EXPECT_EQ(location.binding_count(), 0u);
+  EXPECT_EQ(location.aor_count(), 0u);
+}
+
 }  // namespace
 }  // namespace sipwire::dataplane

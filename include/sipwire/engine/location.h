@@ -111,6 +111,7 @@ class LocationTable {
   const AorRecord* find(std::string_view aor) const;
 
   unsigned writers() const { return writer_count_; }
+  std::size_t bucket_count() const { return mask_ + 1; }
   // Writer `index % writers()`: a worker's index is below writers(), so each has its own.
   Writer& writer(unsigned index) { return writers_[index % writer_count_]; }
 
