@@ -79,25 +79,36 @@ uint64_t fake_clock() {
   return g_now_ms;
 }
 
+EngineSettings stateless_settings() {
+  EngineSettings settings;
+  settings.mode = ProxyMode::kStateless;
+  settings.local = NetAddress::ipv4(127, 0, 0, 1, 5060);
+  return settings;
+}
+
+// A REGISTER of sip:USER@127.0.0.1 from 192.0.2.20:5064, for `expires` seconds.
+std::string register_user(const std::string& user, int expires) {
+  return "REGISTER sip:127.0.0.1 SIP/2.0\r\n"
+         "Via: SIP/2.0/UDP 192.0.2.20:5064;branch=z9hG4bKreg-" +
+         user + "\r\nMax-Forwards: 70\r\nFrom: <sip:" + user +
+         "@127.0.0.1>;tag=r1\r\nTo: <sip:" + user + "@127.0.0.1>\r\nCall-ID: reg-" + user +
+         "\r\nCSeq: 1 REGISTER\r\nContact: <sip:" + user +
+         "@192.0.2.20:5064>;expires=" + std::to_string(expires) + "\r\nContent-Length: 0\r\n\r\n";
+}
+
+const NetAddress kPhone = NetAddress::ipv4(192, 0, 2, 20, 5064);
+
 // The shard's tick sweeps its slice of the location service: a registration that is not
 // refreshed leaves the table, entry and all, once it has expired, and not before.
 TEST(ShardTest, ItsTickSweepsAnExpiredRegistrationOutOfTheLocationService) {
   Qsbr qsbr(1);
   LocationTable location(16, qsbr);  // one tick's slice covers every bucket
-  EngineSettings settings;
-  settings.mode = ProxyMode::kStateless;
-  settings.local = NetAddress::ipv4(127, 0, 0, 1, 5060);
+  const EngineSettings settings = stateless_settings();
   g_now_ms = 5'000'000;
   Shard shard(0, settings, location, qsbr, nullptr, fake_clock);
   KeepingOutbox out;
-  const std::string register_alice =
-      "REGISTER sip:127.0.0.1 SIP/2.0\r\n"
-      "Via: SIP/2.0/UDP 192.0.2.20:5064;branch=z9hG4bKreg1\r\nMax-Forwards: 70\r\n"
-      "From: <sip:alice@127.0.0.1>;tag=r1\r\nTo: <sip:alice@127.0.0.1>\r\n"
-      "Call-ID: shard-reg\r\nCSeq: 1 REGISTER\r\n"
-      "Contact: <sip:alice@192.0.2.20:5064>;expires=60\r\nContent-Length: 0\r\n\r\n";
   shard.on_burst();
-  shard.on_datagram(register_alice, NetAddress::ipv4(192, 0, 2, 20, 5064), settings.local, out);
+  shard.on_datagram(register_user("alice", 60), kPhone, settings.local, out);
   shard.on_tick(out);
   ASSERT_EQ(out.sent.size(), 1u);
   EXPECT_EQ(out.sent[0].bytes.substr(0, 15), "SIP/2.0 200 OK\r");
@@ -120,24 +131,13 @@ TEST(ShardTest, ItsTickSweepsAnExpiredRegistrationOutOfTheLocationService) {
 TEST(ShardTest, ItsSweepsCoverALargeTableIn256Ticks) {
   Qsbr qsbr(1);
   LocationTable location(1 << 18, qsbr);  // 262,144 buckets: 1,024 a tick
-  EngineSettings settings;
-  settings.mode = ProxyMode::kStateless;
-  settings.local = NetAddress::ipv4(127, 0, 0, 1, 5060);
+  const EngineSettings settings = stateless_settings();
   g_now_ms = 7'000'000;
   Shard shard(0, settings, location, qsbr, nullptr, fake_clock);
   KeepingOutbox out;
-  for (int i = 0; i < 8; ++i) {  // AORs in buckets all over the table
-    const std::string user = "user" + std::to_string(i);
-    const std::string reg =
-        "REGISTER sip:127.0.0.1 SIP/2.0\r\n"
-        "Via: SIP/2.0/UDP 192.0.2.20:5064;branch=z9hG4bKbig" +
-        std::to_string(i) + "\r\nMax-Forwards: 70\r\nFrom: <sip:" + user +
-        "@127.0.0.1>;tag=r1\r\nTo: <sip:" + user + "@127.0.0.1>\r\nCall-ID: big-" + user +
-        "\r\nCSeq: 1 REGISTER\r\nContact: <sip:" + user +
-        "@192.0.2.20:5064>;expires=60\r\nContent-Length: 0\r\n\r\n";
-    shard.on_burst();
-    shard.on_datagram(reg, NetAddress::ipv4(192, 0, 2, 20, 5064), settings.local, out);
-  }
+  shard.on_burst();
+  for (int i = 0; i < 8; ++i)  // AORs in buckets all over the table
+    shard.on_datagram(register_user("user" + std::to_string(i), 60), kPhone, settings.local, out);
   EXPECT_EQ(location.binding_count(), 8u);
   g_now_ms += 61'000;  // every one expired
   for (int tick = 0; tick < 256; ++tick) {

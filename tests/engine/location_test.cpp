@@ -26,6 +26,16 @@ Binding binding(std::string_view contact, uint64_t expires_at) {
   return b;
 }
 
+// The bindings of `old` (null: none) other than `contact`: what a worker keeps when it
+// replaces or removes its own contact.
+std::vector<Binding> others(const AorRecord* old, const std::string& contact) {
+  std::vector<Binding> b;
+  if (old != nullptr)
+    for (const Binding& x : old->bindings)
+      if (x.contact != contact) b.push_back(x);
+  return b;
+}
+
 const AorRecord* one_binding(const std::string& contact, uint64_t expires_at, RecordArena& arena) {
   const Binding b = binding(contact, expires_at);
   return AorRecord::build({&b, 1}, arena);
@@ -344,10 +354,7 @@ TEST(LocationTable, WorkersWritingTheSameAorsConcurrentlyLoseNoUpdate) {
     for (int round = 1; round <= kRounds; ++round) {
       for (const std::string& aor : aors) {
         t.update(t.writer(id), aor, [&](const AorRecord* old, RecordArena& arena) {
-          std::vector<Binding> b;
-          if (old != nullptr)
-            for (const Binding& x : old->bindings)
-              if (x.contact != contact) b.push_back(x);
+          std::vector<Binding> b = others(old, contact);
           Binding mine = binding(contact, 1000);
           mine.cseq = static_cast<uint32_t>(round);
           b.push_back(mine);
@@ -471,10 +478,7 @@ TEST(LocationTable, RegistrationsRacingTheSweepForAnEntryAreNotLost) {
     for (int round = 1; round <= kRounds; ++round) {
       for (const std::string& aor : aors) {
         t.update(t.writer(id), aor, [&](const AorRecord* old, RecordArena& arena) {
-          std::vector<Binding> b;
-          if (old != nullptr)
-            for (const Binding& x : old->bindings)
-              if (x.contact != contact) b.push_back(x);
+          std::vector<Binding> b = others(old, contact);
           if (round % 2 == 0) {
             Binding mine = binding(contact, 1'000'000);
             mine.cseq = static_cast<uint32_t>(round);
