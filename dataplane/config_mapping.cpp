@@ -67,6 +67,27 @@ bool needs_shard_affinity(const Config& config) {
   return (config.mode == ProxyMode::kStateful || probed) && config.workers > 1;
 }
 
+std::vector<std::string> changes_needing_restart(const Config& running, const Config& next) {
+  std::vector<std::string> changed;
+  auto check = [&changed](bool same, const char* name) {
+    if (!same) changed.emplace_back(name);
+  };
+  check(running.mode == next.mode, "mode");
+  check(running.io == next.io, "io");
+  check(running.record_route == next.record_route, "record_route");
+  check(running.workers == next.workers, "workers");
+  check(running.domains == next.domains, "domains");
+  check(running.listen == next.listen, "[[listen]]");
+  check(running.registrar == next.registrar, "[registrar]");
+  check(running.timers == next.timers, "[timers]");
+  check(running.limits == next.limits, "[limits]");
+  check(running.flood == next.flood, "[flood]");
+  check(running.dpdk == next.dpdk, "[dpdk]");
+  check(running.routes == next.routes, "[[route]]");
+  check(running.destinations == next.destinations, "[[destination]]");
+  return changed;
+}
+
 std::size_t location_buckets(const Config& config) {
   return config.registrar.expected_aors;  // the table rounds it up to a power of two
 }

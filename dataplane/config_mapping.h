@@ -6,6 +6,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "dataplane/dpdk/dpdk_backend.h"
 #include "dataplane/socket_backend.h"
@@ -25,6 +26,12 @@ EngineSettings engine_settings(const Config& config, const NetAddress& local);
 bool needs_shard_affinity(const Config& config);
 
 SocketBackendOptions socket_backend_options(const Config& config);
+
+// What a reload (SIGHUP) cannot apply: the parts of `next` that differ from the `running`
+// configuration other than the server policy, the trusted sources and [auth], which the gate
+// takes up live. Named as the file writes them ("mode", "[timers]", "[[listen]]"), in file
+// order; empty when the reload applies everything that changed.
+std::vector<std::string> changes_needing_restart(const Config& running, const Config& next);
 
 // Buckets of the location service's table (LocationTable), shared by every shard.
 std::size_t location_buckets(const Config& config);

@@ -254,8 +254,13 @@ int main(int argc, char** argv) {
     }
     for (auto& g : gates) g->offer(compiled.shared);
     policy_now = compiled.shared;
-    std::printf("sipwire-dataplane: reloaded the policy (%zu rules) and the users file from %s\n",
-                next.config->rules.size(), config_path.c_str());
+    // What changed besides the policy waits for a restart: say so, or an operator takes a new
+    // timer or mode for applied.
+    std::string later;
+    for (const std::string& key : dataplane::changes_needing_restart(config, *next.config))
+      later += (later.empty() ? "; not applied until a restart: " : ", ") + key;
+    std::printf("sipwire-dataplane: reloaded the policy (%zu rules) and the users file from %s%s\n",
+                next.config->rules.size(), config_path.c_str(), later.c_str());
     std::fflush(stdout);
   };
 

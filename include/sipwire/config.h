@@ -22,6 +22,8 @@ enum class Transport : uint8_t { kUdp, kTcp, kTls };
 struct ListenConfig {
   NetAddress address;
   Transport transport = Transport::kUdp;
+
+  bool operator==(const ListenConfig&) const = default;
 };
 
 // Requests whose Request-URI host is exactly `domain` (no subdomains) go to `next_hop`, or
@@ -31,6 +33,8 @@ struct StaticRoute {
   NetAddress next_hop;
   std::string destination;
   Transport transport = Transport::kUdp;
+
+  bool operator==(const StaticRoute&) const = default;
 };
 
 // A destination set ([[destination]]): next hops that requests are spread over and failed
@@ -39,6 +43,8 @@ struct DestinationHopConfig {
   NetAddress address;
   uint32_t weight = 1;
   uint32_t priority = 0;
+
+  bool operator==(const DestinationHopConfig&) const = default;
 };
 struct DestinationConfig {
   std::string name;
@@ -47,6 +53,8 @@ struct DestinationConfig {
   uint32_t down_after = 3;
   uint32_t up_after = 2;
   std::vector<DestinationHopConfig> hops;  // 1..64
+
+  bool operator==(const DestinationConfig&) const = default;
 };
 
 struct RegistrarConfig {
@@ -60,6 +68,8 @@ struct RegistrarConfig {
   // The location service's hash table: one bucket per expected AOR, rounded up to a power of
   // two, 1024..16777216 (8 bytes each). More AORs still register, with longer chains.
   uint32_t expected_aors = 65536;
+
+  bool operator==(const RegistrarConfig&) const = default;
 };
 
 // RFC 3261 §17.1.1.1 timer values, and the proxy's Timer C (§16.6 step 11).
@@ -68,6 +78,8 @@ struct TimerConfig {
   uint32_t t2_ms = 4000;
   uint32_t t4_ms = 5000;
   uint32_t timer_c_ms = 181000;  // "greater than 3 minutes"
+
+  bool operator==(const TimerConfig&) const = default;
 };
 
 struct LimitsConfig {
@@ -75,6 +87,8 @@ struct LimitsConfig {
   uint32_t max_transactions_per_worker = 100000;
   // Per worker, for the copies of messages that transactions retransmit (stateful mode).
   uint32_t message_store_mb = 64;
+
+  bool operator==(const LimitsConfig&) const = default;
 };
 
 // A [[rule]] of the server policy (src/policy compiles them; docs/ARCHITECTURE.md, "Server
@@ -113,6 +127,8 @@ struct RulePattern {
 struct CidrBlock {
   NetAddress network;  // port 0; bits past prefix_length are zero
   uint8_t prefix_length = 0;
+
+  bool operator==(const CidrBlock&) const = default;
 };
 
 struct RuleConfig {
@@ -175,6 +191,8 @@ struct FloodConfig {
   uint32_t sources_per_worker = 65'536;  // 1024..16777216
 
   bool enabled() const { return rate_milli_per_s != 0; }
+
+  bool operator==(const FloodConfig&) const = default;
 };
 
 // Where the data plane's packets come from and go to (the file's top-level `io`; the data
@@ -217,6 +235,8 @@ struct DpdkConfig {
   // A worker idle for 1,000 polls in a row sleeps this long between polls, in microseconds,
   // 0..100000; 0: it polls without pause (a dedicated NIC server).
   uint32_t idle_sleep_us = 100;
+
+  bool operator==(const DpdkConfig&) const = default;
 };
 
 struct Config {

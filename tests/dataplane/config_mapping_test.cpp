@@ -158,6 +158,39 @@ TEST(LocationBucketsTest, OneBucketPerExpectedAorRoundedUpToAPowerOfTwo) {
   EXPECT_EQ(location_buckets(d), 65536u);  // the default, as before the key existed
 }
 
+// A reload (SIGHUP) applies the policy, the trusted sources and [auth]; everything else that
+// changed is named, so that the operator knows it waits for a restart.
+TEST(ReloadTest, NamesWhatOnlyARestartApplies) {
+  const std::string base = R"(mode = "stateful"
+trusted_sources = ["10.0.0.0/8"]
+[[listen]]
+address = "127.0.0.1"
+port = 5060
+[timers]
+t1_ms = 500
+[auth]
+realm = "example.com"
+)";
+  const Config running = load(base);
+  EXPECT_TRUE(changes_needing_restart(running, load(base)).empty());
+
+  // The policy's own parts: nothing waits.
+  std::string policy = base;
+  policy.replace(policy.find("10.0.0.0/8"), 10, "192.0.2.0/24");
+  policy.replace(policy.find("example.com"), 11, "example.net");
+  policy += "[[rule]]\nname = \"r\"\nmethod = \"OPTIONS\"\naction = \"reject\"\ncode = 403\n";
+  EXPECT_TRUE(changes_needing_restart(running, load(policy)).empty());
+
+  // The rest, named in file order.
+  std::string rest = base;
+  rest.replace(rest.find("stateful"), 8, "stateless");
+  rest.replace(rest.find("5060"), 4, "5070");
+  rest.replace(rest.find("t1_ms = 500"), 11, "t1_ms = 600");
+  rest += "[dpdk]\nmtu = 9000\n[registrar]\nexpected_aors = 1024\n";
+  EXPECT_EQ(changes_needing_restart(running, load(rest)),
+            (std::vector<std::string>{"mode", "[[listen]]", "[registrar]", "[timers]", "[dpdk]"}));
+}
+
 TEST(ShardAffinityTest, OnlyWhereStateLivesInOneShardOfSeveral) {
   const std::string listen = "[[listen]]\naddress = \"127.0.0.1\"\n";
   EXPECT_TRUE(needs_shard_affinity(load("workers = 2\n" + listen)));  // stateful

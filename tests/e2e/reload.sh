@@ -7,7 +7,8 @@
 #  2. The file is changed to answer "Policy Two" and given a regex Hyperscan refuses; SIGHUP:
 #     the proxy says "reload refused" naming the file and the line of the bad rule, and still
 #     answers "Policy One".
-#  3. The bad rule is fixed; SIGHUP: the proxy says it reloaded, and answers "Policy Two".
+#  3. The bad rule is fixed, and the mode changed; SIGHUP: the proxy says it reloaded, that the
+#     mode waits for a restart, and answers "Policy Two".
 #
 # usage: tests/e2e/reload.sh BUILD_DIR
 # shellcheck source=tests/e2e/lib.sh source-path=SCRIPTDIR/../..
@@ -74,8 +75,11 @@ log "bad file: $(grep 'reload refused' "$WORK/sipwire.err" | head -n 1)"
 [[ $(ping 2) == "SIP/2.0 200 Policy One" ]] || fail "after a refused reload the policy changed"
 
 sed -i 's/header_regex = "(a)\\\\1"/header_regex = "friendly-scanner"/' "$cfg"
+sed -i 's/^mode = "stateful"/mode = "stateless"/' "$cfg"
 kill -HUP "$PROXY_PID"
 wait_for "$WORK/sipwire.out" "reloaded the policy" || { dump "$WORK/sipwire.out"; dump "$WORK/sipwire.err"; fail "no reload after the file was fixed"; }
+grep -q "reloaded the policy.*; not applied until a restart: mode$" "$WORK/sipwire.out" ||
+    { dump "$WORK/sipwire.out"; fail "the reload does not say that the mode waits for a restart"; }
 ok=""
 for ((i = 0; i < 20; i++)); do  # the shards take the new policy up at their next tick
     [[ $(ping "3$i") == "SIP/2.0 200 Policy Two" ]] && { ok=1; break; }
@@ -85,4 +89,4 @@ done
 
 proxy_alive || fail "the proxy died"
 stop_proxy
-pass "SIGHUP: a bad rule was refused with its file:line and the old policy kept; the fixed file took effect"
+pass "SIGHUP: a bad rule was refused with its file:line and the old policy kept; the fixed file took effect, the mode change waits for a restart"
