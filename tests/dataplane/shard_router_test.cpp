@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "src/engine/siphash.h"
+
 #include <set>
 #include <string>
 #include <string_view>
@@ -40,11 +42,19 @@ unsigned Mod(std::string_view key, unsigned shards) {
   return static_cast<unsigned>(route_hash(key) % shards);
 }
 
-TEST(ShardRouterTest, RouteHashIsFnv1a64) {
-  // The published FNV-1a test vectors: the hash must not change between builds or hosts.
-  EXPECT_EQ(route_hash(""), 0xcbf29ce484222325ull);
-  EXPECT_EQ(route_hash("a"), 0xaf63dc4c8601ec8cull);
-  EXPECT_EQ(route_hash("foobar"), 0x85944171f73967e8ull);
+TEST(ShardRouterTest, RouteHashIsSipHashUnderTheProcesssRandomKey) {
+  // One key for the whole process, so every worker sends a Call-ID to the same shard; drawn
+  // at random, so a sender cannot choose Call-IDs that all land on one worker.
+  const RouteHashKey& key = route_hash_key();
+  EXPECT_NE(key.k0 | key.k1, 0u);
+  EXPECT_EQ(&route_hash_key(), &key);
+  for (const std::string_view call_id : {"", "a", "foobar", "3848276298220188511@192.0.2.1"}) {
+    EXPECT_EQ(route_hash(call_id), detail::SipHash13::of(key.k0, key.k1, call_id)) << call_id;
+    EXPECT_EQ(route_hash(call_id), route_hash(std::string(call_id))) << call_id;
+  }
+  // Not the unkeyed FNV-1a it replaced (its published vectors).
+  EXPECT_NE(route_hash(""), 0xcbf29ce484222325ull);
+  EXPECT_NE(route_hash("foobar"), 0x85944171f73967e8ull);
 }
 
 TEST(ShardRouterTest, RequestGoesToTheHashOfItsCallId) {
