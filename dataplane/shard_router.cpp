@@ -4,7 +4,7 @@
 #include <random>
 
 #include "sipwire/engine/proxy_core.h"
-#include "src/engine/siphash.h"  // header-only, shared with the engine's keyed tables
+#include "sipwire/siphash.h"
 
 namespace sipwire::dataplane {
 namespace {

@@ -7,7 +7,7 @@
 #include <random>
 #include <vector>
 
-#include "siphash.h"
+#include "sipwire/siphash.h"
 
 namespace sipwire {
 

@@ -4,7 +4,7 @@
 #include <bit>
 #include <random>
 
-#include "siphash.h"
+#include "sipwire/siphash.h"
 
 namespace sipwire {
 

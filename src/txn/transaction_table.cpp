@@ -2,6 +2,8 @@
 
 #include <random>
 
+#include "sipwire/siphash.h"
+
 namespace sipwire {
 
 namespace {
@@ -17,7 +19,7 @@ std::size_t round_up_to_power_of_two(std::size_t n) {
 // A seed nobody outside can know; never 0, so a drawn seed is never taken for "draw one".
 uint64_t drawn_seed() {
   std::random_device rd;
-  const uint64_t seed = (uint64_t{rd()} << 32) ^ rd();
+  const uint64_t seed = detail::random_key_word(rd);
   return seed == 0 ? 1 : seed;
 }
 

@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "src/engine/siphash.h"
+#include "sipwire/siphash.h"
 
 #include <set>
 #include <string>

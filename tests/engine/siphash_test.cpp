@@ -2,7 +2,7 @@
 // reference vectors of SipHash-2-4 prove the rounds, the padding and the length byte, which
 // SipHash-1-3 shares; then that the hash the location table files an AOR under depends on
 // the table's own random key.
-#include "siphash.h"
+#include "sipwire/siphash.h"
 
 #include <gtest/gtest.h>
 
