@@ -7,8 +7,9 @@
 // or is carved from the arena's current 64 KiB block; when it is released, after its grace
 // period, it goes back to that free list, where the next record of that size finds it. A
 // refresh builds a record the size of the one it replaces, so after the first few refreshes
-// of each size a worker recycles its own blocks. Entries, which the table frees only when it
-// goes, come from the same lists. Records over 4 KiB (an AOR with many bindings or long Paths) go
+// of each size a worker recycles its own blocks. Entries come from the same lists; the one of
+// an AOR left without bindings is given, after its grace period, to the free lists of the
+// worker whose sweep unlinked it. Records over 4 KiB (an AOR with many bindings or long Paths) go
 // to the heap. Blocks carry no malloc header, so the table also takes less memory than with one
 // heap block per record and per entry.
 #pragma once
