@@ -1,5 +1,7 @@
 #include "request_forwarder.h"
 
+#include "sipwire/chars.h"
+#include "sipwire/uri.h"
 #include "text_writer.h"
 #include "via_fix.h"
 
@@ -15,6 +17,45 @@ std::pair<uint32_t, uint32_t> field_line(const Message& m, std::size_t i) {
       static_cast<std::size_t>(f.value.data() - all.data()) + f.value.size();
   const std::size_t crlf = all.find("\r\n", value_end);
   return {f.offset, static_cast<uint32_t>(crlf + 2)};
+}
+
+// Whether `uri` may hold what a Request-URI must not (§19.1.1): headers ('?' begins them) or a
+// method parameter. A cheap look at the bytes; put_request_uri parses only when it says yes.
+bool may_hold_forbidden_parts(std::string_view uri) {
+  for (std::size_t i = 0; i < uri.size(); ++i) {
+    if (uri[i] == '?') return true;
+    if (uri[i] == ';' && chars::iequals(uri.substr(i + 1, 6), "method")) return true;
+  }
+  return false;
+}
+
+// The target's URI as a Request-URI (§16.6 step 2: "If the URI contains any parameters not
+// allowed in a Request-URI, they MUST be removed"). A registered Contact may carry headers and
+// a method parameter (§19.1.1's table allows both in a REGISTER's Contact, neither in a
+// Request-URI); both are left out. Anything else is written as it was registered.
+void put_request_uri(TextWriter& w, std::string_view uri) {
+  Uri u;
+  if (!may_hold_forbidden_parts(uri) || parse_uri(uri, u) || !u.is_sip()) {
+    w.put(uri);
+    return;
+  }
+  // Scheme, user and host[:port] as they are; then the parameters one by one, up to the
+  // headers. A parameter holds no ';' (pvalue is paramchars), so ';' splits them.
+  std::size_t at = static_cast<std::size_t>(u.host.data() - uri.data()) + u.host.size();
+  if (u.has_port) {
+    ++at;  // the ':'
+    while (at < uri.size() && chars::is_digit(uri[at])) ++at;
+  }
+  w.put(uri.substr(0, at));
+  std::string_view params = uri.substr(at, uri.find('?', at) - at);
+  while (!params.empty()) {
+    params.remove_prefix(1);  // the ';'
+    const std::size_t end = std::min(params.find(';'), params.size());
+    const std::string_view param = params.substr(0, end);
+    const std::string_view name = param.substr(0, param.find('='));
+    if (!chars::iequals(name, "method")) w.put(";").put(param);
+    params.remove_prefix(end);
+  }
 }
 
 }  // namespace
@@ -93,7 +134,8 @@ std::size_t render_forward(const Message& m, const NetAddress& source, const For
   const std::size_t mf_end = w.size();
   // The new Request-URI (step 6), copied: the binding it comes from may be replaced meanwhile.
   const std::size_t ruri_at = w.size();
-  w.put(spec.new_ruri);
+  put_request_uri(w, spec.new_ruri);
+  const std::size_t ruri_end = w.size();
   if (!w.ok()) return 0;
   if (scratch_used != nullptr) *scratch_used = w.size();
   auto text = [&](std::size_t b, std::size_t e) {
@@ -111,7 +153,7 @@ std::size_t render_forward(const Message& m, const NetAddress& source, const For
   if (!spec.new_ruri.empty()) {
     const std::string_view r = m.request_uri_text();
     edits.add(static_cast<uint32_t>(r.data() - base), static_cast<uint32_t>(r.size()),
-              text(ruri_at, ruri_at + spec.new_ruri.size()));
+              text(ruri_at, ruri_end));
   }
   if (spec.pop_route)
     remove_first_element(m, static_cast<std::size_t>(m.find(HeaderId::kRoute)), edits);

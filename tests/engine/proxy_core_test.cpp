@@ -225,6 +225,41 @@ TEST_F(ProxyCoreTest, InviteReachesTheRegisteredContact) {
   EXPECT_EQ(core().counters().requests_forwarded, 1u);
 }
 
+// §16.6 step 2 and §19.1.1: a REGISTER's Contact may carry headers and a method parameter, a
+// Request-URI neither. The binding keeps them (the 200 OK lists the Contact as registered); the
+// request forwarded to it, statelessly or by the transaction-stateful proxy, leaves them out.
+TEST_F(ProxyCoreTest, AContactsHeadersAndMethodParameterStayOutOfTheRequestUri) {
+  const std::string contact =
+      "<sip:bob@192.0.2.10:5062;method=INVITE;transport=udp;Method=BYE?Subject=hi&Priority=urgent>";
+  for (const ProxyMode mode : {ProxyMode::kStateless, ProxyMode::kStateful}) {
+    SCOPED_TRACE(mode == ProxyMode::kStateless ? "stateless" : "stateful");
+    core_.reset();
+    settings_.mode = mode;
+    const auto& ok = send(register_bob(contact, 1).str(), kPhone);
+    EXPECT_NE(ok.bytes.find("Contact: " + contact + ";expires="), std::string::npos) << ok.bytes;
+
+    out_.clear();
+    core().handle(Request{}.str(), kCaller, out_, now_ms_);
+    const FakeOutbox::Sent* fwd = nullptr;
+    for (const auto& s : out_.sent)
+      if (s.bytes.starts_with("INVITE ")) fwd = &s;
+    ASSERT_NE(fwd, nullptr);
+    EXPECT_EQ(status_line(fwd->bytes), "INVITE sip:bob@192.0.2.10:5062;transport=udp SIP/2.0");
+    Message m;
+    EXPECT_TRUE(parse_message(fwd->bytes, m).ok()) << fwd->bytes;
+
+    send(register_bob("*", 2, "Expires: 0\r\n").str(), kPhone);  // the next round starts clean
+  }
+}
+
+TEST_F(ProxyCoreTest, AUserPartWithASemicolonIsKeptWhole) {
+  // user-unreserved allows ';' in the user part: "alice;method=x" is a user name, not a
+  // parameter, and reaches the Request-URI unchanged.
+  send(register_bob("<sip:bob;method=x@192.0.2.10:5062;lr?X=1>", 1).str(), kPhone);
+  const auto& fwd = send(Request{}.str(), kCaller);
+  EXPECT_EQ(status_line(fwd.bytes), "INVITE sip:bob;method=x@192.0.2.10:5062;lr SIP/2.0");
+}
+
 TEST_F(ProxyCoreTest, OurBranchNamesTheShardThatWroteIt) {
   settings_.shard = 0x2a;
   send(register_bob("<sip:bob@192.0.2.10:5062>", 1).str(), kPhone);

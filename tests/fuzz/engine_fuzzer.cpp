@@ -4,8 +4,10 @@
 // location service, so REGISTERs made by earlier datagrams shape what later ones reach. Besides
 // crashes and sanitizer reports it fails when the engine sends something impossible: an empty
 // datagram, too many segments, or (stateless) a segment outside both the input and the scratch
-// it was given. The stateful proxy also sends copies from its own message store.
+// it was given. The stateful proxy also sends copies from its own message store. And what it
+// sends while handling a datagram the parser accepts (or when its timers fire) must parse.
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -13,14 +15,17 @@
 #include <vector>
 
 #include "sipwire/engine/proxy_core.h"
+#include "sipwire/message.h"
 
 namespace {
 using namespace sipwire;
 
 class CheckingOutbox : public Outbox {
  public:
-  CheckingOutbox(std::string_view input, bool own_copies)
-      : input_(input), own_copies_(own_copies) {}
+  // input_parses: whether the datagram being handled is one the parser accepts (timers run
+  // with an empty input that counts as accepted).
+  CheckingOutbox(std::string_view input, bool own_copies, bool input_parses)
+      : input_(input), own_copies_(own_copies), input_parses_(input_parses) {}
   char* scratch(std::size_t bytes) override {
     arenas_.emplace_back(new char[bytes]);
     sizes_.push_back(bytes);
@@ -34,6 +39,20 @@ class CheckingOutbox : public Outbox {
       total += s.size();
     }
     if (total == 0) std::abort();
+    // What the proxy sends is SIP its peers can parse: a forwarded request or relayed
+    // response is what the parser accepted plus the proxy's edits, and a generated response
+    // is made of fields the parser accepted. (The answer to a malformed request is made of
+    // what could be read of it, and may lack a field the request lacked.)
+    if (!input_parses_) return true;
+    sent_.clear();
+    for (std::string_view s : segments) sent_.append(s);
+    static const auto sent_message = std::make_unique<Message>();
+    const ParseError e = parse_message(sent_, *sent_message);
+    if (!e.ok()) {
+      std::fprintf(stderr, "sent a message that does not parse (%u at %u: %.*s):\n%s\n", e.status,
+                   e.offset, static_cast<int>(e.reason.size()), e.reason.data(), sent_.c_str());
+      std::abort();
+    }
     return true;
   }
 
@@ -49,8 +68,10 @@ class CheckingOutbox : public Outbox {
   }
   std::string_view input_;
   bool own_copies_;
+  bool input_parses_;
   std::vector<std::unique_ptr<char[]>> arenas_;
   std::vector<std::size_t> sizes_;
+  std::string sent_;
 };
 
 struct World {
@@ -81,10 +102,11 @@ void run(World& world, std::string_view in, bool stateful) {
     std::size_t end = in.find("\n---\n", pos);
     if (end == std::string_view::npos) end = in.size();
     const std::string_view datagram = in.substr(pos, end - pos);
-    CheckingOutbox out(datagram, stateful);
+    static const auto received = std::make_unique<Message>();
+    CheckingOutbox out(datagram, stateful, parse_message(datagram, *received).ok());
     world.core->handle(datagram, source, out, now);
     now += 1000;
-    CheckingOutbox timers({}, stateful);
+    CheckingOutbox timers({}, stateful, true);
     world.core->tick(timers, now);  // retransmissions, timeouts: what the wait let fire
     pos = end + 5;
   }
