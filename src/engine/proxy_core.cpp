@@ -484,7 +484,9 @@ void ProxyCore::lookup_and_route(const NetAddress& source, Outbox& out, bool pop
   TargetSet targets;
   for (std::size_t i = 0; i < n; ++i) {
     const Binding& b = *live[i];
-    targets.add({b.contact, b.path, b.next_hop, b.q});  // next_hop: resolved at REGISTER
+    Target t{b.contact, b.path, b.next_hop, b.q};  // next_hop: resolved at REGISTER
+    t.trim_ruri = b.trim_ruri;
+    targets.add(t);
   }
   route(source, out, targets, pop_route, now_ms);
 }
@@ -585,6 +587,7 @@ void ProxyCore::forward(const NetAddress& source, Outbox& out, const Target& tar
   spec.local_port = settings_.local.port;
   spec.branch = bw.view();
   spec.new_ruri = target.uri;
+  spec.trim_ruri = target.trim_ruri;
   spec.path = target.path;
   spec.pop_route = pop_route;
   spec.record_route = settings_.record_route && starts_dialog(m);

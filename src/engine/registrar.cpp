@@ -5,6 +5,7 @@
 #include <cstring>
 #include <optional>
 
+#include "request_forwarder.h"
 #include "sipwire/chars.h"
 #include "sipwire/engine/aor.h"
 #include "sipwire/list_splitter.h"
@@ -202,9 +203,10 @@ RegisterOutcome Registrar::process(const Message& req, const NetAddress& source,
           // Views of the request (or of the old record): build() copies them into the new record.
           // A refresh with the same contact and Path text keeps the resolved next hop (unless it
           // was the source address, which may have changed): only a new binding parses them.
-          if (!refresh || found->contact != c.uri || found->path != path)
+          if (!refresh || found->contact != c.uri || found->path != path) {
             found->next_hop = binding_next_hop(c.uri, path, source, found->next_hop_is_source);
-          else if (found->next_hop_is_source)
+            found->trim_ruri = unfit_for_request_uri(c.uri);
+          } else if (found->next_hop_is_source)
             found->next_hop = source;
           found->contact = c.uri;
           found->path = path;

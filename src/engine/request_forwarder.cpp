@@ -19,23 +19,13 @@ std::pair<uint32_t, uint32_t> field_line(const Message& m, std::size_t i) {
   return {f.offset, static_cast<uint32_t>(crlf + 2)};
 }
 
-// Whether `uri` may hold what a Request-URI must not (§19.1.1): headers ('?' begins them) or a
-// method parameter. A cheap look at the bytes; put_request_uri parses only when it says yes.
-bool may_hold_forbidden_parts(std::string_view uri) {
-  for (std::size_t i = 0; i < uri.size(); ++i) {
-    if (uri[i] == '?') return true;
-    if (uri[i] == ';' && chars::iequals(uri.substr(i + 1, 6), "method")) return true;
-  }
-  return false;
-}
-
 // The target's URI as a Request-URI (§16.6 step 2: "If the URI contains any parameters not
 // allowed in a Request-URI, they MUST be removed"). A registered Contact may carry headers and
 // a method parameter (§19.1.1's table allows both in a REGISTER's Contact, neither in a
 // Request-URI); both are left out. Anything else is written as it was registered.
-void put_request_uri(TextWriter& w, std::string_view uri) {
+void put_trimmed_request_uri(TextWriter& w, std::string_view uri) {
   Uri u;
-  if (!may_hold_forbidden_parts(uri) || parse_uri(uri, u) || !u.is_sip()) {
+  if (parse_uri(uri, u) || !u.is_sip()) {
     w.put(uri);
     return;
   }
@@ -59,6 +49,14 @@ void put_request_uri(TextWriter& w, std::string_view uri) {
 }
 
 }  // namespace
+
+bool unfit_for_request_uri(std::string_view uri) {
+  for (std::size_t i = 0; i < uri.size(); ++i) {
+    if (uri[i] == '?') return true;
+    if (uri[i] == ';' && chars::iequals(uri.substr(i + 1, 6), "method")) return true;
+  }
+  return false;
+}
 
 bool starts_dialog(const Message& m) {
   if (!m.to().tag().empty()) return false;
@@ -134,7 +132,10 @@ std::size_t render_forward(const Message& m, const NetAddress& source, const For
   const std::size_t mf_end = w.size();
   // The new Request-URI (step 6), copied: the binding it comes from may be replaced meanwhile.
   const std::size_t ruri_at = w.size();
-  put_request_uri(w, spec.new_ruri);
+  if (spec.trim_ruri)
+    put_trimmed_request_uri(w, spec.new_ruri);
+  else
+    w.put(spec.new_ruri);
   const std::size_t ruri_end = w.size();
   if (!w.ok()) return 0;
   if (scratch_used != nullptr) *scratch_used = w.size();

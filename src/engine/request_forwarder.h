@@ -23,6 +23,9 @@ struct ForwardSpec {
   uint16_t local_port = 5060;
   std::string_view branch;    // our Via's branch
   std::string_view new_ruri;  // empty: keep the Request-URI
+  // new_ruri may hold headers or a method parameter (a registered Contact may, a Request-URI
+  // may not: §19.1.1): they are left out (§16.6 step 2). See unfit_for_request_uri().
+  bool trim_ruri = false;
   std::string_view path;      // Route values to add first (a binding's Path); may be empty
   bool pop_route = false;     // the first Route names us: remove it
   bool record_route = false;  // add "Record-Route: <sip:host:port;lr>"
@@ -38,6 +41,12 @@ std::size_t render_forward(const Message& m, const NetAddress& source, const For
                            std::span<char> scratch,
                            std::span<std::string_view, Outbox::kMaxSegments> segments,
                            std::size_t* scratch_used = nullptr);
+
+// Whether `uri` may hold what a Request-URI must not (§19.1.1): headers or a method parameter.
+// A look at the bytes (a ";method" in a user part says yes too, which costs only a parse when
+// forwarding). The registrar asks once per new contact (Binding::trim_ruri), so that
+// forwarding does not.
+bool unfit_for_request_uri(std::string_view uri);
 
 // Whether our Record-Route belongs on `m` (§16.6 step 4): a request that starts a dialog
 // (INVITE, SUBSCRIBE, REFER; RFC 6665 and RFC 3515), outside one (no To tag). Other requests

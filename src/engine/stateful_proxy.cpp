@@ -78,6 +78,7 @@ struct StatefulProxy::Branch {
   bool cancel_wanted = false;  // to be CANCELled as soon as a provisional arrives
   bool cancelled = false;      // CANCEL sent
   bool generated = false;      // the status was made up here (408 timeout, 503 overload)
+  bool trim_ruri = false;      // Target::trim_ruri
 };
 
 // A context's fields but its branches: reset whole when the context is freed, while only the
@@ -291,6 +292,7 @@ void StatefulProxy::proxy(const Message& m, const NetAddress& source, const Targ
     b.q = tg.q;
     b.uri_at = at;
     b.uri_len = static_cast<uint32_t>(tg.uri.size());
+    b.trim_ruri = tg.trim_ruri;
     copy(tg.uri);
     b.path_at = at;
     b.path_len = static_cast<uint32_t>(tg.path.size());
@@ -329,6 +331,7 @@ void StatefulProxy::start_branch(Context& c, std::size_t i, const Message& o) {
   spec.local_port = settings_.local_port;
   spec.branch = bw.view();
   spec.new_ruri = targets.substr(b.uri_at, b.uri_len);
+  spec.trim_ruri = b.trim_ruri;
   spec.path = targets.substr(b.path_at, b.path_len);
   spec.pop_route = c.fwd.pop_route;
   spec.record_route = settings_.record_route && starts_dialog(o);

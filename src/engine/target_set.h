@@ -21,6 +21,7 @@ struct Target {
   // or a timeout from it fails over to the set's next hop in the same transaction.
   int16_t set = -1;
   uint8_t hop = 0;
+  bool trim_ruri = false;  // Binding::trim_ruri
 };
 
 struct TargetSet {

@@ -238,17 +238,24 @@ TEST_F(ProxyCoreTest, AContactsHeadersAndMethodParameterStayOutOfTheRequestUri) 
     const auto& ok = send(register_bob(contact, 1).str(), kPhone);
     EXPECT_NE(ok.bytes.find("Contact: " + contact + ";expires="), std::string::npos) << ok.bytes;
 
-    out_.clear();
-    core().handle(Request{}.str(), kCaller, out_, now_ms_);
-    const FakeOutbox::Sent* fwd = nullptr;
-    for (const auto& s : out_.sent)
-      if (s.bytes.starts_with("INVITE ")) fwd = &s;
-    ASSERT_NE(fwd, nullptr);
-    EXPECT_EQ(status_line(fwd->bytes), "INVITE sip:bob@192.0.2.10:5062;transport=udp SIP/2.0");
-    Message m;
-    EXPECT_TRUE(parse_message(fwd->bytes, m).ok()) << fwd->bytes;
+    // Once as registered, once after a refresh (which keeps what the registration found).
+    for (uint32_t refresh = 0; refresh < 2; ++refresh) {
+      if (refresh > 0) send(register_bob(contact, 2).str(), kPhone);
+      Request invite;  // a new call each time, not a retransmission
+      invite.via = "SIP/2.0/UDP 192.0.2.20:5064;branch=z9hG4bKtrim" + std::to_string(refresh);
+      invite.call_id = "trim-" + std::to_string(refresh) + "@192.0.2.20";
+      out_.clear();
+      core().handle(invite.str(), kCaller, out_, now_ms_);
+      const FakeOutbox::Sent* fwd = nullptr;
+      for (const auto& s : out_.sent)
+        if (s.bytes.starts_with("INVITE ")) fwd = &s;
+      ASSERT_NE(fwd, nullptr);
+      EXPECT_EQ(status_line(fwd->bytes), "INVITE sip:bob@192.0.2.10:5062;transport=udp SIP/2.0");
+      Message m;
+      EXPECT_TRUE(parse_message(fwd->bytes, m).ok()) << fwd->bytes;
+    }
 
-    send(register_bob("*", 2, "Expires: 0\r\n").str(), kPhone);  // the next round starts clean
+    send(register_bob("*", 3, "Expires: 0\r\n").str(), kPhone);  // the next round starts clean
   }
 }
 

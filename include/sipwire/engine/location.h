@@ -43,6 +43,9 @@ struct Binding {
   uint32_t cseq = 0;
   uint16_t q = 1000;               // thousandths; 1000 when the Contact had no q
   bool next_hop_is_source = true;  // next_hop is the REGISTER's source address
+  // The contact holds headers or a method parameter, which a Request-URI may not (§19.1.1):
+  // a request forwarded to it is written without them (ForwardSpec::trim_ruri).
+  bool trim_ruri = false;
 };
 
 // One AOR's bindings, never modified once published. Built with build(): the bindings' views
