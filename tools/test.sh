@@ -3,8 +3,8 @@
 #   1. release build: parser unit tests and RFC 4475/5118 torture suites, config, engine,
 #      transaction and socket-backend tests, the tool's tests, sipp end-to-end tests
 #   2. ASan+UBSan build: the same suites under the sanitizers
-#   3. clang libFuzzer build: the parser, framer, engine, digest and
-#      frame-codec fuzzers for a bounded time
+#   3. clang libFuzzer build: the parser, framer, engine, digest,
+#      frame-codec and configuration fuzzers for a bounded time
 #      (FUZZ_SECONDS each)
 #   4. benchmark smoke run: each benchmark briefly, so none can rot (figures: docs/BENCHMARKS.md)
 set -uo pipefail
@@ -52,6 +52,7 @@ if [ -d tests/fuzz ]; then
       name=$(basename "$target")
       corpus=$(mktemp -d)
       cp tests/fuzz/corpus/"${name%_fuzzer}"/* "$corpus"/ 2>/dev/null || true
+      [ "$name" = config_fuzzer ] && cp configs/*.toml "$corpus"/
       if "$target" -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 "$corpus" \
           tests/data/rfc4475 tests/data/rfc5118 >"build-fuzz/$name.log" 2>&1; then
         echo "$name: no finding in ${FUZZ_SECONDS}s ($(grep -m1 -o 'stat::number_of_executed_units: *[0-9]*' "build-fuzz/$name.log" | grep -o '[0-9]*$') runs)"
