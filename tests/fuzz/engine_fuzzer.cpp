@@ -5,7 +5,8 @@
 // crashes and sanitizer reports it fails when the engine sends something impossible: an empty
 // datagram, too many segments, or (stateless) a segment outside both the input and the scratch
 // it was given. The stateful proxy also sends copies from its own message store. And what it
-// sends while handling a datagram the parser accepts (or when its timers fire) must parse.
+// sends while handling a datagram the parser accepts (or when its timers fire) must parse, and
+// a request it sends must carry its own Via on top.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -51,6 +52,14 @@ class CheckingOutbox : public Outbox {
     if (!e.ok()) {
       std::fprintf(stderr, "sent a message that does not parse (%u at %u: %.*s):\n%s\n", e.status,
                    e.offset, static_cast<int>(e.reason.size()), e.reason.data(), sent_.c_str());
+      std::abort();
+    }
+    // §16.6 step 8: every request the proxy sends (forwarded, a CANCEL or ACK of its own, a
+    // probe) carries its own Via on top, with an RFC 3261 branch, so the answer comes back.
+    const Via& top = sent_message->top_via();
+    if (sent_message->is_request() &&
+        (top.host != "127.0.0.1" || top.port != 5060 || !top.has_rfc3261_branch())) {
+      std::fprintf(stderr, "sent a request without our Via on top:\n%s\n", sent_.c_str());
       std::abort();
     }
     return true;
