@@ -148,5 +148,34 @@ TEST(ShardTest, ItsSweepsCoverALargeTableIn256Ticks) {
   EXPECT_EQ(location.aor_count(), 0u);
 }
 
+// A tick sweeps at most 4,096 buckets, so that it pauses its worker well under a millisecond:
+// a table of more than a million buckets per worker takes longer than 256 ticks to pass over.
+TEST(ShardTest, ATickSweepsAtMost4096Buckets) {
+  Qsbr qsbr(1);
+  LocationTable location(1 << 21, qsbr);  // 2,097,152 buckets: 512 ticks of 4,096
+  const EngineSettings settings = stateless_settings();
+  g_now_ms = 7'000'000;
+  Shard shard(0, settings, location, qsbr, nullptr, fake_clock);
+  KeepingOutbox out;
+  shard.on_burst();
+  // 64 AORs under a random hash key: all of them in the half swept first has odds of 2^-64.
+  for (int i = 0; i < 64; ++i)
+    shard.on_datagram(register_user("user" + std::to_string(i), 60), kPhone, settings.local, out);
+  EXPECT_EQ(location.binding_count(), 64u);
+  g_now_ms += 61'000;  // every one expired
+  auto ticks = [&](int n) {
+    for (int tick = 0; tick < n; ++tick) {
+      shard.on_tick(out);
+      g_now_ms += 100;
+    }
+  };
+  ticks(256);
+  EXPECT_GT(location.binding_count(), 0u);  // half the table is still to come
+  EXPECT_LT(location.binding_count(), 64u);
+  ticks(256);
+  EXPECT_EQ(location.binding_count(), 0u);
+  EXPECT_EQ(location.aor_count(), 0u);
+}
+
 }  // namespace
 }  // namespace sipwire::dataplane
