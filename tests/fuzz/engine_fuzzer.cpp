@@ -6,7 +6,7 @@
 // datagram, too many segments, or (stateless) a segment outside both the input and the scratch
 // it was given. The stateful proxy also sends copies from its own message store. And what it
 // sends while handling a datagram the parser accepts (or when its timers fire) must parse, and
-// a request it sends must carry its own Via on top.
+// a request it sends must carry its own Via on top, and a forwarded one the body it came with.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -24,9 +24,10 @@ using namespace sipwire;
 class CheckingOutbox : public Outbox {
  public:
   // input_parses: whether the datagram being handled is one the parser accepts (timers run
-  // with an empty input that counts as accepted).
-  CheckingOutbox(std::string_view input, bool own_copies, bool input_parses)
-      : input_(input), own_copies_(own_copies), input_parses_(input_parses) {}
+  // with an empty input that counts as accepted); `received`: that datagram, parsed.
+  CheckingOutbox(std::string_view input, bool own_copies, bool input_parses,
+                 const Message* received = nullptr)
+      : input_(input), own_copies_(own_copies), input_parses_(input_parses), received_(received) {}
   char* scratch(std::size_t bytes) override {
     arenas_.emplace_back(new char[bytes]);
     sizes_.push_back(bytes);
@@ -62,6 +63,14 @@ class CheckingOutbox : public Outbox {
       std::fprintf(stderr, "sent a request without our Via on top:\n%s\n", sent_.c_str());
       std::abort();
     }
+    // §16.6: a forwarded request keeps its body byte for byte. (A CANCEL is the proxy's own,
+    // §9.1, whatever the one it received carried.)
+    if (received_ != nullptr && received_->is_request() && sent_message->is_request() &&
+        sent_message->method() == received_->method() && received_->method() != Method::kCancel &&
+        sent_message->body() != received_->body()) {
+      std::fprintf(stderr, "forwarded a request with another body:\n%s\n", sent_.c_str());
+      std::abort();
+    }
     return true;
   }
 
@@ -78,6 +87,7 @@ class CheckingOutbox : public Outbox {
   std::string_view input_;
   bool own_copies_;
   bool input_parses_;
+  const Message* received_;
   std::vector<std::unique_ptr<char[]>> arenas_;
   std::vector<std::size_t> sizes_;
   std::string sent_;
@@ -112,7 +122,8 @@ void run(World& world, std::string_view in, bool stateful) {
     if (end == std::string_view::npos) end = in.size();
     const std::string_view datagram = in.substr(pos, end - pos);
     static const auto received = std::make_unique<Message>();
-    CheckingOutbox out(datagram, stateful, parse_message(datagram, *received).ok());
+    const bool parses = parse_message(datagram, *received).ok();
+    CheckingOutbox out(datagram, stateful, parses, parses ? received.get() : nullptr);
     world.core->handle(datagram, source, out, now);
     now += 1000;
     CheckingOutbox timers({}, stateful, true);
