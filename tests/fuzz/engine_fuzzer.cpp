@@ -17,6 +17,10 @@
 
 #include "sipwire/engine/proxy_core.h"
 #include "sipwire/message.h"
+#if SIPWIRE_FUZZ_GATE
+#include "policy_gate.h"
+#include "sipwire/config.h"
+#endif
 
 namespace {
 using namespace sipwire;
@@ -93,11 +97,77 @@ class CheckingOutbox : public Outbox {
   std::string sent_;
 };
 
+#if SIPWIRE_FUZZ_GATE
+// The server policy of the third world: header edits on lookups (the edits the forwarder
+// merges with its own), a challenge (digest credentials parsed from the input), a redirect, a
+// reject by a header's value and a reply.
+constexpr std::string_view kPolicy = R"(
+domains = ["localhost", "example.com"]
+[[listen]]
+address = "127.0.0.1"
+[auth]
+realm = "localhost"
+[[rule]]
+name = "reg"
+method = "REGISTER"
+action = "register"
+[[rule]]
+name = "scanner"
+header = "User-Agent"
+header_regex = "scanner"
+action = "reject"
+code = 403
+[[rule]]
+name = "secret"
+ruri_user = "secret"
+action = "challenge"
+[[rule]]
+name = "moved"
+ruri_user = "carol"
+action = "redirect"
+contacts = ["sip:carol@192.0.2.9:5070"]
+[[rule]]
+name = "ping"
+method = "OPTIONS"
+action = "reply"
+code = 200
+[[rule]]
+name = "edit-all"
+ruri_user_prefix = "a"
+action = "lookup"
+add_header = ["X-Fuzz: 1", "X-Fuzz-Too: 2"]
+remove_header = ["Subject", "User-Agent", "X-Remove"]
+set_ruri_user = "bob"
+set_ruri_host = "localhost"
+[[rule]]
+name = "edit-some"
+ruri_host = "localhost"
+action = "lookup"
+add_header = ["X-B: 2"]
+remove_header = ["Subject"]
+)";
+
+std::unique_ptr<RequestGate> make_gate() {
+  const ConfigResult config = parse_config(kPolicy, "fuzz-policy.toml");
+  if (!config.ok()) {
+    std::fprintf(stderr, "%s\n", config.error.to_string().c_str());
+    std::abort();
+  }
+  const gate::GateSharedResult shared = gate::make_gate_shared(*config.config);
+  if (!shared.ok()) {
+    std::fprintf(stderr, "%s\n", shared.error.c_str());
+    std::abort();
+  }
+  return std::make_unique<gate::PolicyGate>(shared.shared, 0, 1);
+}
+#endif
+
 struct World {
   Qsbr qsbr{1};
   LocationTable table{64, qsbr};
+  std::unique_ptr<RequestGate> gate;
   std::unique_ptr<ProxyCore> core;
-  explicit World(ProxyMode mode) {
+  explicit World(ProxyMode mode, bool with_gate = false) {
     EngineSettings s;
     s.mode = mode;
     s.transactions.capacity = 256;
@@ -107,7 +177,12 @@ struct World {
     s.routes = {{"example.net", NetAddress::ipv4(127, 0, 0, 2, 5060)}};
     s.registrar.max_contacts = 4;
     qsbr.online(0);
-    core = std::make_unique<ProxyCore>(s, table);
+#if SIPWIRE_FUZZ_GATE
+    if (with_gate) gate = make_gate();
+#else
+    (void)with_gate;
+#endif
+    core = std::make_unique<ProxyCore>(s, table, gate.get());
   }
 };
 }  // namespace
@@ -141,5 +216,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view in(reinterpret_cast<const char*>(data), size);
   run(*stateless, in, false);
   run(*stateful, in, true);
+#if SIPWIRE_FUZZ_GATE
+  static World* gated = new World(ProxyMode::kStateful, true);
+  run(*gated, in, true);  // stateful: the policy's inserted texts live in the policy
+#endif
   return 0;
 }
