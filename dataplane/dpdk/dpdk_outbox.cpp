@@ -149,7 +149,17 @@ bool DpdkOutbox::send(const NetAddress& to, std::span<const std::string_view> se
       ok = append_reference(head, tail, s);
       referenced += s.size();
     } else {
-      ok = append_copy(head, tail, s);
+      // Nearly always the tail is the head itself, direct, with room for the piece (the copied
+      // pieces are the edited header text, some hundreds of bytes in all): copied inline. A
+      // forwarded request has ten or so pieces, and the general loop's call cost ~50
+      // instructions each.
+      if (RTE_MBUF_DIRECT(tail) && rte_pktmbuf_tailroom(tail) >= s.size()) {
+        std::memcpy(rte_pktmbuf_mtod_offset(tail, char*, tail->data_len), s.data(), s.size());
+        tail->data_len = static_cast<uint16_t>(tail->data_len + s.size());
+        head->pkt_len += static_cast<uint32_t>(s.size());
+      } else {
+        ok = append_copy(head, tail, s);
+      }
       copied += s.size();
     }
   }
