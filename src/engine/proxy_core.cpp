@@ -12,6 +12,7 @@
 #include "sipwire/chars.h"
 #include "sipwire/engine/aor.h"
 #include "sipwire/engine/message_edits.h"
+#include "sipwire/params.h"
 #include "sipwire/validate.h"
 #include "stateful_proxy.h"
 #include "substring.h"
@@ -349,13 +350,24 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
     }
   }
 
+  // §16.6 step 6: a next hop without lr is a strict router (RFC 2543), which routes by the
+  // Request-URI: it gets its own URI there, and the Request-URI goes last in Route.
+  const bool our_route = pop_route;  // a request inside a dialog we record-routed
+  if (next_route && next_route->is_sip() && !find_param(next_route->params, "lr")) {
+    // The loop hash is of the request as received (§16.6 step 8), not of the rewrite.
+    if (!loop_) loop_ = loop_hash();
+    if (!rewrite_for_strict_router(source, out, pop_route)) return;
+    pop_route = false;  // gone with the rewrite
+    next_route = msg_->request_uri();
+  }
+
   // The server policy (and digest authentication) decide first, except for requests inside a
   // dialog we record-routed: those carry our Route and pass as they are.
   GateDecision gate;
   gate_edits_ = nullptr;
   // ACK (of a 2xx: ours were absorbed) and CANCEL (of something unknown) are never challenged
   // or refused: they belong to a request that was decided already, or to none.
-  if (gate_ != nullptr && !pop_route && m.method() != Method::kAck &&
+  if (gate_ != nullptr && !our_route && m.method() != Method::kAck &&
       m.method() != Method::kCancel) {
     gate = gate_->decide(m, source, out, now_ms);
     if (gate.edits.size() != 0) gate_edits_ = &gate.edits;
@@ -532,12 +544,17 @@ bool ProxyCore::undo_strict_routing(const NetAddress& source, Outbox& out) {
   const std::string_view r = m.request_uri_text();
   edits.add(static_cast<uint32_t>(r.data() - m.bytes().data()), static_cast<uint32_t>(r.size()),
             na.uri);
+  // "Proceed as if it received this modified request."
+  return continue_with_edited(edits, out);
+}
+
+bool ProxyCore::continue_with_edited(const MessageEdits& edits, Outbox& out) {
+  const Message& m = *msg_;
   std::array<std::string_view, Outbox::kMaxSegments> segments;
   const std::size_t n = edits.render(m.bytes(), segments);
   std::size_t size = 0;
   for (std::size_t i = 0; i < n; ++i) size += segments[i].size();
-  // The rewritten request is the one handled from here on ("proceed as if it received this
-  // modified request"); it lives in scratch space until the batch is sent. A rare path.
+  // The rewritten request lives in scratch space until the batch is sent. A rare path.
   char* buf = out.scratch(size);
   if (buf == nullptr) {
     ++counters_.dropped;
@@ -551,10 +568,57 @@ bool ProxyCore::undo_strict_routing(const NetAddress& source, Outbox& out) {
   ParseOptions opts;
   opts.max_message_size = settings_.max_message_size;
   if (parse_message({buf, size}, *msg_, opts)) {
-    ++counters_.dropped;  // cannot happen: the same fields, one URI moved
+    ++counters_.dropped;  // cannot happen: the same fields, URIs moved between them
     return false;
   }
   return true;
+}
+
+bool ProxyCore::rewrite_for_strict_router(const NetAddress& source, Outbox& out, bool pop_first) {
+  if (pop_first) {  // our own Route first, so that the strict router's is the first one
+    MessageEdits edits;
+    remove_first_element(*msg_, static_cast<std::size_t>(msg_->find(HeaderId::kRoute)), edits);
+    if (!continue_with_edited(edits, out)) return false;
+  }
+  const Message& m = *msg_;
+  const char* base = m.bytes().data();
+  const auto first = static_cast<std::size_t>(m.find(HeaderId::kRoute));
+  std::string_view element, second;
+  ListSplitter split(m.header(first).value);
+  split.next(element);
+  const bool more_in_first = split.next(second);
+  NameAddr na;
+  Uri uri;
+  if (!parse_route(element, na, uri).ok()) {
+    reply(source, out, 400, "Malformed Route");
+    return false;
+  }
+  std::size_t last = first;
+  for (std::size_t i = first + 1; i < m.header_count(); ++i)
+    if (m.header(i).id == HeaderId::kRoute) last = i;
+
+  // The Request-URI goes last in Route: after the last Route value, or in place of the strict
+  // router's when that is the only one.
+  const std::string_view r = m.request_uri_text();
+  const bool only = !more_in_first && last == first;
+  char* text = out.scratch(r.size() + 4);
+  if (text == nullptr) {
+    ++counters_.dropped;
+    return false;
+  }
+  TextWriter w({text, r.size() + 4});
+  w.put(only ? "<" : ", <").put(r).put(">");
+  MessageEdits edits;
+  edits.add(static_cast<uint32_t>(r.data() - base), static_cast<uint32_t>(r.size()), na.uri);
+  if (only) {
+    edits.add(static_cast<uint32_t>(element.data() - base), static_cast<uint32_t>(element.size()),
+              w.view());
+  } else {
+    remove_first_element(m, first, edits);
+    const std::string_view v = m.header(last).value;
+    edits.add(static_cast<uint32_t>(v.data() + v.size() - base), 0, w.view());
+  }
+  return continue_with_edited(edits, out);
 }
 
 void ProxyCore::route(const NetAddress& source, Outbox& out, const TargetSet& targets,

@@ -480,6 +480,58 @@ TEST_F(ProxyCoreTest, OurRouteIsPoppedAndTheNextFollowed) {
   EXPECT_EQ(fwd.bytes.find(", <sip:192.0.2.50"), std::string::npos);
 }
 
+// §16.6 step 6: a next hop whose Route URI has no lr is a strict router (RFC 2543), which
+// routes by the Request-URI. It gets its own URI there, and the Request-URI goes last in
+// Route; the request still goes to it.
+TEST_F(ProxyCoreTest, AStrictRouterNextGetsItsUriAsTheRequestUri) {
+  struct Case {
+    std::string route_lines;  // as received
+    std::string routes_out;   // the Route lines forwarded
+  };
+  const Case cases[] = {
+      // the only Route: replaced by the Request-URI
+      {"Route: <sip:192.0.2.50:5080>\r\n", "Route: <sip:bob@example.net>\r\n"},
+      // more after it, in the same field and in another
+      {"Route: <sip:192.0.2.50:5080>, <sip:192.0.2.51;lr>\r\n",
+       "Route: <sip:192.0.2.51;lr>, <sip:bob@example.net>\r\n"},
+      {"Route: <sip:192.0.2.50:5080>\r\nRoute: <sip:192.0.2.51;lr>\r\n",
+       "Route: <sip:192.0.2.51;lr>, <sip:bob@example.net>\r\n"},
+      // after our own Route, which goes too
+      {"Route: <sip:127.0.0.1:5060;lr>, <sip:192.0.2.50:5080>\r\n",
+       "Route: <sip:bob@example.net>\r\n"},
+      {"Route: <sip:127.0.0.1:5060;lr>\r\nRoute: <sip:192.0.2.50:5080>, <sip:192.0.2.51;lr>\r\n",
+       "Route: <sip:192.0.2.51;lr>, <sip:bob@example.net>\r\n"},
+  };
+  for (const ProxyMode mode : {ProxyMode::kStateless, ProxyMode::kStateful}) {
+    core_.reset();
+    settings_.mode = mode;
+    int call = 0;
+    for (const Case& c : cases) {
+      SCOPED_TRACE(c.route_lines);
+      Request r;
+      r.ruri = "sip:bob@example.net";
+      r.via = "SIP/2.0/UDP 192.0.2.20:5064;branch=z9hG4bKstrict" + std::to_string(++call);
+      r.call_id = "strict-" + std::to_string(call);
+      r.extra = c.route_lines;
+      out_.clear();
+      core().handle(r.str(), kCaller, out_, now_ms_);
+      const FakeOutbox::Sent* fwd = nullptr;
+      for (const auto& s : out_.sent)
+        if (s.bytes.starts_with("INVITE ")) fwd = &s;
+      ASSERT_NE(fwd, nullptr);
+      EXPECT_EQ(fwd->to, NetAddress::ipv4(192, 0, 2, 50, 5080));
+      EXPECT_EQ(status_line(fwd->bytes), "INVITE sip:192.0.2.50:5080 SIP/2.0");
+      std::string routes;
+      for (std::size_t at = fwd->bytes.find("\r\nRoute: "); at != std::string::npos;
+           at = fwd->bytes.find("\r\nRoute: ", at + 2))
+        routes += fwd->bytes.substr(at + 2, fwd->bytes.find("\r\n", at + 2) - at);
+      EXPECT_EQ(routes, c.routes_out) << fwd->bytes;
+      Message m;
+      EXPECT_TRUE(parse_message(fwd->bytes, m).ok()) << fwd->bytes;
+    }
+  }
+}
+
 TEST_F(ProxyCoreTest, StrictRoutedRequestGetsItsRequestUriBack) {  // §16.4
   // A strict router put our Record-Route URI in the Request-URI and the remote target last.
   Request r;

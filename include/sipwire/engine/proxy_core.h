@@ -163,6 +163,14 @@ class ProxyCore {
   // becomes the Request-URI again and msg_ is re-parsed from the rewritten bytes. False when
   // the request was answered (a malformed Route) or dropped.
   bool undo_strict_routing(const NetAddress& source, Outbox& out);
+  // §16.6 step 6: the next hop is a strict router (its Route URI has no lr). Its URI becomes
+  // the Request-URI and the Request-URI the last Route value; `pop_first`: our own Route comes
+  // first and goes too. msg_ is re-parsed from the rewritten bytes. False when the request was
+  // answered (a malformed Route) or dropped.
+  bool rewrite_for_strict_router(const NetAddress& source, Outbox& out, bool pop_first);
+  // Renders `edits` of msg_ into scratch space and re-parses msg_ from it: the request handled
+  // from here on. False (and counted as dropped) when there is no scratch space.
+  bool continue_with_edited(const MessageEdits& edits, Outbox& out);
   // The request goes to `targets`: forked by the stateful proxy, else to the first, statelessly.
   void route(const NetAddress& source, Outbox& out, const TargetSet& targets, bool pop_route,
              uint64_t now_ms);
