@@ -75,6 +75,12 @@ class ProxyCoreTest : public ::testing::Test {
     return out_.only();
   }
   static std::string status_line(const std::string& m) { return m.substr(0, m.find("\r\n")); }
+  // The INVITE among what the proxy sent (a stateful one sends 100 Trying upstream too).
+  const FakeOutbox::Sent* sent_invite() const {
+    for (const auto& s : out_.sent)
+      if (s.bytes.starts_with("INVITE ")) return &s;
+    return nullptr;
+  }
 
   Qsbr qsbr_;
   LocationTable table_;
@@ -246,9 +252,7 @@ TEST_F(ProxyCoreTest, AContactsHeadersAndMethodParameterStayOutOfTheRequestUri) 
       invite.call_id = "trim-" + std::to_string(refresh) + "@192.0.2.20";
       out_.clear();
       core().handle(invite.str(), kCaller, out_, now_ms_);
-      const FakeOutbox::Sent* fwd = nullptr;
-      for (const auto& s : out_.sent)
-        if (s.bytes.starts_with("INVITE ")) fwd = &s;
+      const FakeOutbox::Sent* fwd = sent_invite();
       ASSERT_NE(fwd, nullptr);
       EXPECT_EQ(status_line(fwd->bytes), "INVITE sip:bob@192.0.2.10:5062;transport=udp SIP/2.0");
       Message m;
@@ -515,9 +519,7 @@ TEST_F(ProxyCoreTest, AStrictRouterNextGetsItsUriAsTheRequestUri) {
       r.extra = c.route_lines;
       out_.clear();
       core().handle(r.str(), kCaller, out_, now_ms_);
-      const FakeOutbox::Sent* fwd = nullptr;
-      for (const auto& s : out_.sent)
-        if (s.bytes.starts_with("INVITE ")) fwd = &s;
+      const FakeOutbox::Sent* fwd = sent_invite();
       ASSERT_NE(fwd, nullptr);
       EXPECT_EQ(fwd->to, NetAddress::ipv4(192, 0, 2, 50, 5080));
       EXPECT_EQ(status_line(fwd->bytes), "INVITE sip:192.0.2.50:5080 SIP/2.0");
