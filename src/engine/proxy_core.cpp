@@ -350,24 +350,13 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
     }
   }
 
-  // §16.6 step 6: a next hop without lr is a strict router (RFC 2543), which routes by the
-  // Request-URI: it gets its own URI there, and the Request-URI goes last in Route.
-  const bool our_route = pop_route;  // a request inside a dialog we record-routed
-  if (next_route && next_route->is_sip() && !find_param(next_route->params, "lr")) {
-    // The loop hash is of the request as received (§16.6 step 8), not of the rewrite.
-    if (!loop_) loop_ = loop_hash();
-    if (!rewrite_for_strict_router(source, out, pop_route)) return;
-    pop_route = false;  // gone with the rewrite
-    next_route = msg_->request_uri();
-  }
-
   // The server policy (and digest authentication) decide first, except for requests inside a
   // dialog we record-routed: those carry our Route and pass as they are.
   GateDecision gate;
   gate_edits_ = nullptr;
   // ACK (of a 2xx: ours were absorbed) and CANCEL (of something unknown) are never challenged
   // or refused: they belong to a request that was decided already, or to none.
-  if (gate_ != nullptr && !our_route && m.method() != Method::kAck &&
+  if (gate_ != nullptr && !pop_route && m.method() != Method::kAck &&
       m.method() != Method::kCancel) {
     gate = gate_->decide(m, source, out, now_ms);
     if (gate.edits.size() != 0) gate_edits_ = &gate.edits;
@@ -411,6 +400,21 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
       case GateAction::kError:
         return reply(source, out, 500, "Server Internal Error: policy");
     }
+  }
+
+  // §16.6 step 6: a next hop without lr is a strict router (RFC 2543), which routes by the
+  // Request-URI: it gets its own URI there, and the Request-URI goes last in Route. After the
+  // gate, which decides on the request as received (the decisions that carry header edits,
+  // lookup and forward, have returned: their edits are offsets into the received bytes).
+  // (A gate's edits here would point into the bytes the rewrite replaces: none reach here, as
+  // the policy allows edits on lookup and forward only; should any, the rewrite is skipped.)
+  if (next_route && next_route->is_sip() && !find_param(next_route->params, "lr") &&
+      gate_edits_ == nullptr) {
+    // The loop hash is of the request as received (§16.6 step 8), not of the rewrite.
+    if (!loop_) loop_ = loop_hash();
+    if (!rewrite_for_strict_router(source, out, pop_route)) return;
+    pop_route = false;  // gone with the rewrite
+    next_route = msg_->request_uri();
   }
 
   if (!next_route && is_ours(m.request_uri())) {

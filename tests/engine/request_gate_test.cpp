@@ -32,12 +32,14 @@ std::string status_line(const std::string& m) {
 
 class FakeGate final : public RequestGate {
  public:
-  GateDecision decide(const Message&, const NetAddress&, Outbox&, uint64_t) override {
+  GateDecision decide(const Message& m, const NetAddress&, Outbox&, uint64_t) override {
     ++calls;
+    ruri = std::string(m.request_uri_text());
     return next;
   }
   GateDecision next;
   int calls = 0;
+  std::string ruri;  // the Request-URI of the last request decided
 };
 
 class RequestGateTest : public ::testing::Test {
@@ -172,6 +174,18 @@ TEST_F(RequestGateTest, InDialogRequestsWithOurRouteSkipTheGate) {
 }
 
 // ---- flood protection ----
+
+// The gate decides on the request as received: a strict router as the next hop (§16.6 step
+// 6) has the Request-URI rewritten only after the decision.
+TEST_F(RequestGateTest, TheGateSeesTheRequestUriAsReceivedBeforeAStrictRouterRewrite) {
+  std::string m = request("INVITE", "sip:bob@example.net");
+  m.insert(m.find("Max-Forwards"), "Route: <sip:192.0.2.50:5080>\r\n");
+  const auto sent = send(m);
+  EXPECT_EQ(gate_.ruri, "sip:bob@example.net");
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(status_line(sent[0].bytes), "INVITE sip:192.0.2.50:5080 SIP/2.0");
+  EXPECT_NE(sent[0].bytes.find("Route: <sip:bob@example.net>\r\n"), std::string::npos);
+}
 
 TEST_F(RequestGateTest, ASourceOverItsRateGets503WithRetryAfterAndOthersAreServed) {
   settings_.flood.enabled = true;
