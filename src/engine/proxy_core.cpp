@@ -333,19 +333,19 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
 
   // §16.4: a Route naming us is ours to remove; the next one, if any, is where it goes.
   bool pop_route = false;
-  std::optional<Uri> next_route;
+  Uri route_uri;
+  const Uri* next_route = nullptr;  // &route_uri, or after a strict-router rewrite its URI
   {
     HeaderElements routes(m, HeaderId::kRoute);
     std::string_view el;
     for (int k = 0; k < 2 && routes.next(el); ++k) {
       NameAddr na;
-      Uri uri;
-      if (!parse_route(el, na, uri).ok()) return reply(source, out, 400, "Malformed Route");
-      if (k == 0 && is_ours(uri)) {
+      if (!parse_route(el, na, route_uri).ok()) return reply(source, out, 400, "Malformed Route");
+      if (k == 0 && is_ours(route_uri)) {
         pop_route = true;
         continue;
       }
-      next_route = uri;
+      next_route = &route_uri;
       break;
     }
   }
@@ -413,8 +413,8 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
     // The loop hash is of the request as received (§16.6 step 8), not of the rewrite.
     if (!loop_) loop_ = loop_hash();
     if (!rewrite_for_strict_router(source, out, pop_route)) return;
-    pop_route = false;  // gone with the rewrite
-    next_route = msg_->request_uri();
+    pop_route = false;              // gone with the rewrite
+    next_route = &m.request_uri();  // its URI, the Request-URI now: the hop to go to
   }
 
   if (!next_route && is_ours(m.request_uri())) {
