@@ -45,6 +45,13 @@ uint16_t checksum_segments(const rte_mbuf* head, std::size_t header_bytes, const
   return net::udp_checksum(from, to, udp, payload);
 }
 
+// Appends `bytes` to the direct mbuf `tail` (last of the chain `head`), which has the room.
+inline void put_in_tail(rte_mbuf* head, rte_mbuf* tail, std::string_view bytes) {
+  std::memcpy(rte_pktmbuf_mtod_offset(tail, char*, tail->data_len), bytes.data(), bytes.size());
+  tail->data_len = static_cast<uint16_t>(tail->data_len + bytes.size());
+  head->pkt_len += static_cast<uint32_t>(bytes.size());
+}
+
 }  // namespace
 
 DpdkOutbox::DpdkOutbox(const DpdkShared& shared, uint16_t queue, rte_mempool* direct,
@@ -85,9 +92,7 @@ bool DpdkOutbox::append_copy(rte_mbuf* head, rte_mbuf*& tail, std::string_view b
       ++head->nb_segs;
     }
     const std::size_t n = std::min<std::size_t>(rte_pktmbuf_tailroom(tail), bytes.size());
-    std::memcpy(rte_pktmbuf_mtod_offset(tail, char*, tail->data_len), bytes.data(), n);
-    tail->data_len = static_cast<uint16_t>(tail->data_len + n);
-    head->pkt_len += static_cast<uint32_t>(n);
+    put_in_tail(head, tail, bytes.substr(0, n));
     bytes.remove_prefix(n);
   }
   return true;
@@ -154,9 +159,7 @@ bool DpdkOutbox::send(const NetAddress& to, std::span<const std::string_view> se
       // forwarded request has ten or so pieces, and the general loop's call cost ~50
       // instructions each.
       if (RTE_MBUF_DIRECT(tail) && rte_pktmbuf_tailroom(tail) >= s.size()) {
-        std::memcpy(rte_pktmbuf_mtod_offset(tail, char*, tail->data_len), s.data(), s.size());
-        tail->data_len = static_cast<uint16_t>(tail->data_len + s.size());
-        head->pkt_len += static_cast<uint32_t>(s.size());
+        put_in_tail(head, tail, s);
       } else {
         ok = append_copy(head, tail, s);
       }
