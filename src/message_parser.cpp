@@ -231,7 +231,7 @@ bool MessageParser::add_field(const char* b, const char* e) {
   if (m_.header_count_ == Message::kMaxHeaders)
     return fail({status::kMessageTooLarge, off(b), "Too many header fields"});
   // The value is trimmed once, here: SWS after the colon (folds included), and the white space
-  // before the line's CRLF.
+  // (folds included) before the field's last CRLF.
   if (e - p >= 2 && p[0] == ' ' && chars::is(p[1], chars::kVisible)) {
     ++p;  // the usual "Name: value": one space, nothing to unfold
   } else {
@@ -246,6 +246,12 @@ bool MessageParser::add_field(const char* b, const char* e) {
     }
   }
   while (e > p && chars::is_wsp(e[-1])) --e;
+  // A fold line of white space alone is trailing LWS too, its CRLF with it: a value never ends
+  // in CRLF (a writer that copies it and adds its own would end the header block there).
+  while (e - p >= 2 && e[-1] == '\n') {
+    e -= 2;  // the line scanner proved the CR before the LF
+    while (e > p && chars::is_wsp(e[-1])) --e;
+  }
   const std::size_t i = m_.header_count_++;
   Message::Field& field = m_.fields_[i];
   field = Message::Field{off(b), off(p), static_cast<uint32_t>(e - p),

@@ -484,6 +484,41 @@ TEST_F(ProxyCoreTest, OurRouteIsPoppedAndTheNextFollowed) {
   EXPECT_EQ(fwd.bytes.find(", <sip:192.0.2.50"), std::string::npos);
 }
 
+// A continuation line of white space alone after a field is trailing LWS. The fields a
+// response copies must not bring its CRLF along (an empty line there ended the response's
+// header block before From), and a field the proxy removes goes with its folds.
+TEST_F(ProxyCoreTest, AFoldOfWhiteSpaceAfterAFieldLeavesWhatIsSentWellFormed) {
+  for (const ProxyMode mode : {ProxyMode::kStateless, ProxyMode::kStateful}) {
+    SCOPED_TRACE(mode == ProxyMode::kStateless ? "stateless" : "stateful");
+    core_.reset();
+    settings_.mode = mode;
+    Request r;
+    r.via = "SIP/2.0/UDP 192.0.2.20:5064;branch=z9hG4bKfold1,\r\n   ";
+    r.to = "<sip:bob@localhost>\r\n\t";
+    const auto& no_one = send(r.str(), kCaller);  // Bob is not registered
+    EXPECT_EQ(status_line(no_one.bytes), "SIP/2.0 404 Not Found") << no_one.bytes;
+    EXPECT_NE(no_one.bytes.find("\r\nFrom: <sip:alice@localhost>;tag=a1\r\n"), std::string::npos);
+    EXPECT_EQ(no_one.bytes.find("\r\n\r\n"), no_one.bytes.size() - 4) << no_one.bytes;
+    Message m;
+    EXPECT_TRUE(parse_message(no_one.bytes, m).ok()) << no_one.bytes;
+
+    Request routed;
+    routed.ruri = "sip:bob@example.net";
+    routed.via = "SIP/2.0/UDP 192.0.2.20:5064;branch=z9hG4bKfold2";
+    routed.extra = "Route: <sip:127.0.0.1:5060;lr>\r\n  \r\nRoute: <sip:192.0.2.50:5080;lr>\r\n";
+    out_.clear();
+    core().handle(routed.str(), kCaller, out_, now_ms_);
+    const FakeOutbox::Sent* fwd = sent_invite();
+    ASSERT_NE(fwd, nullptr);
+    EXPECT_EQ(fwd->to, NetAddress::ipv4(192, 0, 2, 50, 5080));
+    EXPECT_EQ(fwd->bytes.find("\r\nRoute: <sip:127.0.0.1"), std::string::npos) << fwd->bytes;
+    EXPECT_NE(fwd->bytes.find("\r\nCSeq: 1 INVITE\r\nRoute: <sip:192.0.2.50:5080;lr>\r\n"),
+              std::string::npos)
+        << fwd->bytes;
+    EXPECT_TRUE(parse_message(fwd->bytes, m).ok()) << fwd->bytes;
+  }
+}
+
 // §16.6 step 6: a next hop whose Route URI has no lr is a strict router (RFC 2543), which
 // routes by the Request-URI. It gets its own URI there, and the Request-URI goes last in
 // Route; the request still goes to it.

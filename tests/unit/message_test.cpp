@@ -602,6 +602,25 @@ TEST_F(MessageTest, FoldedHeaderValueSpansLines) {
   EXPECT_EQ(msg_->header(static_cast<std::size_t>(after)).offset, At("X-After"));
 }
 
+TEST_F(MessageTest, AFoldOfOnlyWhiteSpaceEndsNoValue) {
+  // A continuation line of white space alone is trailing LWS: neither it nor the CRLF before it
+  // is part of the value. (A value ending in CRLF, copied into a response before the writer's
+  // own CRLF, made an empty line there and cut the response's header block short.)
+  std::string text = Without(Invite(), kVia);
+  text.insert(text.find("\r\n") + 2,
+              "Via: SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bKnashds8,\r\n   \r\n"
+              "Subject: lunch \r\n\t\r\n \r\n");
+  const ParseError err = Parse(text);
+  ASSERT_TRUE(err.ok()) << err.reason << " at " << err.offset;
+  EXPECT_EQ(msg_->value(HeaderId::kVia),
+            "SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bKnashds8,");
+  EXPECT_EQ(msg_->value(HeaderId::kSubject), "lunch");
+  EXPECT_EQ(msg_->top_via().branch, "z9hG4bKnashds8");
+  // A value of white space and folds alone is empty.
+  ASSERT_TRUE(Parse(Invite("Subject:\r\n \r\n\t\r\n")).ok());
+  EXPECT_EQ(msg_->value(HeaderId::kSubject), "");
+}
+
 TEST_F(MessageTest, FoldedRoutingFieldsAreParsed) {
   std::string text = Without(Without(Without(Invite(), kVia), kTo), kMaxForwards);
   text.insert(text.find("\r\n") + 2,
