@@ -414,6 +414,7 @@ void MessageParser::reset() {
   m_.first_.fill(Message::kNone);
   m_.count_.fill(0);
   m_.status_code_ = 0;
+  m_.is_request_ = false;  // until a Request-Line is read: nothing of the last message stays
   m_.method_ = Method::kExtension;
   m_.method_span_ = m_.ruri_ = m_.version_ = m_.reason_ = m_.body_ = Message::Span{};
   m_.max_forwards_ = -1;

@@ -13,6 +13,13 @@ bool copy_needed(HeaderId id) {
 }
 }  // namespace
 
+MalformedKind classify_malformed(std::string_view d) {
+  while (d.starts_with("\r\n")) d.remove_prefix(2);
+  // As the parser tells a Status-Line from a Request-Line, and reads the method (case-sensitive).
+  if (d.size() >= 4 && chars::iequals(d.substr(0, 4), "SIP/")) return MalformedKind::kResponse;
+  return d.starts_with("ACK ") ? MalformedKind::kAck : MalformedKind::kRequest;
+}
+
 std::size_t write_error_response(std::string_view d, const ParseError& error, std::span<char> out) {
   TextWriter w(out);
   // The reason names the defect (parse_error.h); put_reason keeps it within the grammar.
@@ -36,10 +43,19 @@ std::size_t write_error_response(std::string_view d, const ParseError& error, st
     if (colon < field.size() && field[colon] == ':') {
       const HeaderId id = classify_header_name(field.substr(0, name_end));
       if (copy_needed(id)) {
-        // Control bytes other than folds would corrupt the response: leave such fields out.
+        // Control bytes other than HT and folds would corrupt the response: leave such fields
+        // out. A CR or LF counts only as a fold's CRLF; a bare one would end the line for some
+        // receivers and not for others (the rest of the field read as a header of its own).
         bool clean = true;
-        for (char c : field)
-          clean &= static_cast<unsigned char>(c) >= 0x20 || c == '\t' || c == '\r' || c == '\n';
+        for (std::size_t i = 0; i < field.size(); ++i) {
+          const auto c = static_cast<unsigned char>(field[i]);
+          if (c == '\r')
+            clean &= i + 2 < field.size() && field[i + 1] == '\n' && chars::is_wsp(field[i + 2]);
+          else if (c == '\n')
+            clean &= i > 0 && field[i - 1] == '\r';
+          else
+            clean &= c >= 0x20 || c == '\t';
+        }
         if (clean) {
           w.put(field).put("\r\n");
           has_via |= id == HeaderId::kVia;

@@ -12,6 +12,13 @@
 
 namespace sipwire {
 
+// What a datagram that failed to parse is, read from its start line as received: the parse
+// may have failed before it read the start line (a bare CR or LF, a message too large), and the
+// Message then says nothing about it. CRLFs before the start line are skipped, as the parser
+// does (§7.5).
+enum class MalformedKind { kRequest, kAck, kResponse };
+MalformedKind classify_malformed(std::string_view datagram);
+
 // Writes the response into `out`; returns its length, or 0 when none can or should be sent.
 std::size_t write_error_response(std::string_view datagram, const ParseError& error,
                                  std::span<char> out);

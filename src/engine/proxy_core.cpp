@@ -131,12 +131,13 @@ void ProxyCore::handle(std::string_view datagram, const NetAddress& source, Outb
       handle_response(out, now_ms);
     return;
   }
-  if (!msg_->is_request()) {
+  const MalformedKind kind = classify_malformed(datagram);
+  if (kind == MalformedKind::kResponse) {
     ++counters_.malformed_responses;  // §18.1.2: a broken response is discarded
     return;
   }
   ++counters_.malformed_requests;
-  if (msg_->method() == Method::kAck) return;  // an ACK is never answered
+  if (kind == MalformedKind::kAck) return;  // an ACK is never answered
   char* buf = out.scratch(kResponseSpace);
   const std::size_t n = buf ? write_error_response(datagram, e, {buf, kResponseSpace}) : 0;
   out.scratch_used(buf, n);

@@ -676,6 +676,71 @@ TEST_F(ProxyCoreTest, MalformedRequestGetsItsErrorAtTheSource) {
   EXPECT_EQ(core().counters().malformed_requests, 1u);
 }
 
+// A parse can fail before it reads the start line (the line scan finds a bare LF, or the
+// datagram is over max_message_size). Whether it is a request, and an ACK, is then read from
+// the datagram: the answer must not depend on what the proxy handled before it.
+TEST_F(ProxyCoreTest, ARequestThatFailsBeforeItsStartLineIsAnsweredWhateverCameBefore) {
+  settings_.max_message_size = 1000;
+  Request bare_lf;
+  bare_lf.extra = "Subject: a\nb\r\n";
+  Request too_large;
+  too_large.extra = "Subject: " + std::string(1000, 'x') + "\r\n";
+  Request ack = bare_lf;
+  ack.method = "ACK";
+  const std::string response =
+      "SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP 192.0.2.20:5064;"
+      "branch=z9hG4bKx\r\nFrom: <sip:a@localhost>;tag=1\r\nTo: "
+      "<sip:b@localhost>\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\n"
+      "Content-Length: 0\r\n\r\n";
+  struct Case {
+    std::string datagram;
+    std::string status;  // empty: nothing is sent
+  };
+  const Case cases[] = {
+      {"\r\n" + bare_lf.str(), "SIP/2.0 400 Bare CR or LF in header"},
+      {too_large.str(), "SIP/2.0 513 Message too large"},
+      {ack.str(), ""},
+      {response.substr(0, 40) + "\n" + response.substr(40), ""},
+  };
+  const std::string before[] = {"", response, Request{}.str()};
+  for (const std::string& first : before) {
+    for (const Case& c : cases) {
+      SCOPED_TRACE("after \"" + first.substr(0, 20) + "\": " + c.datagram.substr(0, 40));
+      core_.reset();
+      out_.clear();
+      if (!first.empty()) core().handle(first, kPhone, out_, now_ms_);
+      out_.clear();
+      core().handle(c.datagram, kCaller, out_, now_ms_);
+      if (c.status.empty()) {
+        EXPECT_TRUE(out_.sent.empty()) << out_.sent.front().bytes;
+        continue;
+      }
+      ASSERT_EQ(out_.sent.size(), 1u);
+      EXPECT_EQ(status_line(out_.sent.front().bytes), c.status);
+      EXPECT_EQ(out_.sent.front().to, kCaller);
+    }
+  }
+}
+
+TEST_F(ProxyCoreTest, AFieldWithABareCrOrLfStaysOutOfTheErrorResponse) {
+  // Copied, a bare LF would be a line end to some receivers and not to others; a bare CR the
+  // same. The 400 leaves such a field out and keeps the others, folds included.
+  for (const std::string bad :
+       {"<sip:bob@localhost>\nX-Injected: 1", "<sip:bob@localhost>\rX: 1"}) {
+    Request r;
+    r.to = bad;
+    r.from = "<sip:alice@localhost>;tag=a1\r\n  ;x=folded";
+    const auto& resp = send(r.str(), kCaller);
+    EXPECT_EQ(status_line(resp.bytes).substr(0, 11), "SIP/2.0 400") << resp.bytes;
+    EXPECT_EQ(resp.bytes.find("\r\nTo:"), std::string::npos) << resp.bytes;
+    EXPECT_EQ(resp.bytes.find("X-Injected"), std::string::npos) << resp.bytes;
+    EXPECT_NE(resp.bytes.find("\r\nFrom: <sip:alice@localhost>;tag=a1\r\n  ;x=folded\r\n"),
+              std::string::npos)
+        << resp.bytes;
+    EXPECT_NE(resp.bytes.find("\r\nVia: " + r.via + "\r\n"), std::string::npos) << resp.bytes;
+  }
+}
+
 TEST_F(ProxyCoreTest, ResponsesToTortureMessagesKeepToTheGrammar) {
   // The status line of every response stays within the Reason-Phrase grammar, though the
   // defects it names contain '<' or '"'. A response to a well-formed request parses whole;
@@ -691,6 +756,19 @@ TEST_F(ProxyCoreTest, ResponsesToTortureMessagesKeepToTheGrammar) {
       const std::string line = status_line(sent.bytes);
       for (char c : line.substr(12))
         EXPECT_TRUE(chars::is(c, chars::kReason)) << path.filename() << ": " << line;
+      // Line ends are CRLF and nothing else, whatever the request held: a receiver that takes a
+      // bare LF as a line end must read the same fields as one that does not. (Other control
+      // bytes may be there: intmeth's To holds quoted-pairs of BEL, NUL and DEL.)
+      const std::string& b = sent.bytes;
+      for (std::size_t i = 0; i < b.size(); ++i) {
+        const auto c = static_cast<unsigned char>(b[i]);
+        if (c == '\r') {
+          EXPECT_TRUE(i + 1 < b.size() && b[i + 1] == '\n')
+              << path.filename() << ": bare CR at " << i;
+        } else if (c == '\n') {
+          EXPECT_TRUE(i > 0 && b[i - 1] == '\r') << path.filename() << ": bare LF at " << i;
+        }
+      }
       Message m;
       const ParseError e = parse_message(sent.bytes, m);
       if (request_ok) {
