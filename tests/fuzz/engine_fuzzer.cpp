@@ -7,6 +7,7 @@
 // it was given. The stateful proxy also sends copies from its own message store. And what it
 // sends while handling a datagram the parser accepts (or when its timers fire) must parse, and
 // a request it sends must carry its own Via on top, and a forwarded one the body it came with.
+// The answer to a malformed request is an error response with no bare CR or LF.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -48,10 +49,23 @@ class CheckingOutbox : public Outbox {
     // What the proxy sends is SIP its peers can parse: a forwarded request or relayed
     // response is what the parser accepted plus the proxy's edits, and a generated response
     // is made of fields the parser accepted. (The answer to a malformed request is made of
-    // what could be read of it, and may lack a field the request lacked.)
-    if (!input_parses_) return true;
+    // what could be read of it, and may lack a field the request lacked; but it is an error
+    // response whose lines end in CRLF and nothing else, so that every receiver reads the same
+    // fields in it.)
     sent_.clear();
     for (std::string_view s : segments) sent_.append(s);
+    if (!input_parses_) {
+      bool framed = sent_.starts_with("SIP/2.0 4") || sent_.starts_with("SIP/2.0 5");
+      for (std::size_t i = 0; i < sent_.size(); ++i) {
+        if (sent_[i] == '\r') framed &= i + 1 < sent_.size() && sent_[i + 1] == '\n';
+        if (sent_[i] == '\n') framed &= i > 0 && sent_[i - 1] == '\r';
+      }
+      if (!framed) {
+        std::fprintf(stderr, "answered a malformed request with this:\n%s\n", sent_.c_str());
+        std::abort();
+      }
+      return true;
+    }
     static const auto sent_message = std::make_unique<Message>();
     const ParseError e = parse_message(sent_, *sent_message);
     if (!e.ok()) {
