@@ -1,6 +1,7 @@
 // libFuzzer target: the datagram parser, the on-demand element parsers, and the SIMD scanners.
 // Besides crashes and sanitizer reports, it fails on broken invariants: a view outside the
-// input, or a SIMD scanner that disagrees with the scalar reference.
+// input, a field value not trimmed of LWS, or a SIMD scanner that disagrees with the scalar
+// reference.
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
@@ -65,7 +66,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     require(msg->size() <= size && inside(msg->body(), in));
     require(inside(msg->call_id(), in) && inside(msg->top_via().branch, in));
-    for (std::size_t i = 0; i < msg->header_count(); ++i) require(inside(msg->header(i).value, in));
+    for (std::size_t i = 0; i < msg->header_count(); ++i) {
+      // A value is trimmed of LWS at both ends, folds included: it neither begins nor ends with
+      // SP, HT, CR or LF (a writer that copies it adds its own CRLF).
+      const std::string_view v = msg->header(i).value;
+      require(inside(v, in));
+      const auto lws = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+      require(v.empty() || (!lws(v.front()) && !lws(v.back())));
+    }
     (void)validate_all(*msg);
     (void)check_proxy_require(*msg, {});
     walk_elements(*msg);
