@@ -96,7 +96,9 @@ SocketBackendOptions socket_backend_options(const Config& config) {
   SocketBackendOptions options;
   for (const ListenConfig& l : config.listen) options.listen.push_back(l.address);
   options.workers = config.workers;
-  options.max_datagram = config.limits.max_message_size;
+  // One byte more than the engine accepts: a longer datagram, cut to that, is still too large
+  // for the engine, which answers it 513. (65535 at most: no UDP datagram is longer.)
+  options.max_datagram = std::min<std::size_t>(config.limits.max_message_size + 1, 65535);
   options.shard_affinity = needs_shard_affinity(config);
   return options;
 }

@@ -23,7 +23,10 @@ struct SocketBackendOptions {
   std::vector<NetAddress> listen;
   unsigned workers = 1;
   unsigned batch = 32;  // datagrams per recvmmsg; 1..512 (the outbox holds twice as many)
-  std::size_t max_datagram = 65535;  // longer datagrams are dropped and counted
+  // A longer datagram reaches the handler cut to this length (and is counted as truncated):
+  // the data plane makes it one byte more than the engine's max_message_size, so the engine
+  // sees a cut datagram as too large, as it is, and answers 513.
+  std::size_t max_datagram = 65535;
   // Per worker, for Outbox::scratch within one batch; at least ScratchArena::kPerMessage per
   // message of a batch.
   std::size_t scratch_bytes = 256 << 10;

@@ -140,11 +140,9 @@ int SocketWorker::receive_burst(std::size_t index, PacketHandler& handler) {
   outbox_.set_ingress(static_cast<int>(index));
   for (std::size_t i = 0; i < static_cast<std::size_t>(got); ++i) {
     const mmsghdr& m = rx_messages_[i];
-    // A cut datagram would reach the parser as a different, malformed message: drop it.
-    if (m.msg_hdr.msg_flags & MSG_TRUNC) {
-      ++truncated;
-      continue;
-    }
+    // A datagram longer than a slot arrives cut to the slot (msg_len is the slot's length then):
+    // it goes on, cut, so that the engine can answer it 513 (SocketBackendOptions::max_datagram).
+    if (m.msg_hdr.msg_flags & MSG_TRUNC) ++truncated;
     ++delivered;
     bytes += m.msg_len;
     const std::string_view payload(static_cast<const char*>(rx_iovecs_[i].iov_base), m.msg_len);

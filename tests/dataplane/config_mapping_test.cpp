@@ -228,8 +228,14 @@ max_message_size = 4000
   EXPECT_EQ(o.listen, (std::vector<NetAddress>{NetAddress::ipv4(127, 0, 0, 1, 5070),
                                                *NetAddress::parse("::1", 5071)}));
   EXPECT_EQ(o.workers, 2u);
-  EXPECT_EQ(o.max_datagram, 4000u);
+  // A byte over the engine's limit: a longer datagram, cut to it, is answered 513.
+  EXPECT_EQ(o.max_datagram, 4001u);
   EXPECT_TRUE(o.shard_affinity);
+  // No UDP datagram is longer than 65535 bytes: the slot needs no more.
+  EXPECT_EQ(socket_backend_options(
+                load("[[listen]]\naddress = \"127.0.0.1\"\n[limits]\nmax_message_size = 65535\n"))
+                .max_datagram,
+            65535u);
 }
 
 TEST(DpdkBackendOptionsTest, EveryDpdkKeyReachesTheBackend) {

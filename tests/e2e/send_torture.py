@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Sends RFC 4475 torture messages to a SIP proxy over UDP and checks its answers.
 
-usage: send_torture.py HOST PORT DATA_DIR [--all]
+usage: send_torture.py HOST PORT DATA_DIR [--all] [--max-size N]
 
 Each message goes out byte-exact from its own fresh UDP socket on 127.0.0.1 (or $E2E_LOCAL_IP:
 the peers' address of the DPDK runs), and the answer is
@@ -15,6 +15,10 @@ A fresh socket per message keeps a late answer from being taken for the next one
  * The valid requests a proxy answers itself before routing (zeromf, unkscm, novelsc,
    bext01) must get 483 (or 200), 416, 416, 420.
  * The responses (scalarlg, bigcode, noreason, unreason) must get nothing back within 1 s.
+ * Beyond RFC 4475: an INVITE with a bare LF in its header block, sent right after a malformed
+   response, must get 400 (the parse fails before the start line is read, and what the proxy
+   handled before must not decide whether it answers); with --max-size N (the proxy's
+   max_message_size), an INVITE of N + 300 bytes must get 513.
  * Last, a well-formed OPTIONS must get any response: the proxy survived all of the above.
 
 The other messages are valid requests a proxy forwards to their Request-URI's host (example.com,
@@ -121,6 +125,44 @@ def options(proxy, port):
                cid)).encode()
 
 
+def invite(call_id, extra_headers=''):
+    """An INVITE to an unreachable domain: Via sent-by 192.0.2.1, so an answer comes back to
+    this socket only if the proxy answers at the source (as it does a malformed request)."""
+    return ('INVITE sip:bob@example.com SIP/2.0\r\n'
+            'Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK%s\r\n'
+            'Max-Forwards: 70\r\n'
+            'From: <sip:alice@example.com>;tag=%s\r\n'
+            'To: <sip:bob@example.com>\r\n'
+            'Call-ID: %s\r\n'
+            'CSeq: 1 INVITE\r\n'
+            '%s'
+            'Content-Length: 0\r\n\r\n' % (call_id[:16], call_id[16:24], call_id, extra_headers)
+            ).encode()
+
+
+def beyond_rfc4475(proxy, max_size):
+    """The extra checks (see the module's docstring); returns the failures."""
+    failures = []
+    # A malformed response first (dropped), then the request with a bare LF.
+    exchange(proxy, b'SIP/2.0 99999 x\r\n\r\n', want_final=False)
+    got = exchange(proxy, invite(uuid.uuid4().hex, 'Subject: bare\nLF\r\n'))
+    if got == 400:
+        print('ok   bare LF in the header block: 400')
+    else:
+        failures.append('bare LF in the header block: got %s, want 400' % (got or 'no answer'))
+    if max_size:
+        cid = uuid.uuid4().hex
+        pad = max_size + 300 - len(invite(cid, 'X-Pad: \r\n'))
+        big = invite(cid, 'X-Pad: %s\r\n' % ('x' * pad))
+        got = exchange(proxy, big)
+        if got == 513:
+            print('ok   %d-byte INVITE over max_message_size %d: 513' % (len(big), max_size))
+        else:
+            failures.append('%d-byte INVITE over max_message_size %d: got %s, want 513'
+                            % (len(big), max_size, got or 'no answer'))
+    return failures
+
+
 def alive(proxy):
     """True if the proxy answers a well-formed OPTIONS (3 tries, for UDP)."""
     for _ in range(3):
@@ -145,6 +187,11 @@ def alive(proxy):
 
 def main():
     args = [a for a in sys.argv[1:] if a != '--all']
+    max_size = 0
+    if '--max-size' in args:
+        i = args.index('--max-size')
+        max_size = int(args[i + 1])
+        del args[i:i + 2]
     if len(args) != 3:
         print(__doc__.split('\n\n')[1], file=sys.stderr)
         return 2
@@ -178,6 +225,7 @@ def main():
             print('sent %s: %s' % (name, got or 'no answer'))
         else:
             print('skip %s: valid, would be routed off-host (--all sends it)' % name)
+    failures += beyond_rfc4475(proxy, max_size)
     if not alive(proxy):
         failures.append('no answer to a well-formed OPTIONS after the torture messages')
     for f in failures:
