@@ -267,6 +267,9 @@ std::unique_ptr<DpdkBackend> DpdkBackend::open(const DpdkBackendOptions& options
   shared.tx_checksum_offload =
       options.checksum_offload && (info.tx_offload_capa & kChecksums) == kChecksums;
   if (shared.tx_checksum_offload) conf.txmode.offloads |= kChecksums;
+  // And on receipt, where the port verifies them: the worker drops what it flags as bad.
+  constexpr uint64_t kRxChecksums = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM;
+  if (options.checksum_offload) conf.rxmode.offloads |= kRxChecksums & info.rx_offload_capa;
   if (int rc = rte_eth_dev_configure(shared.port, static_cast<uint16_t>(workers),
                                      static_cast<uint16_t>(workers), &conf);
       rc != 0) {

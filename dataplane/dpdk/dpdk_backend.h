@@ -60,7 +60,8 @@ struct DpdkBackendOptions {
   // anything more is sent (NeighborTable).
   unsigned neighbor_reachable_ms = 60'000;
   // Let the port compute IPv4 and UDP checksums when it can (else, and for fragments, they
-  // are computed in software).
+  // are computed in software), and verify them on receipt when it can (what it flags as bad is
+  // dropped).
   bool checksum_offload = true;
   // Send a frame as a chain of mbufs (headers, then segments by reference to the received
   // frame) when the port can (RTE_ETH_TX_OFFLOAD_MULTI_SEGS). Else, or when false, every

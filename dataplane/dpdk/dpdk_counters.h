@@ -27,7 +27,7 @@ struct DpdkStats {
   uint64_t to_kernel = 0;          // frames passed to the exception path (tap)
   uint64_t from_kernel = 0;        // frames the kernel sent through the tap, out of the port
   uint64_t drop_not_ours = 0;      // another unicast MAC or IP
-  uint64_t drop_malformed = 0;     // truncated, bad IPv4 checksum, inconsistent lengths
+  uint64_t drop_malformed = 0;     // truncated, bad checksums, inconsistent lengths
   uint64_t drop_no_neighbor = 0;   // next hop unresolved within the hold time, or hold full
   uint64_t drop_no_mbuf = 0;       // mempool empty
   uint64_t drop_kernel = 0;        // for the kernel, but there is no exception path

@@ -20,6 +20,14 @@ namespace {
 constexpr std::size_t kLinearBytes = 65536;
 constexpr std::size_t kEthernetBytes = 14;
 
+// With RX checksum offload the port verifies the IPv4 header and UDP checksums: a SIP datagram
+// it flags as bad is dropped, as the kernel would drop it (RFC 1122 §4.1.3.4). Without it the
+// flags say unknown and nothing is dropped here (classify_frame checks the IPv4 header itself).
+bool checksum_flagged_bad(const rte_mbuf* m) {
+  return (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD ||
+         (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD;
+}
+
 bool is_not_ours(const char* reason) {
   return std::strncmp(reason, "not ", 4) == 0;
 }
@@ -142,6 +150,11 @@ void DpdkWorker::handle_frame(rte_mbuf* m, PacketHandler& handler, uint64_t now_
   const net::FrameInfo info = net::classify_frame(frame, shared_.local);
   switch (info.kind) {
     case net::FrameKind::kSip: {
+      if (checksum_flagged_bad(m)) {
+        bump(dpdk_.drop_malformed);
+        rte_pktmbuf_free(m);
+        return;
+      }
       // Learn who sent it (or the router it came through, when no gateway is configured): our
       // reply goes back to that MAC. From beyond a configured gateway, nothing to learn.
       if (shared_.is_own_next_hop(info.source))
@@ -256,6 +269,12 @@ void DpdkWorker::deliver_chain(rte_mbuf* m, PacketHandler& handler, bool reassem
     // A reassembled datagram for another port of ours (or anything else): the kernel would
     // have to get the fragments, which are gone. Counted, dropped.
     bump(info.kind == net::FrameKind::kDrop ? dpdk_.drop_malformed : dpdk_.drop_kernel);
+    rte_pktmbuf_free(m);
+    return;
+  }
+  // A frame longer than one mbuf, as the port received it (a reassembled one has no such flags).
+  if (!reassembled && !handed_in && checksum_flagged_bad(m)) {
+    bump(dpdk_.drop_malformed);
     rte_pktmbuf_free(m);
     return;
   }

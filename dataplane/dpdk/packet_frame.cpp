@@ -304,7 +304,13 @@ FrameInfo& classify_ipv6(std::span<const uint8_t> frame, const LocalInterface& l
       return with_kind(info, to_us ? FrameKind::kIpv6Fragment : FrameKind::kKernel);
     case kProtoUdp:
       if (!parse_udp(frame.data(), payload_length, info)) return dropped(info, "bad udp length");
-      if (to_us && local.is_listen(info.destination)) return with_kind(info, FrameKind::kSip);
+      if (to_us && local.is_listen(info.destination)) {
+        // Over IPv6 the UDP checksum is not optional: a datagram without one (0) is discarded
+        // (RFC 8200 §8.1).
+        if (load_be16(frame.data() + info.l4_offset + 6) == 0)
+          return dropped(info, "no udp checksum over ipv6");
+        return with_kind(info, FrameKind::kSip);
+      }
       return with_kind(info, FrameKind::kKernel);
     case kProtoIcmpv6: {
       if (payload_length < 4) return dropped(info, "truncated");

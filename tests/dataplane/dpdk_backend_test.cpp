@@ -183,11 +183,14 @@ class DpdkBackendTest : public ::testing::Test {
     if (pool_ != nullptr) rte_mempool_free(pool_);
   }
 
-  void feed(const Frame& f, unsigned queue = 0) {
+  // `ol_flags`: what a port with RX checksum offload would have found (net_ring passes the
+  // mbuf on as it is).
+  void feed(const Frame& f, unsigned queue = 0, uint64_t ol_flags = 0) {
     rte_mbuf* m = rte_pktmbuf_alloc(pool_);
     ASSERT_NE(m, nullptr);
     ASSERT_NE(rte_pktmbuf_append(m, static_cast<uint16_t>(f.bytes.size())), nullptr);
     std::copy(f.bytes.begin(), f.bytes.end(), rte_pktmbuf_mtod(m, uint8_t*));
+    m->ol_flags = ol_flags;
     ASSERT_EQ(rte_ring_enqueue(port_->rx[queue], m), 0);
   }
 
@@ -412,6 +415,39 @@ TEST_F(DpdkBackendFrames, WithoutATapNonSipTrafficIsDroppedAndCounted) {
   run();
   EXPECT_TRUE(sent().empty());
   EXPECT_EQ(totals().drop_kernel, 1u);
+}
+
+TEST_F(DpdkBackendFrames, ADatagramWhoseChecksumThePortFlagsAsBadIsDropped) {
+  open(1, ProxyMode::kStateless);
+  const MacAddress ours = our_mac();
+  const uint64_t bad[] = {RTE_MBUF_F_RX_L4_CKSUM_BAD, RTE_MBUF_F_RX_IP_CKSUM_BAD,
+                          RTE_MBUF_F_RX_L4_CKSUM_BAD | RTE_MBUF_F_RX_IP_CKSUM_GOOD};
+  for (const uint64_t flags : bad)
+    feed(udp_frame(kPeerMac, ours, kPeer, kProxy, options_request("z9hG4bKbad", kPeer)), 0, flags);
+  run();
+  EXPECT_TRUE(sent().empty());
+  EXPECT_EQ(totals().drop_malformed, 3u);
+  EXPECT_EQ(backend_->stats(0).rx_datagrams, 0u);
+  // Verified good, or not verified at all (a port without the offload): answered.
+  feed(udp_frame(kPeerMac, ours, kPeer, kProxy, options_request("z9hG4bKgood", kPeer)), 0,
+       RTE_MBUF_F_RX_L4_CKSUM_GOOD | RTE_MBUF_F_RX_IP_CKSUM_GOOD);
+  feed(udp_frame(kPeerMac, ours, kPeer, kProxy, options_request("z9hG4bKunknown", kPeer)));
+  run();
+  EXPECT_EQ(sent().size(), 2u);
+  EXPECT_EQ(totals().drop_malformed, 3u);
+}
+
+TEST_F(DpdkBackendFrames, AnIpv6DatagramWithoutAUdpChecksumIsDropped) {
+  // RFC 8200 §8.1: over IPv6 a UDP checksum of 0 means none, which is not allowed.
+  const NetAddress peer6 = NetAddress::parse("2001:db8::1", 5062).value();
+  const NetAddress proxy6 = NetAddress::parse("2001:db8::2", 5060).value();
+  open(1, ProxyMode::kStateless, false, proxy6);
+  Frame f = udp_frame(kPeerMac, our_mac(), peer6, proxy6, options_request("z9hG4bKv6z", peer6));
+  net::store_be16(f.bytes.data() + net::kUdpIpv6HeaderBytes - 2, 0);
+  feed(f);
+  run();
+  EXPECT_TRUE(sent().empty());
+  EXPECT_EQ(totals().drop_malformed, 1u);
 }
 
 TEST_F(DpdkBackendFrames, AnswersOverIpv6) {

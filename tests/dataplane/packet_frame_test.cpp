@@ -452,6 +452,16 @@ TEST(ClassifyFrameTest, Ipv6Udp) {
   other_port[57] = 0xc5;  // 5061
   EXPECT_EQ(classify_frame(other_port, kUs).kind, FrameKind::kKernel);
 
+  // No checksum (0) is allowed over IPv4 (RFC 768), not over IPv6 (RFC 8200 §8.1).
+  std::vector<uint8_t> no_checksum = kUdp6ToSip;
+  no_checksum[60] = no_checksum[61] = 0;
+  info = classify_frame(no_checksum, kUs);
+  EXPECT_EQ(info.kind, FrameKind::kDrop);
+  EXPECT_STREQ(info.reason, "no udp checksum over ipv6");
+  std::vector<uint8_t> v4_no_checksum = kUdp4ToSip;
+  v4_no_checksum[40] = v4_no_checksum[41] = 0;
+  EXPECT_EQ(classify_frame(v4_no_checksum, kUs).kind, FrameKind::kSip);
+
   info = classify_frame(std::span(kUdp6ToSip).first(kUdp6ToSip.size() - 1), kUs);
   EXPECT_EQ(info.kind, FrameKind::kDrop);
   EXPECT_STREQ(info.reason, "truncated");
