@@ -80,6 +80,12 @@ class Message {
   // Value of the first field with this id ("" when absent: check has()).
   std::string_view value(HeaderId id) const;
   bool has(HeaderId id) const { return count(id) != 0; }
+  // Offset just past the CRLF that ends field i, its continuation lines included (a value is
+  // trimmed of LWS, so it may end before them): where the next field, or the empty line,
+  // begins. [header(i).offset, field_end(i)) is the whole field.
+  std::size_t field_end(std::size_t i) const {
+    return i + 1 < header_count_ ? fields_[i + 1].name_offset : header_end() - 2;
+  }
   // First field whose name equals `name` (case-insensitive), for extension headers; -1 if none.
   int find_by_name(std::string_view name) const;
 

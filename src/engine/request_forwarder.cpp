@@ -9,17 +9,10 @@ namespace sipwire {
 
 namespace {
 
-// [begin, end) of a whole header field line, CRLF included, for removing it. The value is
-// trimmed of trailing LWS, which may hold folds of white space alone: the field ends at the
-// first CRLF after the value that no white space follows.
+// [begin, end) of a whole header field, its CRLF and continuation lines included, for removing
+// it.
 std::pair<uint32_t, uint32_t> field_line(const Message& m, std::size_t i) {
-  const HeaderField f = m.header(i);
-  const std::string_view all = m.bytes();
-  std::size_t crlf = static_cast<std::size_t>(f.value.data() - all.data()) + f.value.size();
-  do {
-    crlf = all.find("\r\n", crlf) + 2;
-  } while (crlf < all.size() && chars::is_wsp(all[crlf]));
-  return {f.offset, static_cast<uint32_t>(crlf)};
+  return {m.header(i).offset, static_cast<uint32_t>(m.field_end(i))};
 }
 
 // The target's URI as a Request-URI (§16.6 step 2: "If the URI contains any parameters not

@@ -414,12 +414,9 @@ bool add_header_edits(const Policy& policy, int rule_index, const Message& msg,
     bool remove = false;
     for (const HeaderName& name : rule.remove) remove |= name.matches(field);
     if (!remove) continue;
-    // The line ends at the first LF after the value (folds are inside the value).
-    const std::size_t value_end = field.value.empty() ? field.offset + field.name.size()
-                                                      : offset_of(field.value) + field.value.size();
-    const std::size_t lf = bytes.find('\n', value_end);
-    const auto end =
-        static_cast<uint32_t>(lf == std::string_view::npos ? msg.header_end() : lf + 1);
+    // The whole field: its continuation lines too, those of white space alone after the value
+    // included.
+    const auto end = static_cast<uint32_t>(msg.field_end(i));
     if (in_run && run_end == field.offset) {
       run_end = end;
       continue;

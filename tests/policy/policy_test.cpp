@@ -479,6 +479,40 @@ set_ruri_host = "192.0.2.20"
   EXPECT_TRUE(ok);
 }
 
+TEST(HeaderEditsTest, ARemovedFieldGoesWithItsFoldsOfWhiteSpace) {
+  // Trailing LWS is not part of a value, folds included: the removed field's continuation lines
+  // go with it, or the first would be left as a continuation line right after the start line.
+  const auto policy = compile(
+      "[[rule]]\nname = \"e\"\naction = \"lookup\"\nremove_header = [\"X-Secret\", \"Subject\"]\n");
+  ASSERT_TRUE(policy);
+  Request req;
+  req.bytes =
+      "INVITE sip:bob@example.com SIP/2.0\r\n"
+      "X-Secret: 1\r\n  \r\n"
+      "Via: SIP/2.0/UDP 198.51.100.7;branch=z9hG4bK1\r\n"
+      "Subject:\r\n \r\n\t\r\n"
+      "Max-Forwards: 70\r\n"
+      "From: <sip:a@example.com>;tag=1\r\n"
+      "To: <sip:b@example.com>\r\n"
+      "Call-ID: c1\r\n"
+      "CSeq: 1 INVITE\r\n"
+      "X-Secret: 2\r\n \r\n";
+  req.bytes += "Content-Length: 0\r\n\r\n";
+  ASSERT_FALSE(parse_message(req.bytes, req.msg));
+  const std::string out = edited(*policy, req);
+  EXPECT_EQ(out,
+            "INVITE sip:bob@example.com SIP/2.0\r\n"
+            "Via: SIP/2.0/UDP 198.51.100.7;branch=z9hG4bK1\r\n"
+            "Max-Forwards: 70\r\n"
+            "From: <sip:a@example.com>;tag=1\r\n"
+            "To: <sip:b@example.com>\r\n"
+            "Call-ID: c1\r\n"
+            "CSeq: 1 INVITE\r\n"
+            "Content-Length: 0\r\n\r\n");
+  Message m;
+  EXPECT_FALSE(parse_message(out, m));
+}
+
 TEST(HeaderEditsTest, UserInsertedWhenTheUriHasNone) {
   const auto policy =
       compile("[[rule]]\nname = \"e\"\naction = \"lookup\"\nset_ruri_user = \"alice\"\n");
