@@ -6,14 +6,17 @@
 // datagram, too many segments, or (stateless) a segment outside both the input and the scratch
 // it was given. The stateful proxy also sends copies from its own message store. And what it
 // sends while handling a datagram the parser accepts (or when its timers fire) must parse, and
-// a request it sends must carry its own Via on top, and a forwarded one the body it came with.
-// The answer to a malformed request is an error response with no bare CR or LF.
+// a request it sends must carry its own Via on top, and a forwarded one the body and the fields
+// it came with (but those a proxy edits; not checked behind the server policy, whose rules add
+// and remove fields). The answer to a malformed request is an error response with no bare CR or
+// LF.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "sipwire/engine/proxy_core.h"
@@ -30,9 +33,14 @@ class CheckingOutbox : public Outbox {
  public:
   // input_parses: whether the datagram being handled is one the parser accepts (timers run
   // with an empty input that counts as accepted); `received`: that datagram, parsed.
+  // fields_kept: no server policy edits fields (see kept_fields).
   CheckingOutbox(std::string_view input, bool own_copies, bool input_parses,
-                 const Message* received = nullptr)
-      : input_(input), own_copies_(own_copies), input_parses_(input_parses), received_(received) {}
+                 const Message* received = nullptr, bool fields_kept = true)
+      : input_(input),
+        own_copies_(own_copies),
+        input_parses_(input_parses),
+        fields_kept_(fields_kept),
+        received_(received) {}
   char* scratch(std::size_t bytes) override {
     arenas_.emplace_back(new char[bytes]);
     sizes_.push_back(bytes);
@@ -89,6 +97,13 @@ class CheckingOutbox : public Outbox {
       std::fprintf(stderr, "forwarded a request with another body:\n%s\n", sent_.c_str());
       std::abort();
     }
+    if (fields_kept_ && received_ != nullptr && received_->is_request() &&
+        sent_message->is_request() && sent_message->method() == received_->method() &&
+        received_->method() != Method::kCancel &&
+        kept_fields(*sent_message) != kept_fields(*received_)) {
+      std::fprintf(stderr, "forwarded a request with other fields:\n%s\n", sent_.c_str());
+      std::abort();
+    }
     return true;
   }
 
@@ -102,9 +117,25 @@ class CheckingOutbox : public Outbox {
       if (inside(s, arenas_[i].get(), sizes_[i])) return true;
     return false;
   }
+  // §16.6: a forwarded request is the one received with the proxy's own edits (Request-URI,
+  // Via, Max-Forwards, Route, Record-Route; Content-Length may be written again): every other
+  // field goes on as it came, name and value, in order.
+  static std::vector<std::pair<std::string, std::string>> kept_fields(const Message& m) {
+    std::vector<std::pair<std::string, std::string>> kept;
+    for (std::size_t i = 0; i < m.header_count(); ++i) {
+      const HeaderField f = m.header(i);
+      if (f.id == HeaderId::kVia || f.id == HeaderId::kMaxForwards || f.id == HeaderId::kRoute ||
+          f.id == HeaderId::kRecordRoute || f.id == HeaderId::kContentLength)
+        continue;
+      kept.emplace_back(f.name, f.value);
+    }
+    return kept;
+  }
+
   std::string_view input_;
   bool own_copies_;
   bool input_parses_;
+  bool fields_kept_;
   const Message* received_;
   std::vector<std::unique_ptr<char[]>> arenas_;
   std::vector<std::size_t> sizes_;
@@ -202,6 +233,7 @@ struct World {
 }  // namespace
 
 void run(World& world, std::string_view in, bool stateful) {
+  const bool fields_kept = world.gate == nullptr;  // the policy's rules add and remove fields
   const NetAddress source =
       NetAddress::ipv4(192, 0, 2, static_cast<uint8_t>(in.size() % 250), 5062);
   std::size_t pos = 0;
@@ -212,7 +244,7 @@ void run(World& world, std::string_view in, bool stateful) {
     const std::string_view datagram = in.substr(pos, end - pos);
     static const auto received = std::make_unique<Message>();
     const bool parses = parse_message(datagram, *received).ok();
-    CheckingOutbox out(datagram, stateful, parses, parses ? received.get() : nullptr);
+    CheckingOutbox out(datagram, stateful, parses, parses ? received.get() : nullptr, fields_kept);
     world.core->handle(datagram, source, out, now);
     now += 1000;
     CheckingOutbox timers({}, stateful, true);
