@@ -10,6 +10,7 @@
 // it came with (but those a proxy edits; not checked behind the server policy, whose rules add
 // and remove fields). The answer to a malformed request is an error response with no bare CR or
 // LF.
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -96,6 +97,38 @@ class CheckingOutbox : public Outbox {
         sent_message->body() != received_->body()) {
       std::fprintf(stderr, "forwarded a request with another body:\n%s\n", sent_.c_str());
       std::abort();
+    }
+    // §8.2.6.2: a response the proxy makes to a request it received copies the request's From,
+    // Call-ID, CSeq (its number may be written without leading zeros) and Via fields (the top
+    // Via may gain received and rport), and its To, with a tag added when the request's To had
+    // none (but to a 100 Trying). In the stateless world only: a stateful proxy answers a
+    // retransmission with the response it stored for the first, whose fields the fuzzer's
+    // "retransmission" need not share.
+    if (!own_copies_ && received_ != nullptr && received_->is_request() &&
+        !sent_message->is_request()) {
+      const Message& rq = *received_;
+      const Message& rs = *sent_message;
+      bool same = rs.value(HeaderId::kFrom) == rq.value(HeaderId::kFrom) &&
+                  rs.call_id() == rq.call_id() && rs.cseq().number == rq.cseq().number &&
+                  rs.cseq().method_name == rq.cseq().method_name;
+      const std::string_view to_in = rq.value(HeaderId::kTo), to_out = rs.value(HeaderId::kTo);
+      // (A 100 Trying may go without the tag.)
+      same &= rq.to().tag().empty()
+                  ? to_out.starts_with(to_in) && (!rs.to().tag().empty() || rs.status_code() == 100)
+                  : to_out == to_in;
+      std::vector<std::string_view> vias_in, vias_out;
+      for (const HeaderField f : rq.fields(HeaderId::kVia)) vias_in.push_back(f.value);
+      for (const HeaderField f : rs.fields(HeaderId::kVia)) vias_out.push_back(f.value);
+      const Via &top_in = rq.top_via(), &top_out = rs.top_via();
+      same &= vias_in.size() == vias_out.size() && !vias_in.empty() &&
+              std::equal(vias_in.begin() + 1, vias_in.end(), vias_out.begin() + 1) &&
+              top_out.transport == top_in.transport && top_out.host == top_in.host &&
+              top_out.port == top_in.port && top_out.branch == top_in.branch;
+      if (!same) {
+        std::fprintf(stderr, "answered a request without its From/To/Call-ID/CSeq/Via:\n%s\n",
+                     sent_.c_str());
+        std::abort();
+      }
     }
     if (fields_kept_ && received_ != nullptr && received_->is_request() &&
         sent_message->is_request() && sent_message->method() == received_->method() &&
