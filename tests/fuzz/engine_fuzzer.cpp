@@ -130,6 +130,15 @@ class CheckingOutbox : public Outbox {
         std::abort();
       }
     }
+    // §16.6 step 3: a forwarded request's Max-Forwards is one less, or 70 where it had none.
+    if (received_ != nullptr && received_->is_request() && sent_message->is_request() &&
+        sent_message->method() == received_->method() && received_->method() != Method::kCancel &&
+        sent_message->max_forwards() !=
+            (received_->has_max_forwards() ? received_->max_forwards() - 1 : 70)) {
+      std::fprintf(stderr, "forwarded a request with Max-Forwards %d (received %d):\n%s\n",
+                   sent_message->max_forwards(), received_->max_forwards(), sent_.c_str());
+      std::abort();
+    }
     if (fields_kept_ && received_ != nullptr && received_->is_request() &&
         sent_message->is_request() && sent_message->method() == received_->method() &&
         received_->method() != Method::kCancel &&
