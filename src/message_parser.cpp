@@ -190,6 +190,20 @@ bool MessageParser::parse_status_line(const char* b, const char* e) {
   return true;
 }
 
+namespace {
+// A field of several lines may end in folds of white space alone: trailing LWS too, their
+// CRLFs with them, so that a value never ends in CRLF (a writer that copies it and adds its own
+// would end the header block there). Where the field's text ends without them; add_field trims
+// the rest. Rare: out of the per-line path.
+[[gnu::cold, gnu::noinline]] const char* end_of_folded_value(const char* b, const char* e) {
+  for (;;) {
+    while (e > b && chars::is_wsp(e[-1])) --e;
+    if (e - b < 2 || e[-1] != '\n') return e;
+    e -= 2;  // the line scanner proved the CR before the LF
+  }
+}
+}  // namespace
+
 bool MessageParser::add_field(const char* b, const char* e) {
   // message-header = field-name HCOLON field-value, HCOLON = *( SP / HTAB ) ":" SWS
   const char* readable = d_ + n_;
@@ -246,12 +260,6 @@ bool MessageParser::add_field(const char* b, const char* e) {
     }
   }
   while (e > p && chars::is_wsp(e[-1])) --e;
-  // A fold line of white space alone is trailing LWS too, its CRLF with it: a value never ends
-  // in CRLF (a writer that copies it and adds its own would end the header block there).
-  while (e - p >= 2 && e[-1] == '\n') {
-    e -= 2;  // the line scanner proved the CR before the LF
-    while (e > p && chars::is_wsp(e[-1])) --e;
-  }
   const std::size_t i = m_.header_count_++;
   Message::Field& field = m_.fields_[i];
   field = Message::Field{off(b), off(p), static_cast<uint32_t>(e - p),
@@ -476,8 +484,13 @@ bool MessageParser::parse() {
     return bad(off(base + ends[0] + 1), "Continuation line without a header field");
   for (std::size_t k = 1; k < lines; ++k) {
     const char* field_begin = base + ends[k - 1] + 1;
-    while (k + 1 < lines && chars::is_wsp(base[ends[k] + 1])) ++k;
-    if (!add_field(field_begin, base + ends[k] - 1)) return false;
+    const char* field_end = base + ends[k] - 1;
+    if (k + 1 < lines && chars::is_wsp(base[ends[k] + 1])) [[unlikely]] {
+      do ++k;
+      while (k + 1 < lines && chars::is_wsp(base[ends[k] + 1]));
+      field_end = end_of_folded_value(field_begin, base + ends[k] - 1);
+    }
+    if (!add_field(field_begin, field_end)) return false;
   }
   return check_structure() && frame_body(start + scan.header_end);
 }
