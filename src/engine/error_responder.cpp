@@ -15,6 +15,7 @@ bool copy_needed(HeaderId id) {
 
 MalformedKind classify_malformed(std::string_view d) {
   while (d.starts_with("\r\n")) d.remove_prefix(2);
+  if (d.empty()) return MalformedKind::kKeepalive;
   // As the parser tells a Status-Line from a Request-Line, and reads the method (case-sensitive).
   if (d.size() >= 4 && chars::iequals(d.substr(0, 4), "SIP/")) return MalformedKind::kResponse;
   return d.starts_with("ACK ") ? MalformedKind::kAck : MalformedKind::kRequest;

@@ -15,8 +15,9 @@ namespace sipwire {
 // What a datagram that failed to parse is, read from its start line as received: the parse
 // may have failed before it read the start line (a bare CR or LF, a message too large), and the
 // Message then says nothing about it. CRLFs before the start line are skipped, as the parser
-// does (§7.5).
-enum class MalformedKind { kRequest, kAck, kResponse };
+// does (§7.5); a datagram of nothing else is a keepalive (phones behind NATs send "\r\n\r\n"
+// over UDP too, though RFC 5626 has STUN there), neither answered nor counted as malformed.
+enum class MalformedKind { kRequest, kAck, kResponse, kKeepalive };
 MalformedKind classify_malformed(std::string_view datagram);
 
 // Writes the response into `out`; returns its length, or 0 when none can or should be sent.

@@ -132,6 +132,10 @@ void ProxyCore::handle(std::string_view datagram, const NetAddress& source, Outb
     return;
   }
   const MalformedKind kind = classify_malformed(datagram);
+  if (kind == MalformedKind::kKeepalive) {
+    ++counters_.keepalives;
+    return;
+  }
   if (kind == MalformedKind::kResponse) {
     ++counters_.malformed_responses;  // §18.1.2: a broken response is discarded
     return;

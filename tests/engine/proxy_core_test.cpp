@@ -722,6 +722,25 @@ TEST_F(ProxyCoreTest, ARequestThatFailsBeforeItsStartLineIsAnsweredWhateverCameB
   }
 }
 
+TEST_F(ProxyCoreTest, ACrlfKeepaliveIsIgnoredAndNotCountedAsMalformed) {
+  // Phones behind NATs send CRLFs over UDP to keep the binding open: no answer, and no noise
+  // in the malformed counters an operator watches.
+  for (const char* keepalive : {"\r\n\r\n", "\r\n", "\r\n\r\n\r\n\r\n"}) {
+    out_.clear();
+    core().handle(keepalive, kPhone, out_, now_ms_);
+    EXPECT_TRUE(out_.sent.empty());
+  }
+  EXPECT_EQ(core().counters().keepalives, 3u);
+  EXPECT_EQ(core().counters().malformed_requests, 0u);
+  EXPECT_EQ(core().counters().malformed_responses, 0u);
+  EXPECT_EQ(core().counters().dropped, 0u);
+  // Anything else is a malformed message, as before.
+  out_.clear();
+  core().handle("\r\n\r\nX", kPhone, out_, now_ms_);
+  EXPECT_EQ(core().counters().keepalives, 3u);
+  EXPECT_EQ(core().counters().malformed_requests, 1u);
+}
+
 TEST_F(ProxyCoreTest, AFieldWithABareCrOrLfStaysOutOfTheErrorResponse) {
   // Copied, a bare LF would be a line end to some receivers and not to others; a bare CR the
   // same. The 400 leaves such a field out and keeps the others, folds included.

@@ -102,6 +102,7 @@ struct ProxyCounters {
   uint64_t rate_limited = 0;    // requests over their source's rate (503 or dropped)
   uint64_t challenged = 0;      // 401/407 sent by the policy
   uint64_t relay_refused = 0;   // 403: foreign domain, untrusted and unauthenticated
+  uint64_t keepalives = 0;      // datagrams of CRLFs alone: ignored
 };
 
 class ProxyCore {
