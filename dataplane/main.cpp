@@ -147,8 +147,8 @@ int main(int argc, char** argv) {
 
   // per_lcore (on SIGUSR1): with the dpdk backend, also one line per worker lcore.
   auto print_status = [&](bool per_lcore) {
-    uint64_t rx = 0, tx = 0, fwd = 0, answered = 0, malformed = 0, limited = 0, transactions = 0,
-             overloaded = 0;
+    uint64_t rx = 0, tx = 0, fwd = 0, answered = 0, malformed = 0, keepalives = 0, limited = 0,
+             transactions = 0, overloaded = 0;
     uint64_t handed_out = 0, handed_in = 0, handover_drops = 0, no_scratch = 0;
     for (unsigned i = 0; i < config.workers; ++i) {
       const dataplane::WorkerStats s = worker_stats(i);
@@ -163,19 +163,21 @@ int main(int argc, char** argv) {
       fwd += s->forwarded();
       answered += s->answered();
       malformed += s->malformed();
+      keepalives += s->keepalives();
       limited += s->rate_limited();
       transactions += s->transactions();
       overloaded += s->overloaded();
     }
     std::printf(
-        "status: rx %llu tx %llu forwarded %llu answered %llu malformed %llu aors %zu "
+        "status: rx %llu tx %llu forwarded %llu answered %llu malformed %llu keepalives %llu "
+        "aors %zu "
         "bindings %zu handovers out %llu in %llu dropped %llu transactions %llu overload-503 %llu "
         "rate-limited %llu scratch-exhausted %llu\n",
         static_cast<unsigned long long>(rx), static_cast<unsigned long long>(tx),
         static_cast<unsigned long long>(fwd), static_cast<unsigned long long>(answered),
-        static_cast<unsigned long long>(malformed), location.aor_count(), location.binding_count(),
-        static_cast<unsigned long long>(handed_out), static_cast<unsigned long long>(handed_in),
-        static_cast<unsigned long long>(handover_drops),
+        static_cast<unsigned long long>(malformed), static_cast<unsigned long long>(keepalives),
+        location.aor_count(), location.binding_count(), static_cast<unsigned long long>(handed_out),
+        static_cast<unsigned long long>(handed_in), static_cast<unsigned long long>(handover_drops),
         static_cast<unsigned long long>(transactions), static_cast<unsigned long long>(overloaded),
         static_cast<unsigned long long>(limited), static_cast<unsigned long long>(no_scratch));
     auto print_dpdk = [](const char* who, const dataplane::DpdkStats& d) {

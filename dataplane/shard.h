@@ -71,6 +71,7 @@ class Shard final : public PacketHandler {
     forwarded_.store(c.requests_forwarded + c.responses_forwarded, std::memory_order_relaxed);
     answered_.store(c.responses_sent, std::memory_order_relaxed);
     malformed_.store(c.malformed_requests + c.malformed_responses, std::memory_order_relaxed);
+    keepalives_.store(c.keepalives, std::memory_order_relaxed);
     refused_.store(c.rate_limited + c.challenged + c.relay_refused, std::memory_order_relaxed);
     limited_.store(c.rate_limited, std::memory_order_relaxed);
     transactions_.store(core_.live_transactions(), std::memory_order_relaxed);
@@ -81,6 +82,7 @@ class Shard final : public PacketHandler {
   uint64_t forwarded() const { return forwarded_.load(std::memory_order_relaxed); }
   uint64_t answered() const { return answered_.load(std::memory_order_relaxed); }
   uint64_t malformed() const { return malformed_.load(std::memory_order_relaxed); }
+  uint64_t keepalives() const { return keepalives_.load(std::memory_order_relaxed); }
   uint64_t rate_limited() const { return limited_.load(std::memory_order_relaxed); }
   uint64_t transactions() const { return transactions_.load(std::memory_order_relaxed); }
   uint64_t overloaded() const { return overloaded_.load(std::memory_order_relaxed); }
@@ -103,7 +105,7 @@ class Shard final : public PacketHandler {
   std::size_t sweep_slice_;
   uint64_t last_sweep_ms_ = 0;
   std::atomic<uint64_t> forwarded_{0}, answered_{0}, malformed_{0}, refused_{0}, limited_{0};
-  std::atomic<uint64_t> transactions_{0}, overloaded_{0};
+  std::atomic<uint64_t> transactions_{0}, overloaded_{0}, keepalives_{0};
 };
 
 }  // namespace sipwire::dataplane

@@ -67,6 +67,7 @@ NO_ANSWER_OK = {
 SILENT = ('scalarlg', 'bigcode', 'noreason', 'unreason')
 
 WAIT_S = 1.0
+KEEPALIVES = 3
 
 
 def status_and_callid(data):
@@ -160,6 +161,15 @@ def beyond_rfc4475(proxy, max_size):
         else:
             failures.append('%d-byte INVITE over max_message_size %d: got %s, want 513'
                             % (len(big), max_size, got or 'no answer'))
+    # RFC 5626 keepalives over UDP: datagrams of CRLFs alone get no answer (torture_on_wire.sh
+    # then finds them counted on the status line, KEEPALIVES of them).
+    for payload in (b'\r\n\r\n', b'\r\n', b'\r\n\r\n\r\n\r\n')[:KEEPALIVES]:
+        got = exchange(proxy, payload, want_final=False)
+        if got is None:
+            print('ok   keepalive of %d CRLFs: no answer' % (len(payload) // 2))
+        else:
+            failures.append('keepalive of %d CRLFs: answered %s, want nothing'
+                            % (len(payload) // 2, got))
     return failures
 
 

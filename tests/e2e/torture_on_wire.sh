@@ -2,8 +2,9 @@
 # The RFC 4475 torture messages on the wire: every invalid request gets its status code from
 # the proxy, the two malformed responses get nothing, and the proxy still answers afterwards
 # (send_torture.py has the expectations and why). Also a bare LF in a request's header block
-# (400) and a request over max_message_size (513). E2E_TORTURE_ALL=1 also sends the valid
-# messages, which the proxy routes off-host: only in an isolated network namespace.
+# (400), a request over max_message_size (513), and three CRLF keepalives, not answered and
+# counted on the status line. E2E_TORTURE_ALL=1 also sends the valid messages, which the proxy
+# routes off-host: only in an isolated network namespace.
 #
 # usage: tests/e2e/torture_on_wire.sh BUILD_DIR
 # shellcheck source=tests/e2e/lib.sh source-path=SCRIPTDIR/../..
@@ -28,5 +29,8 @@ in_peer timeout --foreground -k 5 120 python3 "$E2E_DIR/send_torture.py" "$PROXY
 cat "$WORK/torture.log" >&2
 ((rc == 0)) || fail "$(grep -c '^FAIL' "$WORK/torture.log") torture check(s) failed (send_torture.py status $rc)"
 proxy_alive || fail "proxy died during the torture messages"
+status=$(proxy_status)
+[[ $status == *" keepalives 3 "* ]] ||
+    fail "the status line does not count the 3 CRLF keepalives send_torture.py sent: $status"
 stop_proxy
 pass "$(grep -c '^ok' "$WORK/torture.log") checks: invalid requests answered, responses dropped, proxy alive"
