@@ -50,10 +50,12 @@ class CheckingOutbox : public Outbox {
   bool send(const NetAddress& to, std::span<const std::string_view> segments) override {
     if (!to.valid() || segments.empty() || segments.size() > kMaxSegments) std::abort();
     std::size_t total = 0;
+    bool fresh = true;  // made now, of the datagram and scratch: not a copy the proxy kept
     for (std::string_view s : segments) {
-      if (!own_copies_ && !owned(s)) std::abort();
+      fresh &= owned(s);
       total += s.size();
     }
+    if (!own_copies_ && !fresh) std::abort();
     if (total == 0) std::abort();
     // What the proxy sends is SIP its peers can parse: a forwarded request or relayed
     // response is what the parser accepted plus the proxy's edits, and a generated response
@@ -101,11 +103,12 @@ class CheckingOutbox : public Outbox {
     // §8.2.6.2: a response the proxy makes to a request it received copies the request's From,
     // Call-ID, CSeq (its number may be written without leading zeros) and Via fields (the top
     // Via may gain received and rport), and its To, with a tag added when the request's To had
-    // none (but to a 100 Trying). In the stateless world only: a stateful proxy answers a
+    // none (but to a 100 Trying). Only for a response made now (a stateful proxy answers a
     // retransmission with the response it stored for the first, whose fields the fuzzer's
-    // "retransmission" need not share.
-    if (!own_copies_ && received_ != nullptr && received_->is_request() &&
-        !sent_message->is_request()) {
+    // "retransmission" need not share) to the request received (not the 487 a CANCEL brings
+    // its INVITE).
+    if (fresh && received_ != nullptr && received_->is_request() && !sent_message->is_request() &&
+        sent_message->cseq().method_name == received_->cseq().method_name) {
       const Message& rq = *received_;
       const Message& rs = *sent_message;
       bool same = rs.value(HeaderId::kFrom) == rq.value(HeaderId::kFrom) &&
