@@ -3,9 +3,8 @@
 #   1. release build: parser unit tests and RFC 4475/5118 torture suites, config, engine,
 #      transaction and socket-backend tests, the tool's tests, sipp end-to-end tests
 #   2. ASan+UBSan build: the same suites under the sanitizers
-#   3. clang libFuzzer build: the parser, framer, engine, digest,
-#      frame-codec and configuration fuzzers for a bounded time
-#      (FUZZ_SECONDS each)
+#   3. clang libFuzzer build: the parser, framer, engine, digest, frame-codec, DPDK worker
+#      and configuration fuzzers for a bounded time (FUZZ_SECONDS each)
 #   4. benchmark smoke run: each benchmark briefly, so none can rot (figures: docs/BENCHMARKS.md)
 set -uo pipefail
 cd "$(dirname "$0")/.."
