@@ -312,9 +312,26 @@ void DpdkOutbox::fragment_and_queue(rte_mbuf* packet, bool ipv6) {
       continue;
     }
     std::memcpy(eth, ethernet, kEthernetBytes);
+    if (f->pkt_len < net::kMinFrameBytes && !pad_short_frame(f)) [[unlikely]] {
+      rte_pktmbuf_free(f);
+      bump(dpdk_.drop_no_mbuf);
+      continue;
+    }
     bump(dpdk_.fragments_out);
     queue_frame(f);
   }
+}
+
+bool DpdkOutbox::pad_short_frame(rte_mbuf* frame) {
+  const auto missing = static_cast<uint16_t>(net::kMinFrameBytes - frame->pkt_len);
+  rte_mbuf* zeros = rte_pktmbuf_alloc(direct_);
+  if (zeros == nullptr) return false;
+  std::memset(rte_pktmbuf_append(zeros, missing), 0, missing);
+  if (rte_pktmbuf_chain(frame, zeros) != 0) {
+    rte_pktmbuf_free(zeros);
+    return false;
+  }
+  return true;
 }
 
 void DpdkOutbox::solicit(const NetAddress& next_hop, const NetAddress& source) {

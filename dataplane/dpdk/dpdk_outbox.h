@@ -84,6 +84,10 @@ class DpdkOutbox final : public Outbox {
   bool append_copy(rte_mbuf* head, rte_mbuf*& tail, std::string_view bytes);
   bool append_reference(rte_mbuf* head, rte_mbuf*& tail, std::string_view bytes);
   void fragment_and_queue(rte_mbuf* packet, bool ipv6);
+  // Zeros after a frame shorter than the shortest Ethernet frame (an IPv4 fragment with a few
+  // bytes of the datagram): a segment of its own, since the frame's last one may be a
+  // reference to received data. False when no mbuf is left.
+  bool pad_short_frame(rte_mbuf* frame);
 
   const DpdkShared& shared_;
   uint16_t queue_;

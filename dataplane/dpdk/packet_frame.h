@@ -100,9 +100,11 @@ inline uint16_t load_be16(const uint8_t* in) {
 
 constexpr std::size_t kEthernetHeaderBytes = 14;
 constexpr std::size_t kUdpIpv4HeaderBytes = 14 + 20 + 8, kUdpIpv6HeaderBytes = 14 + 40 + 8;
-// The shortest Ethernet frame without the FCS. ARP frames are written padded to it, because not
-// every NIC (or virtual device) pads short frames on transmit.
-constexpr std::size_t kArpFrameBytes = 60;
+// The shortest Ethernet frame without the FCS. Shorter frames are padded to it before they
+// leave (ARP frames are written so, the last fragment of a datagram gets zeros after it), because
+// not every NIC (or virtual device) pads short frames on transmit, and a receiver drops a runt.
+constexpr std::size_t kMinFrameBytes = 60;
+constexpr std::size_t kArpFrameBytes = kMinFrameBytes;
 // Ethernet + IPv6 + NS/NA (24) + one link-layer address option (8).
 constexpr std::size_t kNeighborFrameBytes = 14 + 40 + 24 + 8;
 
