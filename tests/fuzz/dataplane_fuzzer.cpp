@@ -22,7 +22,8 @@
 // Besides crashes and sanitizer reports, it fails when the port is given something a receiver
 // would not accept: an mbuf chain whose lengths disagree, a frame over the MTU or not from our
 // MAC, an IPv4 header or UDP checksum that is wrong, lengths that disagree, fragments that do
-// not tile their datagram, SIP that does not parse (but an error response to a malformed
+// not tile their datagram, a frame shorter than the shortest Ethernet frame (a runt), SIP that
+// does not parse (but an error response to a malformed
 // request, made of what could be read), ARP or neighbour discovery its receiver cannot read,
 // or any other kind of frame (there is no exception path here). And when mbufs leak: every
 // 64 inputs, once the neighbour hold and reassembly times have passed, the mbufs in use must
@@ -237,17 +238,23 @@ void check_neighbor(const std::vector<uint8_t>& f) {
 }
 
 void check_frame(const std::vector<uint8_t>& f, std::map<uint64_t, Pieces>& pieces) {
-  if (f.size() < 42 || f.size() > net::kEthernetHeaderBytes + kMtu) fail("frame size", f);
+  // A shorter frame is a runt its receiver drops: short ones are padded to the minimum.
+  if (f.size() < net::kMinFrameBytes || f.size() > net::kEthernetHeaderBytes + kMtu)
+    fail("frame size", f);
   if (!std::equal(f.begin() + 6, f.begin() + 12, h->our_mac.bytes.begin()))
     fail("frame not from our MAC", f);
   const uint16_t type = net::load_be16(f.data() + 12);
   const uint8_t* ip = f.data() + 14;
-  const std::size_t ip_bytes = f.size() - 14;
+  std::size_t ip_bytes = f.size() - 14;
   if (type == 0x0806) return check_neighbor(f);
   if (type == 0x0800) {
     if (ip[0] != 0x45) fail("IPv4 header", f);
     if (fold(sum16(ip, 20)) != 0xFFFF) fail("IPv4 header checksum", f);
-    if (net::load_be16(ip + 2) != ip_bytes) fail("IPv4 total length disagrees", f);
+    const std::size_t total = net::load_be16(ip + 2);
+    // Padding only up to the shortest frame.
+    if (total != ip_bytes && !(total < ip_bytes && f.size() == net::kMinFrameBytes))
+      fail("IPv4 total length disagrees", f);
+    ip_bytes = total;
     if (ip[9] != 17) fail("IPv4 but not UDP", f);
     const uint16_t frag = net::load_be16(ip + 6);
     const bool more = (frag & 0x2000) != 0;
