@@ -20,14 +20,14 @@
 // offload would set; bit 2 (but for fragments) sends the frame as two chained mbufs.
 //
 // Besides crashes and sanitizer reports, it fails when the port is given something a receiver
-// would not accept: an mbuf chain whose lengths disagree, a frame over the MTU or not from our
-// MAC, an IPv4 header or UDP checksum that is wrong, lengths that disagree, fragments that do
-// not tile their datagram, a frame shorter than the shortest Ethernet frame (a runt), SIP that
-// does not parse (but an error response to a malformed
-// request, made of what could be read), ARP or neighbour discovery its receiver cannot read,
-// or any other kind of frame (there is no exception path here). And when mbufs leak: every
-// 64 inputs, once the neighbour hold and reassembly times have passed, the mbufs in use must
-// be at most what the reassembly table can hold.
+// would not accept: an mbuf chain whose lengths disagree, a frame over the MTU, shorter than the
+// shortest Ethernet frame (a runt) or not from our MAC, an IPv4 header or UDP checksum that is
+// wrong, lengths that disagree, fragments that do not tile their datagram, SIP that does not
+// parse (but an error response to a malformed request, made of what could be read), ARP or
+// neighbour discovery its receiver cannot read, or any other kind of frame (there is no
+// exception path here). And when mbufs leak: every 64 inputs, once the neighbour hold and
+// reassembly times have passed, the mbufs in use must be at most what the reassembly table can
+// hold.
 //
 // SIPWIRE_FUZZ_MODE=stateful runs a stateful shard instead of a stateless one.
 #include <rte_eal.h>
