@@ -135,6 +135,7 @@ std::optional<DpdkBackendOptions> dpdk_backend_options(const Config& config,
   options.reassembly_flows = config.dpdk.reassembly_flows;
   options.reassembly_timeout_ms = config.dpdk.reassembly_timeout_ms;
   options.neighbor_hold_ms = config.dpdk.neighbor_hold_ms;
+  options.verify_udp_checksums = config.dpdk.verify_udp_checksums;
   options.neighbor_reachable_ms = config.dpdk.neighbor_reachable_ms;
   options.idle_sleep_us = config.dpdk.idle_sleep_us;
   return options;

@@ -63,6 +63,11 @@ struct DpdkBackendOptions {
   // are computed in software), and verify them on receipt when it can (what it flags as bad is
   // dropped).
   bool checksum_offload = true;
+  // Sum the UDP checksum of each SIP datagram received where the port gives no verdict (no RX
+  // offload, a reassembled datagram), and drop those whose checksum fails, as the kernel does.
+  // Off: accept them (a peer on a veth or tap of this host whose TX checksum offload is on
+  // leaves its checksums unfinished, which only af_packet would hand over as they are).
+  bool verify_udp_checksums = true;
   // Send a frame as a chain of mbufs (headers, then segments by reference to the received
   // frame) when the port can (RTE_ETH_TX_OFFLOAD_MULTI_SEGS). Else, or when false, every
   // frame leaves in one mbuf: the datagram is copied, fragments are linearized.

@@ -20,12 +20,24 @@ namespace {
 constexpr std::size_t kLinearBytes = 65536;
 constexpr std::size_t kEthernetBytes = 14;
 
-// With RX checksum offload the port verifies the IPv4 header and UDP checksums: a SIP datagram
-// it flags as bad is dropped, as the kernel would drop it (RFC 1122 §4.1.3.4). Without it the
-// flags say unknown and nothing is dropped here (classify_frame checks the IPv4 header itself).
-bool checksum_flagged_bad(const rte_mbuf* m) {
-  return (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD ||
-         (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD;
+// Whether a SIP datagram's checksums hold, as the kernel checks them before a socket sees the
+// datagram (RFC 1122 §4.1.3.4): what fails is dropped. With RX checksum offload the port gives
+// its verdict in the flags: BAD, or GOOD, or for the UDP checksum NONE (the data was verified
+// and the field left unfinished, as virtio hands over a local sender's datagram). Where it
+// gives none (UNKNOWN: a port without offload, a reassembled datagram) the UDP checksum is
+// summed here, unless `verify` is off; classify_frame has checked the IPv4 header checksum.
+bool checksums_ok(uint64_t ol_flags, std::span<const uint8_t> frame, const net::FrameInfo& sip,
+                  bool verify) {
+  if ((ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD) return false;
+  switch (ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) {
+    case RTE_MBUF_F_RX_L4_CKSUM_GOOD:
+    case RTE_MBUF_F_RX_L4_CKSUM_NONE:
+      return true;
+    case RTE_MBUF_F_RX_L4_CKSUM_BAD:
+      return false;
+    default:
+      return !verify || net::udp_checksum_ok(frame, sip);
+  }
 }
 
 bool is_not_ours(const char* reason) {
@@ -150,7 +162,7 @@ void DpdkWorker::handle_frame(rte_mbuf* m, PacketHandler& handler, uint64_t now_
   const net::FrameInfo info = net::classify_frame(frame, shared_.local);
   switch (info.kind) {
     case net::FrameKind::kSip: {
-      if (checksum_flagged_bad(m)) {
+      if (!checksums_ok(m->ol_flags, frame, info, shared_.options.verify_udp_checksums)) {
         bump(dpdk_.drop_malformed);
         rte_pktmbuf_free(m);
         return;
@@ -272,8 +284,10 @@ void DpdkWorker::deliver_chain(rte_mbuf* m, PacketHandler& handler, bool reassem
     rte_pktmbuf_free(m);
     return;
   }
-  // A frame longer than one mbuf, as the port received it (a reassembled one has no such flags).
-  if (!reassembled && !handed_in && checksum_flagged_bad(m)) {
+  // A frame longer than one mbuf, as the port received it, or a reassembled datagram (no port
+  // verdict on its UDP checksum). One handed in was checked by the worker that read it.
+  if (!handed_in && !checksums_ok(reassembled ? 0 : m->ol_flags, frame, info,
+                                  shared_.options.verify_udp_checksums)) {
     bump(dpdk_.drop_malformed);
     rte_pktmbuf_free(m);
     return;

@@ -501,6 +501,16 @@ uint16_t udp_checksum(const NetAddress& from, const NetAddress& to, const uint8_
   return checksum == 0 ? 0xffff : checksum;
 }
 
+bool udp_checksum_ok(std::span<const uint8_t> frame, const FrameInfo& sip) {
+  const uint8_t* udp = frame.data() + sip.payload_offset - 8;
+  const uint16_t stored = load_be16(udp + 6);
+  if (stored == 0) return sip.source.family == NetAddress::Family::kIpv4;
+  const std::string_view payload[] = {
+      {reinterpret_cast<const char*>(frame.data()) + sip.payload_offset, sip.payload_length}};
+  // udp_checksum skips the field, and writes a computed 0 as 0xFFFF, as a sender does.
+  return udp_checksum(sip.source, sip.destination, udp, payload) == stored;
+}
+
 std::size_t write_arp_reply(uint8_t* out, const FrameInfo& request, const MacAddress& our_mac) {
   if (request.kind != FrameKind::kArpRequest) return 0;
   uint8_t* arp = write_ethernet(out, our_mac, request.target_mac, kEtherTypeArp);

@@ -69,13 +69,16 @@ struct FrameInfo {
 // Classifies a received frame (Ethernet header first; padding after the IP packet ignored).
 // Checks: Ethernet destination ours, broadcast or multicast; IPv4 version, IHL, total length and
 // header checksum; UDP length; IPv6 payload length; ARP and neighbor discovery formats (ND also:
-// hop limit 255, code 0 and the ICMPv6 checksum, RFC 4861 §7.1). The UDP checksum is not summed:
-// the NIC verifies it where it can (the worker drops what the NIC flags as bad), and otherwise a
-// corrupted SIP datagram is caught by the parser or is just another malformed message; summing
-// every payload byte in software would cost more than the rest of the classification (and a
-// veth peer's kernel leaves it unfinished, for an offload that never happens). Only its
-// absence over IPv6 is checked: a SIP datagram there without one is dropped (RFC 8200 §8.1).
+// hop limit 255, code 0 and the ICMPv6 checksum, RFC 4861 §7.1). The UDP checksum is not summed
+// here: the NIC verifies it where it can, and the worker sums it (udp_checksum_ok) where the NIC
+// gives no verdict. Only its absence over IPv6 is checked: a SIP datagram there without one is
+// dropped (RFC 8200 §8.1).
 FrameInfo classify_frame(std::span<const uint8_t> frame, const LocalInterface& local);
+
+// Whether the UDP checksum of a datagram classify_frame (or classify_reassembled) found to be
+// kSip holds, summed over the pseudo-header, the UDP header and the payload. A checksum of 0
+// over IPv4 means the sender computed none: it holds (RFC 768).
+bool udp_checksum_ok(std::span<const uint8_t> frame, const FrameInfo& sip);
 
 // Classifies a packet the reassembler put back together (Ethernet header still in front): as
 // classify_frame, except that the IPv4 header checksum is not checked, because reassemblers

@@ -235,6 +235,9 @@ struct DpdkConfig {
   // A worker idle for 1,000 polls in a row sleeps this long between polls, in microseconds,
   // 0..100000; 0: it polls without pause (a dedicated NIC server).
   uint32_t idle_sleep_us = 100;
+  // Sum the UDP checksum of SIP datagrams where the port cannot verify it (and of reassembled
+  // ones), dropping those that fail, as the kernel does.
+  bool verify_udp_checksums = true;
 
   bool operator==(const DpdkConfig&) const = default;
 };

@@ -534,7 +534,8 @@ void read_dpdk(TableReader& root, DpdkConfig& dpdk, KeyPositions& positions) {
   TableReader t(*table, "dpdk", "[dpdk]", root.diagnostics(), positions);
   t.only_keys({"eal", "port", "exception_tap", "networks", "gateways", "mtu", "mbufs_per_worker",
                "queue_size", "burst", "reassembly_flows", "reassembly_timeout_ms",
-               "neighbor_hold_ms", "neighbor_reachable_ms", "idle_sleep_us"});
+               "neighbor_hold_ms", "neighbor_reachable_ms", "idle_sleep_us",
+               "verify_udp_checksums"});
   if (const toml::node* node = t.find("eal")) {
     if (const auto* array = node->as_array()) {
       for (const toml::node& element : *array) {
@@ -575,6 +576,7 @@ void read_dpdk(TableReader& root, DpdkConfig& dpdk, KeyPositions& positions) {
   t.read_uint("neighbor_hold_ms", 10, 60'000, dpdk.neighbor_hold_ms);
   t.read_uint("neighbor_reachable_ms", 1000, 3'600'000, dpdk.neighbor_reachable_ms);
   t.read_uint("idle_sleep_us", 0, 100'000, dpdk.idle_sleep_us);
+  t.read_bool("verify_udp_checksums", dpdk.verify_udp_checksums);
 }
 
 // Why Hyperscan refuses `regex` as a rule pattern, or empty when it accepts it. The regex must

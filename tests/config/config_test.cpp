@@ -129,7 +129,7 @@ TEST(ShippedConfigTest, DefaultSpellsOutEveryKey) {
         "# [dpdk]", "# eal = ", "# port = ", "# exception_tap = ", "# networks = ", "# gateways = ",
         "# mtu = ", "# mbufs_per_worker = ", "# queue_size = ", "# burst = ",
         "# reassembly_flows = ", "# reassembly_timeout_ms = ", "# neighbor_hold_ms = ",
-        "# neighbor_reachable_ms = ", "# idle_sleep_us = ",
+        "# neighbor_reachable_ms = ", "# idle_sleep_us = ", "# verify_udp_checksums = ",
         // No route by default, but the reference shows one.
         "# [[route]]", "# domain = ", "# next_hop = ", "# transport = ", "# destination = ",
         // No destination set by default; the reference shows one.
@@ -928,6 +928,7 @@ TEST(DpdkConfigTest, Defaults) {
   EXPECT_EQ(c.dpdk.neighbor_hold_ms, 1000u);
   EXPECT_EQ(c.dpdk.neighbor_reachable_ms, 60000u);
   EXPECT_EQ(c.dpdk.idle_sleep_us, 100u);
+  EXPECT_TRUE(c.dpdk.verify_udp_checksums);
   // An empty [dpdk] changes nothing.
   const ConfigResult empty = parse(with_listen("[dpdk]\n"));
   ASSERT_TRUE(empty.ok()) << empty.error.to_string();
@@ -956,6 +957,7 @@ reassembly_timeout_ms = 60000
 neighbor_hold_ms = 60000
 neighbor_reachable_ms = 3600000
 idle_sleep_us = 100000
+verify_udp_checksums = false
 )");
   ASSERT_TRUE(r.ok()) << r.error.to_string();
   const Config& c = *r.config;
@@ -980,6 +982,7 @@ idle_sleep_us = 100000
   EXPECT_EQ(c.dpdk.neighbor_hold_ms, 60000u);
   EXPECT_EQ(c.dpdk.neighbor_reachable_ms, 3600000u);
   EXPECT_EQ(c.dpdk.idle_sleep_us, 100000u);
+  EXPECT_FALSE(c.dpdk.verify_udp_checksums);
 
   // The other ends of the ranges, a NIC's port, and gateways without networks (any is on-link).
   const ConfigResult low = parse(with_listen(R"([dpdk]
@@ -1064,6 +1067,7 @@ TEST(ConfigErrorTest, DpdkRanges) {
                 "dpdk.idle_sleep_us (100001) must be between 0 and 100000"},
            Case{"idle_sleep_us = -1", "dpdk.idle_sleep_us"},
            Case{"mtu = \"1500\"", "dpdk.mtu must be an integer, not a string"},
+           Case{"verify_udp_checksums = 0", "dpdk.verify_udp_checksums must be"},
        }) {
     EXPECT_TRUE(
         FailsAt(with_listen("[dpdk]\nport = \"0000:03:00.0\"\n" + std::string(c.line) + "\n"), 5,

@@ -260,6 +260,7 @@ reassembly_timeout_ms = 3000
 neighbor_hold_ms = 250
 neighbor_reachable_ms = 30000
 idle_sleep_us = 0
+verify_udp_checksums = false
 )");
   std::string error;
   const std::vector<std::string> extra = {"-m", "512"};
@@ -288,6 +289,7 @@ idle_sleep_us = 0
   EXPECT_EQ(o->neighbor_hold_ms, 250u);
   EXPECT_EQ(o->neighbor_reachable_ms, 30000u);
   EXPECT_EQ(o->idle_sleep_us, 0u);  // poll without pause
+  EXPECT_FALSE(o->verify_udp_checksums);
 }
 
 TEST(DpdkBackendOptionsTest, AnUnsetDpdkTableKeepsTheBackendsDefaults) {
@@ -311,6 +313,7 @@ TEST(DpdkBackendOptionsTest, AnUnsetDpdkTableKeepsTheBackendsDefaults) {
   EXPECT_EQ(o->neighbor_hold_ms, d.neighbor_hold_ms);
   EXPECT_EQ(o->neighbor_reachable_ms, d.neighbor_reachable_ms);
   EXPECT_EQ(o->idle_sleep_us, d.idle_sleep_us);
+  EXPECT_TRUE(o->verify_udp_checksums);
 }
 
 TEST(DpdkBackendOptionsTest, RefusesAConfigThatCannotRunOnDpdk) {

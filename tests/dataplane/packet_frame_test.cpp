@@ -705,6 +705,48 @@ TEST(UdpBuilderTest, AComputedZeroIsSentAsAllOnes) {
   EXPECT_EQ(FoldedSum(PseudoHeaderAndUpperLayer(frame)), 0xffff);
 }
 
+TEST(UdpChecksumTest, AReceivedDatagramsChecksumHoldsUntilAByteChanges) {
+  const std::string message = "OPTIONS sip:x SIP/2.0\r\n\r\n";
+  for (const auto& [from, to] : {std::pair{kPeerV4, kOurV4}, std::pair{kPeerV6, kOurV6}}) {
+    std::vector<uint8_t> frame = BuildUdp(from, to, {message});
+    std::copy(kOurMac.bytes.begin(), kOurMac.bytes.end(), frame.begin());  // to us
+    const FrameInfo info = classify_frame(frame, kUs);
+    ASSERT_EQ(info.kind, FrameKind::kSip) << info.reason;
+    EXPECT_TRUE(udp_checksum_ok(frame, info));
+    for (const std::size_t at : {info.payload_offset + 3u, info.payload_offset - 8u}) {
+      std::vector<uint8_t> changed = frame;
+      changed[at] ^= 0x40;  // a payload byte; the source port
+      EXPECT_FALSE(udp_checksum_ok(changed, classify_frame(changed, kUs))) << at;
+    }
+  }
+}
+
+TEST(UdpChecksumTest, OverIpv4AChecksumOfZeroMeansNoneAndHolds) {
+  std::vector<uint8_t> frame = BuildUdp(kPeerV4, kOurV4, {"OPTIONS sip:x SIP/2.0\r\n\r\n"});
+  std::copy(kOurMac.bytes.begin(), kOurMac.bytes.end(), frame.begin());
+  store_be16(frame.data() + kUdpIpv4HeaderBytes - 2, 0);
+  const FrameInfo info = classify_frame(frame, kUs);
+  ASSERT_EQ(info.kind, FrameKind::kSip) << info.reason;
+  EXPECT_TRUE(udp_checksum_ok(frame, info));
+}
+
+TEST(UdpChecksumTest, AllOnesForAComputedZeroHolds) {
+  // As AComputedZeroIsSentAsAllOnes: two payload bytes that make the checksum 0, sent as 0xFFFF.
+  uint8_t headers[kUdpIpv4HeaderBytes];
+  ASSERT_EQ(write_udp_headers(headers, kPeerMac, kOurMac, kPeerV4, kOurV4, 2, 1),
+            kUdpIpv4HeaderBytes);
+  const char zero[2] = {0, 0};
+  const std::string_view zeros(zero, 2);
+  const uint16_t with_zeros = udp_checksum(kPeerV4, kOurV4, headers + 34, {&zeros, 1});
+  std::vector<uint8_t> frame = Bytes(headers, sizeof headers);
+  frame.push_back(static_cast<uint8_t>(with_zeros >> 8));
+  frame.push_back(static_cast<uint8_t>(with_zeros));
+  store_be16(frame.data() + 40, 0xffff);
+  const FrameInfo info = classify_frame(frame, kUs);
+  ASSERT_EQ(info.kind, FrameKind::kSip) << info.reason;
+  EXPECT_TRUE(udp_checksum_ok(frame, info));
+}
+
 TEST(UdpBuilderTest, MixedFamiliesAndOversizedPayloadsWriteNothing) {
   uint8_t headers[kUdpIpv6HeaderBytes];
   EXPECT_EQ(write_udp_headers(headers, kOurMac, kPeerMac, kOurV4, kPeerV6, 10, 0), 0u);
