@@ -31,11 +31,15 @@
 #include "dataplane/dpdk/packet_frame.h"
 #include "dataplane/shard.h"
 #include "dataplane/shard_router.h"
+#include "tests/dataplane/reference_checksum.h"
 
 namespace sipwire::dataplane {
 namespace {
 
 using net::MacAddress;
+using sipwire::testing::fold;
+using sipwire::testing::l4_checksum_ok;
+using sipwire::testing::sum16;
 
 const MacAddress kPeerMac{{0x02, 0, 0, 0, 0, 0x01}};
 const MacAddress kUasMac{{0x02, 0, 0, 0, 0, 0x03}};
@@ -104,21 +108,11 @@ Frame udp_frame(const MacAddress& src_mac, const MacAddress& dst_mac, const NetA
 }
 
 // An independent check of a received frame's checksums (IPv4 header and UDP).
-uint32_t sum16(const uint8_t* p, std::size_t n, uint32_t sum = 0) {
-  for (std::size_t i = 0; i + 1 < n; i += 2) sum += static_cast<uint32_t>(p[i] << 8 | p[i + 1]);
-  if (n % 2 != 0) sum += static_cast<uint32_t>(p[n - 1] << 8);
-  return sum;
-}
-uint16_t fold(uint32_t sum) {
-  while (sum >> 16) sum = (sum & 0xFFFF) + (sum >> 16);
-  return static_cast<uint16_t>(sum);
-}
 bool ipv4_udp_checksums_ok(const std::vector<uint8_t>& f) {
   const uint8_t* ip = f.data() + 14;
   if (fold(sum16(ip, 20)) != 0xFFFF) return false;
   const std::size_t udp_len = static_cast<std::size_t>(ip[20 + 4] << 8 | ip[20 + 5]);
-  uint32_t pseudo = sum16(ip + 12, 8) + 17 + static_cast<uint32_t>(udp_len);
-  return fold(sum16(ip + 20, udp_len, pseudo)) == 0xFFFF;
+  return l4_checksum_ok(ip + 12, ip + 16, 4, 17, ip + 20, udp_len);
 }
 
 std::string register_request(const std::string& user, const NetAddress& contact);

@@ -54,12 +54,16 @@
 #include "dataplane/dpdk/packet_frame.h"
 #include "dataplane/shard.h"
 #include "sipwire/message.h"
+#include "tests/dataplane/reference_checksum.h"
 
 namespace {
 
 using namespace sipwire;
 using namespace sipwire::dataplane;
 using net::MacAddress;
+using sipwire::testing::fold;  // the reference checksum, independent of the data plane's
+using sipwire::testing::l4_checksum_ok;
+using sipwire::testing::sum16;
 
 const NetAddress kProxy = NetAddress::ipv4(10, 0, 0, 2, 5060);
 const NetAddress kProxy6 = *NetAddress::parse("2001:db8::2", 5060);
@@ -85,25 +89,6 @@ MacAddress peer_mac(unsigned i) {
 NetAddress peer(unsigned i, bool v6) {
   if (v6) return *NetAddress::parse("2001:db8::" + std::to_string(16 + i), 5062);
   return NetAddress::ipv4(10, 0, 0, static_cast<uint8_t>(16 + i), 5062);
-}
-
-// The Internet checksum of the bytes, plain RFC 1071 (a reference, independent of the data
-// plane's own).
-uint32_t sum16(const uint8_t* p, std::size_t n, uint32_t sum = 0) {
-  for (std::size_t i = 0; i + 1 < n; i += 2) sum += static_cast<uint32_t>(p[i] << 8 | p[i + 1]);
-  if (n % 2 != 0) sum += static_cast<uint32_t>(p[n - 1] << 8);
-  return sum;
-}
-uint16_t fold(uint32_t sum) {
-  while (sum >> 16) sum = (sum & 0xFFFF) + (sum >> 16);
-  return static_cast<uint16_t>(sum);
-}
-// Whether the UDP (or ICMPv6) checksum over [l4, l4 + length) with the IP pseudo-header holds.
-bool l4_checksum_ok(const uint8_t* src, const uint8_t* dst, std::size_t address_bytes,
-                    uint8_t protocol, const uint8_t* l4, std::size_t length) {
-  uint32_t s = sum16(src, address_bytes) + sum16(dst, address_bytes) + protocol +
-               static_cast<uint32_t>(length);
-  return fold(sum16(l4, length, s)) == 0xFFFF;
 }
 
 struct Harness {
