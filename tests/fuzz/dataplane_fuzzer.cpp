@@ -1,13 +1,15 @@
-// libFuzzer target: the DPDK data plane's worker as a whole, on a port made of rings (EAL with
-// --no-huge, no NIC): frames go in through the RX ring as a NIC hands them over, the worker runs
-// one pass at a time with a real shard, and what the port transmits is read back and checked.
-// frame_fuzzer covers the frame codec alone; this one covers what sits around it: reassembly
-// (rte_ip_frag), the neighbour table and the datagrams held for it, the outbox (references to
-// received mbufs, copies, fragmentation over the MTU) and the mbuf accounting of all of them.
+// libFuzzer target: the DPDK data plane's workers as a whole, on a port made of rings (EAL with
+// --no-huge, no NIC): frames go in through the RX rings as a NIC hands them over, two workers
+// with shard affinity run one pass at a time each with a real shard, and what the port
+// transmits is read back and checked. frame_fuzzer covers the frame codec alone; this one
+// covers what sits around it: reassembly (rte_ip_frag), the neighbour table and the datagrams
+// held for it, the handover between workers, the outbox (references to received mbufs,
+// copies, fragmentation over the MTU) and the mbuf accounting of all of them.
 //
-// An input is a list of records, each kind(1) flags(1) length(2, little endian) bytes; the
-// records build frames with correct lengths and checksums around their bytes (the fuzzer could
-// not find those by itself), or give a raw frame:
+// An input is a list of records, each kind(1) flags(1) length(2, little endian) bytes (bit 3 of
+// the kind byte: the RX queue, so the worker, its frames arrive on). The records build frames
+// with correct lengths and checksums around their bytes (the fuzzer could not find those by
+// itself), or give a raw frame:
 //   0 raw frame, as it is
 //   1 UDP over IPv4 to our SIP port from one of four peers, payload = bytes
 //   2 UDP over IPv6, likewise
@@ -29,7 +31,7 @@
 // reassembly times have passed, the mbufs in use must be at most what the reassembly table can
 // hold.
 //
-// SIPWIRE_FUZZ_MODE=stateful runs a stateful shard instead of a stateless one.
+// SIPWIRE_FUZZ_MODE=stateful runs stateful shards instead of stateless ones.
 #include <rte_eal.h>
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
@@ -68,6 +70,10 @@ using sipwire::testing::sum16;
 const NetAddress kProxy = NetAddress::ipv4(10, 0, 0, 2, 5060);
 const NetAddress kProxy6 = *NetAddress::parse("2001:db8::2", 5060);
 constexpr unsigned kMtu = 1500;
+// Two workers with shard affinity, so a datagram read by the one whose shard does not own it
+// is handed over (rte_ring between workers), as RSS spreads a NIC's traffic.
+constexpr unsigned kWorkers = 2;
+unsigned g_queue = 0;  // the RX queue the current record's frames arrive on
 constexpr std::size_t kMaxFramesPerInput = 512;
 // What the reassembly table may hold: its flows, each with up to RTE_LIBRTE_IP_FRAG_MAX_FRAG
 // fragments of up to two mbufs (a chained frame), and its death row.
@@ -97,7 +103,7 @@ struct Harness {
   rte_mempool* feed_pool = nullptr;
   std::unique_ptr<Qsbr> qsbr;
   std::unique_ptr<LocationTable> location;
-  std::unique_ptr<Shard> shard;
+  std::vector<std::unique_ptr<Shard>> shards;
   MacAddress our_mac;
   std::vector<rte_mempool*> pools;  // every pool an mbuf of the worker can come from
   uint16_t ip_id = 1;
@@ -114,16 +120,20 @@ bool init() {
   argv.push_back(nullptr);
   if (rte_eal_init(static_cast<int>(args.size()), argv.data()) < 0) return false;
   h = new Harness;
-  h->rx.push_back(rte_ring_create("fz_rx", 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ));
-  h->tx.push_back(rte_ring_create("fz_tx", 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ));
-  if (h->rx[0] == nullptr || h->tx[0] == nullptr) return false;
-  if (rte_eth_from_rings("fz", h->rx.data(), 1, h->tx.data(), 1, 0) < 0) return false;
+  for (unsigned q = 0; q < kWorkers; ++q) {
+    const std::string n = std::to_string(q);
+    h->rx.push_back(rte_ring_create(("fz_rx" + n).c_str(), 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ));
+    h->tx.push_back(rte_ring_create(("fz_tx" + n).c_str(), 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ));
+    if (h->rx[q] == nullptr || h->tx[q] == nullptr) return false;
+  }
+  if (rte_eth_from_rings("fz", h->rx.data(), kWorkers, h->tx.data(), kWorkers, 0) < 0) return false;
 
   DpdkBackendOptions options;
   options.eal_initialised = true;
   options.port = "net_ring_fz";
   options.listen = {kProxy, kProxy6};
-  options.workers = 1;
+  options.workers = kWorkers;
+  options.shard_affinity = true;
   options.mtu = kMtu;
   options.mbufs_per_worker = 4095;
   options.queue_size = 1024;
@@ -140,11 +150,15 @@ bool init() {
   h->feed_pool =
       rte_pktmbuf_pool_create("fz_feed", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
   if (h->feed_pool == nullptr) return false;
-  h->pools = {h->feed_pool, rte_mempool_lookup("sw_direct_0"), rte_mempool_lookup("sw_indirect_0")};
+  h->pools = {h->feed_pool};
+  for (unsigned w = 0; w < kWorkers; ++w) {
+    h->pools.push_back(rte_mempool_lookup(("sw_direct_" + std::to_string(w)).c_str()));
+    h->pools.push_back(rte_mempool_lookup(("sw_indirect_" + std::to_string(w)).c_str()));
+  }
   for (rte_mempool* p : h->pools)
     if (p == nullptr) return false;
 
-  h->qsbr = std::make_unique<Qsbr>(1);
+  h->qsbr = std::make_unique<Qsbr>(kWorkers);
   h->location = std::make_unique<LocationTable>(64, *h->qsbr);
   EngineSettings settings;
   const char* mode = std::getenv("SIPWIRE_FUZZ_MODE");
@@ -154,7 +168,8 @@ bool init() {
   settings.domains = {"localhost", "10.0.0.2", "2001:db8::2"};
   settings.message_store_bytes = 1 << 20;
   settings.transactions.capacity = 1024;
-  h->shard = std::make_unique<Shard>(0, settings, *h->location, *h->qsbr);
+  for (unsigned w = 0; w < kWorkers; ++w)
+    h->shards.push_back(std::make_unique<Shard>(w, settings, *h->location, *h->qsbr));
 
   rte_ether_addr a{};
   uint16_t port = 0;
@@ -295,24 +310,31 @@ void check_fragmented(const std::map<uint64_t, Pieces>& pieces) {
 void drain() {
   std::map<uint64_t, Pieces> pieces;
   void* m = nullptr;
-  while (rte_ring_dequeue(h->tx[0], &m) == 0) {
-    auto* mbuf = static_cast<rte_mbuf*>(m);
-    uint32_t length = 0;
-    uint16_t segments = 0;
-    for (const rte_mbuf* s = mbuf; s != nullptr; s = s->next) length += s->data_len, ++segments;
-    if (length != mbuf->pkt_len || segments != mbuf->nb_segs) fail("mbuf chain lengths disagree");
-    std::vector<uint8_t> bytes(mbuf->pkt_len);
-    const void* p = rte_pktmbuf_read(mbuf, 0, mbuf->pkt_len, bytes.data());
-    if (p != bytes.data()) std::memcpy(bytes.data(), p, mbuf->pkt_len);
-    rte_pktmbuf_free(mbuf);
-    check_frame(bytes, pieces);
-  }
+  for (unsigned q = 0; q < kWorkers; ++q)
+    while (rte_ring_dequeue(h->tx[q], &m) == 0) {
+      auto* mbuf = static_cast<rte_mbuf*>(m);
+      uint32_t length = 0;
+      uint16_t segments = 0;
+      for (const rte_mbuf* s = mbuf; s != nullptr; s = s->next) length += s->data_len, ++segments;
+      if (length != mbuf->pkt_len || segments != mbuf->nb_segs) fail("mbuf chain lengths disagree");
+      std::vector<uint8_t> bytes(mbuf->pkt_len);
+      const void* p = rte_pktmbuf_read(mbuf, 0, mbuf->pkt_len, bytes.data());
+      if (p != bytes.data()) std::memcpy(bytes.data(), p, mbuf->pkt_len);
+      rte_pktmbuf_free(mbuf);
+      check_frame(bytes, pieces);
+    }
   check_fragmented(pieces);
 }
 
 void run_worker() {
-  for (int pass = 0; pass < 64; ++pass)
-    if (!h->backend->poll(0, *h->shard) && rte_ring_count(h->rx[0]) == 0) break;
+  // Each worker a pass in turn, until a round where none had anything to do (a datagram
+  // handed over to the other worker's shard takes a pass of each).
+  for (int round = 0; round < 64; ++round) {
+    bool busy = false;
+    for (unsigned w = 0; w < kWorkers; ++w) busy |= h->backend->poll(w, *h->shards[w]);
+    for (unsigned q = 0; q < kWorkers; ++q) busy |= rte_ring_count(h->rx[q]) != 0;
+    if (!busy) break;
+  }
   drain();
 }
 
@@ -349,7 +371,7 @@ void feed(const std::vector<uint8_t>& frame, uint8_t flags) {
     }
   }
   head->ol_flags = kOffload[(flags >> 3) & 3];
-  while (rte_ring_enqueue(h->rx[0], head) != 0) run_worker();
+  while (rte_ring_enqueue(h->rx[g_queue], head) != 0) run_worker();
 }
 
 std::vector<uint8_t> ethernet(uint16_t type, const MacAddress& from) {
@@ -485,6 +507,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::size_t pos = 0, frames = 0;
   while (pos + 4 <= size && frames < kMaxFramesPerInput) {
     const uint8_t kind = data[pos] & 7, flags = data[pos + 1];
+    g_queue = (data[pos] >> 3) % kWorkers;
     const std::size_t length =
         std::min<std::size_t>(data[pos + 2] | std::size_t{data[pos + 3]} << 8, size - pos - 4);
     const std::string_view bytes(reinterpret_cast<const char*>(data + pos + 4), length);
