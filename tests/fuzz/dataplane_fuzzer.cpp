@@ -75,11 +75,13 @@ constexpr unsigned kMtu = 1500;
 constexpr unsigned kWorkers = 2;
 unsigned g_queue = 0;  // the RX queue the current record's frames arrive on
 constexpr std::size_t kMaxFramesPerInput = 512;
-// What the reassembly table may hold: its flows, each with up to RTE_LIBRTE_IP_FRAG_MAX_FRAG
-// fragments of up to two mbufs (a chained frame), and its death row.
+// What the workers' reassembly tables may hold (one table each): their flows, each with up to
+// RTE_LIBRTE_IP_FRAG_MAX_FRAG fragments of up to two mbufs (a chained frame), and their death
+// rows.
 constexpr unsigned kReassemblyFlows = 64;
-constexpr unsigned kMaxInUse =
-    kReassemblyFlows * RTE_LIBRTE_IP_FRAG_MAX_FRAG * 2 + RTE_IP_FRAG_DEATH_ROW_MBUF_LEN + 64;
+constexpr unsigned kMaxInUse = kWorkers * (kReassemblyFlows * RTE_LIBRTE_IP_FRAG_MAX_FRAG * 2 +
+                                           RTE_IP_FRAG_DEATH_ROW_MBUF_LEN) +
+                               64;
 
 [[noreturn]] void fail(const char* why, const std::vector<uint8_t>& frame = {}) {
   std::fprintf(stderr, "dataplane_fuzzer: %s (frame of %zu bytes)\n", why, frame.size());
