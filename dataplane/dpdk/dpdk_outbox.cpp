@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstring>
 
 namespace sipwire::dataplane {
@@ -64,7 +65,8 @@ DpdkOutbox::DpdkOutbox(const DpdkShared& shared, uint16_t queue, rte_mempool* di
       counters_(counters),
       dpdk_(dpdk),
       hold_tsc_(rte_get_tsc_hz() / 1000 * shared.options.neighbor_hold_ms),
-      ip_id_(static_cast<uint16_t>(queue * 0x1000u)),
+      next_id_(queue),
+      id_stride_(std::bit_ceil(std::max(shared.options.workers, 1u))),
       arena_(scratch_bytes),
       neighbors_(*shared.neighbors) {}
 
@@ -172,7 +174,7 @@ bool DpdkOutbox::send(const NetAddress& to, std::span<const std::string_view> se
     return true;
   }
   net::write_udp_headers(header, shared_.mac, mac.value_or(net::MacAddress{}), from, to, total,
-                         ip_id_++);
+                         static_cast<uint16_t>(take_id()));
   uint8_t* udp = header + header_bytes - 8;
   const bool fragmenting = header_bytes - kEthernetBytes + total > shared_.options.mtu;
   if (shared_.tx_checksum_offload && !loop && !fragmenting) {
@@ -298,9 +300,15 @@ void DpdkOutbox::fragment_and_queue(rte_mbuf* packet, bool ipv6) {
     bump(n == -ENOMEM ? dpdk_.drop_no_mbuf : dpdk_.drop_oversize);
     return;
   }
+  // rte_ipv6_fragment_packet leaves the fragment header's identification 0 (an IPv6 header has
+  // none for it to copy): each datagram gets its own here.
+  const rte_be32_t ipv6_id = ipv6 ? rte_cpu_to_be_32(take_id()) : 0;
   for (int32_t i = 0; i < n; ++i) {
     rte_mbuf* f = fragments[i];
-    if (!ipv6) {
+    if (ipv6) {
+      auto* ip = rte_pktmbuf_mtod(f, rte_ipv6_hdr*);
+      rte_ipv6_frag_get_ipv6_fragment_header(ip)->id = ipv6_id;
+    } else {
       auto* ip = rte_pktmbuf_mtod(f, rte_ipv4_hdr*);
       ip->hdr_checksum = 0;
       ip->hdr_checksum = rte_ipv4_cksum(ip);

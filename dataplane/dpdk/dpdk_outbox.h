@@ -132,9 +132,18 @@ class DpdkOutbox final : public Outbox {
   std::array<rte_mbuf*, 64> looped_{};
   std::size_t looped_count_ = 0;
   unsigned queued_ = 0;
-  // IPv4 identification: each worker starts in its own part of the space, so datagrams two
-  // workers fragment for one peer at the same moment do not share an id (RFC 6864).
-  uint16_t ip_id_;
+  // Fragment identification (IPv4's 16 bits, IPv6's 32): a receiver reassembles by source,
+  // destination and id, and every worker sends from our one address, so each worker draws from
+  // its own residue class: ids queue, queue + stride, ... with stride the worker count rounded up
+  // to a power of two (which divides 2^16, so the classes stay apart when the counter wraps).
+  // RFC 6864 for IPv4, RFC 8200 §4.5 for IPv6.
+  uint32_t next_id_;
+  uint32_t id_stride_;
+  uint32_t take_id() {
+    const uint32_t id = next_id_;
+    next_id_ += id_stride_;
+    return id;
+  }
 
   ScratchArena arena_;
   net::BurstNeighbors neighbors_;

@@ -22,7 +22,10 @@
 
 #include <array>
 #include <chrono>
+#include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -321,9 +324,11 @@ std::string register_request(const std::string& user, const NetAddress& contact)
          ">\r\nExpires: 3600\r\nContent-Length: 0\r\n\r\n";
 }
 
-std::string invite_request(const std::string& branch, std::size_t body_bytes) {
+std::string invite_request(const std::string& branch, std::size_t body_bytes,
+                           const std::string& user = "bob") {
   const std::string body(body_bytes, 'x');
-  return "INVITE sip:bob@localhost SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5062;branch=" + branch +
+  return "INVITE sip:" + user +
+         "@localhost SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5062;branch=" + branch +
          "\r\nMax-Forwards: 70\r\nFrom: <sip:alice@localhost>;tag=a\r\nTo: <sip:bob@localhost>"
          "\r\nCall-ID: " +
          branch +
@@ -864,6 +869,67 @@ TEST_F(DpdkBackendFrames, ADatagramOverTheMtuLeavesAsFragmentsAndFragmentsAreRea
   const std::string forwarded = payload_of(reassemble(frames));
   EXPECT_EQ(forwarded.rfind("INVITE sip:bob@10.0.0.3:5070 SIP/2.0\r\n", 0), 0u);
   EXPECT_NE(forwarded.find(std::string(2600, 'x')), std::string::npos);
+}
+
+// The identification of a fragmented datagram the port sent: IPv4's 16 bits, or the 32 of
+// IPv6's fragment header; nullopt for a frame that is no fragment.
+std::optional<uint32_t> fragment_id(const std::vector<uint8_t>& f) {
+  const uint8_t* ip = f.data() + 14;
+  if (f[12] == 0x08 && (net::load_be16(ip + 6) & 0x3FFF) != 0) return net::load_be16(ip + 4);
+  if (f[12] == 0x86 && ip[6] == 44)
+    return uint32_t{net::load_be16(ip + 44)} << 16 | net::load_be16(ip + 46);
+  return std::nullopt;
+}
+
+TEST_F(DpdkBackendFrames, EveryFragmentedDatagramCarriesAnIdentificationOfItsOwn) {
+  // A receiver puts fragments together by source, destination and identification: two
+  // datagrams in flight with one identification are mixed up, and both lost. Two workers
+  // send from one address to one next hop, each with its own counter, over IPv4 and IPv6.
+  open(2, ProxyMode::kStateless);
+  const MacAddress ours = our_mac();
+  const NetAddress uas6 = NetAddress::parse("2001:db8::3", 5070).value();
+  const NetAddress peer6 = NetAddress::parse("2001:db8::1", 5062).value();
+  register_bob();
+  feed(udp_frame(kUasMac, ours, uas6, NetAddress::parse("2001:db8::2", 5060).value(),
+                 register_request("bob6", uas6)));
+  run();
+  ASSERT_EQ(sent().size(), 1u);
+  // Worker 0 answers datagrams until it has sent 4,096 (then its counter once stood where worker
+  // 1's began): identifications must stay apart however many each worker has sent.
+  for (int sent_so_far = 2; sent_so_far < 4096;) {
+    for (int i = 0; i < 64 && sent_so_far < 4096; ++i, ++sent_so_far)
+      feed(udp_frame(kPeerMac, ours, kPeer, kProxy,
+                     options_request("z9hG4bKo" + std::to_string(sent_so_far), kPeer)));
+    run();
+    sent();
+  }
+  std::map<uint32_t, std::set<unsigned>> ipv4_ids, ipv6_ids;  // identification -> datagrams
+  unsigned datagram = 0;
+  for (int round = 0; round < 2; ++round) {
+    for (unsigned q = 0; q < 2; ++q) {
+      const std::string tag = std::to_string(round) + std::to_string(q);
+      feed(udp_frame(kPeerMac, ours, kPeer, kProxy, invite_request("z9hG4bKf4" + tag, 1600)), q);
+      feed(udp_frame(kPeerMac, ours, peer6, NetAddress::parse("2001:db8::2", 5060).value(),
+                     invite_request("z9hG4bKf6" + tag, 1600, "bob6")),
+           q);
+    }
+    run();
+    for (unsigned q = 0; q < 2; ++q) {
+      const auto frames = sent(q);
+      ASSERT_EQ(frames.size(), 4u) << "each INVITE in two fragments, on queue " << q;
+      for (std::size_t i = 0; i < frames.size(); ++i) {
+        const std::optional<uint32_t> id = fragment_id(frames[i]);
+        ASSERT_TRUE(id.has_value()) << "frame " << i << " on queue " << q;
+        // The frames of one datagram leave one after the other; its two fragments share one.
+        (frames[i][12] == 0x08 ? ipv4_ids : ipv6_ids)[*id].insert(datagram + i / 2);
+      }
+      datagram += 2;
+    }
+  }
+  EXPECT_EQ(ipv4_ids.size(), 4u) << "four IPv4 datagrams, four identifications";
+  EXPECT_EQ(ipv6_ids.size(), 4u) << "four IPv6 datagrams, four identifications";
+  for (const auto* ids : {&ipv4_ids, &ipv6_ids})
+    for (const auto& [id, datagrams] : *ids) EXPECT_EQ(datagrams.size(), 1u) << "id " << id;
 }
 
 TEST_F(DpdkBackendFrames, WithShardAffinityAResponseReachesTheShardThatForwardedItsRequest) {
