@@ -24,12 +24,12 @@
 // Besides crashes and sanitizer reports, it fails when the port is given something a receiver
 // would not accept: an mbuf chain whose lengths disagree, a frame over the MTU, shorter than the
 // shortest Ethernet frame (a runt) or not from our MAC, an IPv4 header or UDP checksum that is
-// wrong, lengths that disagree, fragments that do not tile their datagram, SIP that does not
-// parse (but an error response to a malformed request, made of what could be read), ARP or
-// neighbour discovery its receiver cannot read, or any other kind of frame (there is no
-// exception path here). And when mbufs leak: every 64 inputs, once the neighbour hold and
-// reassembly times have passed, the mbufs in use must be at most what the reassembly table can
-// hold.
+// wrong, lengths that disagree, fragments that do not tile their datagram or that share another
+// datagram's identification, SIP that does not parse (but an error response to a malformed
+// request, made of what could be read), ARP or neighbour discovery its receiver cannot read, or
+// any other kind of frame (there is no exception path here). And when mbufs leak: every 64
+// inputs, once the neighbour hold and reassembly times have passed, the mbufs in use must be at
+// most what the reassembly table can hold.
 //
 // SIPWIRE_FUZZ_MODE=stateful runs stateful shards instead of stateless ones.
 #include <rte_eal.h>
@@ -239,6 +239,15 @@ void check_neighbor(const std::vector<uint8_t>& f) {
     fail("neighbour discovery without our MAC in its option", f);
 }
 
+// A receiver reassembles by source, destination and identification: two fragments at one
+// offset under one identification are two datagrams it mixes up (the port never sends one
+// fragment twice).
+void add_piece(Pieces& p, std::size_t offset, const uint8_t* b, const uint8_t* e,
+               const std::vector<uint8_t>& f) {
+  if (!p.at.emplace(offset, std::vector<uint8_t>(b, e)).second)
+    fail("two fragmented datagrams with one identification", f);
+}
+
 void check_frame(const std::vector<uint8_t>& f, std::map<uint64_t, Pieces>& pieces) {
   // A shorter frame is a runt its receiver drops: short ones are padded to the minimum.
   if (f.size() < net::kMinFrameBytes || f.size() > net::kEthernetHeaderBytes + kMtu)
@@ -267,7 +276,7 @@ void check_frame(const std::vector<uint8_t>& f, std::map<uint64_t, Pieces>& piec
       return check_udp(f, ip + 20, ip_bytes - 20);
     }
     Pieces& p = pieces[uint64_t{4} << 32 | net::load_be16(ip + 4)];
-    p.at[offset].assign(ip + 20, ip + ip_bytes);
+    add_piece(p, offset, ip + 20, ip + ip_bytes, f);
     if (more && (ip_bytes - 20) % 8 != 0) fail("IPv4 fragment not a multiple of 8", f);
     if (!more) p.last_seen = true, p.total = offset + ip_bytes - 20;
     return;
@@ -288,7 +297,7 @@ void check_frame(const std::vector<uint8_t>& f, std::map<uint64_t, Pieces>& piec
     uint32_t id;
     std::memcpy(&id, ip + 44, 4);
     Pieces& p = pieces[uint64_t{6} << 32 | id];
-    p.at[offset].assign(ip + 48, ip + ip_bytes);
+    add_piece(p, offset, ip + 48, ip + ip_bytes, f);
     if (more && (ip_bytes - 48) % 8 != 0) fail("IPv6 fragment not a multiple of 8", f);
     if (!more) p.last_seen = true, p.total = offset + ip_bytes - 48;
     return;

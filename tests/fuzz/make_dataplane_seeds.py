@@ -67,6 +67,13 @@ seeds = {
                                     10, 0, 0, 2, 8, 0, 0, 0, 0, 1, 0, 1]))],
     'malformed-sip-chained': [record(1, 4, 'INVITE sip:bob@localhost SIP/2.0\r\nVia: x\r\n\r\n')],
     'checksum-flagged-bad': [record(1, 0x10, sip('OPTIONS sip:10.0.0.2 SIP/2.0', V4[3]))],
+    # Both workers (bit 3 of the kind: RX queue 1) answer over IPv4 and IPv6 with responses
+    # over the MTU (each copies the long Via), in one drain: each fragmented datagram must carry
+    # an identification no other one has.
+    'fragments-from-both-workers': [
+        record(kind | queue, who, sip('OPTIONS sip:%s SIP/2.0' % host, via + ';x=' + 'v' * 1500))
+        for queue in (0, 8) for kind, host, via, who in (
+            (1, '10.0.0.2', V4[queue // 8], queue // 8), (2, '[2001:db8::2]', V6[2], 2))],
 }
 os.makedirs(OUT, exist_ok=True)
 for name, records in seeds.items():
