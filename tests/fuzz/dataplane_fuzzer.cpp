@@ -31,7 +31,8 @@
 // mbufs leak: every 64 inputs, once the neighbour hold and reassembly times have passed, the mbufs
 // in use must be at most what the reassembly table can hold.
 //
-// SIPWIRE_FUZZ_MODE=stateful runs stateful shards instead of stateless ones.
+// SIPWIRE_FUZZ_MODE=stateful runs stateful shards instead of stateless ones;
+// SIPWIRE_FUZZ_TX=single sends every frame as one mbuf, as for a port without multi-segment TX.
 #include <rte_eal.h>
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
@@ -108,6 +109,7 @@ struct Harness {
   std::vector<std::unique_ptr<Shard>> shards;
   MacAddress our_mac;
   std::vector<rte_mempool*> pools;  // every pool an mbuf of the worker can come from
+  bool multi_segment_tx = true;
   uint16_t ip_id = 1;
   uint64_t inputs = 0;
 };
@@ -143,6 +145,10 @@ bool init() {
   options.reassembly_timeout_ms = 1;
   options.neighbor_hold_ms = 1;
   options.idle_sleep_us = 0;
+  // As on a port without RTE_ETH_TX_OFFLOAD_MULTI_SEGS: every frame copied into one mbuf.
+  const char* tx = std::getenv("SIPWIRE_FUZZ_TX");
+  options.multi_segment_tx = h->multi_segment_tx =
+      !(tx != nullptr && std::string_view(tx) == "single");
   std::string error;
   h->backend = DpdkBackend::open(options, error);
   if (h->backend == nullptr) {
@@ -346,6 +352,8 @@ void drain() {
       uint16_t segments = 0;
       for (const rte_mbuf* s = mbuf; s != nullptr; s = s->next) length += s->data_len, ++segments;
       if (length != mbuf->pkt_len || segments != mbuf->nb_segs) fail("mbuf chain lengths disagree");
+      // Such a port would send the first segment alone.
+      if (segments > 1 && !h->multi_segment_tx) fail("a chain of mbufs without multi-segment TX");
       std::vector<uint8_t> bytes(mbuf->pkt_len);
       const void* p = rte_pktmbuf_read(mbuf, 0, mbuf->pkt_len, bytes.data());
       if (p != bytes.data()) std::memcpy(bytes.data(), p, mbuf->pkt_len);
