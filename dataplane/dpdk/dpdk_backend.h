@@ -66,7 +66,8 @@ struct DpdkBackendOptions {
   // Sum the UDP checksum of each SIP datagram received where the port gives no verdict (no RX
   // offload, a reassembled datagram), and drop those whose checksum fails, as the kernel does.
   // Off: accept them (a peer on a veth or tap of this host whose TX checksum offload is on
-  // leaves its checksums unfinished, which only af_packet would hand over as they are).
+  // leaves its checksums unfinished, which the kernel itself would accept; af_packet, and
+  // af_xdp over such a veth, hand them over as they are, without the kernel's note).
   bool verify_udp_checksums = true;
   // Send a frame as a chain of mbufs (headers, then segments by reference to the received
   // frame) when the port can (RTE_ETH_TX_OFFLOAD_MULTI_SEGS). Else, or when false, every
