@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <map>
@@ -868,6 +869,77 @@ TEST_F(DpdkBackendFrames, ADatagramOverTheMtuLeavesAsFragmentsAndFragmentsAreRea
   EXPECT_EQ(totals().fragments_out, frames.size());
   const std::string forwarded = payload_of(reassemble(frames));
   EXPECT_EQ(forwarded.rfind("INVITE sip:bob@10.0.0.3:5070 SIP/2.0\r\n", 0), 0u);
+  EXPECT_NE(forwarded.find(std::string(2600, 'x')), std::string::npos);
+}
+
+// `whole` (an IPv6 UDP frame) as fragments of 1,448 bytes of payload (the last: the rest), with
+// identification `id`, last first when `reversed`.
+std::vector<Frame> ipv6_fragments(const Frame& whole, uint32_t id, bool reversed) {
+  constexpr std::size_t kHeaders = 14 + 40, kPiece = 1448;
+  const std::size_t payload = whole.bytes.size() - kHeaders;
+  std::vector<Frame> out;
+  for (std::size_t offset = 0; offset < payload; offset += kPiece) {
+    const std::size_t n = std::min(kPiece, payload - offset);
+    Frame f;
+    f.bytes.assign(whole.bytes.begin(), whole.bytes.begin() + kHeaders);
+    uint8_t fragment_header[8] = {17, 0, 0, 0, 0, 0, 0, 0};  // next header UDP
+    net::store_be16(fragment_header + 2,
+                    static_cast<uint16_t>(offset | (offset + n < payload ? 1 : 0)));
+    net::store_be16(fragment_header + 4, static_cast<uint16_t>(id >> 16));
+    net::store_be16(fragment_header + 6, static_cast<uint16_t>(id));
+    f.bytes.insert(f.bytes.end(), fragment_header, fragment_header + 8);
+    const auto from = whole.bytes.begin() + static_cast<long>(kHeaders + offset);
+    f.bytes.insert(f.bytes.end(), from, from + static_cast<long>(n));
+    f.bytes[14 + 6] = 44;  // next header: fragment
+    net::store_be16(f.bytes.data() + 14 + 4, static_cast<uint16_t>(8 + n));
+    out.push_back(std::move(f));
+  }
+  if (reversed) std::reverse(out.begin(), out.end());
+  return out;
+}
+
+TEST_F(DpdkBackendFrames, AnIpv6DatagramInFragmentsIsReassembledAndForwardedInFragments) {
+  open(1, ProxyMode::kStateless);
+  const MacAddress ours = our_mac();
+  const NetAddress proxy6 = NetAddress::parse("2001:db8::2", 5060).value();
+  const NetAddress uas6 = NetAddress::parse("2001:db8::3", 5070).value();
+  const NetAddress peer6 = NetAddress::parse("2001:db8::1", 5062).value();
+  feed(udp_frame(kUasMac, ours, uas6, proxy6, register_request("bob", uas6)));
+  run();
+  ASSERT_EQ(sent().size(), 1u);
+  // A 3,000-byte INVITE in three fragments, the last one first, as a network may reorder them.
+  for (const Frame& f : ipv6_fragments(
+           udp_frame(kPeerMac, ours, peer6, proxy6, invite_request("z9hG4bKv6big", 2600)), 0x5157,
+           /*reversed=*/true))
+    feed(f);
+  run();
+  EXPECT_EQ(totals().reassembled, 1u);
+  const auto frames = sent();
+  ASSERT_GE(frames.size(), 3u);
+  EXPECT_EQ(totals().fragments_out, frames.size());
+  // Put together as the receiver does: one identification, pieces that tile the datagram.
+  std::vector<uint8_t> udp;
+  std::optional<uint32_t> id;
+  for (const auto& f : frames) {
+    ASSERT_EQ(f[12], 0x86);
+    const uint8_t* ip = f.data() + 14;
+    ASSERT_EQ(ip[6], 44) << "a fragment header";
+    EXPECT_LE(f.size() - 14, 1500u);
+    EXPECT_TRUE(std::equal(kUasMac.bytes.begin(), kUasMac.bytes.end(), f.begin()));
+    EXPECT_TRUE(std::equal(ip + 24, ip + 40, uas6.ip.begin()));
+    const uint32_t this_id = uint32_t{net::load_be16(ip + 44)} << 16 | net::load_be16(ip + 46);
+    if (!id) id = this_id;
+    EXPECT_EQ(this_id, *id);
+    const std::size_t offset = net::load_be16(ip + 42) & ~std::size_t{7};
+    EXPECT_EQ(offset, udp.size());
+    udp.insert(udp.end(), f.begin() + 62, f.begin() + 14 + 40 + net::load_be16(ip + 4));
+  }
+  ASSERT_GE(udp.size(), 8u);
+  EXPECT_EQ(net::load_be16(udp.data() + 4), udp.size());
+  const uint8_t* ip = frames[0].data() + 14;
+  EXPECT_TRUE(l4_checksum_ok(ip + 8, ip + 24, 16, 17, udp.data(), udp.size()));
+  const std::string forwarded(udp.begin() + 8, udp.end());
+  EXPECT_EQ(forwarded.rfind("INVITE sip:bob@[2001:db8::3]:5070 SIP/2.0\r\n", 0), 0u) << forwarded;
   EXPECT_NE(forwarded.find(std::string(2600, 'x')), std::string::npos);
 }
 
