@@ -26,6 +26,7 @@ constexpr uint8_t kNdOptionTargetLinkLayer = 2;
 
 constexpr std::size_t kIpv4MinHeader = 20;
 constexpr std::size_t kIpv6Header = 40;
+constexpr std::size_t kIpv6FragmentHeader = 8;
 constexpr std::size_t kUdpHeader = 8;
 constexpr std::size_t kArpBody = 28;
 constexpr std::size_t kNdBody = 24;  // type, code, checksum, flags/reserved, target address
@@ -297,13 +298,24 @@ FrameInfo& classify_ipv6(std::span<const uint8_t> frame, const LocalInterface& l
   // Only an upper layer directly after the fixed header is looked into; anything behind other
   // extension headers (hop-by-hop for MLD, routing, destination options) goes to the kernel,
   // which walks the chain. SIP peers do not send such datagrams.
-  switch (ip[6]) {
-    case kProtoIpv6Fragment:
-      if (reassembled) return dropped(info, "fragment after reassembly");
-      if (payload_length < 8) return dropped(info, "truncated");
+  std::size_t upper_length = payload_length;  // what follows the headers looked into
+  uint8_t next_header = ip[6];
+  if (next_header == kProtoIpv6Fragment) {
+    if (reassembled) return dropped(info, "fragment after reassembly");
+    if (payload_length < kIpv6FragmentHeader) return dropped(info, "truncated");
+    const uint8_t* fragment = ip + kIpv6Header;
+    // An atomic fragment (offset 0, no more fragments; RFC 6946) carries a whole datagram and is
+    // processed on its own, as if unfragmented: rte_ip_frag would hold it for the rest that
+    // never comes. Hosts send them after a Packet Too Big below the IPv6 minimum MTU.
+    if ((load_be16(fragment + 2) & 0xfff9) != 0 || fragment[0] != kProtoUdp)
       return with_kind(info, to_us ? FrameKind::kIpv6Fragment : FrameKind::kKernel);
+    next_header = kProtoUdp;
+    info.l4_offset = static_cast<uint16_t>(info.l4_offset + kIpv6FragmentHeader);
+    upper_length -= kIpv6FragmentHeader;
+  }
+  switch (next_header) {
     case kProtoUdp:
-      if (!parse_udp(frame.data(), payload_length, info)) return dropped(info, "bad udp length");
+      if (!parse_udp(frame.data(), upper_length, info)) return dropped(info, "bad udp length");
       if (to_us && local.is_listen(info.destination)) {
         // Over IPv6 the UDP checksum is not optional: a datagram without one (0) is discarded
         // (RFC 8200 §8.1).

@@ -943,6 +943,23 @@ TEST_F(DpdkBackendFrames, AnIpv6DatagramInFragmentsIsReassembledAndForwardedInFr
   EXPECT_NE(forwarded.find(std::string(2600, 'x')), std::string::npos);
 }
 
+TEST_F(DpdkBackendFrames, AnIpv6AtomicFragmentIsHandledOnItsOwn) {
+  // RFC 6946: a fragment header with offset 0 and no more fragments (some hosts send them after
+  // an ICMPv6 Packet Too Big) carries a whole datagram, to be processed as if unfragmented.
+  open(1, ProxyMode::kStateless);
+  const NetAddress proxy6 = NetAddress::parse("2001:db8::2", 5060).value();
+  const NetAddress peer6 = NetAddress::parse("2001:db8::1", 5062).value();
+  const auto atomic = ipv6_fragments(
+      udp_frame(kPeerMac, our_mac(), peer6, proxy6, options_request("z9hG4bKatomic", peer6)), 7,
+      false);
+  ASSERT_EQ(atomic.size(), 1u);
+  feed(atomic[0]);
+  run();
+  const auto frames = sent();
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(payload_of(frames[0]).rfind("SIP/2.0 200 OK\r\n", 0), 0u) << payload_of(frames[0]);
+}
+
 // The identification of a fragmented datagram the port sent: IPv4's 16 bits, or the 32 of
 // IPv6's fragment header; nullopt for a frame that is no fragment.
 std::optional<uint32_t> fragment_id(const std::vector<uint8_t>& f) {

@@ -474,6 +474,34 @@ TEST(ClassifyFrameTest, Ipv6Udp) {
   EXPECT_EQ(classify_reassembled(kUdp6ToSip, kUs).kind, FrameKind::kSip);
 }
 
+TEST(ClassifyFrameTest, AnIpv6AtomicFragmentIsAWholeDatagram) {
+  // RFC 6946: offset 0 and no more fragments: processed as if unfragmented, not held for
+  // reassembly. kUdp6ToSip with a Fragment header put in (the UDP checksum does not cover it).
+  std::vector<uint8_t> atomic = kUdp6ToSip;
+  const uint8_t fragment_header[] = {0x11, 0x00, 0x00, 0x00, 0x00, 0x00, 0xab, 0xcd};
+  atomic.insert(atomic.begin() + 54, std::begin(fragment_header), std::end(fragment_header));
+  atomic[20] = 0x2c;                                                       // next header: Fragment
+  atomic[19] = static_cast<uint8_t>(atomic[19] + sizeof fragment_header);  // payload length
+  FrameInfo info = classify_frame(atomic, kUs);
+  ASSERT_EQ(info.kind, FrameKind::kSip) << info.reason;
+  EXPECT_EQ(info.l4_offset, 62);
+  EXPECT_EQ(info.payload_offset, 70);
+  EXPECT_EQ(Payload(atomic, info), "hello");
+  EXPECT_TRUE(udp_checksum_ok(atomic, info));
+  atomic[55 + 2] = 0x06;  // the reserved bits are ignored
+  EXPECT_EQ(classify_frame(atomic, kUs).kind, FrameKind::kSip);
+
+  std::vector<uint8_t> more = atomic;
+  more[54 + 3] = 0x01;  // M: more fragments follow
+  EXPECT_EQ(classify_frame(more, kUs).kind, FrameKind::kIpv6Fragment);
+  std::vector<uint8_t> later = atomic;
+  later[54 + 2] = 0x01;  // offset 32, the last fragment
+  EXPECT_EQ(classify_frame(later, kUs).kind, FrameKind::kIpv6Fragment);
+  std::vector<uint8_t> not_udp = atomic;
+  not_udp[54] = 0x3a;  // ICMPv6 behind it: for reassembly, as before
+  EXPECT_EQ(classify_frame(not_udp, kUs).kind, FrameKind::kIpv6Fragment);
+}
+
 TEST(ClassifyFrameTest, NeighborSolicitationForUsAndTheAdvertisement) {
   const FrameInfo info = classify_frame(kNeighborSolicitationForUs, kUs);
   ASSERT_EQ(info.kind, FrameKind::kNeighborSolicitation) << info.reason;
