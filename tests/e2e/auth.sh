@@ -90,13 +90,13 @@ algorithms = [\"MD5\", \"SHA-256\"]}
 grep -q 'algorithms' <<<"$E2E_EXTRA_CONFIG" || fail "test setup: no algorithms line"
 E2E_MODE=stateful start_proxy
 rc=0
-run_sipp sipp_md5 30 -sf "$SCEN_DIR/register_auth.xml" "$PROXY_IP:$PROXY_PORT" -s alice \
+run_sipp sipp_md5 30 -sf "$SCEN_DIR/register_auth.xml" "$PROXY_HOSTPORT" -s alice \
     -key domain localhost -au alice -ap 'lion king' -m 1 -timeout 20s \
     -trace_msg -message_file "$WORK/sipp_md5.msg.log" || rc=$?
 check_calls sipp_md5 "$rc" 1
 grep -q 'algorithm=MD5' "$WORK/sipp_md5.msg.log" || fail "sipp's answer is not MD5 (sipp_md5.msg.log)"
 rc=0
-run_sipp sipp_wrong 30 -sf "$SCEN_DIR/register_auth_refused.xml" "$PROXY_IP:$PROXY_PORT" -s alice \
+run_sipp sipp_wrong 30 -sf "$SCEN_DIR/register_auth_refused.xml" "$PROXY_HOSTPORT" -s alice \
     -key domain localhost -au alice -ap 'not the password' -m 1 -timeout 20s || rc=$?
 check_calls sipp_wrong "$rc" 1
 log "MD5 (sipp): registered with the password, 401 again with a wrong one"

@@ -19,11 +19,11 @@ uas_port=""
 free_udp_port uas_port
 
 if direct_mode; then
-    target=$LOOPBACK:$uas_port
+    target=$(hostport "$LOOPBACK" "$uas_port")
 else
     start_proxy
     register_user uas "$uas_port" 3600
-    target=$PROXY_IP:$PROXY_PORT
+    target=$PROXY_HOSTPORT
 fi
 
 # The UAS stops by itself after answering $calls calls (-m), or fails at -timeout.

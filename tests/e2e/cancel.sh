@@ -27,7 +27,7 @@ if direct_mode; then
 else
     E2E_MODE=stateful start_proxy
     register_user uas "$uas_port" 3600
-    target=$PROXY_IP:$PROXY_PORT
+    target=$PROXY_HOSTPORT
 fi
 
 start_sipp uas "$uas_port" -sf "$SCEN_DIR/uas_cancel.xml" -m 1 -timeout 30s \
@@ -53,7 +53,7 @@ n=$(trace_distinct "$uac_log" received '^SIP/2.0 487 ')
 
 invite_top=$(trace_vias "$uas_log" received '^INVITE ' | head -n 1)
 invite_top=${invite_top%% | *}
-[[ $invite_top == "SIP/2.0/UDP $PROXY_IP:$PROXY_PORT;"* ]] ||
+[[ $invite_top == "SIP/2.0/UDP $PROXY_HOSTPORT;"* ]] ||
     fail "the INVITE at the UAS does not come from the proxy: top Via '$invite_top' (uas.msg.log)"
 # Every CANCEL and ACK the UAS received (retransmissions included) has one Via, the INVITE's top.
 for method in CANCEL ACK; do

@@ -49,7 +49,7 @@ start_sipp uas_b "$port_b" -sf "$SCEN_DIR/uas.xml" -m 1 -timeout 30s \
     -trace_msg -message_file "$WORK/uas_b.msg.log"
 pid_b=$SIPP_PID
 rc=0
-run_sipp uac 40 -sf "$SCEN_DIR/uac_dialog_domain.xml" "$PROXY_IP:$PROXY_PORT" -s svc \
+run_sipp uac 40 -sf "$SCEN_DIR/uac_dialog_domain.xml" "$PROXY_HOSTPORT" -s svc \
     -key domain pool.example -key max_forwards 70 -m 1 -timeout 30s \
     -trace_msg -message_file "$WORK/uac.msg.log" || rc=$?
 check_calls uac "$rc" 1
@@ -74,7 +74,7 @@ pid_c=$SIPP_PID
 start_sipp uas_d "$port_d" -sf "$SCEN_DIR/uas.xml" -m 5 -timeout 60s
 pid_d=$SIPP_PID
 rc=0
-run_sipp uac_rr 60 -sf "$SCEN_DIR/uac_dialog_domain.xml" "$PROXY_IP:$PROXY_PORT" -s svc \
+run_sipp uac_rr 60 -sf "$SCEN_DIR/uac_dialog_domain.xml" "$PROXY_HOSTPORT" -s svc \
     -key domain pool.example -key max_forwards 70 -m 10 -r 10 -l 1 -timeout 50s || rc=$?
 check_calls uac_rr "$rc" 10
 rc=0; wait_pid "$pid_c" 10 || rc=$?

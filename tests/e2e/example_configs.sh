@@ -43,12 +43,13 @@ CFG=""
 
 # example_config NAME SED_ARGS...: $WORK/NAME.toml, a copy of configs/NAME.toml listening on
 # 127.0.0.1 on a free port with one worker, further rewritten by SED_ARGS (sed -e ...). Sets CFG,
-# PROXY_IP, PROXY_PORT. Fails when a rewrite did not apply (the example changed).
+# PROXY_IP, PROXY_PORT, PROXY_HOSTPORT. Fails when a rewrite did not apply (the example changed).
 example_config() {
     local name=$1
     shift
     free_udp_port PROXY_PORT
     PROXY_IP=$LOOPBACK
+    PROXY_HOSTPORT=$(hostport "$PROXY_IP" "$PROXY_PORT")
     CFG=$WORK/$name.toml
     sed -e 's/^address = "192\.0\.2\.1"$/address = "127.0.0.1"/' \
         -e 's/"192\.0\.2\.1"/"127.0.0.1"/g' \
@@ -80,7 +81,7 @@ start_example() {
     PROXY_PID=$!
     E2E_PIDS+=("$PROXY_PID")
     for ((i = 0; i < 100; i++)); do
-        if grep -qs "listening on udp $PROXY_IP:$PROXY_PORT" "$out"; then
+        if grep -qsF "listening on udp $PROXY_HOSTPORT" "$out"; then
             log "$name: proxy pid $PROXY_PID: $(head -n 1 "$out")"
             return 0
         fi
@@ -162,7 +163,7 @@ start_example registrar
 port_uas=""
 free_udp_port port_uas
 rc=0
-run_sipp reg_alice 40 -sf "$SCEN_DIR/register.xml" "$PROXY_IP:$PROXY_PORT" -s alice \
+run_sipp reg_alice 40 -sf "$SCEN_DIR/register.xml" "$PROXY_HOSTPORT" -s alice \
     -key domain example.com -key expires 600 -p "$port_uas" -m 1 -timeout 30s \
     -trace_msg -message_file "$WORK/reg_alice.msg.log" || rc=$?
 check_calls reg_alice "$rc" 1
@@ -170,7 +171,7 @@ start_sipp uas_alice "$port_uas" -sf "$SCEN_DIR/uas.xml" -m 1 -timeout 30s \
     -trace_msg -message_file "$WORK/uas_alice.msg.log"
 pid_uas=$SIPP_PID
 rc=0
-run_sipp uac_alice 40 -sf "$SCEN_DIR/uac.xml" "$PROXY_IP:$PROXY_PORT" -s alice \
+run_sipp uac_alice 40 -sf "$SCEN_DIR/uac.xml" "$PROXY_HOSTPORT" -s alice \
     -key max_forwards 70 -m 1 -timeout 30s -trace_msg -message_file "$WORK/uac_alice.msg.log" || rc=$?
 check_calls uac_alice "$rc" 1
 rc=0; wait_pid "$pid_uas" 10 || rc=$?
@@ -202,7 +203,7 @@ start_sipp app_b "$port_b" -sf "$SCEN_DIR/uas.xml" -m "$calls" -timeout 60s \
     -trace_msg -message_file "$WORK/app_b.msg.log"
 pid_b=$SIPP_PID
 rc=0
-run_sipp uac_lb 50 -sf "$SCEN_DIR/uac_dialog_domain.xml" "$PROXY_IP:$PROXY_PORT" -s svc \
+run_sipp uac_lb 50 -sf "$SCEN_DIR/uac_dialog_domain.xml" "$PROXY_HOSTPORT" -s svc \
     -key domain pbx.example -key max_forwards 70 -m "$calls" -r 10 -l 5 -timeout 40s || rc=$?
 check_calls uac_lb "$rc" "$calls"
 sleep 0.5  # the last BYE's 200 is written to the UAS trace after it is sent
@@ -248,7 +249,7 @@ free_udp_port port_wrong
 digest reg_wrong register "$PROXY_IP" "$PROXY_PORT" "$port_wrong" example.com alice not-her-password \
     --expect 401
 rc=0
-run_sipp invite_noauth 40 -sf "$SCEN_DIR/invite_expect_407.xml" "$PROXY_IP:$PROXY_PORT" \
+run_sipp invite_noauth 40 -sf "$SCEN_DIR/invite_expect_407.xml" "$PROXY_HOSTPORT" \
     -s +15551234567 -key domain example.com -m 1 -timeout 30s \
     -trace_msg -message_file "$WORK/invite_noauth.msg.log" || rc=$?
 check_calls invite_noauth "$rc" 1

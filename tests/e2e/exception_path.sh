@@ -88,7 +88,7 @@ register_user uas "$uas_port" 3600
 start_sipp uas "$uas_port" -sf "$SCEN_DIR/uas.xml" -m "$calls" -timeout 30s
 uas_pid=$SIPP_PID
 rc=0
-run_sipp uac 40 -sf "$SCEN_DIR/uac.xml" "$PROXY_IP:$PROXY_PORT" -s uas -key max_forwards 70 \
+run_sipp uac 40 -sf "$SCEN_DIR/uac.xml" "$PROXY_HOSTPORT" -s uas -key max_forwards 70 \
     -m "$calls" -r 10 -timeout 30s || rc=$?
 check_calls uac "$rc" "$calls"
 rc=0

@@ -46,7 +46,7 @@ E2E_MODE=stateful start_proxy
 
 calls() {  # calls NAME: 10 calls to sip:svc@pool.example, all must succeed
     local rc=0
-    run_sipp "$1" 60 -sf "$SCEN_DIR/uac_dialog_domain.xml" "$PROXY_IP:$PROXY_PORT" -s svc \
+    run_sipp "$1" 60 -sf "$SCEN_DIR/uac_dialog_domain.xml" "$PROXY_HOSTPORT" -s svc \
         -key domain pool.example -key max_forwards 70 -m 10 -r 10 -timeout 30s || rc=$?
     check_calls "$1" "$rc" 10
 }

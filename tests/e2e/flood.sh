@@ -39,7 +39,7 @@ flood_pid=$!
 E2E_PIDS+=("$flood_pid")
 
 rc=0
-run_sipp uac 60 -sf "$SCEN_DIR/uac.xml" "$PROXY_IP:$PROXY_PORT" -s uas -key max_forwards 70 \
+run_sipp uac 60 -sf "$SCEN_DIR/uac.xml" "$PROXY_HOSTPORT" -s uas -key max_forwards 70 \
     -m 10 -r 5 -timeout 50s || rc=$?
 check_calls uac "$rc" 10
 rc=0; wait_pid "$uas_pid" 10 || rc=$?

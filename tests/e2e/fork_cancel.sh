@@ -38,7 +38,7 @@ start_sipp ok "$ok_port" -sf "$SCEN_DIR/uas_slow.xml" -m 1 -timeout 30s \
     -trace_msg -message_file "$WORK/ok.msg.log"
 uas_pid[ok]=$SIPP_PID
 rc=0
-run_sipp uac 40 -sf "$SCEN_DIR/uac_dialog.xml" "$PROXY_IP:$PROXY_PORT" -s both \
+run_sipp uac 40 -sf "$SCEN_DIR/uac_dialog.xml" "$PROXY_HOSTPORT" -s both \
     -key max_forwards 70 \
     -m 1 -timeout 30s -trace_msg -message_file "$WORK/uac.msg.log" || rc=$?
 check_calls uac "$rc" 1
@@ -53,7 +53,7 @@ n=$(trace_count "$WORK/uac.msg.log" received '^SIP/2.0 487 ')
 [[ $n == 0 ]] || fail "the UAC got the cancelled branch's 487 (uac.msg.log)"
 top=$(trace_vias "$WORK/ringing.msg.log" received '^INVITE ' | head -n 1)
 top=${top%% | *}
-[[ $top == "SIP/2.0/UDP $PROXY_IP:$PROXY_PORT;"* ]] ||
+[[ $top == "SIP/2.0/UDP $PROXY_HOSTPORT;"* ]] ||
     fail "the INVITE at 'ringing' does not come from the proxy: top Via '$top' (ringing.msg.log)"
 for method in CANCEL ACK; do
     vias=$(trace_vias "$WORK/ringing.msg.log" received "^$method " | sort -u)

@@ -39,7 +39,7 @@ start_sipp ok "$ok_port" -sf "$SCEN_DIR/uas_slow.xml" -m 1 -timeout 30s \
     -trace_msg -message_file "$WORK/ok.msg.log"
 uas_pid[ok]=$SIPP_PID
 rc=0
-run_sipp uac 40 -sf "$SCEN_DIR/uac_dialog.xml" "$PROXY_IP:$PROXY_PORT" -s uas \
+run_sipp uac 40 -sf "$SCEN_DIR/uac_dialog.xml" "$PROXY_HOSTPORT" -s uas \
     -key max_forwards 70 \
     -m 1 -timeout 30s -trace_msg -message_file "$WORK/uac.msg.log" || rc=$?
 check_calls uac "$rc" 1
@@ -59,7 +59,7 @@ n=$(trace_distinct "$WORK/uac.msg.log" received '^SIP/2.0 200 ' '^CSeq: *1 INVIT
 top=$(trace_vias "$WORK/busy.msg.log" received '^INVITE ' | head -n 1)
 top=${top%% | *}
 acks=$(trace_vias "$WORK/busy.msg.log" received '^ACK ' | sort -u)
-[[ $acks == "$top" && $top == "SIP/2.0/UDP $PROXY_IP:$PROXY_PORT;"* ]] ||
+[[ $acks == "$top" && $top == "SIP/2.0/UDP $PROXY_HOSTPORT;"* ]] ||
     fail "the ACK for the 486 is not the proxy's own: Via '$acks', the INVITE's top Via '$top' (busy.msg.log)"
 
 proxy_alive || fail "the proxy died during the test"

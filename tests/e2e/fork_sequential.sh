@@ -31,7 +31,7 @@ start_sipp uas "$uas_port" -sf "$SCEN_DIR/uas_sequential.xml" -m 1 -timeout 30s 
     -trace_msg -message_file "$WORK/uas.msg.log"
 uas_pid=$SIPP_PID
 rc=0
-run_sipp uac 40 -sf "$SCEN_DIR/uac_dialog.xml" "$PROXY_IP:$PROXY_PORT" -s seq \
+run_sipp uac 40 -sf "$SCEN_DIR/uac_dialog.xml" "$PROXY_HOSTPORT" -s seq \
     -key max_forwards 70 \
     -m 1 -timeout 30s -trace_msg -message_file "$WORK/uac.msg.log" || rc=$?
 check_calls uac "$rc" 1
@@ -51,7 +51,7 @@ order=$(trace_messages "$WORK/uas.msg.log" received '^INVITE ' | grep -o '^INVIT
 first_top=$(trace_vias "$WORK/uas.msg.log" received '^INVITE sip:first@' | head -n 1)
 first_top=${first_top%% | *}
 acks=$(trace_vias "$WORK/uas.msg.log" received '^ACK ' '^To:.*;tag=[0-9]*SIPpTag01' | sort -u)
-[[ $acks == "$first_top" && $first_top == "SIP/2.0/UDP $PROXY_IP:$PROXY_PORT;"* ]] ||
+[[ $acks == "$first_top" && $first_top == "SIP/2.0/UDP $PROXY_HOSTPORT;"* ]] ||
     fail "the ACK for the 486 is not the proxy's own: Via '$acks', the INVITE's top Via '$first_top' (uas.msg.log)"
 
 proxy_alive || fail "the proxy died during the test"

@@ -48,7 +48,7 @@ start_sipp uas "$uas_port" -sf "$SCEN_DIR/uas.xml" -m "$calls" -timeout 30s \
 uas_pid=$SIPP_PID
 
 rc=0
-run_sipp uac 40 -sf "$SCEN_DIR/uac_big.xml" "$PROXY_IP:$PROXY_PORT" -s uas -key max_forwards 70 \
+run_sipp uac 40 -sf "$SCEN_DIR/uac_big.xml" "$PROXY_HOSTPORT" -s uas -key max_forwards 70 \
     -m "$calls" -r 5 -timeout 30s -trace_msg -message_file "$WORK/uac.msg.log" || rc=$?
 check_calls uac "$rc" "$calls"
 rc=0

@@ -20,6 +20,8 @@
 #   E2E_MODE           the proxy's mode for every test (default stateless; stateful, ...)
 #   E2E_BACKEND        the proxy's I/O backend: socket (default: kernel UDP sockets on 127.0.0.1)
 #                      or dpdk (io = "dpdk" on net_af_packet over a veth pair; root; netns.sh)
+#   E2E_IP             4 (default) or 6: the peers and the proxy use IPv6 addresses (socket: ::1;
+#                      dpdk: fd99::1 and fd99::2 on the veth pair); PROXY_HOSTPORT brackets them
 #   E2E_WORKERS        the proxy's workers (default 1)
 #   E2E_DPDK_QPAIRS    dpdk: queue pairs of the net_af_packet port (default 1)
 #   E2E_DPDK_STANDIN=1 dpdk: harness self-check without the DPDK backend, the socket proxy in the
@@ -45,10 +47,13 @@ TEST_NAME=$(basename "$0" .sh)
 source "$E2E_DIR/netns.sh"
 # LOOPBACK: the peers' address (sipp -i, -mi, -ci, UAS contacts); PEER_NET: the network the
 # peers send from, for trusted_sources.
-case ${E2E_BACKEND:=socket} in
-    socket) LOOPBACK=127.0.0.1 PEER_NET=127.0.0.0/8 ;;
-    dpdk) LOOPBACK=$NETNS_PEER_IP PEER_NET=$NETNS_NET ;;
-    *) echo "E2E_BACKEND must be socket or dpdk, not '$E2E_BACKEND'" >&2; exit 2 ;;
+case ${E2E_BACKEND:=socket}/${E2E_IP:=4} in
+    socket/4) LOOPBACK=127.0.0.1 PEER_NET=127.0.0.0/8 ;;
+    socket/6) LOOPBACK=::1 PEER_NET=::1/128 ;;
+    dpdk/4) LOOPBACK=$NETNS_PEER_IP PEER_NET=$NETNS_NET ;;
+    dpdk/6) LOOPBACK=$NETNS_PEER_IP6 PEER_NET=$NETNS_NET6 ;;
+    *) echo "E2E_BACKEND must be socket or dpdk and E2E_IP 4 or 6, not '$E2E_BACKEND/$E2E_IP'" >&2
+       exit 2 ;;
 esac
 # The python helpers bind this address (their default is 127.0.0.1).
 export E2E_LOCAL_IP=$LOOPBACK
@@ -57,6 +62,12 @@ WORK=""
 PROXY_PID=""
 PROXY_IP=""
 PROXY_PORT=""
+PROXY_HOSTPORT=""  # PROXY_IP:PROXY_PORT, an IPv6 address in brackets
+
+# hostport IP PORT: IP:PORT as SIP writes it (an IPv6 address in brackets).
+hostport() {
+    if [[ $1 == *:* ]]; then printf '[%s]:%s' "$1" "$2"; else printf '%s:%s' "$1" "$2"; fi
+}
 declare -a E2E_PIDS=()
 
 log() { printf '%s: %s\n' "$TEST_NAME" "$*" >&2; }
@@ -150,7 +161,7 @@ udp_bound() {
 # 1) into $WORK, starts sipwire-dataplane on a free port and waits for its "listening on udp
 # PROXY_IP:PROXY_PORT" line: 10 s at most over sockets, 30 s with DPDK (EAL start). With
 # E2E_BACKEND=dpdk the config adds io = "dpdk" and its [dpdk] table (dpdk_config, netns.sh) and
-# the proxy runs in the data plane's namespace. Sets PROXY_IP, PROXY_PORT, PROXY_PID.
+# the proxy runs in the data plane's namespace. Sets PROXY_IP, PROXY_PORT, PROXY_HOSTPORT, PROXY_PID.
 start_proxy() {
     local mode=${E2E_MODE:-stateless} bin cfg out i wait_s=10 io_line=""
     bin=${SIPWIRE_DATAPLANE:-$BUILD_DIR/dataplane/sipwire-dataplane}
@@ -159,9 +170,11 @@ start_proxy() {
     PROXY_IP=$LOOPBACK
     if dpdk_backend; then
         PROXY_IP=$NETNS_APPLIANCE_IP
+        [[ $E2E_IP == 6 ]] && PROXY_IP=$NETNS_APPLIANCE_IP6
         io_line='io = "dpdk"'
         wait_s=30
     fi
+    PROXY_HOSTPORT=$(hostport "$PROXY_IP" "$PROXY_PORT")
     cfg=$WORK/sipwire-$mode.toml
     cat >"$cfg" <<EOF
 # written by tests/e2e/$TEST_NAME.sh
@@ -189,7 +202,7 @@ EOF
     PROXY_PID=$!
     E2E_PIDS+=("$PROXY_PID")
     for ((i = 0; i < wait_s * 10; i++)); do
-        if grep -qs "listening on udp $PROXY_IP:$PROXY_PORT" "$out"; then
+        if grep -qsF "listening on udp $PROXY_HOSTPORT" "$out"; then
             log "proxy pid $PROXY_PID: $(head -n 1 "$out")"
             return 0
         fi
@@ -199,7 +212,7 @@ EOF
     dump "$out"
     dump "$WORK/sipwire.err"
     if ! dpdk_backend && udp_bound "$PROXY_PORT"; then
-        fail "proxy bound $PROXY_IP:$PROXY_PORT but never printed 'listening on udp $PROXY_IP:$PROXY_PORT' (stdout not flushed?)"
+        fail "proxy bound $PROXY_HOSTPORT but never printed 'listening on udp $PROXY_HOSTPORT' (stdout not flushed?)"
     fi
     fail "proxy not listening after $wait_s s"
 }
@@ -244,7 +257,11 @@ sipp_common() {
     local name=$1 mp cp
     free_udp_port mp 4
     free_udp_port cp
-    SIPP_ARGS=(-i "$LOOPBACK" -mi "$LOOPBACK" -mp "$mp" -ci "$LOOPBACK" -cp "$cp"
+    # sipp 3.6 opens its control socket as IPv4 whatever -ci says: over IPv6 it gets 127.0.0.1
+    # (the peers' namespace has its lo up, too).
+    local control=$LOOPBACK
+    [[ $E2E_IP == 6 ]] && control=127.0.0.1
+    SIPP_ARGS=(-i "$LOOPBACK" -mi "$LOOPBACK" -mp "$mp" -ci "$control" -cp "$cp"
         -buff_size "$SIPP_BUFF" -nostdin -timeout_error
         -trace_stat -stf "$WORK/$name.csv" -fd 1
         -trace_err -error_file "$WORK/$name.errors.log")
@@ -332,7 +349,7 @@ register_user() {
     local user=$1 port=$2 expires=$3 name rc=0
     REGISTER_COUNT=$((REGISTER_COUNT + 1))
     name=register$REGISTER_COUNT-$user-$expires
-    run_sipp "$name" 40 -sf "$SCEN_DIR/register.xml" "$PROXY_IP:$PROXY_PORT" -s "$user" \
+    run_sipp "$name" 40 -sf "$SCEN_DIR/register.xml" "$PROXY_HOSTPORT" -s "$user" \
         -key domain localhost -key expires "$expires" -p "$port" -m 1 -timeout 30s \
         -trace_msg -message_file "$WORK/$name.msg.log" || rc=$?
     check_calls "$name" "$rc" 1
@@ -345,7 +362,7 @@ register_binding() {
     local user=$1 contact=$2 q=$3 name rc=0
     REGISTER_COUNT=$((REGISTER_COUNT + 1))
     name=register$REGISTER_COUNT-$user-q$q
-    run_sipp "$name" 40 -sf "$SCEN_DIR/register_q.xml" "$PROXY_IP:$PROXY_PORT" -s "$user" \
+    run_sipp "$name" 40 -sf "$SCEN_DIR/register_q.xml" "$PROXY_HOSTPORT" -s "$user" \
         -key domain localhost -key expires 3600 -key contact "$contact" -key q "$q" -m 1 \
         -timeout 30s -trace_msg -message_file "$WORK/$name.msg.log" || rc=$?
     check_calls "$name" "$rc" 1

@@ -29,14 +29,14 @@ SPIRAL_CALLS=10
 # sender's port does not matter), Expires 3600; must get 200.
 register_contact() {
     local user=$1 contact=$2 rc=0
-    run_sipp "register-$user" 40 -sf "$SCEN_DIR/register_contact.xml" "$PROXY_IP:$PROXY_PORT" \
+    run_sipp "register-$user" 40 -sf "$SCEN_DIR/register_contact.xml" "$PROXY_HOSTPORT" \
         -s "$user" -key domain localhost -key expires 3600 -key contact "$contact" -m 1 \
         -timeout 30s -trace_msg -message_file "$WORK/register-$user.msg.log" || rc=$?
     check_calls "register-$user" "$rc" 1
 }
 
 start_proxy
-proxy=$PROXY_IP:$PROXY_PORT
+proxy=$PROXY_HOSTPORT
 
 # The loop. The binding's text equals the INVITE's Request-URI (uac scenarios write
 # sip:USER@IP:PORT), so the rewritten Request-URI hashes the same.

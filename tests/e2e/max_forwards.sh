@@ -22,12 +22,12 @@ start_sipp uas "$uas_port" -sf "$SCEN_DIR/uas.xml" -m 1 -timeout 30s
 uas_pid=$SIPP_PID
 
 rc=0
-run_sipp mf0 40 -sf "$SCEN_DIR/invite_mf0.xml" "$PROXY_IP:$PROXY_PORT" -s uas \
+run_sipp mf0 40 -sf "$SCEN_DIR/invite_mf0.xml" "$PROXY_HOSTPORT" -s uas \
     -m 1 -timeout 30s || rc=$?
 check_calls mf0 "$rc" 1
 
 rc=0
-run_sipp mf1 40 -sf "$SCEN_DIR/uac.xml" "$PROXY_IP:$PROXY_PORT" -s uas -key max_forwards 1 \
+run_sipp mf1 40 -sf "$SCEN_DIR/uac.xml" "$PROXY_HOSTPORT" -s uas -key max_forwards 1 \
     -m 1 -timeout 30s || rc=$?
 check_calls mf1 "$rc" 1
 

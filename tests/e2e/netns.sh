@@ -18,7 +18,9 @@
 # addresses is not answered on it (arp_ignore 8), a packet on it from 10.99.0.0/24 fails the
 # strict reverse-path check (rp_filter 1: the route back is via the tap) so it is dropped before
 # the kernel's TCP, UDP or ICMP sees it, and IPv6 is off on both ends (no router solicitations or
-# MLD reports on the wire). Without this the kernel would answer ping and TCP for the tap's
+# MLD reports on the wire; with E2E_IP=6 it is on at the peers' end, see NETNS_PEER_IP6; the data
+# plane's end never has an IPv6 address of its own, so its kernel cannot answer for fd99::2
+# either). Without this the kernel would answer ping and TCP for the tap's
 # 10.99.0.2 straight over the veth, and send port unreachables for every SIP datagram.
 #
 # Both namespaces (and so the veth pair and the tap) are deleted by netns_teardown, which
@@ -29,6 +31,12 @@ NETNS_PEER_IP2=10.99.0.3  # a second peer address, for tests that need two sourc
 # shellcheck disable=SC2034  # lib.sh's PROXY_IP
 NETNS_APPLIANCE_IP=10.99.0.2
 NETNS_NET=10.99.0.0/24
+# With E2E_IP=6 (lib.sh) the peers and the appliance use these instead. The peers' veth end then
+# has IPv6 on (the data plane's end keeps it off), and the data plane's namespace skips duplicate
+# address detection, so the address the tap carries answers neighbour solicitations at once.
+NETNS_PEER_IP6=fd99::1
+NETNS_APPLIANCE_IP6=fd99::2
+NETNS_NET6=fd99::/64
 NETNS_PEER=""     # the peers' namespace (sipp, helpers), once created
 NETNS_DP=""       # the data plane's namespace, once created
 NETNS_PEER_IF=""  # the peers' veth end (10.99.0.1/24)
@@ -63,7 +71,11 @@ netns_setup() {
     DP_EXEC=(ip netns exec "$NETNS_DP")
     ip link add "$NETNS_PEER_IF" netns "$NETNS_PEER" type veth peer name "$NETNS_DP_IF" netns "$NETNS_DP" ||
         fail "cannot create the veth pair $NETNS_PEER_IF/$NETNS_DP_IF"
-    in_peer sysctl -qw "net.ipv6.conf.$NETNS_PEER_IF.disable_ipv6=1"
+    in_peer sysctl -qw "net.ipv6.conf.$NETNS_PEER_IF.disable_ipv6=$((E2E_IP == 6 ? 0 : 1))"
+    if [[ $E2E_IP == 6 ]]; then
+        in_dataplane sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0 ||
+            fail "cannot turn off duplicate address detection in $NETNS_DP"
+    fi
     in_dataplane sysctl -qw "net.ipv6.conf.$NETNS_DP_IF.disable_ipv6=1" \
         "net.ipv4.conf.$NETNS_DP_IF.arp_ignore=8" "net.ipv4.conf.$NETNS_DP_IF.rp_filter=1" ||
         fail "cannot set the sysctls of $NETNS_DP_IF"
@@ -71,6 +83,10 @@ netns_setup() {
     ip -n "$NETNS_DP" link set lo up
     ip -n "$NETNS_PEER" addr add "$NETNS_PEER_IP/24" dev "$NETNS_PEER_IF"
     ip -n "$NETNS_PEER" addr add "$NETNS_PEER_IP2/24" dev "$NETNS_PEER_IF"
+    if [[ $E2E_IP == 6 ]]; then
+        ip -n "$NETNS_PEER" addr add "$NETNS_PEER_IP6/64" dev "$NETNS_PEER_IF" nodad ||
+            fail "cannot add $NETNS_PEER_IP6 to $NETNS_PEER_IF"
+    fi
     ip -n "$NETNS_PEER" link set "$NETNS_PEER_IF" up
     ip -n "$NETNS_DP" link set "$NETNS_DP_IF" up
     in_peer ethtool -K "$NETNS_PEER_IF" tx off >/dev/null || fail "ethtool -K $NETNS_PEER_IF tx off failed"
@@ -105,6 +121,6 @@ dpdk_config() {
 eal = ["--no-pci", "--no-huge", "-m", "512", "--no-shconf", "--file-prefix", "sw$$"]
 port = "$port"
 exception_tap = "$NETNS_TAP"
-networks = ["$NETNS_NET"]
+networks = ["$NETNS_NET"$([[ $E2E_IP == 6 ]] && printf ', "%s"' "$NETNS_NET6")]
 EOF
 }

@@ -25,13 +25,13 @@ free_udp_port uas_port
 register_user uas "$uas_port" 3600
 
 rc=0
-run_sipp redirect 40 -sf "$SCEN_DIR/invite_redirect.xml" "$PROXY_IP:$PROXY_PORT" -s uas \
+run_sipp redirect 40 -sf "$SCEN_DIR/invite_redirect.xml" "$PROXY_HOSTPORT" -s uas \
     -key contact "sip:uas@$LOOPBACK:$uas_port" -m 1 -timeout 30s \
     -trace_msg -message_file "$WORK/redirect.msg.log" || rc=$?
 check_calls redirect "$rc" 1
 
 rc=0
-run_sipp unregistered 40 -sf "$SCEN_DIR/invite_unreachable.xml" "$PROXY_IP:$PROXY_PORT" -s nobody \
+run_sipp unregistered 40 -sf "$SCEN_DIR/invite_unreachable.xml" "$PROXY_HOSTPORT" -s nobody \
     -m 1 -timeout 30s -trace_msg -message_file "$WORK/unregistered.msg.log" || rc=$?
 check_calls unregistered "$rc" 1
 # invite_unreachable.xml accepts 480 too; an AOR that was never registered must get 404.
@@ -42,4 +42,4 @@ stop_proxy
 # INVITEs nor the ACKs (the 302's is absorbed, the 404's dropped) go anywhere.
 grep -q '^status: .* forwarded 0 ' "$WORK/sipwire.out" ||
     fail "the proxy forwarded requests in redirect mode: $(grep '^status:' "$WORK/sipwire.out" | tail -n 1)"
-pass "INVITE to sip:uas@$PROXY_IP:$PROXY_PORT answered 302 with Contact <sip:uas@$LOOPBACK:$uas_port>; unregistered user 404"
+pass "INVITE to sip:uas@$PROXY_HOSTPORT answered 302 with Contact <sip:uas@$LOOPBACK:$uas_port>; unregistered user 404"

@@ -29,7 +29,7 @@ register_user uas "$uas_port" 3600
 start_sipp uas "$uas_port" -sf "$SCEN_DIR/uas.xml" -m 1 -timeout 30s
 uas_pid=$SIPP_PID
 rc=0
-run_sipp call 40 -sf "$SCEN_DIR/uac.xml" "$PROXY_IP:$PROXY_PORT" -s uas -key max_forwards 70 \
+run_sipp call 40 -sf "$SCEN_DIR/uac.xml" "$PROXY_HOSTPORT" -s uas -key max_forwards 70 \
     -m 1 -timeout 30s || rc=$?
 check_calls call "$rc" 1
 # The UAS ends after its one call; the unregistration below is sent from its port (the Contact).
@@ -40,7 +40,7 @@ check_calls uas "$rc" 1
 register_user uas "$uas_port" 0
 
 rc=0
-run_sipp unreachable 40 -sf "$SCEN_DIR/invite_unreachable.xml" "$PROXY_IP:$PROXY_PORT" -s uas \
+run_sipp unreachable 40 -sf "$SCEN_DIR/invite_unreachable.xml" "$PROXY_HOSTPORT" -s uas \
     -m 1 -timeout 30s -trace_msg -message_file "$WORK/unreachable.msg.log" || rc=$?
 check_calls unreachable "$rc" 1
 

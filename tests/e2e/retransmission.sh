@@ -27,7 +27,7 @@ direct_mode && skip "needs the proxy (its transactions retransmit and absorb)"
 command -v python3 >/dev/null || skip "python3 not installed"
 
 E2E_MODE=stateful start_proxy
-proxy=$PROXY_IP:$PROXY_PORT
+proxy=$PROXY_HOSTPORT
 
 # 1. The proxy retransmits; the 200 comes late.
 late_port=""

@@ -28,7 +28,7 @@ uas_pid=$SIPP_PID
 
 # -max_socket: sipp's default (50,000 sockets) is refused above the open-files limit.
 rc=0
-run_sipp uac 90 -sf "$SCEN_DIR/uac.xml" "$PROXY_IP:$PROXY_PORT" -s uas -key max_forwards 70 \
+run_sipp uac 90 -sf "$SCEN_DIR/uac.xml" "$PROXY_HOSTPORT" -s uas -key max_forwards 70 \
     -t un -max_socket 1000 -m "$calls" -r 100 -l 200 -timeout 60s || rc=$?
 # A UAC failure often starts at the UAS (a request it did not expect): show its side too.
 [[ $rc -eq 0 ]] || dump "$WORK/uas.errors.log"
