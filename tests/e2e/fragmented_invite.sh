@@ -10,7 +10,8 @@
 # Passes when the UAC's 5 calls (INVITE, 200, ACK, BYE) all succeed, the UAS answered 5, every
 # INVITE the UAS received has all 50 padding lines, in order, and the proxy stops cleanly; with
 # E2E_BACKEND=dpdk also when the peers' kernel counted fragments created (IpFragCreates, the
-# UAC's INVITEs) and datagrams reassembled (IpReasmOKs, the proxy's INVITEs to the UAS).
+# UAC's INVITEs) and datagrams reassembled (IpReasmOKs, the proxy's INVITEs to the UAS). With
+# E2E_IP=6 the same over IPv6: the kernel's fragment headers in, the data plane's out.
 #
 # Over DPDK the port is net_pcap on the veth end, not net_af_packet: af_packet's fanout group
 # asks the kernel to reassemble IP fragments before DPDK sees them (PACKET_FANOUT_FLAG_DEFRAG)
@@ -29,10 +30,14 @@ direct_mode && skip "needs the proxy"
 calls=5
 pads=50
 
-# IpFragCreates and IpReasmOKs of the peers' kernel (its namespace: only this test's traffic).
+# IpFragCreates and IpReasmOKs of the peers' kernel (its namespace: only this test's traffic);
+# Ip6FragCreates and Ip6ReasmOKs over IPv6 (E2E_IP=6).
+ip_mib=Ip
+[[ $E2E_IP == 6 ]] && ip_mib=Ip6
 frag_counters() {
-    in_peer nstat -asz IpFragCreates IpReasmOKs |
-        awk '$1 == "IpFragCreates" { c = $2 } $1 == "IpReasmOKs" { r = $2 } END { print c + 0, r + 0 }'
+    in_peer nstat -asz "${ip_mib}FragCreates" "${ip_mib}ReasmOKs" |
+        awk -v c_name="${ip_mib}FragCreates" -v r_name="${ip_mib}ReasmOKs" \
+            '$1 == c_name { c = $2 } $1 == r_name { r = $2 } END { print c + 0, r + 0 }'
 }
 if dpdk_backend; then
     command -v nstat >/dev/null || skip "nstat (iproute2) not installed"
