@@ -9,7 +9,8 @@
 #  2. `ping -c 3 -W 2 10.99.0.2` is answered;
 #  3. ARP for 10.99.0.2 is answered: arping from the peers' veth gets a reply (when arping, from
 #     iputils-arping, is installed), and the peers' neighbour entry for 10.99.0.2 has a MAC and
-#     is REACHABLE, STALE or DELAY;
+#     is REACHABLE, STALE or DELAY (with E2E_IP=6: fd99::2, its entry learnt by neighbour
+#     discovery; every step then runs over IPv6);
 #  4. TCP works: `nc -l 10.99.0.2 PORT` in the data plane's namespace receives the line that
 #     `nc -N 10.99.0.2 PORT` sends from the peers' namespace;
 #  5. the SIP fast path is unaffected: a UAS registers and 10 calls through the proxy succeed;
@@ -28,25 +29,29 @@ command -v nc >/dev/null || skip "nc (netcat-openbsd) not installed"
 start_proxy
 
 # 1. The tap, and the appliance address on the data plane's kernel side (10 s at most).
+inet=inet
+[[ $E2E_IP == 6 ]] && inet=inet6
 for ((i = 0; i < 100; i++)); do
     if ip -n "$NETNS_DP" link show "$NETNS_TAP" >/dev/null 2>&1 &&
-        ip -n "$NETNS_DP" -4 -o addr show | grep -q " inet $PROXY_IP/"; then
+        ip -n "$NETNS_DP" "-$E2E_IP" -o addr show | grep -qF " $inet $PROXY_IP/"; then
         break
     fi
     sleep 0.1
 done
 ip -n "$NETNS_DP" link show "$NETNS_TAP" >/dev/null 2>&1 ||
     fail "no exception tap $NETNS_TAP in $NETNS_DP 10 s after start"
-where=$(ip -n "$NETNS_DP" -4 -o addr show | awk -v a="$PROXY_IP/" 'index($4, a) == 1 { print $2 }')
-[[ -n $where ]] || fail "$PROXY_IP is not an address of the data plane's namespace $NETNS_DP (the tap has: $(ip -n "$NETNS_DP" -4 -o addr show dev "$NETNS_TAP"))"
+where=$(ip -n "$NETNS_DP" "-$E2E_IP" -o addr show | awk -v a="$PROXY_IP/" 'index($4, a) == 1 { print $2 }')
+[[ -n $where ]] || fail "$PROXY_IP is not an address of the data plane's namespace $NETNS_DP (the tap has: $(ip -n "$NETNS_DP" "-$E2E_IP" -o addr show dev "$NETNS_TAP"))"
 log "exception tap $NETNS_TAP is there; $PROXY_IP is on $where"
 
 # 2. ICMP echo.
 in_peer ping -c 3 -W 2 "$PROXY_IP" >"$WORK/ping.log" 2>&1 || { dump "$WORK/ping.log"; fail "ping $PROXY_IP from the peers' namespace: no answer"; }
 log "ping: $(grep -o '[0-9]* received' "$WORK/ping.log")"
 
-# 3. ARP.
-if command -v arping >/dev/null; then
+# 3. ARP (over IPv6: neighbour discovery, which ping has just done; the entry is checked).
+if [[ $E2E_IP == 6 ]]; then
+    :
+elif command -v arping >/dev/null; then
     in_peer arping -c 2 -w 5 -I "$NETNS_PEER_IF" "$PROXY_IP" >"$WORK/arping.log" 2>&1 ||
         { dump "$WORK/arping.log"; fail "arping $PROXY_IP on $NETNS_PEER_IF: no reply"; }
     log "arping: $(grep -c '^Unicast reply' "$WORK/arping.log") replies"
@@ -78,7 +83,7 @@ rc=0
 wait_pid "$nc_pid" 10 || rc=$?
 [[ $(cat "$WORK/nc.received") == "$line" ]] ||
     fail "the TCP listener received '$(head -c 200 "$WORK/nc.received")' (want '$line'; nc -l status $rc)"
-log "TCP to $PROXY_IP:$tcp_port: the line arrived"
+log "TCP to $(hostport "$PROXY_IP" "$tcp_port"): the line arrived"
 
 # 5. The SIP fast path.
 calls=10
@@ -103,4 +108,4 @@ from_kernel=$(sed -n 's/.* kernel in \([0-9]*\) out.*/\1/p' <<<"$counters")
 ((${to_kernel:-0} > 0 && ${from_kernel:-0} > 0)) ||
     fail "the data plane's counters show no exception-path traffic ($counters)"
 log "data plane: $to_kernel frames to the kernel, $from_kernel from it"
-pass "ping, ARP and TCP to $PROXY_IP through the exception path; registration and $calls calls on the fast path"
+pass "ping, $([[ $E2E_IP == 6 ]] && echo "neighbour discovery" || echo ARP) and TCP to $PROXY_IP through the exception path; registration and $calls calls on the fast path"
