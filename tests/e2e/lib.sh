@@ -47,6 +47,7 @@ TEST_NAME=$(basename "$0" .sh)
 source "$E2E_DIR/netns.sh"
 # LOOPBACK: the peers' address (sipp -i, -mi, -ci, UAS contacts); PEER_NET: the network the
 # peers send from, for trusted_sources.
+# shellcheck disable=SC2034  # PEER_NET: used by the tests that source this file
 case ${E2E_BACKEND:=socket}/${E2E_IP:=4} in
     socket/4) LOOPBACK=127.0.0.1 PEER_NET=127.0.0.0/8 ;;
     socket/6) LOOPBACK=::1 PEER_NET=::1/128 ;;

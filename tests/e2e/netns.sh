@@ -35,6 +35,7 @@ NETNS_NET=10.99.0.0/24
 # has IPv6 on (the data plane's end keeps it off), and the data plane's namespace skips duplicate
 # address detection, so the address the tap carries answers neighbour solicitations at once.
 NETNS_PEER_IP6=fd99::1
+# shellcheck disable=SC2034  # lib.sh's PROXY_IP
 NETNS_APPLIANCE_IP6=fd99::2
 NETNS_NET6=fd99::/64
 NETNS_PEER=""     # the peers' namespace (sipp, helpers), once created
