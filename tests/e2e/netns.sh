@@ -112,8 +112,9 @@ netns_teardown() {
 
 # dpdk_config: the [dpdk] part of the proxy's configuration (a TOML table; it goes after the
 # top-level keys). E2E_DPDK_QPAIRS > 1 asks net_af_packet for that many queue pairs;
-# E2E_DPDK_VDEV names another virtual device on the same veth end (net_pcap0), and
-# E2E_DPDK_PORT_ARGS adds device arguments.
+# E2E_DPDK_VDEV names another virtual device on the same veth end (net_pcap0),
+# E2E_DPDK_PORT_ARGS adds device arguments, and E2E_DPDK_TAP=0 leaves the exception tap out (the
+# data plane then answers ARP and neighbour solicitations itself, and drops other traffic).
 dpdk_config() {
     local port="${E2E_DPDK_VDEV:-net_af_packet0},iface=$NETNS_DP_IF${E2E_DPDK_PORT_ARGS:+,$E2E_DPDK_PORT_ARGS}"
     if ((${E2E_DPDK_QPAIRS:-1} > 1)); then port+=",qpairs=$E2E_DPDK_QPAIRS"; fi
@@ -121,7 +122,7 @@ dpdk_config() {
 [dpdk]
 eal = ["--no-pci", "--no-huge", "-m", "512", "--no-shconf", "--file-prefix", "sw$$"]
 port = "$port"
-exception_tap = "$NETNS_TAP"
+$( ((${E2E_DPDK_TAP:-1})) && printf 'exception_tap = "%s"' "$NETNS_TAP")
 networks = ["$NETNS_NET"$([[ $E2E_IP == 6 ]] && printf ', "%s"' "$NETNS_NET6")]
 EOF
 }
