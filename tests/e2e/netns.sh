@@ -31,7 +31,8 @@ NETNS_PEER_IP2=10.99.0.3  # a second peer address, for tests that need two sourc
 # shellcheck disable=SC2034  # lib.sh's PROXY_IP
 NETNS_APPLIANCE_IP=10.99.0.2
 NETNS_NET=10.99.0.0/24
-# With E2E_IP=6 (lib.sh) the peers and the appliance use these instead. The peers' veth end then
+# With E2E_IP=6 (lib.sh; unset means 4, as for tools/dpdk-demo.sh, which sources this file
+# alone) the peers and the appliance use these instead. The peers' veth end then
 # has IPv6 on (the data plane's end keeps it off), and the data plane's namespace skips duplicate
 # address detection, so the address the tap carries answers neighbour solicitations at once.
 NETNS_PEER_IP6=fd99::1
@@ -72,8 +73,8 @@ netns_setup() {
     DP_EXEC=(ip netns exec "$NETNS_DP")
     ip link add "$NETNS_PEER_IF" netns "$NETNS_PEER" type veth peer name "$NETNS_DP_IF" netns "$NETNS_DP" ||
         fail "cannot create the veth pair $NETNS_PEER_IF/$NETNS_DP_IF"
-    in_peer sysctl -qw "net.ipv6.conf.$NETNS_PEER_IF.disable_ipv6=$((E2E_IP == 6 ? 0 : 1))"
-    if [[ $E2E_IP == 6 ]]; then
+    in_peer sysctl -qw "net.ipv6.conf.$NETNS_PEER_IF.disable_ipv6=$((${E2E_IP:-4} == 6 ? 0 : 1))"
+    if [[ ${E2E_IP:-4} == 6 ]]; then
         in_dataplane sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0 ||
             fail "cannot turn off duplicate address detection in $NETNS_DP"
     fi
@@ -84,7 +85,7 @@ netns_setup() {
     ip -n "$NETNS_DP" link set lo up
     ip -n "$NETNS_PEER" addr add "$NETNS_PEER_IP/24" dev "$NETNS_PEER_IF"
     ip -n "$NETNS_PEER" addr add "$NETNS_PEER_IP2/24" dev "$NETNS_PEER_IF"
-    if [[ $E2E_IP == 6 ]]; then
+    if [[ ${E2E_IP:-4} == 6 ]]; then
         ip -n "$NETNS_PEER" addr add "$NETNS_PEER_IP6/64" dev "$NETNS_PEER_IF" nodad ||
             fail "cannot add $NETNS_PEER_IP6 to $NETNS_PEER_IF"
     fi
@@ -123,6 +124,6 @@ dpdk_config() {
 eal = ["--no-pci", "--no-huge", "-m", "512", "--no-shconf", "--file-prefix", "sw$$"]
 port = "$port"
 $( ((${E2E_DPDK_TAP:-1})) && printf 'exception_tap = "%s"' "$NETNS_TAP")
-networks = ["$NETNS_NET"$([[ $E2E_IP == 6 ]] && printf ', "%s"' "$NETNS_NET6")]
+networks = ["$NETNS_NET"$([[ ${E2E_IP:-4} == 6 ]] && printf ', "%s"' "$NETNS_NET6")]
 EOF
 }
