@@ -129,6 +129,7 @@ std::optional<DpdkBackendOptions> dpdk_backend_options(const Config& config,
   options.workers = config.workers;
   options.shard_affinity = needs_shard_affinity(config);
   options.mtu = config.dpdk.mtu;
+  options.vlan = config.dpdk.vlan;
   options.mbufs_per_worker = config.dpdk.mbufs_per_worker;
   options.queue_size = config.dpdk.queue_size;
   options.burst = config.dpdk.burst;

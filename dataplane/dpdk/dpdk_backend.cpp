@@ -177,6 +177,10 @@ std::unique_ptr<DpdkBackend> DpdkBackend::open(const DpdkBackendOptions& options
     error = "workers must be 1 to " + std::to_string(kMaxWorkers);
     return nullptr;
   }
+  if (options.vlan > 4094) {
+    error = "vlan must be 1 to 4094 (0: untagged)";
+    return nullptr;
+  }
   std::unique_ptr<DpdkBackend> backend(new DpdkBackend());
   backend->state_ = std::make_unique<DpdkBackendState>();
   DpdkBackendState& state = *backend->state_;
@@ -270,6 +274,12 @@ std::unique_ptr<DpdkBackend> DpdkBackend::open(const DpdkBackendOptions& options
   // And on receipt, where the port verifies them: the worker drops what it flags as bad.
   constexpr uint64_t kRxChecksums = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM;
   if (options.checksum_offload) conf.rxmode.offloads |= kRxChecksums & info.rx_offload_capa;
+  if (options.vlan != 0) {
+    shared.rx_vlan_strip = (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_VLAN_STRIP) != 0;
+    if (shared.rx_vlan_strip) conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_VLAN_STRIP;
+    shared.tx_vlan_insert = (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_VLAN_INSERT) != 0;
+    if (shared.tx_vlan_insert) conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_VLAN_INSERT;
+  }
   if (int rc = rte_eth_dev_configure(shared.port, static_cast<uint16_t>(workers),
                                      static_cast<uint16_t>(workers), &conf);
       rc != 0) {
@@ -441,6 +451,9 @@ std::string DpdkBackend::describe() const {
   std::string s = "dpdk port " + shared_->port_name + " " + shared_->mac.to_string();
   s += shared_->tx_checksum_offload ? ", checksums offloaded" : ", checksums in software";
   s += shared_->tx_multi_segment ? ", chained mbufs" : ", one mbuf per frame";
+  if (shared_->options.vlan != 0)
+    s += ", vlan " + std::to_string(shared_->options.vlan) +
+         (shared_->tx_vlan_insert ? " (tagged by the port)" : " (tagged in software)");
   if (shared_->tap) s += ", exception path tap " + shared_->options.exception_tap;
   // Said at start because it decides who can be reached: without networks, a client behind a
   // router is reachable only by the MAC its own datagrams taught (the router does not answer

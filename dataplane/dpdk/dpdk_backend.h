@@ -47,6 +47,10 @@ struct DpdkBackendOptions {
   unsigned workers = 1;
   bool shard_affinity = false;  // see SocketBackendOptions::shard_affinity
   unsigned mtu = 1500;
+  // The 802.1Q VLAN (1-4094) our frames carry on the port, 0 for none. With one, only frames
+  // tagged with it are ours (untagged ones and other VLANs are dropped as not ours), and every
+  // frame sent is tagged with it; inside, tags are off (vlan_tag.h).
+  unsigned vlan = 0;
   unsigned mbufs_per_worker = 16383;
   unsigned queue_size = 1024;
   unsigned burst = 32;

@@ -11,6 +11,8 @@
 #include <bit>
 #include <cstring>
 
+#include "dataplane/dpdk/vlan_tag.h"
+
 namespace sipwire::dataplane {
 namespace {
 
@@ -369,6 +371,13 @@ void DpdkOutbox::queue_frame(rte_mbuf* frame) {
       return;
     }
     bump(dpdk_.linearized);
+  }
+  // On a VLAN, the tag goes on last, whoever built the frame (vlan_tag.h).
+  if (shared_.options.vlan != 0 &&
+      !put_vlan_tag(&frame, static_cast<uint16_t>(shared_.options.vlan), shared_.tx_vlan_insert)) {
+    rte_pktmbuf_free(frame);
+    bump(dpdk_.drop_no_mbuf);
+    return;
   }
   if (queued_ == kQueueCapacity) flush(false);
   queue_frames_[queued_++] = frame;

@@ -32,6 +32,11 @@ struct DpdkShared {
   // The port computes IPv4 header and UDP checksums (RTE_ETH_TX_OFFLOAD_IPV4_CKSUM and
   // UDP_CKSUM): the outbox then writes only the pseudo-header sum, for whole datagrams.
   bool tx_checksum_offload = false;
+  // With a VLAN (options.vlan): the port strips the tag of what it receives
+  // (RTE_ETH_RX_OFFLOAD_VLAN_STRIP), and inserts it into what it sends
+  // (RTE_ETH_TX_OFFLOAD_VLAN_INSERT). Where it does not, the worker and the outbox do.
+  bool rx_vlan_strip = false;
+  bool tx_vlan_insert = false;
   // rings[from * workers + to], null on the diagonal: mbufs handed over between workers.
   std::vector<rte_ring*> rings;
 

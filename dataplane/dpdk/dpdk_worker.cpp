@@ -12,6 +12,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "dataplane/dpdk/vlan_tag.h"
 #include "dataplane/shard_router.h"
 
 namespace sipwire::dataplane {
@@ -114,8 +115,15 @@ bool DpdkWorker::poll_once(PacketHandler& handler) {
   if (n != 0) {
     bump(dpdk_.rx_frames, n);
     bump(counters_.batches);
+    const auto vlan = static_cast<uint16_t>(shared_.options.vlan);
     for (uint16_t i = 0; i < n; ++i) {
       if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(rx_[i + 1], void*));
+      // On a VLAN, the tag comes off here, before anything looks at the frame (vlan_tag.h).
+      if (vlan != 0 && !take_vlan_tag(rx_[i], vlan)) {
+        bump(dpdk_.drop_not_ours);
+        rte_pktmbuf_free(rx_[i]);
+        continue;
+      }
       handle_frame(rx_[i], handler, now);
     }
     if (death_row_->cnt != 0) rte_ip_frag_free_death_row(death_row_.get(), 3);

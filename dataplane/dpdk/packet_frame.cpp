@@ -355,7 +355,9 @@ FrameInfo classify(std::span<const uint8_t> frame, const LocalInterface& local, 
     case kEtherTypeVlan:
     case kEtherTypeQinQ:
     case kEtherTypeQinQOld:
-      return dropped(info, "vlan tagged");
+      // Another VLAN's (a port with [dpdk] vlan takes its own tag off before this), or a tag
+      // inside ours.
+      return dropped(info, "not our vlan");
     default:
       // LLDP, STP, 802.3 length frames...: nothing the SIP host answers. Handing them to the
       // kernel's side of the port could make it answer on a link it does not manage.

@@ -222,7 +222,9 @@ struct DpdkConfig {
   // Next hops for destinations outside `networks`: at most one IPv4 and one IPv6, each inside
   // one of `networks` when it is not empty. Port 0.
   std::vector<NetAddress> gateways;
-  uint32_t mtu = 1500;                    // 576..9216
+  uint32_t mtu = 1500;  // 576..9216
+  // The 802.1Q VLAN our frames carry on the port, 1..4094; 0: untagged.
+  uint32_t vlan = 0;
   uint32_t mbufs_per_worker = 16383;      // 1023..1048575
   uint32_t queue_size = 1024;             // RX and TX descriptors per queue, 64..16384
   uint32_t burst = 32;                    // packets per RX/TX burst, 1..512

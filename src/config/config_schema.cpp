@@ -532,10 +532,10 @@ void read_dpdk(TableReader& root, DpdkConfig& dpdk, KeyPositions& positions) {
   const toml::table* table = subtable(root, "dpdk");
   if (table == nullptr) return;
   TableReader t(*table, "dpdk", "[dpdk]", root.diagnostics(), positions);
-  t.only_keys({"eal", "port", "exception_tap", "networks", "gateways", "mtu", "mbufs_per_worker",
-               "queue_size", "burst", "reassembly_flows", "reassembly_timeout_ms",
-               "neighbor_hold_ms", "neighbor_reachable_ms", "idle_sleep_us",
-               "verify_udp_checksums"});
+  t.only_keys({"eal", "port", "exception_tap", "networks", "gateways", "mtu", "vlan",
+               "mbufs_per_worker", "queue_size", "burst", "reassembly_flows",
+               "reassembly_timeout_ms", "neighbor_hold_ms", "neighbor_reachable_ms",
+               "idle_sleep_us", "verify_udp_checksums"});
   if (const toml::node* node = t.find("eal")) {
     if (const auto* array = node->as_array()) {
       for (const toml::node& element : *array) {
@@ -568,6 +568,7 @@ void read_dpdk(TableReader& root, DpdkConfig& dpdk, KeyPositions& positions) {
   read_cidr_list(t, "networks", dpdk.networks);
   read_gateways(t, dpdk.gateways, positions);
   t.read_uint("mtu", 576, 9216, dpdk.mtu);
+  t.read_uint("vlan", 0, 4094, dpdk.vlan);
   t.read_uint("mbufs_per_worker", 1023, 1'048'575, dpdk.mbufs_per_worker);
   t.read_uint("queue_size", 64, 16'384, dpdk.queue_size);
   t.read_uint("burst", 1, 512, dpdk.burst);

@@ -127,7 +127,7 @@ TEST(ShippedConfigTest, DefaultSpellsOutEveryKey) {
         "io = ",
         // The DPDK backend is off by default; the reference shows every key of [dpdk].
         "# [dpdk]", "# eal = ", "# port = ", "# exception_tap = ", "# networks = ", "# gateways = ",
-        "# mtu = ", "# mbufs_per_worker = ", "# queue_size = ", "# burst = ",
+        "# mtu = ", "# vlan = ", "# mbufs_per_worker = ", "# queue_size = ", "# burst = ",
         "# reassembly_flows = ", "# reassembly_timeout_ms = ", "# neighbor_hold_ms = ",
         "# neighbor_reachable_ms = ", "# idle_sleep_us = ", "# verify_udp_checksums = ",
         // No route by default, but the reference shows one.
@@ -920,6 +920,7 @@ TEST(DpdkConfigTest, Defaults) {
   EXPECT_TRUE(c.dpdk.networks.empty());
   EXPECT_TRUE(c.dpdk.gateways.empty());
   EXPECT_EQ(c.dpdk.mtu, 1500u);
+  EXPECT_EQ(c.dpdk.vlan, 0u);
   EXPECT_EQ(c.dpdk.mbufs_per_worker, 16383u);
   EXPECT_EQ(c.dpdk.queue_size, 1024u);
   EXPECT_EQ(c.dpdk.burst, 32u);
@@ -949,6 +950,7 @@ exception_tap = "sw-exc.0_A"
 networks = ["10.0.0.0/24", "2001:db8::/64"]
 gateways = ["2001:db8::1", "10.0.0.1"]
 mtu = 9216
+vlan = 4094
 mbufs_per_worker = 1023
 queue_size = 16384
 burst = 512
@@ -974,6 +976,7 @@ verify_udp_checksums = false
   EXPECT_EQ(c.dpdk.gateways[0], NetAddress::parse("2001:db8::1", 0));
   EXPECT_EQ(c.dpdk.gateways[1], NetAddress::ipv4(10, 0, 0, 1, 0));
   EXPECT_EQ(c.dpdk.mtu, 9216u);
+  EXPECT_EQ(c.dpdk.vlan, 4094u);
   EXPECT_EQ(c.dpdk.mbufs_per_worker, 1023u);
   EXPECT_EQ(c.dpdk.queue_size, 16384u);
   EXPECT_EQ(c.dpdk.burst, 512u);
@@ -990,6 +993,7 @@ eal = ["-l", "2-3", "--in-memory"]
 port = "0000:03:00.0"
 gateways = ["192.0.2.1"]
 mtu = 576
+vlan = 1
 mbufs_per_worker = 1048575
 queue_size = 64
 burst = 1
@@ -1004,6 +1008,7 @@ idle_sleep_us = 0
   EXPECT_EQ(low.config->dpdk.gateways,
             (std::vector<NetAddress>{NetAddress::ipv4(192, 0, 2, 1, 0)}));
   EXPECT_EQ(low.config->dpdk.mtu, 576u);
+  EXPECT_EQ(low.config->dpdk.vlan, 1u);
   EXPECT_EQ(low.config->dpdk.mbufs_per_worker, 1048575u);
   EXPECT_EQ(low.config->dpdk.queue_size, 64u);
   EXPECT_EQ(low.config->dpdk.burst, 1u);
@@ -1045,6 +1050,8 @@ TEST(ConfigErrorTest, DpdkRanges) {
   for (const Case& c : {
            Case{"mtu = 575", "dpdk.mtu (575) must be between 576 and 9216"},
            Case{"mtu = 9217", "dpdk.mtu (9217) must be between 576 and 9216"},
+           Case{"vlan = 4095", "dpdk.vlan (4095) must be between 0 and 4094"},
+           Case{"vlan = -1", "dpdk.vlan"},
            Case{"mbufs_per_worker = 1022",
                 "dpdk.mbufs_per_worker (1022) must be between 1023 and 1048575"},
            Case{"mbufs_per_worker = 1048576", "dpdk.mbufs_per_worker (1048576)"},

@@ -252,6 +252,7 @@ exception_tap = "sw-exc0"
 networks = ["10.0.0.0/24", "2001:db8::/64"]
 gateways = ["10.0.0.1"]
 mtu = 9000
+vlan = 100
 mbufs_per_worker = 4095
 queue_size = 512
 burst = 64
@@ -281,6 +282,7 @@ verify_udp_checksums = false
   EXPECT_EQ(o->workers, 2u);
   EXPECT_TRUE(o->shard_affinity);
   EXPECT_EQ(o->mtu, 9000u);
+  EXPECT_EQ(o->vlan, 100u);
   EXPECT_EQ(o->mbufs_per_worker, 4095u);
   EXPECT_EQ(o->queue_size, 512u);
   EXPECT_EQ(o->burst, 64u);
@@ -305,6 +307,7 @@ TEST(DpdkBackendOptionsTest, AnUnsetDpdkTableKeepsTheBackendsDefaults) {
   EXPECT_TRUE(o->gateways.empty());
   EXPECT_FALSE(o->shard_affinity);  // one worker
   EXPECT_EQ(o->mtu, d.mtu);
+  EXPECT_EQ(o->vlan, 0u);  // untagged
   EXPECT_EQ(o->mbufs_per_worker, d.mbufs_per_worker);
   EXPECT_EQ(o->queue_size, d.queue_size);
   EXPECT_EQ(o->burst, d.burst);

@@ -156,6 +156,7 @@ class DpdkBackendTest : public ::testing::Test {
     options.burst = burst_;
     options.networks = networks_;
     options.gateways = gateways_;
+    options.vlan = vlan_;
     std::string error;
     backend_ = DpdkBackend::open(options, error);
     ASSERT_NE(backend_, nullptr) << error;
@@ -184,12 +185,21 @@ class DpdkBackendTest : public ::testing::Test {
 
   // `ol_flags`: what a port with RX checksum offload would have found (net_ring passes the
   // mbuf on as it is).
-  void feed(const Frame& f, unsigned queue = 0, uint64_t ol_flags = 0) {
+  // On the wire with an 802.1Q tag of VLAN `wire_vlan_` when that is set. `vlan_tci`: what a
+  // port that strips tags would have found (with RTE_MBUF_F_RX_VLAN_STRIPPED in `ol_flags`).
+  void feed(const Frame& f, unsigned queue = 0, uint64_t ol_flags = 0, uint16_t vlan_tci = 0) {
+    std::vector<uint8_t> bytes = f.bytes;
+    if (wire_vlan_ >= 0) {
+      const uint8_t tag[4] = {0x81, 0x00, static_cast<uint8_t>(wire_vlan_ >> 8),
+                              static_cast<uint8_t>(wire_vlan_)};
+      bytes.insert(bytes.begin() + 12, tag, tag + 4);
+    }
     rte_mbuf* m = rte_pktmbuf_alloc(pool_);
     ASSERT_NE(m, nullptr);
-    ASSERT_NE(rte_pktmbuf_append(m, static_cast<uint16_t>(f.bytes.size())), nullptr);
-    std::copy(f.bytes.begin(), f.bytes.end(), rte_pktmbuf_mtod(m, uint8_t*));
+    ASSERT_NE(rte_pktmbuf_append(m, static_cast<uint16_t>(bytes.size())), nullptr);
+    std::copy(bytes.begin(), bytes.end(), rte_pktmbuf_mtod(m, uint8_t*));
     m->ol_flags = ol_flags;
+    m->vlan_tci = vlan_tci;
     ASSERT_EQ(rte_ring_enqueue(port_->rx[queue], m), 0);
   }
 
@@ -254,9 +264,11 @@ class DpdkBackendTest : public ::testing::Test {
   }
 
   // What the port sent on `queue`, each frame flattened (its mbuf count in sent_segments_).
+  // An 802.1Q tag is taken off: its VLAN goes to sent_vlans_ (-1 for an untagged frame).
   std::vector<std::vector<uint8_t>> sent(unsigned queue = 0) {
     std::vector<std::vector<uint8_t>> out;
     sent_segments_.clear();
+    sent_vlans_.clear();
     void* m = nullptr;
     while (rte_ring_dequeue(port_->tx[queue], &m) == 0) {
       auto* mbuf = static_cast<rte_mbuf*>(m);
@@ -264,6 +276,14 @@ class DpdkBackendTest : public ::testing::Test {
       std::vector<uint8_t> bytes(mbuf->pkt_len);
       const void* p = rte_pktmbuf_read(mbuf, 0, mbuf->pkt_len, bytes.data());
       if (p != bytes.data()) std::memcpy(bytes.data(), p, mbuf->pkt_len);
+      // (A port that inserts tags itself would have been asked to by RTE_MBUF_F_TX_VLAN.)
+      EXPECT_EQ(mbuf->ol_flags & RTE_MBUF_F_TX_VLAN, 0u);
+      if (bytes.size() >= 18 && bytes[12] == 0x81 && bytes[13] == 0x00) {
+        sent_vlans_.push_back((bytes[14] << 8 | bytes[15]) & 0xfff);
+        bytes.erase(bytes.begin() + 12, bytes.begin() + 16);
+      } else {
+        sent_vlans_.push_back(-1);
+      }
       out.push_back(std::move(bytes));
       rte_pktmbuf_free(mbuf);
     }
@@ -298,6 +318,9 @@ class DpdkBackendTest : public ::testing::Test {
   unsigned neighbor_reachable_ms_ = 60'000;  // DpdkBackendOptions::neighbor_reachable_ms
   unsigned burst_ = 32;                      // DpdkBackendOptions::burst for open()
   bool verify_udp_checksums_ = true;         // DpdkBackendOptions::verify_udp_checksums
+  unsigned vlan_ = 0;                        // DpdkBackendOptions::vlan for open()
+  int wire_vlan_ = -1;                       // the tag feed() puts on frames; -1: none
+  std::vector<int> sent_vlans_;              // per frame of the last sent(): its tag or -1
   std::vector<OnLinkNetwork> networks_;      // DpdkBackendOptions::networks for open()
   std::vector<NetAddress> gateways_;         // DpdkBackendOptions::gateways for open()
   std::vector<unsigned> sent_segments_;
@@ -1115,6 +1138,120 @@ TEST_F(DpdkBackendFrames, AReassembledRequestIsHandledByTheShardThatOwnsIt) {
   for (const std::string& p : first_fragments()) forwarded += p.rfind("INVITE ", 0) == 0;
   EXPECT_EQ(forwarded, 0u);
   EXPECT_EQ(totals().reassembled, 2u);
+}
+
+// A trunk port ([dpdk] vlan = 100): frames tagged with VLAN 100 are ours, untagged frames (the
+// native VLAN) and other VLANs are not, and everything sent carries the tag. net_ring has no
+// VLAN offloads: the tags come off and go on in software here.
+TEST_F(DpdkBackendFrames, OnAVlanOnlyItsFramesAreOursAndEveryFrameSentCarriesItsTag) {
+  vlan_ = 100;
+  open(1, ProxyMode::kStateless);
+  EXPECT_NE(backend_->describe().find("vlan 100 (tagged in software)"), std::string::npos)
+      << backend_->describe();
+  const MacAddress ours = our_mac();
+  wire_vlan_ = -1;
+  feed(udp_frame(kPeerMac, ours, kPeer, kProxy, options_request("z9hG4bKvlan1", kPeer)));
+  wire_vlan_ = 200;
+  feed(udp_frame(kPeerMac, ours, kPeer, kProxy, options_request("z9hG4bKvlan2", kPeer)));
+  wire_vlan_ = 0;  // a priority tag: the native VLAN too
+  feed(udp_frame(kPeerMac, ours, kPeer, kProxy, options_request("z9hG4bKvlan3", kPeer)));
+  run();
+  EXPECT_TRUE(sent().empty());
+  EXPECT_EQ(totals().drop_not_ours, 3u);
+
+  wire_vlan_ = 100;
+  feed(udp_frame(kPeerMac, ours, kPeer, kProxy, options_request("z9hG4bKvlan4", kPeer)));
+  run();
+  auto frames = sent();
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(sent_vlans_.at(0), 100);
+  EXPECT_TRUE(ipv4_udp_checksums_ok(frames[0]));
+  const std::string answer = payload_of(frames[0]);
+  EXPECT_EQ(answer.rfind("SIP/2.0 200 OK\r\n", 0), 0u) << answer;
+  EXPECT_NE(answer.find("branch=z9hG4bKvlan4"), std::string::npos);
+
+  // ARP on the VLAN, answered on it (no tap).
+  std::vector<uint8_t> arp = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0,  1, 0x08, 0x06,
+                              0,    1,    0x08, 0,    6,    4,    0, 1, 2, 0, 0,  0, 0,    1,
+                              10,   0,    0,    1,    0,    0,    0, 0, 0, 0, 10, 0, 0,    2};
+  arp.resize(60, 0);
+  feed(Frame{arp});
+  run();
+  frames = sent();
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(sent_vlans_.at(0), 100);
+  EXPECT_EQ(frames[0][12] << 8 | frames[0][13], 0x0806);
+  EXPECT_EQ(frames[0][21], 2);  // a reply
+  EXPECT_EQ(totals().arp_answered, 1u);
+  EXPECT_EQ(totals().drop_not_ours, 3u);
+}
+
+TEST_F(DpdkBackendFrames, OnAVlanForwardedChainsAndFragmentsCarryTheTag) {
+  vlan_ = 100;
+  wire_vlan_ = 100;
+  open(1, ProxyMode::kStateless);
+  const MacAddress ours = our_mac();
+  register_bob();
+  EXPECT_EQ(sent_vlans_.at(0), 100);  // the 200 to the REGISTER
+
+  // Forwarded by reference to the received frame (the tag went on the header mbuf).
+  feed(udp_frame(kPeerMac, ours, kPeer, kProxy, invite_request("z9hG4bKvinv", 600)));
+  run();
+  auto frames = sent();
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(sent_vlans_.at(0), 100);
+  EXPECT_GT(sent_segments_.at(0), 1u);
+  EXPECT_TRUE(std::equal(kUasMac.bytes.begin(), kUasMac.bytes.end(), frames[0].begin()));
+  EXPECT_TRUE(ipv4_udp_checksums_ok(frames[0]));
+  std::string forwarded = payload_of(frames[0]);
+  EXPECT_EQ(forwarded.rfind("INVITE sip:bob@10.0.0.3:5070 SIP/2.0\r\n", 0), 0u) << forwarded;
+  EXPECT_NE(forwarded.find(std::string(600, 'x')), std::string::npos);
+
+  // A 3,000-byte INVITE in tagged fragments: reassembled, and forwarded in tagged fragments.
+  feed_fragmented(udp_frame(kPeerMac, ours, kPeer, kProxy, invite_request("z9hG4bKvbig", 2600)));
+  run();
+  frames = sent();
+  EXPECT_EQ(totals().reassembled, 1u);
+  ASSERT_GE(frames.size(), 3u);
+  for (std::size_t i = 0; i < frames.size(); ++i) EXPECT_EQ(sent_vlans_.at(i), 100) << i;
+  forwarded = payload_of(reassemble(frames));
+  EXPECT_EQ(forwarded.rfind("INVITE sip:bob@10.0.0.3:5070 SIP/2.0\r\n", 0), 0u);
+  EXPECT_NE(forwarded.find(std::string(2600, 'x')), std::string::npos);
+  EXPECT_EQ(totals().drop_not_ours, 0u);
+}
+
+TEST_F(DpdkBackendFrames, OnAVlanAPortThatStripsTagsGivesTheVlanInTheMbuf) {
+  vlan_ = 100;
+  open(1, ProxyMode::kStateless);
+  const MacAddress ours = our_mac();
+  constexpr uint64_t kStripped = RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
+  // Priority 5 on VLAN 100: ours (the priority bits are not the VLAN).
+  feed(udp_frame(kPeerMac, ours, kPeer, kProxy, options_request("z9hG4bKstrip1", kPeer)), 0,
+       kStripped, 5 << 13 | 100);
+  feed(udp_frame(kPeerMac, ours, kPeer, kProxy, options_request("z9hG4bKstrip2", kPeer)), 0,
+       kStripped, 200);
+  run();
+  const auto frames = sent();
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(sent_vlans_.at(0), 100);
+  EXPECT_NE(payload_of(frames[0]).find("branch=z9hG4bKstrip1"), std::string::npos);
+  EXPECT_EQ(totals().drop_not_ours, 1u);
+}
+
+TEST_F(DpdkBackendFrames, WithoutAVlanTaggedFramesAreNotOursAndNothingSentIsTagged) {
+  open(1, ProxyMode::kStateless);
+  const MacAddress ours = our_mac();
+  wire_vlan_ = 100;
+  feed(udp_frame(kPeerMac, ours, kPeer, kProxy, options_request("z9hG4bKnov1", kPeer)));
+  run();
+  EXPECT_TRUE(sent().empty());
+  EXPECT_EQ(totals().drop_not_ours, 1u);
+  EXPECT_EQ(totals().drop_malformed, 0u);
+  wire_vlan_ = -1;
+  feed(udp_frame(kPeerMac, ours, kPeer, kProxy, options_request("z9hG4bKnov2", kPeer)));
+  run();
+  ASSERT_EQ(sent().size(), 1u);
+  EXPECT_EQ(sent_vlans_.at(0), -1);
 }
 
 // A port that offloads checksums: net_tap (which, like a NIC, computes the checksums the mbuf

@@ -608,7 +608,7 @@ TEST(ClassifyFrameTest, NeighborSolicitationWeSend) {
 TEST(ClassifyFrameTest, VlanTagsAndOtherMacsAreDropped) {
   FrameInfo info = classify_frame(kVlanTagged, kUs);
   EXPECT_EQ(info.kind, FrameKind::kDrop);
-  EXPECT_STREQ(info.reason, "vlan tagged");
+  EXPECT_STREQ(info.reason, "not our vlan");
   info = classify_frame(kUdp4ToOtherMac, kUs);
   EXPECT_EQ(info.kind, FrameKind::kDrop);
   EXPECT_STREQ(info.reason, "not our mac");
