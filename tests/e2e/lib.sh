@@ -24,6 +24,8 @@
 #                      dpdk: fd99::1 and fd99::2 on the veth pair); PROXY_HOSTPORT brackets them
 #   E2E_WORKERS        the proxy's workers (default 1)
 #   E2E_DPDK_QPAIRS    dpdk: queue pairs of the net_af_packet port (default 1)
+#   E2E_DPDK_TAP=0     dpdk: no exception tap (the data plane answers ARP and ND itself)
+#   E2E_VLAN=N         dpdk: the veth pair is a trunk, the peers on VLAN N, [dpdk] vlan = N
 #   E2E_DPDK_STANDIN=1 dpdk: harness self-check without the DPDK backend, the socket proxy in the
 #                      data plane's namespace (dpdk_standin.sh)
 #   E2E_KEEP=1         keep the work directory (configs, logs, sipp statistics) after the test

@@ -23,6 +23,11 @@
 # either). Without this the kernel would answer ping and TCP for the tap's
 # 10.99.0.2 straight over the veth, and send port unreachables for every SIP datagram.
 #
+# With E2E_VLAN=N (1..4094) the link is a trunk carrying VLAN N: tc BPF programs on swvPIDp
+# (vlan_access_port.bpf.c, built here with clang) tag what the peers send and untag what they
+# receive, as a switch's access port would, and the data plane runs with [dpdk] vlan = N. Its own
+# kernel ignores the tagged frames (it has no VLAN interface); the tap stays untagged.
+#
 # Both namespaces (and so the veth pair and the tap) are deleted by netns_teardown, which
 # cleanup() in lib.sh calls after every process has been stopped by PID.
 
@@ -93,7 +98,35 @@ netns_setup() {
     ip -n "$NETNS_DP" link set "$NETNS_DP_IF" up
     in_peer ethtool -K "$NETNS_PEER_IF" tx off >/dev/null || fail "ethtool -K $NETNS_PEER_IF tx off failed"
     in_dataplane ethtool -K "$NETNS_DP_IF" tx off >/dev/null || fail "ethtool -K $NETNS_DP_IF tx off failed"
-    log "namespaces $NETNS_PEER ($NETNS_PEER_IF $NETNS_PEER_IP/24) and $NETNS_DP ($NETNS_DP_IF)"
+    [[ -z ${E2E_VLAN:-} ]] || netns_vlan_access_port "$E2E_VLAN"
+    local addresses="$NETNS_PEER_IP/24"
+    [[ ${E2E_IP:-4} == 6 ]] && addresses+=" $NETNS_PEER_IP6/64"
+    [[ -z ${E2E_VLAN:-} ]] || addresses+=", VLAN $E2E_VLAN"
+    log "namespaces $NETNS_PEER ($NETNS_PEER_IF $addresses) and $NETNS_DP ($NETNS_DP_IF)"
+}
+
+# netns_vlan_access_port N: the peers' veth end tags what it sends with VLAN N and takes in only
+# frames of VLAN N, untagged (vlan_access_port.bpf.c as tc programs). Skips (77) without clang.
+netns_vlan_access_port() {
+    local vlan=$1 clang dir src
+    if ! [[ $vlan =~ ^[0-9]+$ ]] || ((vlan < 1 || vlan > 4094)); then
+        fail "E2E_VLAN must be 1 to 4094, not '$vlan'"
+    fi
+    clang=$(command -v clang-14 || command -v clang) || skip "E2E_VLAN needs clang (a BPF program)"
+    command -v tc >/dev/null || skip "E2E_VLAN needs tc (iproute2)"
+    src=$(dirname "${BASH_SOURCE[0]}")/vlan_access_port.bpf.c
+    dir=$(mktemp -d "${TMPDIR:-/tmp}/sipwire-vlan.XXXXXX")
+    local flags=(-O2 -target bpf -I "/usr/include/$(uname -m)-linux-gnu" -DVLAN_ID="$vlan")
+    if ! "$clang" "${flags[@]}" -DTAG -c "$src" -o "$dir/tag.o" ||
+        ! "$clang" "${flags[@]}" -c "$src" -o "$dir/untag.o"; then
+        fail "cannot build $src"
+    fi
+    if ! in_peer tc qdisc add dev "$NETNS_PEER_IF" clsact ||
+        ! in_peer tc filter add dev "$NETNS_PEER_IF" egress bpf da obj "$dir/tag.o" sec tc ||
+        ! in_peer tc filter add dev "$NETNS_PEER_IF" ingress bpf da obj "$dir/untag.o" sec tc; then
+        fail "cannot attach the VLAN $vlan programs to $NETNS_PEER_IF"
+    fi
+    rm -rf "$dir"  # loaded: the kernel holds the programs
 }
 
 # netns_teardown: deletes both namespaces (the veth pair and the tap go with them). Only after
@@ -116,6 +149,7 @@ netns_teardown() {
 # E2E_DPDK_VDEV names another virtual device on the same veth end (net_pcap0),
 # E2E_DPDK_PORT_ARGS adds device arguments, and E2E_DPDK_TAP=0 leaves the exception tap out (the
 # data plane then answers ARP and neighbour solicitations itself, and drops other traffic).
+# E2E_VLAN=N puts the port on VLAN N (see above).
 dpdk_config() {
     local port="${E2E_DPDK_VDEV:-net_af_packet0},iface=$NETNS_DP_IF${E2E_DPDK_PORT_ARGS:+,$E2E_DPDK_PORT_ARGS}"
     if ((${E2E_DPDK_QPAIRS:-1} > 1)); then port+=",qpairs=$E2E_DPDK_QPAIRS"; fi
@@ -125,5 +159,6 @@ eal = ["--no-pci", "--no-huge", "-m", "512", "--no-shconf", "--file-prefix", "sw
 port = "$port"
 $( ((${E2E_DPDK_TAP:-1})) && printf 'exception_tap = "%s"' "$NETNS_TAP")
 networks = ["$NETNS_NET"$([[ ${E2E_IP:-4} == 6 ]] && printf ', "%s"' "$NETNS_NET6")]
+$([[ -n ${E2E_VLAN:-} ]] && printf 'vlan = %s' "$E2E_VLAN")
 EOF
 }
