@@ -4,10 +4,11 @@
 #      transaction and socket-backend tests, the tool's tests, sipp end-to-end tests
 #   2. ASan+UBSan build: the same suites under the sanitizers
 #   3. clang libFuzzer build: the parser, framer, engine, digest, frame-codec, DPDK worker
-#      and configuration fuzzers for a bounded time (FUZZ_SECONDS each)
+#      (also with its port on a VLAN) and configuration fuzzers for a bounded time
+#      (FUZZ_SECONDS each)
 #   4. benchmark smoke run: each benchmark briefly, so none can rot (figures: docs/BENCHMARKS.md)
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 passed=0 failed=0
@@ -43,25 +44,36 @@ run_suite "release build" build
 setup build-asan --buildtype=debugoptimized -Dsanitizers=true -Dbench=disabled
 run_suite "ASan+UBSan build" build-asan
 
+# fuzz_run TARGET LABEL [VAR=VALUE...]: TARGET for FUZZ_SECONDS on a copy of its seed corpus
+# (libFuzzer adds what it finds to the first directory: the checkout stays as it is), with the
+# environment given; LABEL names its log, build-fuzz/LABEL.log.
+fuzz_run() {
+  local target=$1 label=$2 name corpus
+  shift 2
+  name=$(basename "$target")
+  corpus=$(mktemp -d)
+  cp tests/fuzz/corpus/"${name%_fuzzer}"/* "$corpus"/ 2>/dev/null || true
+  [ "$name" = config_fuzzer ] && cp configs/*.toml "$corpus"/
+  if env "$@" "$target" -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 "$corpus" \
+      tests/data/rfc4475 tests/data/rfc5118 >"build-fuzz/$label.log" 2>&1; then
+    echo "$label: no finding in ${FUZZ_SECONDS}s ($(grep -m1 -o 'stat::number_of_executed_units: *[0-9]*' "build-fuzz/$label.log" | grep -o '[0-9]*$') runs)"
+    passed=$((passed + 1))
+  else
+    echo "FAIL: $label found a crash:"; tail -40 "build-fuzz/$label.log"
+    failed=$((failed + 1))
+  fi
+  rm -rf "$corpus"
+}
+
 if [ -d tests/fuzz ]; then
   echo "== fuzzing (${FUZZ_SECONDS}s per target)"
   CXX=clang++-14 setup build-fuzz --buildtype=debugoptimized -Dfuzzing=true -Dbench=disabled
   if ninja -C build-fuzz; then
     for target in build-fuzz/tests/fuzz/*_fuzzer; do
-      name=$(basename "$target")
-      corpus=$(mktemp -d)
-      cp tests/fuzz/corpus/"${name%_fuzzer}"/* "$corpus"/ 2>/dev/null || true
-      [ "$name" = config_fuzzer ] && cp configs/*.toml "$corpus"/
-      if "$target" -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 "$corpus" \
-          tests/data/rfc4475 tests/data/rfc5118 >"build-fuzz/$name.log" 2>&1; then
-        echo "$name: no finding in ${FUZZ_SECONDS}s ($(grep -m1 -o 'stat::number_of_executed_units: *[0-9]*' "build-fuzz/$name.log" | grep -o '[0-9]*$') runs)"
-        passed=$((passed + 1))
-      else
-        echo "FAIL: $name found a crash:"; tail -40 "build-fuzz/$name.log"
-        failed=$((failed + 1))
-      fi
-      rm -rf "$corpus"
+      fuzz_run "$target" "$(basename "$target")"
     done
+    # The DPDK worker again with its port on a VLAN (tags off and on at the edges).
+    fuzz_run build-fuzz/tests/fuzz/dataplane_fuzzer dataplane_fuzzer-vlan SIPWIRE_FUZZ_VLAN=100
   else
     echo "BUILD FAILED: fuzzers"; failed=$((failed + 1))
   fi

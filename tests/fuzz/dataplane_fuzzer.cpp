@@ -33,6 +33,10 @@
 //
 // SIPWIRE_FUZZ_MODE=stateful runs stateful shards instead of stateless ones;
 // SIPWIRE_FUZZ_TX=single sends every frame as one mbuf, as for a port without multi-segment TX.
+// SIPWIRE_FUZZ_VLAN=N (1-4094) puts the port on VLAN N: the frames records 1-7 build arrive
+// tagged with it, in the frame or as a port that strips tags gives them, or (one in four,
+// chosen by the frame's bytes) untagged or on another VLAN, which are not ours; every frame sent
+// must carry the tag.
 #include <rte_eal.h>
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
@@ -110,6 +114,7 @@ struct Harness {
   MacAddress our_mac;
   std::vector<rte_mempool*> pools;  // every pool an mbuf of the worker can come from
   bool multi_segment_tx = true;
+  uint16_t vlan = 0;  // SIPWIRE_FUZZ_VLAN
   uint16_t ip_id = 1;
   uint64_t inputs = 0;
 };
@@ -149,6 +154,11 @@ bool init() {
   const char* tx = std::getenv("SIPWIRE_FUZZ_TX");
   options.multi_segment_tx = h->multi_segment_tx =
       !(tx != nullptr && std::string_view(tx) == "single");
+  if (const char* vlan = std::getenv("SIPWIRE_FUZZ_VLAN")) {
+    const long n = std::strtol(vlan, nullptr, 10);
+    if (n < 1 || n > 4094) return false;
+    options.vlan = h->vlan = static_cast<uint16_t>(n);
+  }
   std::string error;
   h->backend = DpdkBackend::open(options, error);
   if (h->backend == nullptr) {
@@ -357,7 +367,16 @@ void drain() {
       std::vector<uint8_t> bytes(mbuf->pkt_len);
       const void* p = rte_pktmbuf_read(mbuf, 0, mbuf->pkt_len, bytes.data());
       if (p != bytes.data()) std::memcpy(bytes.data(), p, mbuf->pkt_len);
+      // net_ring inserts no tags: asking it to would send the frame untagged.
+      if ((mbuf->ol_flags & RTE_MBUF_F_TX_VLAN) != 0)
+        fail("a tag left to a port without VLAN insert");
       rte_pktmbuf_free(mbuf);
+      if (h->vlan != 0) {
+        if (bytes.size() < 18 || net::load_be16(bytes.data() + 12) != 0x8100 ||
+            net::load_be16(bytes.data() + 14) != h->vlan)
+          fail("a frame sent without the port's VLAN tag", bytes);
+        bytes.erase(bytes.begin() + 12, bytes.begin() + 16);
+      }
       check_frame(bytes, pieces);
     }
   const uint64_t drops = fragment_drops();
@@ -385,8 +404,25 @@ unsigned in_use() {
 
 // ---- What the port receives ----------------------------------------------------------------
 
-void feed(const std::vector<uint8_t>& frame, uint8_t flags) {
-  if (frame.empty()) return;
+// `raw`: record 0's frame, fed as it is (on a VLAN port too).
+void feed(const std::vector<uint8_t>& given, uint8_t flags, bool raw = false) {
+  if (given.empty()) return;
+  std::vector<uint8_t> frame = given;
+  uint64_t vlan_flags = 0;
+  uint16_t vlan_tci = 0;
+  if (h->vlan != 0 && !raw && frame.size() >= 14) {
+    // Chosen by the frame's bytes, so that an input replays the same way.
+    const unsigned way = (frame.back() + frame.size()) & 7;
+    const uint16_t vlan = way == 6 ? static_cast<uint16_t>(h->vlan % 4094 + 1) : h->vlan;
+    if (way < 2) {  // as a port with VLAN strip offload hands it over
+      vlan_flags = RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
+      vlan_tci = static_cast<uint16_t>(way << 13 | vlan);  // a priority, too
+    } else if (way != 7) {                                 // way 7: untagged
+      const uint8_t tag[4] = {0x81, 0x00, static_cast<uint8_t>(vlan >> 8),
+                              static_cast<uint8_t>(vlan)};
+      frame.insert(frame.begin() + 12, tag, tag + 4);
+    }
+  }
   static constexpr uint64_t kOffload[] = {0,
                                           RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD,
                                           RTE_MBUF_F_RX_L4_CKSUM_BAD, RTE_MBUF_F_RX_IP_CKSUM_BAD};
@@ -409,7 +445,8 @@ void feed(const std::vector<uint8_t>& frame, uint8_t flags) {
       break;
     }
   }
-  head->ol_flags = kOffload[(flags >> 3) & 3];
+  head->ol_flags = kOffload[(flags >> 3) & 3] | vlan_flags;
+  head->vlan_tci = vlan_tci;
   while (rte_ring_enqueue(h->rx[g_queue], head) != 0) run_worker();
 }
 
@@ -554,7 +591,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     ++frames;
     switch (kind) {
       case 0:
-        feed(std::vector<uint8_t>(bytes.begin(), bytes.end()), flags);
+        feed(std::vector<uint8_t>(bytes.begin(), bytes.end()), flags, /*raw=*/true);
         break;
       case 1:
       case 2:
