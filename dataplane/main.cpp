@@ -143,6 +143,14 @@ int main(int argc, char** argv) {
   std::printf("sipwire-dataplane: listening on%s (%u worker%s, %s, %s; config %s)\n", where.c_str(),
               config.workers, config.workers == 1 ? "" : "s",
               std::string(to_string(config.mode)).c_str(), io_text.c_str(), config.source.c_str());
+  // The port's link, at start and whenever it changes (a cable, the switch port, the peer's
+  // end of a veth): on a NIC server nothing else shows it, since the kernel no longer has the
+  // port. A NIC may still be negotiating at start; its "link up" follows within seconds.
+  bool link_was_up = false;
+  if (dpdk_backend) {
+    link_was_up = dpdk_backend->link_up();
+    std::printf("sipwire-dataplane: %s\n", dpdk_backend->link_text().c_str());
+  }
   std::fflush(stdout);
 
   // per_lcore (on SIGUSR1): with the dpdk backend, also one line per worker lcore.
@@ -222,7 +230,7 @@ int main(int argc, char** argv) {
           print_dpdk(("dpdk worker " + std::to_string(i) + ":").c_str(), d);
         }
       }
-      print_dpdk("dpdk:", sum);
+      print_dpdk(dpdk_backend->link_up() ? "dpdk: link up," : "dpdk: link down,", sum);
     }
     std::fflush(stdout);
   };
@@ -273,6 +281,11 @@ int main(int argc, char** argv) {
     const bool asked = g_status.exchange(false);
     if (asked || (status_interval != 0 && ++ticks % (status_interval * 10) == 0))
       print_status(asked);
+    if (dpdk_backend && dpdk_backend->link_up() != link_was_up) {
+      link_was_up = !link_was_up;
+      std::printf("sipwire-dataplane: %s\n", dpdk_backend->link_text().c_str());
+      std::fflush(stdout);
+    }
   }
   int rc = 0;
   if (dpdk_backend) {

@@ -443,6 +443,33 @@ DpdkStats DpdkBackend::dpdk_stats(unsigned worker) const {
   return worker < workers_.size() ? workers_[worker]->dpdk_stats() : DpdkStats{};
 }
 
+bool DpdkBackend::link_up() const {
+  rte_eth_link link{};
+  return rte_eth_link_get_nowait(shared_->port, &link) == 0 && link.link_status == RTE_ETH_LINK_UP;
+}
+
+std::string DpdkBackend::link_text() const {
+  rte_eth_link link{};
+  if (int rc = rte_eth_link_get_nowait(shared_->port, &link); rc != 0)
+    return std::string("link unknown (") + rte_strerror(-rc) + ")";
+  if (link.link_status != RTE_ETH_LINK_UP) return "link down";
+  // (rte_eth_link_to_str would format it, but is experimental API in DPDK 22.11.)
+  std::string s = "link up";
+  const uint32_t mbps = link.link_speed;
+  if (mbps != RTE_ETH_SPEED_NUM_NONE && mbps != RTE_ETH_SPEED_NUM_UNKNOWN) {
+    char speed[32];
+    if (mbps >= 1000 && mbps % 1000 == 0)
+      std::snprintf(speed, sizeof speed, " at %u Gbps", mbps / 1000);
+    else if (mbps > 1000 && mbps % 100 == 0)  // 2.5 Gbps
+      std::snprintf(speed, sizeof speed, " at %u.%u Gbps", mbps / 1000, mbps % 1000 / 100);
+    else
+      std::snprintf(speed, sizeof speed, " at %u Mbps", mbps);
+    s += speed;
+  }
+  s += link.link_duplex == RTE_ETH_LINK_FULL_DUPLEX ? ", full duplex" : ", half duplex";
+  return s;
+}
+
 std::vector<NetAddress> DpdkBackend::bound_addresses() const {
   return shared_->options.listen;
 }

@@ -117,6 +117,12 @@ class DpdkBackend {
   WorkerStats stats(unsigned worker) const;
   DpdkStats dpdk_stats(unsigned worker) const;
   std::vector<NetAddress> bound_addresses() const;
+  // The port's link as the port reports it now, without waiting: whether it is up, and
+  // "link up at 10 Gbps FDX Autoneg" or "link down" (rte_eth_link_to_str's words). On a NIC
+  // server the kernel no longer shows the port (`ip link` does not have it), so the data plane
+  // says it. From the main thread; the workers never ask.
+  bool link_up() const;
+  std::string link_text() const;
   // "net_af_packet0 02:00:00:00:00:01, 1 queue pair per worker, tap sw0" for the start line.
   std::string describe() const;
 

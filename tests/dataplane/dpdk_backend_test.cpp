@@ -1140,6 +1140,19 @@ TEST_F(DpdkBackendFrames, AReassembledRequestIsHandledByTheShardThatOwnsIt) {
   EXPECT_EQ(totals().reassembled, 2u);
 }
 
+// The port's link, as the start line and the status line say it (the kernel does not show a
+// port DPDK owns). net_ring's link goes down and up on request.
+TEST_F(DpdkBackendTest, TellsWhetherThePortsLinkIsUp) {
+  open(1, ProxyMode::kStateless);
+  EXPECT_TRUE(backend_->link_up());
+  EXPECT_EQ(backend_->link_text(), "link up at 10 Gbps, full duplex");
+  ASSERT_EQ(rte_eth_dev_set_link_down(static_cast<uint16_t>(port_->port)), 0);
+  EXPECT_FALSE(backend_->link_up());
+  EXPECT_EQ(backend_->link_text(), "link down");
+  ASSERT_EQ(rte_eth_dev_set_link_up(static_cast<uint16_t>(port_->port)), 0);
+  EXPECT_TRUE(backend_->link_up());
+}
+
 // A trunk port ([dpdk] vlan = 100): frames tagged with VLAN 100 are ours, untagged frames (the
 // native VLAN) and other VLANs are not, and everything sent carries the tag. net_ring has no
 // VLAN offloads: the tags come off and go on in software here.

@@ -15,6 +15,7 @@
 #     `nc -N 10.99.0.2 PORT` sends from the peers' namespace;
 #  5. the SIP fast path is unaffected: a UAS registers and 10 calls through the proxy succeed;
 #  6. the data plane's counters show frames passed to the kernel and frames from it.
+#  7. the data plane said its port's link is up, at start and in its status line.
 # Passes when all of these do and the proxy stops cleanly.
 #
 # usage: E2E_BACKEND=dpdk tests/e2e/exception_path.sh BUILD_DIR
@@ -108,4 +109,9 @@ from_kernel=$(sed -n 's/.* kernel in \([0-9]*\) out.*/\1/p' <<<"$counters")
 ((${to_kernel:-0} > 0 && ${from_kernel:-0} > 0)) ||
     fail "the data plane's counters show no exception-path traffic ($counters)"
 log "data plane: $to_kernel frames to the kernel, $from_kernel from it"
+# 7. The port's link, which the kernel no longer shows: said at start, and in the status line.
+link=$(grep -m1 '^sipwire-dataplane: link ' "$WORK/sipwire.out" || true)
+[[ $link == "sipwire-dataplane: link up"* ]] || fail "the data plane did not say its port's link is up ('$link')"
+[[ $counters == "dpdk: link up,"* ]] || fail "the status line does not say the link is up ($counters)"
+log "${link#sipwire-dataplane: }"
 pass "ping, $([[ $E2E_IP == 6 ]] && echo "neighbour discovery" || echo ARP) and TCP to $PROXY_IP through the exception path; registration and $calls calls on the fast path"
