@@ -17,6 +17,10 @@ constexpr uint16_t kEtherTypeVlan = 0x8100, kEtherTypeQinQ = 0x88a8, kEtherTypeQ
 
 constexpr uint8_t kProtoUdp = 17;
 constexpr uint8_t kProtoIpv6Fragment = 44;
+constexpr uint8_t kProtoHopByHop = 0, kProtoDestinationOptions = 60;
+// Extension headers walked before the upper layer; more go to the kernel (RFC 8200 §4.1 has
+// at most a hop-by-hop and two destination options headers before a routing header).
+constexpr int kMaxOptionHeaders = 3;
 constexpr uint8_t kProtoIcmpv6 = 58;
 
 constexpr uint8_t kIcmpv6NeighborSolicitation = 135;
@@ -277,6 +281,24 @@ FrameInfo& classify_neighbor_discovery(std::span<const uint8_t> frame, const Loc
   return with_kind(info, FrameKind::kNeighborSolicitation);
 }
 
+// Whether every option of a hop-by-hop or destination options header (its `n` bytes after the
+// next-header and length bytes) may be skipped by a host that does not know it: Pad1, PadN,
+// and any type whose two high bits are 00 (router alert, for one). The other types ask for
+// the packet to be discarded, with or without an ICMP Parameter Problem (RFC 8200 §4.2): that is
+// the kernel's to do, as is a malformed option.
+bool options_may_be_skipped(const uint8_t* options, std::size_t n) {
+  for (std::size_t at = 0; at < n;) {
+    const uint8_t type = options[at];
+    if (type == 0) {  // Pad1
+      ++at;
+      continue;
+    }
+    if ((type >> 6) != 0 || n - at < 2 || options[at + 1] > n - at - 2) return false;
+    at += 2 + std::size_t{options[at + 1]};
+  }
+  return true;
+}
+
 FrameInfo& classify_ipv6(std::span<const uint8_t> frame, const LocalInterface& local,
                          bool reassembled, FrameInfo& info) {
   info.l3_offset = kEthernetHeaderBytes;
@@ -295,11 +317,32 @@ FrameInfo& classify_ipv6(std::span<const uint8_t> frame, const LocalInterface& l
   const bool to_us = local.is_our_ip(info.destination);
   if (!to_us && ip[24] != 0xff) return dropped(info, "not our ip");
 
-  // Only an upper layer directly after the fixed header is looked into; anything behind other
-  // extension headers (hop-by-hop for MLD, routing, destination options) goes to the kernel,
-  // which walks the chain. SIP peers do not send such datagrams.
+  // UDP to us behind hop-by-hop and destination options headers whose options all may be
+  // skipped is read as if they were not there (RFC 8200 §4: a host processes them, and
+  // skipping is what it does with those options). Anything else behind extension headers (a
+  // routing header, a fragment, ICMPv6 such as MLD with its router alert) goes to the kernel,
+  // which walks the chain and acts on it.
   std::size_t upper_length = payload_length;  // what follows the headers looked into
   uint8_t next_header = ip[6];
+  if (to_us && (next_header == kProtoHopByHop || next_header == kProtoDestinationOptions)) {
+    std::size_t walked = 0;
+    for (int n = 0;
+         next_header == kProtoDestinationOptions || (next_header == kProtoHopByHop && n == 0);
+         ++n) {
+      if (n == kMaxOptionHeaders) return with_kind(info, FrameKind::kKernel);
+      if (upper_length - walked < 8) return dropped(info, "truncated");
+      const uint8_t* header = ip + kIpv6Header + walked;
+      const std::size_t length = (std::size_t{header[1]} + 1) * 8;
+      if (upper_length - walked < length) return dropped(info, "truncated");
+      if (!options_may_be_skipped(header + 2, length - 2))
+        return with_kind(info, FrameKind::kKernel);
+      next_header = header[0];
+      walked += length;
+    }
+    if (next_header != kProtoUdp) return with_kind(info, FrameKind::kKernel);
+    info.l4_offset = static_cast<uint16_t>(info.l4_offset + walked);
+    upper_length -= walked;
+  }
   if (next_header == kProtoIpv6Fragment) {
     if (reassembled) return dropped(info, "fragment after reassembly");
     if (payload_length < kIpv6FragmentHeader) return dropped(info, "truncated");

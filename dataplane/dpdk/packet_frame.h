@@ -52,7 +52,8 @@ struct FrameInfo {
   // the sender and target protocol addresses.
   NetAddress source, destination;
   // Offsets from the start of the frame. l4_offset: the first byte after the IPv4 header (with
-  // its options) or after the fixed IPv6 header (for kIpv6Fragment: the Fragment header).
+  // its options) or after the fixed IPv6 header (for kIpv6Fragment: the Fragment header; for
+  // kSip: the UDP header, after any hop-by-hop and destination options headers).
   // payload: the UDP payload for kSip (the SIP message).
   uint16_t l3_offset = 0, l4_offset = 0, payload_offset = 0, payload_length = 0;
   // ARP request / NS: the IP asked about (ours). ARP reply / NA: the sender's IP.

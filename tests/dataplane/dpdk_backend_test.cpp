@@ -552,6 +552,28 @@ TEST_F(DpdkBackendFrames, AnswersOverIpv6) {
   EXPECT_EQ(fold(sum16(ip + 40, udp_len, pseudo)), 0xFFFF);
 }
 
+TEST_F(DpdkBackendFrames, AnswersOverIpv6BehindAHopByHopHeader) {
+  // A router alert in a hop-by-hop header ("skip if unknown") before UDP: the request is
+  // answered as if the header were not there (before, it went to the kernel, which has no SIP
+  // socket: a port unreachable).
+  const NetAddress peer6 = NetAddress::parse("2001:db8::1", 5062).value();
+  const NetAddress proxy6 = NetAddress::parse("2001:db8::2", 5060).value();
+  open(1, ProxyMode::kStateless, false, proxy6);
+  Frame f = udp_frame(kPeerMac, our_mac(), peer6, proxy6, options_request("z9hG4bKhbh", peer6));
+  const uint8_t hop_by_hop[] = {17, 0, 5, 2, 0, 0, 1, 0};  // router alert, PadN
+  f.bytes.insert(f.bytes.begin() + 54, std::begin(hop_by_hop), std::end(hop_by_hop));
+  f.bytes[20] = 0;  // next header: hop-by-hop
+  net::store_be16(f.bytes.data() + 18,
+                  static_cast<uint16_t>(net::load_be16(f.bytes.data() + 18) + sizeof hop_by_hop));
+  feed(f);
+  run();
+  const auto frames = sent();
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(payload_of(frames[0]).rfind("SIP/2.0 200 OK\r\n", 0), 0u) << payload_of(frames[0]);
+  EXPECT_NE(payload_of(frames[0]).find("branch=z9hG4bKhbh"), std::string::npos);
+  EXPECT_EQ(totals().drop_kernel, 0u);
+}
+
 TEST_F(DpdkBackendFrames, ForwardsByReferenceToTheReceivedFrame) {
   open(1, ProxyMode::kStateless);
   const MacAddress ours = our_mac();

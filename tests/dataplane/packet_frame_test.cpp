@@ -502,6 +502,77 @@ TEST(ClassifyFrameTest, AnIpv6AtomicFragmentIsAWholeDatagram) {
   EXPECT_EQ(classify_frame(not_udp, kUs).kind, FrameKind::kIpv6Fragment);
 }
 
+// kUdp6ToSip with extension headers put in before the UDP header (the checksum does not cover
+// them): each {next header, length in 8-byte units beyond the first, options...}.
+std::vector<uint8_t> WithExtensionHeaders(uint8_t first,
+                                          const std::vector<std::vector<uint8_t>>& headers) {
+  std::vector<uint8_t> f = kUdp6ToSip;
+  std::size_t added = 0;
+  for (auto it = headers.rbegin(); it != headers.rend(); ++it) {
+    f.insert(f.begin() + 54, it->begin(), it->end());
+    added += it->size();
+  }
+  f[20] = first;
+  const std::size_t payload = static_cast<std::size_t>(f[18] << 8 | f[19]) + added;
+  f[18] = static_cast<uint8_t>(payload >> 8);
+  f[19] = static_cast<uint8_t>(payload);
+  return f;
+}
+
+TEST(ClassifyFrameTest, UdpBehindSkippableOptionsHeadersIsSip) {
+  // A hop-by-hop header with a PadN of 4 (8 bytes), then destination options with a router
+  // alert (type 5: "skip if unknown") and a Pad1, then UDP.
+  const std::vector<uint8_t> hop_by_hop = {60, 0, 1, 4, 0, 0, 0, 0};
+  const std::vector<uint8_t> destination = {17, 0, 5, 2, 0, 0, 0, 0};
+  const std::vector<uint8_t> f = WithExtensionHeaders(0, {hop_by_hop, destination});
+  const FrameInfo info = classify_frame(f, kUs);
+  ASSERT_EQ(info.kind, FrameKind::kSip) << info.reason;
+  EXPECT_EQ(info.l4_offset, 54 + 16);
+  EXPECT_EQ(Payload(f, info), "hello");
+  EXPECT_TRUE(udp_checksum_ok(f, info));
+  // Destination options alone, longer than 8 bytes (length 1: 16 bytes of PadN and Pad1s).
+  const std::vector<uint8_t> long_one = {17, 1, 1, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  const std::vector<uint8_t> g = WithExtensionHeaders(60, {long_one});
+  const FrameInfo alone = classify_frame(g, kUs);
+  ASSERT_EQ(alone.kind, FrameKind::kSip) << alone.reason;
+  EXPECT_EQ(alone.l4_offset, 54 + 16);
+  EXPECT_EQ(Payload(g, alone), "hello");
+}
+
+TEST(ClassifyFrameTest, OptionsThatAskForMoreThanSkippingGoToTheKernel) {
+  // Option types whose high bits say discard (01), or discard and tell (10, 11): the kernel
+  // acts on them. So it does on a malformed option, a routing header, ICMPv6 behind options
+  // (MLD) and a hop-by-hop header that is not the first.
+  for (const uint8_t type : {0x40, 0x80, 0xc2}) {
+    const std::vector<uint8_t> f = WithExtensionHeaders(0, {{17, 0, type, 4, 0, 0, 0, 0}});
+    EXPECT_EQ(classify_frame(f, kUs).kind, FrameKind::kKernel) << int{type};
+  }
+  EXPECT_EQ(classify_frame(WithExtensionHeaders(0, {{17, 0, 1, 5, 0, 0, 0, 0}}), kUs).kind,
+            FrameKind::kKernel);  // PadN longer than its header
+  EXPECT_EQ(classify_frame(WithExtensionHeaders(43, {{17, 0, 0, 0, 0, 0, 0, 0}}), kUs).kind,
+            FrameKind::kKernel);  // routing
+  EXPECT_EQ(classify_frame(WithExtensionHeaders(0, {{58, 0, 5, 2, 0, 0, 0, 0}}), kUs).kind,
+            FrameKind::kKernel);  // ICMPv6 behind a router alert
+  EXPECT_EQ(
+      classify_frame(
+          WithExtensionHeaders(60, {{0, 0, 1, 4, 0, 0, 0, 0}, {17, 0, 1, 4, 0, 0, 0, 0}}), kUs)
+          .kind,
+      FrameKind::kKernel);  // hop-by-hop after destination options
+  EXPECT_EQ(classify_frame(WithExtensionHeaders(60, {{60, 0, 1, 4, 0, 0, 0, 0},
+                                                     {60, 0, 1, 4, 0, 0, 0, 0},
+                                                     {60, 0, 1, 4, 0, 0, 0, 0},
+                                                     {17, 0, 1, 4, 0, 0, 0, 0}}),
+                           kUs)
+                .kind,
+            FrameKind::kKernel);  // more headers than are walked
+  // A header longer than the packet: dropped.
+  std::vector<uint8_t> cut = WithExtensionHeaders(0, {{17, 0, 1, 4, 0, 0, 0, 0}});
+  cut[55] = 200;
+  const FrameInfo info = classify_frame(cut, kUs);
+  EXPECT_EQ(info.kind, FrameKind::kDrop);
+  EXPECT_STREQ(info.reason, "truncated");
+}
+
 TEST(ClassifyFrameTest, NeighborSolicitationForUsAndTheAdvertisement) {
   const FrameInfo info = classify_frame(kNeighborSolicitationForUs, kUs);
   ASSERT_EQ(info.kind, FrameKind::kNeighborSolicitation) << info.reason;
