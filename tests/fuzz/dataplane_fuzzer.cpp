@@ -117,6 +117,7 @@ struct Harness {
   uint16_t vlan = 0;  // SIPWIRE_FUZZ_VLAN
   uint16_t ip_id = 1;
   uint64_t inputs = 0;
+  uint64_t fragment_drops = 0;  // fragment_drops() at the end of the last drain()
 };
 Harness* h = nullptr;
 
@@ -352,7 +353,6 @@ void check_fragmented(const std::map<uint64_t, Pieces>& pieces, bool fragments_d
 }
 
 void drain() {
-  static uint64_t drops_before = 0;
   std::map<uint64_t, Pieces> pieces;
   void* m = nullptr;
   for (unsigned q = 0; q < kWorkers; ++q)
@@ -380,8 +380,8 @@ void drain() {
       check_frame(bytes, pieces);
     }
   const uint64_t drops = fragment_drops();
-  check_fragmented(pieces, drops != drops_before);
-  drops_before = drops;
+  check_fragmented(pieces, drops != h->fragment_drops);
+  h->fragment_drops = drops;
 }
 
 void run_worker() {
