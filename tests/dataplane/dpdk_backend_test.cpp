@@ -411,14 +411,18 @@ TEST_F(DpdkBackendTest, EveryRequestOfALargeBurstIsAnswered) {
 
 using DpdkBackendFrames = DpdkBackendTest;
 
-TEST_F(DpdkBackendFrames, AnswersArpForOurAddressWithoutATap) {
-  open(1, ProxyMode::kStateless);
-  // An ARP request from 10.0.0.1 for 10.0.0.2, to broadcast.
+// An ARP request from 10.0.0.1 (kPeerMac) for 10.0.0.2, to broadcast.
+Frame arp_request_for_us() {
   std::vector<uint8_t> arp = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0,  1, 0x08, 0x06,
                               0,    1,    0x08, 0,    6,    4,    0, 1, 2, 0, 0,  0, 0,    1,
                               10,   0,    0,    1,    0,    0,    0, 0, 0, 0, 10, 0, 0,    2};
   arp.resize(60, 0);
-  feed(Frame{arp});
+  return Frame{arp};
+}
+
+TEST_F(DpdkBackendFrames, AnswersArpForOurAddressWithoutATap) {
+  open(1, ProxyMode::kStateless);
+  feed(arp_request_for_us());
   run();
   const auto frames = sent();
   ASSERT_EQ(frames.size(), 1u);
@@ -1206,11 +1210,7 @@ TEST_F(DpdkBackendFrames, OnAVlanOnlyItsFramesAreOursAndEveryFrameSentCarriesIts
   EXPECT_NE(answer.find("branch=z9hG4bKvlan4"), std::string::npos);
 
   // ARP on the VLAN, answered on it (no tap).
-  std::vector<uint8_t> arp = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0,  1, 0x08, 0x06,
-                              0,    1,    0x08, 0,    6,    4,    0, 1, 2, 0, 0,  0, 0,    1,
-                              10,   0,    0,    1,    0,    0,    0, 0, 0, 0, 10, 0, 0,    2};
-  arp.resize(60, 0);
-  feed(Frame{arp});
+  feed(arp_request_for_us());
   run();
   frames = sent();
   ASSERT_EQ(frames.size(), 1u);
