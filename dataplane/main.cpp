@@ -192,7 +192,8 @@ int main(int argc, char** argv) {
       std::printf(
           "%s frames rx %llu tx %llu tx-full %llu bytes referenced %llu copied %llu "
           "linearized %llu reassembled %llu fragments-out %llu neighbor answered %llu asked %llu "
-          "held %llu kernel in %llu out %llu drops not-ours %llu malformed %llu no-neighbor %llu "
+          "announced %llu held %llu kernel in %llu out %llu drops not-ours %llu malformed %llu "
+          "no-neighbor %llu "
           "no-mbuf "
           "%llu no-kernel %llu oversize %llu\n",
           who, static_cast<unsigned long long>(d.rx_frames),
@@ -204,6 +205,7 @@ int main(int argc, char** argv) {
           static_cast<unsigned long long>(d.fragments_out),
           static_cast<unsigned long long>(d.arp_answered),
           static_cast<unsigned long long>(d.neighbor_requests),
+          static_cast<unsigned long long>(d.neighbor_announced),
           static_cast<unsigned long long>(d.neighbor_held),
           static_cast<unsigned long long>(d.from_kernel),
           static_cast<unsigned long long>(d.to_kernel),
@@ -283,6 +285,7 @@ int main(int argc, char** argv) {
       print_status(asked);
     if (dpdk_backend && dpdk_backend->link_up() != link_was_up) {
       link_was_up = !link_was_up;
+      if (link_was_up) dpdk_backend->announce();
       std::printf("sipwire-dataplane: %s\n", dpdk_backend->link_text().c_str());
       std::fflush(stdout);
     }

@@ -443,6 +443,10 @@ DpdkStats DpdkBackend::dpdk_stats(unsigned worker) const {
   return worker < workers_.size() ? workers_[worker]->dpdk_stats() : DpdkStats{};
 }
 
+void DpdkBackend::announce() {
+  shared_->announce.store(true, std::memory_order_relaxed);
+}
+
 bool DpdkBackend::link_up() const {
   rte_eth_link link{};
   return rte_eth_link_get_nowait(shared_->port, &link) == 0 && link.link_status == RTE_ETH_LINK_UP;

@@ -123,6 +123,10 @@ class DpdkBackend {
   // says it. From the main thread; the workers never ask.
   bool link_up() const;
   std::string link_text() const;
+  // Has worker 0 announce our MAC for every listen address on its next pass (gratuitous ARP,
+  // unsolicited neighbour advertisement), as it does at start: when the link comes back up,
+  // the switch and the neighbours may have forgotten us, or learnt another host in our place.
+  void announce();
   // "net_af_packet0 02:00:00:00:00:01, 1 queue pair per worker, tap sw0" for the start line.
   std::string describe() const;
 

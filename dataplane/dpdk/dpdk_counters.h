@@ -24,14 +24,15 @@ struct DpdkStats {
   uint64_t arp_answered = 0;       // ARP requests / neighbour solicitations answered here
   uint64_t neighbor_requests = 0;  // ARP requests / solicitations sent: unknown or stale next hop
   uint64_t neighbor_held = 0;      // datagrams held until their next hop's MAC was learnt
-  uint64_t to_kernel = 0;          // frames passed to the exception path (tap)
-  uint64_t from_kernel = 0;        // frames the kernel sent through the tap, out of the port
-  uint64_t drop_not_ours = 0;      // another unicast MAC or IP
-  uint64_t drop_malformed = 0;     // truncated, bad checksums, inconsistent lengths
-  uint64_t drop_no_neighbor = 0;   // next hop unresolved within the hold time, or hold full
-  uint64_t drop_no_mbuf = 0;       // mempool empty
-  uint64_t drop_kernel = 0;        // for the kernel, but there is no exception path
-  uint64_t drop_oversize = 0;      // over the IP limit, or a reassembled datagram too long
+  uint64_t neighbor_announced = 0;  // gratuitous ARPs / unsolicited advertisements of our MAC
+  uint64_t to_kernel = 0;           // frames passed to the exception path (tap)
+  uint64_t from_kernel = 0;         // frames the kernel sent through the tap, out of the port
+  uint64_t drop_not_ours = 0;       // another unicast MAC or IP
+  uint64_t drop_malformed = 0;      // truncated, bad checksums, inconsistent lengths
+  uint64_t drop_no_neighbor = 0;    // next hop unresolved within the hold time, or hold full
+  uint64_t drop_no_mbuf = 0;        // mempool empty
+  uint64_t drop_kernel = 0;         // for the kernel, but there is no exception path
+  uint64_t drop_oversize = 0;       // over the IP limit, or a reassembled datagram too long
 
   DpdkStats& operator+=(const DpdkStats& o) {
     rx_frames += o.rx_frames;
@@ -45,6 +46,7 @@ struct DpdkStats {
     arp_answered += o.arp_answered;
     neighbor_requests += o.neighbor_requests;
     neighbor_held += o.neighbor_held;
+    neighbor_announced += o.neighbor_announced;
     to_kernel += o.to_kernel;
     from_kernel += o.from_kernel;
     drop_not_ours += o.drop_not_ours;
@@ -61,8 +63,9 @@ struct DpdkStats {
 struct alignas(64) DpdkCounters {
   std::atomic<uint64_t> rx_frames{0}, tx_frames{0}, tx_full{0}, referenced_bytes{0},
       copied_bytes{0}, linearized{0}, reassembled{0}, fragments_out{0}, arp_answered{0},
-      neighbor_requests{0}, neighbor_held{0}, to_kernel{0}, from_kernel{0}, drop_not_ours{0},
-      drop_malformed{0}, drop_no_neighbor{0}, drop_no_mbuf{0}, drop_kernel{0}, drop_oversize{0};
+      neighbor_requests{0}, neighbor_held{0}, neighbor_announced{0}, to_kernel{0}, from_kernel{0},
+      drop_not_ours{0}, drop_malformed{0}, drop_no_neighbor{0}, drop_no_mbuf{0}, drop_kernel{0},
+      drop_oversize{0};
 
   DpdkStats snapshot() const {
     constexpr auto r = std::memory_order_relaxed;
@@ -78,6 +81,7 @@ struct alignas(64) DpdkCounters {
     s.arp_answered = arp_answered.load(r);
     s.neighbor_requests = neighbor_requests.load(r);
     s.neighbor_held = neighbor_held.load(r);
+    s.neighbor_announced = neighbor_announced.load(r);
     s.to_kernel = to_kernel.load(r);
     s.from_kernel = from_kernel.load(r);
     s.drop_not_ours = drop_not_ours.load(r);

@@ -360,6 +360,27 @@ void DpdkOutbox::solicit(const NetAddress& next_hop, const NetAddress& source) {
   queue_frame(m);
 }
 
+void DpdkOutbox::announce() {
+  const std::vector<NetAddress>& listen = shared_.options.listen;
+  for (std::size_t i = 0; i < listen.size(); ++i) {
+    // Once per address, whatever the ports on it.
+    bool seen = false;
+    for (std::size_t j = 0; j < i && !seen; ++j) seen = same_ip(listen[j], listen[i]);
+    if (seen) continue;
+    rte_mbuf* m = rte_pktmbuf_alloc(direct_);
+    if (m == nullptr) {
+      bump(dpdk_.drop_no_mbuf);
+      return;
+    }
+    const std::size_t n =
+        net::write_neighbor_announcement(rte_pktmbuf_mtod(m, uint8_t*), shared_.mac, listen[i]);
+    m->data_len = static_cast<uint16_t>(n);
+    m->pkt_len = static_cast<uint32_t>(n);
+    bump(dpdk_.neighbor_announced);
+    queue_frame(m);
+  }
+}
+
 void DpdkOutbox::queue_frame(rte_mbuf* frame) {
   // A port without multi-segment TX gets one mbuf per frame: a fragment (a header mbuf and
   // indirect data), or a datagram longer than one mbuf before fragmentation, is copied into

@@ -68,6 +68,9 @@ class DpdkOutbox final : public Outbox {
 
   // Asks for the MAC of `next_hop` (ARP request or neighbour solicitation), from `source`.
   void solicit(const NetAddress& next_hop, const NetAddress& source);
+  // Announces our MAC for each of our listen addresses (an ARP announcement or an unsolicited
+  // neighbour advertisement each, net::write_neighbor_announcement).
+  void announce();
 
   // Datagrams waiting for their next hop's MAC, as the kernel's ARP queue holds them: the
   // first datagram to a new next hop is not lost to the resolution (a SIP client would only

@@ -3,6 +3,7 @@
 // except for the neighbour table (lock-free) and the rings (one producer, one consumer each).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -37,6 +38,9 @@ struct DpdkShared {
   // (RTE_ETH_TX_OFFLOAD_VLAN_INSERT). Where it does not, the worker and the outbox do.
   bool rx_vlan_strip = false;
   bool tx_vlan_insert = false;
+  // Set when our MAC should be announced on the link (at start, and when the link comes back
+  // up: DpdkBackend::announce); worker 0 does it on its next pass and clears it.
+  std::atomic<bool> announce{true};
   // rings[from * workers + to], null on the diagonal: mbufs handed over between workers.
   std::vector<rte_ring*> rings;
 

@@ -103,6 +103,11 @@ bool DpdkWorker::poll_once(PacketHandler& handler) {
     for (uint16_t i = 0; i < from_kernel; ++i) outbox_.queue_frame(kernel_rx_[i]);
     bump(dpdk_.from_kernel, from_kernel);
   }
+  // Our MAC for our addresses, told to the link: a neighbour that had another MAC for one of
+  // them (the host that held it before us) updates now. One load per pass, not per frame.
+  if (id_ == 0 && shared_.announce.load(std::memory_order_relaxed) &&
+      shared_.announce.exchange(false, std::memory_order_relaxed))
+    outbox_.announce();
   // What the last pass sent to ourselves, first (it was sent before this burst arrived).
   const std::size_t looped_count = outbox_.looped().size();
   if (n != 0 || looped_count != 0) handler.on_burst();

@@ -586,6 +586,16 @@ std::size_t write_arp_request(uint8_t* out, const MacAddress& our_mac, const Net
   return kArpFrameBytes;
 }
 
+std::size_t write_neighbor_announcement(uint8_t* out, const MacAddress& our_mac,
+                                        const NetAddress& our_ip) {
+  if (!our_ip.is_ipv6()) return write_arp_request(out, our_mac, our_ip, our_ip);
+  constexpr uint32_t kOverride = 0x20000000;
+  static constexpr uint8_t kAllNodes[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  return write_neighbor_message(out, our_mac, MacAddress{{0x33, 0x33, 0, 0, 0, 1}},
+                                our_ip.ip.data(), kAllNodes, kIcmpv6NeighborAdvertisement,
+                                kOverride, our_ip.ip.data(), kNdOptionTargetLinkLayer);
+}
+
 std::size_t write_neighbor_advertisement(uint8_t* out, const FrameInfo& solicitation,
                                          const MacAddress& our_mac) {
   if (solicitation.kind != FrameKind::kNeighborSolicitation) return 0;

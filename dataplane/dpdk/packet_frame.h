@@ -142,6 +142,15 @@ std::size_t write_arp_reply(uint8_t* out, const FrameInfo& request, const MacAdd
 std::size_t write_arp_request(uint8_t* out, const MacAddress& our_mac, const NetAddress& our_ip,
                               const NetAddress& target_ip);
 
+// Tells the link that `our_ip` is at `our_mac`, so that neighbours holding an old MAC for it
+// (another host had the address before: a standby taking over, a replaced server) update their
+// caches now rather than after their entry times out. IPv4: an ARP announcement (RFC 5227 §2.3: a
+// broadcast request whose sender and target IP are both ours). IPv6: an unsolicited neighbour
+// advertisement to all-nodes with the Override flag and the target link-layer option (RFC 4861
+// §7.2.6). Writes kArpFrameBytes or kNeighborFrameBytes and returns them.
+std::size_t write_neighbor_announcement(uint8_t* out, const MacAddress& our_mac,
+                                        const NetAddress& our_ip);
+
 // A neighbor advertisement answering `solicitation` (a kNeighborSolicitation FrameInfo): flags
 // Solicited and Override (not Router), the target link-layer option with our_mac, hop limit 255,
 // ICMPv6 checksum. To the solicitor's IP and link-layer address; a solicitation from the

@@ -174,6 +174,13 @@ class DpdkBackendTest : public ::testing::Test {
     settings.transactions.capacity = 1024;
     for (unsigned i = 0; i < workers; ++i)
       shards_.push_back(std::make_unique<Shard>(i, settings, *location_, *qsbr_));
+    // On its first pass the backend announces our MAC (ARP announcement, unsolicited neighbour
+    // advertisement): taken here, so that each test sees only what it provokes.
+    run();
+    if (port_ != nullptr) {
+      announced_ = sent();
+      announced_vlans_ = sent_vlans_;
+    }
   }
 
   void TearDown() override {
@@ -313,16 +320,18 @@ class DpdkBackendTest : public ::testing::Test {
     return s;
   }
 
-  bool multi_segment_tx_ = true;             // DpdkBackendOptions::multi_segment_tx for open()
-  unsigned neighbor_hold_ms_ = 1000;         // DpdkBackendOptions::neighbor_hold_ms for open()
-  unsigned neighbor_reachable_ms_ = 60'000;  // DpdkBackendOptions::neighbor_reachable_ms
-  unsigned burst_ = 32;                      // DpdkBackendOptions::burst for open()
-  bool verify_udp_checksums_ = true;         // DpdkBackendOptions::verify_udp_checksums
-  unsigned vlan_ = 0;                        // DpdkBackendOptions::vlan for open()
-  int wire_vlan_ = -1;                       // the tag feed() puts on frames; -1: none
-  std::vector<int> sent_vlans_;              // per frame of the last sent(): its tag or -1
-  std::vector<OnLinkNetwork> networks_;      // DpdkBackendOptions::networks for open()
-  std::vector<NetAddress> gateways_;         // DpdkBackendOptions::gateways for open()
+  bool multi_segment_tx_ = true;                 // DpdkBackendOptions::multi_segment_tx for open()
+  unsigned neighbor_hold_ms_ = 1000;             // DpdkBackendOptions::neighbor_hold_ms for open()
+  unsigned neighbor_reachable_ms_ = 60'000;      // DpdkBackendOptions::neighbor_reachable_ms
+  unsigned burst_ = 32;                          // DpdkBackendOptions::burst for open()
+  bool verify_udp_checksums_ = true;             // DpdkBackendOptions::verify_udp_checksums
+  unsigned vlan_ = 0;                            // DpdkBackendOptions::vlan for open()
+  int wire_vlan_ = -1;                           // the tag feed() puts on frames; -1: none
+  std::vector<int> sent_vlans_;                  // per frame of the last sent(): its tag or -1
+  std::vector<std::vector<uint8_t>> announced_;  // what open()'s first pass sent
+  std::vector<int> announced_vlans_;
+  std::vector<OnLinkNetwork> networks_;  // DpdkBackendOptions::networks for open()
+  std::vector<NetAddress> gateways_;     // DpdkBackendOptions::gateways for open()
   std::vector<unsigned> sent_segments_;
   std::unique_ptr<RingPort> port_;
   std::unique_ptr<DpdkBackend> backend_;
@@ -1179,6 +1188,57 @@ TEST_F(DpdkBackendTest, TellsWhetherThePortsLinkIsUp) {
   EXPECT_TRUE(backend_->link_up());
 }
 
+// At start, and whenever asked (the status loop asks when the link comes back up), worker 0
+// tells the link our MAC for each listen address, so that a neighbour caching another MAC for
+// it (the host that had the address before: a standby taking over) updates at once.
+TEST_F(DpdkBackendFrames, AnnouncesOurMacForEachAddressAtStartAndWhenAsked) {
+  open(1, ProxyMode::kStateless);
+  const MacAddress ours = our_mac();
+  auto check = [&](const std::vector<std::vector<uint8_t>>& frames) {
+    ASSERT_EQ(frames.size(), 2u);  // 10.0.0.2 and 2001:db8::2
+    // IPv4: an ARP announcement (RFC 5227): a broadcast request, sender and target IP ours.
+    const std::vector<uint8_t>& arp = frames[0];
+    ASSERT_EQ(arp[12] << 8 | arp[13], 0x0806);
+    EXPECT_TRUE(std::all_of(arp.begin(), arp.begin() + 6, [](uint8_t b) { return b == 0xff; }));
+    EXPECT_EQ(arp[21], 1);  // a request
+    EXPECT_TRUE(std::equal(ours.bytes.begin(), ours.bytes.end(), arp.begin() + 22));
+    const uint8_t ip[] = {10, 0, 0, 2};
+    EXPECT_TRUE(std::equal(std::begin(ip), std::end(ip), arp.begin() + 28));  // sender
+    EXPECT_TRUE(std::equal(std::begin(ip), std::end(ip), arp.begin() + 38));  // target
+    // IPv6: an unsolicited advertisement (RFC 4861 §7.2.6) from 2001:db8::2 to all-nodes, with
+    // Override (not Solicited), the target 2001:db8::2 and our MAC in its target link-layer
+    // option. (classify_frame would refuse it: the ring port's MAC is all zeros.)
+    const std::vector<uint8_t>& na = frames[1];
+    ASSERT_EQ(na.size(), net::kNeighborFrameBytes);
+    const uint8_t all_nodes_mac[] = {0x33, 0x33, 0, 0, 0, 1};
+    EXPECT_TRUE(std::equal(std::begin(all_nodes_mac), std::end(all_nodes_mac), na.begin()));
+    EXPECT_EQ(na[12] << 8 | na[13], 0x86dd);
+    const uint8_t* ip6 = na.data() + 14;
+    EXPECT_EQ(ip6[6], 58);   // ICMPv6
+    EXPECT_EQ(ip6[7], 255);  // hop limit
+    const NetAddress proxy6 = NetAddress::parse("2001:db8::2", 0).value();
+    EXPECT_TRUE(std::equal(proxy6.ip.begin(), proxy6.ip.end(), ip6 + 8));  // from
+    EXPECT_EQ(ip6[24], 0xff);                                              // to ff02::1
+    EXPECT_EQ(ip6[25], 0x02);
+    EXPECT_EQ(ip6[39], 0x01);
+    const uint8_t* icmp = ip6 + 40;
+    EXPECT_EQ(icmp[0], 136);   // neighbour advertisement
+    EXPECT_EQ(icmp[4], 0x20);  // Override only
+    EXPECT_TRUE(std::equal(proxy6.ip.begin(), proxy6.ip.end(), icmp + 8));  // target
+    EXPECT_EQ(icmp[24], 2);                                                 // target link-layer
+    EXPECT_TRUE(std::equal(ours.bytes.begin(), ours.bytes.end(), icmp + 26));
+    EXPECT_TRUE(l4_checksum_ok(ip6 + 8, ip6 + 24, 16, 58, icmp, 32));
+  };
+  check(announced_);
+  EXPECT_EQ(totals().neighbor_announced, 2u);
+  run();
+  EXPECT_TRUE(sent().empty());  // once, not on every pass
+  backend_->announce();
+  run();
+  check(sent());
+  EXPECT_EQ(totals().neighbor_announced, 4u);
+}
+
 // A trunk port ([dpdk] vlan = 100): frames tagged with VLAN 100 are ours, untagged frames (the
 // native VLAN) and other VLANs are not, and everything sent carries the tag. net_ring has no
 // VLAN offloads: the tags come off and go on in software here.
@@ -1188,6 +1248,9 @@ TEST_F(DpdkBackendFrames, OnAVlanOnlyItsFramesAreOursAndEveryFrameSentCarriesIts
   EXPECT_NE(backend_->describe().find("vlan 100 (tagged in software)"), std::string::npos)
       << backend_->describe();
   const MacAddress ours = our_mac();
+  // The announcements of our MAC at start went out on the VLAN too.
+  ASSERT_EQ(announced_.size(), 2u);
+  EXPECT_EQ(announced_vlans_, (std::vector<int>{100, 100}));
   wire_vlan_ = -1;
   feed(udp_frame(kPeerMac, ours, kPeer, kProxy, options_request("z9hG4bKvlan1", kPeer)));
   wire_vlan_ = 200;
