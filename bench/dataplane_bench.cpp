@@ -538,6 +538,9 @@ int run(const Options& o) {
     EngineSettings s = settings;
     s.mode = ProxyMode::kStateless;
     dataplane::Shard shard(0, s, location, qsbr);
+    // The backend's first pass announces our MAC (an ARP announcement): out of the way first.
+    rig.poll(shard);
+    rig.drain();
     // Bob's REGISTER first: his binding, and the port learns his MAC (the forwards' next hop).
     frames.clear();
     frames.add(kUas, kProxy, rig.mac(), bob_register);
