@@ -601,12 +601,9 @@ std::size_t write_neighbor_advertisement(uint8_t* out, const FrameInfo& solicita
   if (solicitation.kind != FrameKind::kNeighborSolicitation) return 0;
   constexpr uint32_t kSolicited = 0x40000000, kOverride = 0x20000000;
   if (is_unspecified_ipv6(solicitation.source)) {
-    // Duplicate address detection: the solicitor has no address yet (RFC 4861 §7.2.4).
-    static constexpr uint8_t kAllNodes[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-    return write_neighbor_message(out, our_mac, MacAddress{{0x33, 0x33, 0, 0, 0, 1}},
-                                  solicitation.target.ip.data(), kAllNodes,
-                                  kIcmpv6NeighborAdvertisement, kOverride,
-                                  solicitation.target.ip.data(), kNdOptionTargetLinkLayer);
+    // Duplicate address detection: the solicitor has no address yet, so the answer goes to
+    // all-nodes without Solicited (RFC 4861 §7.2.4): the unsolicited advertisement itself.
+    return write_neighbor_announcement(out, our_mac, solicitation.target);
   }
   return write_neighbor_message(out, our_mac, solicitation.target_mac,
                                 solicitation.target.ip.data(), solicitation.source.ip.data(),
