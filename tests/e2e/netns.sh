@@ -115,7 +115,9 @@ netns_vlan_access_port() {
     clang=$(command -v clang-14 || command -v clang) || skip "E2E_VLAN needs clang (a BPF program)"
     command -v tc >/dev/null || skip "E2E_VLAN needs tc (iproute2)"
     src=$(dirname "${BASH_SOURCE[0]}")/vlan_access_port.bpf.c
-    dir=$(mktemp -d "${TMPDIR:-/tmp}/sipwire-vlan.XXXXXX")
+    # In the test's work directory (lib.sh), which cleanup() removes whatever happens here.
+    dir=${WORK:?netns_vlan_access_port needs lib.sh\'s WORK}/vlan
+    mkdir -p "$dir"
     local flags=(-O2 -target bpf -I "/usr/include/$(uname -m)-linux-gnu" -DVLAN_ID="$vlan")
     if ! "$clang" "${flags[@]}" -DTAG -c "$src" -o "$dir/tag.o" ||
         ! "$clang" "${flags[@]}" -c "$src" -o "$dir/untag.o"; then
@@ -126,7 +128,6 @@ netns_vlan_access_port() {
         ! in_peer tc filter add dev "$NETNS_PEER_IF" ingress bpf da obj "$dir/untag.o" sec tc; then
         fail "cannot attach the VLAN $vlan programs to $NETNS_PEER_IF"
     fi
-    rm -rf "$dir"  # loaded: the kernel holds the programs
 }
 
 # netns_teardown: deletes both namespaces (the veth pair and the tap go with them). Only after
