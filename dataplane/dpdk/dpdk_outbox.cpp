@@ -87,7 +87,8 @@ char* DpdkOutbox::scratch(std::size_t bytes) {
 bool DpdkOutbox::append_copy(rte_mbuf* head, rte_mbuf*& tail, std::string_view bytes) {
   while (!bytes.empty()) {
     // An indirect tail refers to a received buffer, which must not be written: start a new
-    // direct mbuf after it.
+    // direct mbuf after it. (A received mbuf linked as the tail is direct, but its piece ends
+    // where the datagram does: what follows in its buffer is no one's.)
     if (!RTE_MBUF_DIRECT(tail) || rte_pktmbuf_tailroom(tail) == 0) {
       rte_mbuf* next = rte_pktmbuf_alloc(direct_);
       if (next == nullptr) return false;
@@ -103,14 +104,30 @@ bool DpdkOutbox::append_copy(rte_mbuf* head, rte_mbuf*& tail, std::string_view b
 }
 
 bool DpdkOutbox::append_reference(rte_mbuf* head, rte_mbuf*& tail, std::string_view bytes) {
-  rte_mbuf* ref = rte_pktmbuf_alloc(indirect_);
-  if (ref == nullptr) return false;
-  rte_pktmbuf_attach(ref, ingress_mbuf_);
-  ref->data_off = static_cast<uint16_t>(bytes.data() - static_cast<const char*>(ref->buf_addr));
-  ref->data_len = static_cast<uint16_t>(bytes.size());
-  ref->pkt_len = static_cast<uint32_t>(bytes.size());
-  tail->next = ref;
-  tail = ref;
+  rte_mbuf* segment;
+  if (!ingress_linked_ && bytes.data() + bytes.size() == ingress_end_ &&
+      RTE_MBUF_DIRECT(ingress_mbuf_)) {
+    // The piece that runs to the end of the received datagram (a forward's body and the
+    // headers after the last edit) goes out in the received mbuf itself, as l2fwd sends what
+    // it receives: no indirect mbuf to take from a pool and attach, and none to detach when
+    // the port is done. Only its data offset and length change, not a byte, so the message
+    // the engine reads stays intact. One chain per received mbuf: a second frame (a forked
+    // branch) refers to it by an indirect mbuf. The extra reference keeps it from the worker's
+    // free after the handler; the port's free after transmission returns it.
+    segment = ingress_mbuf_;
+    rte_mbuf_refcnt_update(segment, 1);
+    ingress_linked_ = true;
+  } else {
+    segment = rte_pktmbuf_alloc(indirect_);
+    if (segment == nullptr) return false;
+    rte_pktmbuf_attach(segment, ingress_mbuf_);
+  }
+  segment->data_off =
+      static_cast<uint16_t>(bytes.data() - static_cast<const char*>(segment->buf_addr));
+  segment->data_len = static_cast<uint16_t>(bytes.size());
+  segment->pkt_len = static_cast<uint32_t>(bytes.size());
+  tail->next = segment;
+  tail = segment;
   ++head->nb_segs;
   head->pkt_len += static_cast<uint32_t>(bytes.size());
   return true;

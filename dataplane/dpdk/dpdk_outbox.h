@@ -1,7 +1,8 @@
 // The DPDK backend's Outbox: builds each datagram as an mbuf chain and queues it on the
 // lcore's TX queue. The first mbuf holds the Ethernet, IP and UDP headers and any short or
-// inserted text (copied); a segment that lies in the received mbuf becomes an indirect mbuf
-// referring to it (no copy, a reference count). A datagram over the MTU is fragmented
+// inserted text (copied); a segment that lies in the received mbuf is sent from it, no copy:
+// the piece that runs to the datagram's end in the received mbuf itself, others through
+// indirect mbufs referring to it (a reference count each). A datagram over the MTU is fragmented
 // (rte_ip_frag) on the way out. Checksums are computed in software over the segments, so any
 // port (veth through af_packet, tap, a NIC) gets correct ones.
 #pragma once
@@ -45,6 +46,7 @@ class DpdkOutbox final : public Outbox {
     ingress_begin_ = begin;
     ingress_end_ = end;
     ingress_local_ = local;
+    ingress_linked_ = false;
   }
   void clear_ingress() { set_ingress(nullptr, nullptr, nullptr, NetAddress{}); }
 
@@ -103,6 +105,7 @@ class DpdkOutbox final : public Outbox {
   const char* ingress_begin_ = nullptr;
   const char* ingress_end_ = nullptr;
   NetAddress ingress_local_;
+  bool ingress_linked_ = false;  // the received mbuf is a segment of a frame sent already
 
   // Parks a built frame (destination MAC not yet written) until `hop` is resolved.
   void hold(rte_mbuf* frame, const NetAddress& hop, const NetAddress& from, bool fragmenting,

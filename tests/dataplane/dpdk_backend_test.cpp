@@ -275,11 +275,15 @@ class DpdkBackendTest : public ::testing::Test {
   std::vector<std::vector<uint8_t>> sent(unsigned queue = 0) {
     std::vector<std::vector<uint8_t>> out;
     sent_segments_.clear();
+    sent_tail_received_.clear();
     sent_vlans_.clear();
     void* m = nullptr;
     while (rte_ring_dequeue(port_->tx[queue], &m) == 0) {
       auto* mbuf = static_cast<rte_mbuf*>(m);
       sent_segments_.push_back(mbuf->nb_segs);
+      const rte_mbuf* last = rte_pktmbuf_lastseg(mbuf);
+      sent_tail_received_.push_back(mbuf->nb_segs > 1 && last->pool == pool_ &&
+                                    RTE_MBUF_DIRECT(last));
       std::vector<uint8_t> bytes(mbuf->pkt_len);
       const void* p = rte_pktmbuf_read(mbuf, 0, mbuf->pkt_len, bytes.data());
       if (p != bytes.data()) std::memcpy(bytes.data(), p, mbuf->pkt_len);
@@ -333,6 +337,9 @@ class DpdkBackendTest : public ::testing::Test {
   std::vector<OnLinkNetwork> networks_;  // DpdkBackendOptions::networks for open()
   std::vector<NetAddress> gateways_;     // DpdkBackendOptions::gateways for open()
   std::vector<unsigned> sent_segments_;
+  // Per frame of the last sent(): whether its last segment is a received mbuf itself (one
+  // feed() put on the RX ring), not a copy or an indirect mbuf.
+  std::vector<bool> sent_tail_received_;
   std::unique_ptr<RingPort> port_;
   std::unique_ptr<DpdkBackend> backend_;
   rte_mempool* pool_ = nullptr;
@@ -610,6 +617,51 @@ TEST_F(DpdkBackendFrames, ForwardsByReferenceToTheReceivedFrame) {
   EXPECT_LT(s.copied_bytes, forwarded.size());
   EXPECT_GT(sent_segments_.at(0), 1u);
   EXPECT_NE(backend_->describe().find("chained mbufs"), std::string::npos);
+  // The body left in the received mbuf itself (no indirect mbuf), which went back to its pool
+  // once sent: every mbuf fed is free again.
+  EXPECT_TRUE(sent_tail_received_.at(0));
+  EXPECT_EQ(rte_mempool_in_use_count(pool_), 0u);
+}
+
+TEST_F(DpdkBackendFrames, SeveralFramesFromOneReceivedDatagramEachKeepTheirBytes) {
+  // A handler that sends the tail of the datagram it got twice, as a forked request's
+  // branches would: the first frame takes the received mbuf itself as its last segment and has
+  // text appended after it (in that mbuf's free room); the second refers to the same bytes
+  // through an indirect mbuf. Each frame must carry exactly its own bytes, and every mbuf fed
+  // must come back to its pool.
+  struct TwoFrames : PacketHandler {
+    NetAddress to;
+    void on_datagram(std::string_view bytes, const NetAddress&, const NetAddress&,
+                     Outbox& out) override {
+      const std::string_view tail = bytes.substr(20);
+      const std::string_view first[] = {"first:", tail, ":trailer"};
+      const std::string_view second[] = {"second:", tail};
+      out.send(to, first);
+      out.send(to, second);
+    }
+    void on_tick(Outbox&) override {}
+  } handler;
+  handler.to = kUas;
+  open(1, ProxyMode::kStateless);
+  const MacAddress ours = our_mac();
+  feed(udp_frame(kUasMac, ours, kUas, kProxy, options_request("z9hG4bKlearn", kUas)));
+  run();
+  ASSERT_EQ(sent().size(), 1u);  // the OPTIONS answered: kUas's MAC is known
+  const std::string datagram = invite_request("z9hG4bKtwice", 600);
+  feed(udp_frame(kPeerMac, ours, kPeer, kProxy, datagram));
+  for (int pass = 0; pass < 3; ++pass) backend_->poll(0, handler);
+  const auto frames = sent();
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_EQ(payload_of(frames[0]), "first:" + datagram.substr(20) + ":trailer");
+  EXPECT_EQ(payload_of(frames[1]), "second:" + datagram.substr(20));
+  EXPECT_TRUE(ipv4_udp_checksums_ok(frames[0]));
+  EXPECT_TRUE(ipv4_udp_checksums_ok(frames[1]));
+  // Headers and "first:", then the received mbuf with the trailer after the datagram's tail.
+  EXPECT_EQ(sent_segments_.at(0), 2u);
+  EXPECT_TRUE(sent_tail_received_.at(0));
+  EXPECT_FALSE(sent_tail_received_.at(1));
+  EXPECT_GT(sent_segments_.at(1), 1u);  // by reference all the same
+  EXPECT_EQ(rte_mempool_in_use_count(pool_), 0u);
 }
 
 TEST_F(DpdkBackendFrames, WithoutMultiSegmentTxAForwardLeavesInOneMbuf) {
