@@ -233,6 +233,17 @@ int main(int argc, char** argv) {
         }
       }
       print_dpdk(dpdk_backend->link_up() ? "dpdk: link up," : "dpdk: link down,", sum);
+      // What the port dropped before any worker saw it (RX queues full, no mbuf, bad frames).
+      const dataplane::DpdkBackend::PortCounters p = dpdk_backend->port_counters();
+      if (p.available)
+        std::printf(
+            "port: rx %llu tx %llu missed %llu rx-errors %llu rx-no-mbuf %llu "
+            "tx-errors %llu\n",
+            static_cast<unsigned long long>(p.rx_packets),
+            static_cast<unsigned long long>(p.tx_packets),
+            static_cast<unsigned long long>(p.missed), static_cast<unsigned long long>(p.rx_errors),
+            static_cast<unsigned long long>(p.rx_no_mbuf),
+            static_cast<unsigned long long>(p.tx_errors));
     }
     std::fflush(stdout);
   };

@@ -474,6 +474,20 @@ std::string DpdkBackend::link_text() const {
   return s;
 }
 
+DpdkBackend::PortCounters DpdkBackend::port_counters() const {
+  PortCounters c;
+  rte_eth_stats st{};
+  if (rte_eth_stats_get(shared_->port, &st) != 0) return c;
+  c.available = true;
+  c.rx_packets = st.ipackets;
+  c.tx_packets = st.opackets;
+  c.missed = st.imissed;
+  c.rx_errors = st.ierrors;
+  c.rx_no_mbuf = st.rx_nombuf;
+  c.tx_errors = st.oerrors;
+  return c;
+}
+
 std::vector<NetAddress> DpdkBackend::bound_addresses() const {
   return shared_->options.listen;
 }

@@ -123,6 +123,19 @@ class DpdkBackend {
   // says it. From the main thread; the workers never ask.
   bool link_up() const;
   std::string link_text() const;
+
+  // What the port itself counted (rte_eth_stats_get), read from the main thread: packets it
+  // took and sent, and what it dropped before a worker saw it. `missed`: the RX queues were
+  // full (the workers fall behind: more lcores, or a longer queue for bursts); `rx_no_mbuf`:
+  // the pool had no mbuf to receive into; `rx_errors` / `tx_errors`: frames the NIC refused
+  // (bad CRC, runts) or could not send. A load test that loses requests the data plane's own
+  // counters never saw finds them here. `available` is false where the port has no counters.
+  struct PortCounters {
+    bool available = false;
+    uint64_t rx_packets = 0, tx_packets = 0, missed = 0, rx_errors = 0, rx_no_mbuf = 0,
+             tx_errors = 0;
+  };
+  PortCounters port_counters() const;
   // Has worker 0 announce our MAC for every listen address on its next pass (gratuitous ARP,
   // unsolicited neighbour advertisement), as it does at start: when the link comes back up,
   // the switch and the neighbours may have forgotten us, or learnt another host in our place.

@@ -1240,6 +1240,28 @@ TEST_F(DpdkBackendTest, TellsWhetherThePortsLinkIsUp) {
   EXPECT_TRUE(backend_->link_up());
 }
 
+// The port's own counters (the status line's "port:" line): they count what the port took
+// and sent, including frames the workers drop (another host's), and what it could not pass on.
+TEST_F(DpdkBackendFrames, CountsWhatThePortItselfReceivedAndSent) {
+  open(1, ProxyMode::kStateless);
+  const DpdkBackend::PortCounters before = backend_->port_counters();
+  ASSERT_TRUE(before.available);
+  EXPECT_EQ(before.rx_packets, 0u);
+  EXPECT_EQ(before.tx_packets, announced_.size());  // open()'s pass announced our MAC
+  const MacAddress ours = our_mac();
+  feed(udp_frame(kPeerMac, ours, kPeer, kProxy, options_request("z9hG4bKport1", kPeer)));
+  feed(udp_frame(kPeerMac, ours, kPeer, kProxy, options_request("z9hG4bKport2", kPeer)));
+  const MacAddress someone_else{{0x02, 0, 0, 0, 0, 0x77}};
+  feed(udp_frame(kPeerMac, someone_else, kPeer, kProxy, options_request("z9hG4bKport3", kPeer)));
+  run();
+  EXPECT_EQ(sent().size(), 2u);
+  EXPECT_EQ(totals().drop_not_ours, 1u);
+  const DpdkBackend::PortCounters after = backend_->port_counters();
+  EXPECT_EQ(after.rx_packets, 3u);
+  EXPECT_EQ(after.tx_packets, announced_.size() + 2);
+  EXPECT_EQ(after.missed + after.rx_errors + after.rx_no_mbuf + after.tx_errors, 0u);
+}
+
 // At start, and whenever asked (the status loop asks when the link comes back up), worker 0
 // tells the link our MAC for each listen address, so that a neighbour caching another MAC for
 // it (the host that had the address before: a standby taking over) updates at once.

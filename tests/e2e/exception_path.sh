@@ -15,7 +15,8 @@
 #     `nc -N 10.99.0.2 PORT` sends from the peers' namespace;
 #  5. the SIP fast path is unaffected: a UAS registers and 10 calls through the proxy succeed;
 #  6. the data plane's counters show frames passed to the kernel and frames from it.
-#  7. the data plane said its port's link is up, at start and in its status line.
+#  7. the data plane said its port's link is up, at start and in its status line;
+#  8. and its status gave the port's own counters ("port: rx N ...").
 # Passes when all of these do and the proxy stops cleanly.
 #
 # usage: E2E_BACKEND=dpdk tests/e2e/exception_path.sh BUILD_DIR
@@ -114,4 +115,12 @@ link=$(grep -m1 '^sipwire-dataplane: link ' "$WORK/sipwire.out" || true)
 [[ $link == "sipwire-dataplane: link up"* ]] || fail "the data plane did not say its port's link is up ('$link')"
 [[ $counters == "dpdk: link up,"* ]] || fail "the status line does not say the link is up ($counters)"
 log "${link#sipwire-dataplane: }"
+# 8. What the port itself counted, under the data plane's counters: it took every frame the
+#    workers saw (and would count here what it dropped before them).
+port=$(grep '^port:' "$WORK/sipwire.out" | tail -n 1)
+port_rx=$(sed -n 's/^port: rx \([0-9]*\) .*/\1/p' <<<"$port")
+frames_rx=$(sed -n 's/.* frames rx \([0-9]*\) .*/\1/p' <<<"$counters")
+((${port_rx:-0} > 0 && ${port_rx:-0} >= ${frames_rx:-1})) ||
+    fail "the port's own counters are missing or below the workers' ('$port'; workers: $frames_rx frames)"
+log "$port"
 pass "ping, $([[ $E2E_IP == 6 ]] && echo "neighbour discovery" || echo ARP) and TCP to $PROXY_IP through the exception path; registration and $calls calls on the fast path"
