@@ -37,6 +37,36 @@ void on_signal(int sig) {
     g_stop = true;
 }
 
+// --check: what a start would refuse, without starting (no port bound, no EAL): the
+// configuration, the [dpdk] section's mapping when the backend is DPDK, the server policy and
+// the users file. Operators run it before a restart or a SIGHUP, as `kamailio -c` or
+// `nginx -t`. 0 when it would start; 2, with the reason, when not.
+int check_configuration(const Config& config, IoBackend io,
+                        const std::vector<std::string>& eal_args) {
+  std::string error;
+  if (io == IoBackend::kDpdk && !dataplane::dpdk_backend_options(config, eal_args, error)) {
+    std::fprintf(stderr, "sipwire-dataplane: %s: refused: %s\n", config.source.c_str(),
+                 error.c_str());
+    return 2;
+  }
+  const gate::GateSharedResult gate_shared = gate::make_gate_shared(config);
+  if (!gate_shared.ok()) {
+    std::fprintf(stderr, "sipwire-dataplane: %s\n", gate_shared.error.c_str());
+    return 2;
+  }
+  std::string listen;
+  for (const ListenConfig& l : config.listen) listen += " udp " + l.address.to_string();
+  std::printf(
+      "sipwire-dataplane: %s: configuration OK (%s, %u worker%s, io %s, listen%s; %zu route%s, "
+      "%zu destination set%s, %zu policy rule%s)\n",
+      config.source.c_str(), std::string(to_string(config.mode)).c_str(), config.workers,
+      config.workers == 1 ? "" : "s", std::string(to_string(io)).c_str(), listen.c_str(),
+      config.routes.size(), config.routes.size() == 1 ? "" : "s", config.destinations.size(),
+      config.destinations.size() == 1 ? "" : "s", config.rules.size(),
+      config.rules.size() == 1 ? "" : "s");
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -48,7 +78,11 @@ int main(int argc, char** argv) {
   std::string io;
   std::vector<std::string> eal_args;
   unsigned status_interval = 1;
+  bool check_only = false;
   app.add_option("--config,-c", config_path, "configuration file (TOML)")->required();
+  app.add_flag("--check", check_only,
+               "check the configuration (with the [dpdk] section, the server policy and the users "
+               "file) as a start would, say whether it is usable, and exit without starting");
   app.add_option("--io", io,
                  "I/O backend, overriding the config's io: socket (kernel UDP sockets) or dpdk "
                  "(poll-mode lcores on the [dpdk] port)")
@@ -66,6 +100,7 @@ int main(int argc, char** argv) {
   }
   const Config& config = *loaded.config;
   const IoBackend backend_kind = io.empty() ? config.io : *parse_io_backend(io);
+  if (check_only) return check_configuration(config, backend_kind, eal_args);
   std::string error;
   std::unique_ptr<dataplane::SocketBackend> socket_backend;
   std::unique_ptr<dataplane::DpdkBackend> dpdk_backend;
