@@ -9,6 +9,8 @@
 #     answers "Policy One".
 #  3. The bad rule is fixed, and the mode changed; SIGHUP: the proxy says it reloaded, that the
 #     mode waits for a restart, and answers "Policy Two".
+# Before each SIGHUP, `sipwire-dataplane --check` on the file, beside the running proxy, refuses
+# the bad file with the same file:line and accepts the fixed one.
 #
 # usage: tests/e2e/reload.sh BUILD_DIR
 # shellcheck source=tests/e2e/lib.sh source-path=SCRIPTDIR/../..
@@ -67,6 +69,14 @@ action = "reject"
 code = 403
 EOF2
 bad_line=$(grep -n '^name = "broken"' "$cfg" | cut -d: -f1)
+# What an operator runs before the SIGHUP says the same, beside the running proxy.
+check_bin=${SIPWIRE_DATAPLANE:-$BUILD_DIR/dataplane/sipwire-dataplane}
+rc=0
+"$check_bin" --config "$cfg" --check >"$WORK/check.out" 2>&1 || rc=$?
+if ((rc != 2)) || ! grep -q "$cfg:$((bad_line + 2)):" "$WORK/check.out"; then
+    dump "$WORK/check.out"
+    fail "--check on the bad file: exit $rc, not 2 with $cfg:$((bad_line + 2))"
+fi
 kill -HUP "$PROXY_PID"
 wait_for "$WORK/sipwire.err" "reload refused" || { dump "$WORK/sipwire.err"; fail "no 'reload refused' after a bad file"; }
 grep -q "$cfg:$((bad_line + 2)):" "$WORK/sipwire.err" ||
@@ -76,6 +86,8 @@ log "bad file: $(grep 'reload refused' "$WORK/sipwire.err" | head -n 1)"
 
 sed -i 's/header_regex = "(a)\\\\1"/header_regex = "friendly-scanner"/' "$cfg"
 sed -i 's/^mode = "stateful"/mode = "stateless"/' "$cfg"
+"$check_bin" --config "$cfg" --check >"$WORK/check.out" 2>&1 ||
+    { dump "$WORK/check.out"; fail "--check refuses the fixed file"; }
 kill -HUP "$PROXY_PID"
 wait_for "$WORK/sipwire.out" "reloaded the policy" || { dump "$WORK/sipwire.out"; dump "$WORK/sipwire.err"; fail "no reload after the file was fixed"; }
 grep -q "reloaded the policy.*; not applied until a restart: mode$" "$WORK/sipwire.out" ||
