@@ -87,8 +87,8 @@ char* DpdkOutbox::scratch(std::size_t bytes) {
 bool DpdkOutbox::append_copy(rte_mbuf* head, rte_mbuf*& tail, std::string_view bytes) {
   while (!bytes.empty()) {
     // An indirect tail refers to a received buffer, which must not be written: start a new
-    // direct mbuf after it. (A received mbuf linked as the tail is direct, but its piece ends
-    // where the datagram does: what follows in its buffer is no one's.)
+    // direct mbuf after it. (A received mbuf linked itself is a frame's last piece: nothing is
+    // ever copied after it.)
     if (!RTE_MBUF_DIRECT(tail) || rte_pktmbuf_tailroom(tail) == 0) {
       rte_mbuf* next = rte_pktmbuf_alloc(direct_);
       if (next == nullptr) return false;
@@ -103,9 +103,10 @@ bool DpdkOutbox::append_copy(rte_mbuf* head, rte_mbuf*& tail, std::string_view b
   return true;
 }
 
-bool DpdkOutbox::append_reference(rte_mbuf* head, rte_mbuf*& tail, std::string_view bytes) {
+bool DpdkOutbox::append_reference(rte_mbuf* head, rte_mbuf*& tail, std::string_view bytes,
+                                  bool last_piece) {
   rte_mbuf* segment;
-  if (!ingress_linked_ && bytes.data() + bytes.size() == ingress_end_ &&
+  if (last_piece && !ingress_linked_ && bytes.data() + bytes.size() == ingress_end_ &&
       RTE_MBUF_DIRECT(ingress_mbuf_)) {
     // The piece that runs to the end of the received datagram (a forward's body and the
     // headers after the last edit) goes out in the received mbuf itself, as l2fwd sends what
@@ -113,7 +114,9 @@ bool DpdkOutbox::append_reference(rte_mbuf* head, rte_mbuf*& tail, std::string_v
     // the port is done. Only its data offset and length change, not a byte, so the message
     // the engine reads stays intact. One chain per received mbuf: a second frame (a forked
     // branch) refers to it by an indirect mbuf. The extra reference keeps it from the worker's
-    // free after the handler; the port's free after transmission returns it.
+    // free after the handler; the port's free after transmission returns it. Only as the
+    // frame's last piece: that free walks the chain on from the mbuf it frees, and would take
+    // with it an mbuf appended after this one.
     segment = ingress_mbuf_;
     rte_mbuf_refcnt_update(segment, 1);
     ingress_linked_ = true;
@@ -172,7 +175,7 @@ bool DpdkOutbox::send(const NetAddress& to, std::span<const std::string_view> se
     const std::string_view s = segments[i];
     if (by_reference && s.size() >= kReferenceMin && s.data() >= ingress_begin_ &&
         s.data() + s.size() <= ingress_end_) {
-      ok = append_reference(head, tail, s);
+      ok = append_reference(head, tail, s, i + 1 == segments.size());
       referenced += s.size();
     } else {
       // Nearly always the tail is the head itself, direct, with room for the piece (the copied

@@ -87,7 +87,8 @@ class DpdkOutbox final : public Outbox {
  private:
   // Appends `bytes` to the chain ending at `tail` (copying), growing it with direct mbufs.
   bool append_copy(rte_mbuf* head, rte_mbuf*& tail, std::string_view bytes);
-  bool append_reference(rte_mbuf* head, rte_mbuf*& tail, std::string_view bytes);
+  // `last_piece`: nothing follows it in the frame (the received mbuf itself may then be linked).
+  bool append_reference(rte_mbuf* head, rte_mbuf*& tail, std::string_view bytes, bool last_piece);
   void fragment_and_queue(rte_mbuf* packet, bool ipv6);
   // Zeros after a frame shorter than the shortest Ethernet frame (an IPv4 fragment with a few
   // bytes of the datagram): a segment of its own, since the frame's last one may be a

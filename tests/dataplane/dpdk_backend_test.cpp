@@ -624,20 +624,23 @@ TEST_F(DpdkBackendFrames, ForwardsByReferenceToTheReceivedFrame) {
 }
 
 TEST_F(DpdkBackendFrames, SeveralFramesFromOneReceivedDatagramEachKeepTheirBytes) {
-  // A handler that sends the tail of the datagram it got twice, as a forked request's
-  // branches would: the first frame takes the received mbuf itself as its last segment and has
-  // text appended after it (in that mbuf's free room); the second refers to the same bytes
-  // through an indirect mbuf. Each frame must carry exactly its own bytes, and every mbuf fed
-  // must come back to its pool.
-  struct TwoFrames : PacketHandler {
+  // A handler that sends the tail of the datagram it got three times, as a forked request's
+  // branches would. The received mbuf itself can be only the last segment of one frame: not of
+  // the first, where text follows the tail (the worker's free of the received mbuf would take
+  // an mbuf chained after it along); of the second, which ends with the tail; the third refers
+  // to the same bytes through an indirect mbuf. Each frame must carry exactly its own bytes,
+  // and every mbuf fed must come back to its pool.
+  struct ThreeFrames : PacketHandler {
     NetAddress to;
     void on_datagram(std::string_view bytes, const NetAddress&, const NetAddress&,
                      Outbox& out) override {
       const std::string_view tail = bytes.substr(20);
       const std::string_view first[] = {"first:", tail, ":trailer"};
       const std::string_view second[] = {"second:", tail};
+      const std::string_view third[] = {"third:", tail};
       out.send(to, first);
       out.send(to, second);
+      out.send(to, third);
     }
     void on_tick(Outbox&) override {}
   } handler;
@@ -651,16 +654,16 @@ TEST_F(DpdkBackendFrames, SeveralFramesFromOneReceivedDatagramEachKeepTheirBytes
   feed(udp_frame(kPeerMac, ours, kPeer, kProxy, datagram));
   for (int pass = 0; pass < 3; ++pass) backend_->poll(0, handler);
   const auto frames = sent();
-  ASSERT_EQ(frames.size(), 2u);
+  ASSERT_EQ(frames.size(), 3u);
   EXPECT_EQ(payload_of(frames[0]), "first:" + datagram.substr(20) + ":trailer");
   EXPECT_EQ(payload_of(frames[1]), "second:" + datagram.substr(20));
-  EXPECT_TRUE(ipv4_udp_checksums_ok(frames[0]));
-  EXPECT_TRUE(ipv4_udp_checksums_ok(frames[1]));
-  // Headers and "first:", then the received mbuf with the trailer after the datagram's tail.
-  EXPECT_EQ(sent_segments_.at(0), 2u);
-  EXPECT_TRUE(sent_tail_received_.at(0));
-  EXPECT_FALSE(sent_tail_received_.at(1));
-  EXPECT_GT(sent_segments_.at(1), 1u);  // by reference all the same
+  EXPECT_EQ(payload_of(frames[2]), "third:" + datagram.substr(20));
+  for (const auto& f : frames) EXPECT_TRUE(ipv4_udp_checksums_ok(f));
+  EXPECT_FALSE(sent_tail_received_.at(0));
+  EXPECT_TRUE(sent_tail_received_.at(1));
+  EXPECT_EQ(sent_segments_.at(1), 2u);  // headers and "second:", then the received mbuf
+  EXPECT_FALSE(sent_tail_received_.at(2));
+  for (unsigned segments : sent_segments_) EXPECT_GT(segments, 1u);  // all by reference
   EXPECT_EQ(rte_mempool_in_use_count(pool_), 0u);
 }
 
