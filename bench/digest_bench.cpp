@@ -27,53 +27,8 @@
 #include <string>
 #include <vector>
 
+#include "count_allocations.h"
 #include "sipwire/auth/verify.h"
-
-// Counting operator new (one thread), defined before any use.
-namespace {
-std::size_t g_allocations = 0;
-void* counted_alloc(std::size_t n) {
-  ++g_allocations;
-  void* p = std::malloc(n != 0 ? n : 1);
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
-}
-}  // namespace
-
-void* operator new(std::size_t n) {
-  return counted_alloc(n);
-}
-void* operator new[](std::size_t n) {
-  return counted_alloc(n);
-}
-// std::stable_sort's temporary buffer comes from the nothrow form: it must be ours too, or its
-// delete would free what another allocator gave.
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  try {
-    return counted_alloc(n);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
-  try {
-    return counted_alloc(n);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
-}
 
 namespace {
 
@@ -225,7 +180,8 @@ int alloc_check() {
       auth.verify(headers[i], c, "INVITE", kRealm, r.users, kT0 + 1000);
       auth.write_challenge("INVITE", kRealm, false, kT0, buf);
     }
-    std::size_t before = g_allocations, openssl_before = g_openssl_allocations;
+    std::size_t before = sipwire::testing::allocations().calls,
+                openssl_before = g_openssl_allocations;
     int n = 0;
     for (int i = 10; i < kBatch; ++i, ++n) {
       if (auth.verify(headers[i], c, "INVITE", kRealm, r.users, kT0 + 1000).verdict !=
@@ -235,7 +191,7 @@ int alloc_check() {
       }
       auth.write_challenge("INVITE", kRealm, false, kT0, buf);
     }
-    std::size_t allocs = g_allocations - before;
+    std::size_t allocs = sipwire::testing::allocations().calls - before;
     std::size_t openssl = g_openssl_allocations - openssl_before;
     std::printf(
         "%-8s %d verifications + challenges: operator new %zu, OpenSSL CRYPTO_malloc %.2f per "

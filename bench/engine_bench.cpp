@@ -56,91 +56,32 @@
 #include <vector>
 
 #include "bench_messages.h"
+#include "count_allocations.h"
 #include "sipwire/engine/location.h"
 #include "sipwire/engine/outbox.h"
 #include "sipwire/engine/proxy_core.h"
 #include "sipwire/engine/qsbr.h"
 #include "stateful_proxy.h"
 
-// ---- counting operator new (plain globals: the program handles messages on one thread) ----
+// ---- allocations, counted by tests/support/count_allocations.cpp (per thread; the program
+// handles messages on one) ----
 
 namespace {
-uint64_t g_allocs = 0;
-uint64_t g_alloc_bytes = 0;
+uint64_t allocations_so_far() {
+  return sipwire::testing::allocations().calls;
+}
+uint64_t allocated_bytes_so_far() {
+  return sipwire::testing::allocations().bytes;
+}
 // --alloc-check lists the sizes asked for while handling one message.
-bool g_log_sizes = false;
 constexpr std::size_t kMaxLogged = 256;
 std::size_t g_logged[kMaxLogged];
 std::size_t g_n_logged = 0;
-
-void* counted_alloc(std::size_t n) {
-  ++g_allocs;
-  g_alloc_bytes += n;
-  if (g_log_sizes && g_n_logged < kMaxLogged) g_logged[g_n_logged++] = n;
-  void* p = std::malloc(n != 0 ? n : 1);
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
-}
-void* counted_aligned_alloc(std::size_t n, std::align_val_t a) {
-  ++g_allocs;
-  g_alloc_bytes += n;
-  const std::size_t al = static_cast<std::size_t>(a);
-  void* p = std::aligned_alloc(al, (n + al - 1) / al * al);
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
+void log_sizes(bool on) {
+  sipwire::testing::log_allocation_sizes(
+      on ? std::span<std::size_t>(g_logged) : std::span<std::size_t>{}, &g_n_logged);
 }
 }  // namespace
-
-void* operator new(std::size_t n) {
-  return counted_alloc(n);
-}
-void* operator new[](std::size_t n) {
-  return counted_alloc(n);
-}
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  try {
-    return counted_alloc(n);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
-  try {
-    return counted_alloc(n);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void* operator new(std::size_t n, std::align_val_t a) {
-  return counted_aligned_alloc(n, a);
-}
-void* operator new[](std::size_t n, std::align_val_t a) {
-  return counted_aligned_alloc(n, a);
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept {
-  std::free(p);
-}
 
 namespace sipwire::bench {
 namespace {
@@ -551,8 +492,8 @@ void run_case(benchmark::State& state, const Case* c) {
   NetAddress from;
   const uint64_t before = expected_counter(e.core->counters(), c->expect);
   const uint64_t sent_before = e.out.sent();
-  const uint64_t allocs_before = g_allocs;
-  const uint64_t alloc_bytes_before = g_alloc_bytes;
+  const uint64_t allocs_before = allocations_so_far();
+  const uint64_t alloc_bytes_before = allocated_bytes_so_far();
   std::size_t bytes = 0;
   for (auto _ : state) {
     const std::string_view m = c->next(from);
@@ -567,8 +508,8 @@ void run_case(benchmark::State& state, const Case* c) {
     return;
   }
   // Read before the counters are set: Google Benchmark allocates to store them.
-  const auto allocs = static_cast<double>(g_allocs - allocs_before);
-  const auto alloc_bytes = static_cast<double>(g_alloc_bytes - alloc_bytes_before);
+  const auto allocs = static_cast<double>(allocations_so_far() - allocs_before);
+  const auto alloc_bytes = static_cast<double>(allocated_bytes_so_far() - alloc_bytes_before);
   state.SetItemsProcessed(static_cast<int64_t>(n));
   state.SetBytesProcessed(static_cast<int64_t>(bytes));
   state.counters["allocs/msg"] = benchmark::Counter(allocs, benchmark::Counter::kAvgIterations);
@@ -581,7 +522,7 @@ void BM_baseline_rewrite(benchmark::State& state) {
   Template& t = messages().user_register;
   UserSequence seq{99};
   uint64_t cseq = 200'000'000;
-  const uint64_t allocs_before = g_allocs;
+  const uint64_t allocs_before = allocations_so_far();
   for (auto _ : state) {
     t.set_user(seq.next());
     t.set_cseq(++cseq);
@@ -589,8 +530,9 @@ void BM_baseline_rewrite(benchmark::State& state) {
     benchmark::ClobberMemory();
   }
   t.set_user(0);
-  state.counters["allocs/msg"] = benchmark::Counter(static_cast<double>(g_allocs - allocs_before),
-                                                    benchmark::Counter::kAvgIterations);
+  state.counters["allocs/msg"] =
+      benchmark::Counter(static_cast<double>(allocations_so_far() - allocs_before),
+                         benchmark::Counter::kAvgIterations);
 }
 
 // ---- the stateful proxy: one call setup per iteration ----
@@ -949,13 +891,13 @@ CallRig& call_rig() {
 void BM_stateful_transaction(benchmark::State& state) {
   CallRig& r = call_rig();
   const CallSnapshot before = r.snapshot();
-  const uint64_t allocs_before = g_allocs;
+  const uint64_t allocs_before = allocations_so_far();
   uint64_t lost = 0;
   for (auto _ : state) {
     lost += !r.call();
     benchmark::DoNotOptimize(r.out.sent_bytes());
   }
-  const auto allocs = static_cast<double>(g_allocs - allocs_before);
+  const auto allocs = static_cast<double>(allocations_so_far() - allocs_before);
   const uint64_t n = state.iterations();
   const char* wrong =
       lost != 0 ? "no branch of ours in an INVITE sent to Bob" : r.check(before, n, kFullCall);
@@ -975,9 +917,9 @@ void BM_stateful_invite_forward(benchmark::State& state) {
   uint64_t allocs = 0;
   uint64_t lost = 0;
   for (auto _ : state) {
-    const uint64_t a0 = g_allocs;
+    const uint64_t a0 = allocations_so_far();
     lost += !r.leg();
-    allocs += g_allocs - a0;
+    allocs += allocations_so_far() - a0;
     benchmark::DoNotOptimize(r.out.sent_bytes());
     if (r.batch_full()) {
       state.PauseTiming();
@@ -1046,9 +988,9 @@ void alloc_check_calls() {
   for (int i = 0; i < 100; ++i) r.call();  // warm up
   constexpr int kN = 20000;
   CallSnapshot before = r.snapshot();
-  uint64_t a0 = g_allocs, b0 = g_alloc_bytes;
+  uint64_t a0 = allocations_so_far(), b0 = allocated_bytes_so_far();
   for (int i = 0; i < kN; ++i) r.call();
-  uint64_t a = g_allocs - a0, b = g_alloc_bytes - b0;
+  uint64_t a = allocations_so_far() - a0, b = allocated_bytes_so_far() - b0;
   const char* wrong = r.check(before, kN, kFullCall);
   std::printf("%-28s %12.2f %14.1f %12llu   per call (INVITE, 180, 200, ACK in)%s%s\n",
               "stateful/invite_transaction", static_cast<double>(a) / kN,
@@ -1056,16 +998,16 @@ void alloc_check_calls() {
               wrong ? "   UNEXPECTED OUTCOME: " : "", wrong ? wrong : "");
   before = r.snapshot();
   uint64_t leg_allocs = 0, leg_bytes = 0;
-  a0 = g_allocs;
+  a0 = allocations_so_far();
   for (int i = 0; i < kN; ++i) {
-    const uint64_t l0 = g_allocs, lb0 = g_alloc_bytes;
+    const uint64_t l0 = allocations_so_far(), lb0 = allocated_bytes_so_far();
     r.leg();
-    leg_allocs += g_allocs - l0;
-    leg_bytes += g_alloc_bytes - lb0;
+    leg_allocs += allocations_so_far() - l0;
+    leg_bytes += allocated_bytes_so_far() - lb0;
     if (r.batch_full()) r.settle();
   }
   r.settle();
-  a = g_allocs - a0;
+  a = allocations_so_far() - a0;
   wrong = r.check(before, kN, kSettledLeg);
   std::printf("%-28s %12.2f %14.1f %12llu   INVITE leg; with the 200s ending them: %llu%s%s\n",
               "stateful/invite_forward", static_cast<double>(leg_allocs) / kN,
@@ -1112,12 +1054,11 @@ std::size_t context_bytes(uint32_t capacity, std::size_t store_bytes, std::size_
   s.transactions.capacity = capacity;
   s.message_store_bytes = store_bytes;
   const std::size_t n = capacity / 2;
-  g_n_logged = 0;
-  const uint64_t b0 = g_alloc_bytes;
-  g_log_sizes = true;
+  const uint64_t b0 = allocated_bytes_so_far();
+  log_sizes(true);
   auto core = std::make_unique<ProxyCore>(s, t);
-  g_log_sizes = false;
-  total = g_alloc_bytes - b0;
+  log_sizes(false);
+  total = allocated_bytes_so_far() - b0;
   for (std::size_t i = 0; i + 1 < g_n_logged; ++i)
     if (g_logged[i + 1] == n * sizeof(uint32_t) && g_logged[i] % n == 0) return g_logged[i] / n;
   return 0;
@@ -1209,18 +1150,17 @@ int alloc_check() {
     for (int i = 0; i < 100; ++i) e.handle(c.next(from), from);  // warm up
     constexpr int kN = 20000;
     const uint64_t before = expected_counter(e.core->counters(), c.expect);
-    const uint64_t a0 = g_allocs, b0 = g_alloc_bytes;
+    const uint64_t a0 = allocations_so_far(), b0 = allocated_bytes_so_far();
     for (int i = 0; i < kN; ++i) e.handle(c.next(from), from);
-    const uint64_t a = g_allocs - a0, b = g_alloc_bytes - b0;
+    const uint64_t a = allocations_so_far() - a0, b = allocated_bytes_so_far() - b0;
     const bool ok = expected_counter(e.core->counters(), c.expect) - before == kN;
     std::printf("%-28s %12.2f %14.1f %12llu%s", c.name, static_cast<double>(a) / kN,
                 static_cast<double>(b) / kN, static_cast<unsigned long long>(a),
                 ok ? "" : "   (UNEXPECTED OUTCOME)");
     if (a != 0) {  // the sizes operator new is asked for, in order, for one more message
-      g_n_logged = 0;
-      g_log_sizes = true;
+      log_sizes(true);
       e.handle(c.next(from), from);
-      g_log_sizes = false;
+      log_sizes(false);
       std::printf("   sizes:");
       for (std::size_t i = 0; i < g_n_logged; ++i) std::printf(" %zu", g_logged[i]);
     }

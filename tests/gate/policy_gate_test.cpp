@@ -583,20 +583,20 @@ TEST_F(GateTest, DecideDoesNotAllocate) {
     std::size_t used = 0;
   } fixed;
 
-  const long before = testing::allocations();
+  const uint64_t before = sipwire::testing::allocations().calls;
   const GateDecision challenged = gate_->decide(first->msg, kUntrusted, fixed, kT0);
   const GateDecision challenged_register = gate_->decide(reg->msg, kUntrusted, fixed, kT0);
   const GateDecision forwarded = gate_->decide(answered->msg, kUntrusted, fixed, kT0 + 10);
   const GateDecision replayed = gate_->decide(answered->msg, kUntrusted, fixed, kT0 + 20);
   const GateDecision bad = gate_->decide(malformed->msg, kUntrusted, fixed, kT0);
   const GateDecision forbidden = gate_->decide(mismatch->msg, kUntrusted, fixed, kT0 + 30);
-  const long allocations = testing::allocations() - before;
+  const uint64_t allocations = sipwire::testing::allocations().calls - before;
 
-  EXPECT_EQ(allocations, 0);
+  EXPECT_EQ(allocations, 0u);
   {  // the counter counts
-    const long at = testing::allocations();
+    const uint64_t at = sipwire::testing::allocations().calls;
     auto probe = std::make_unique<std::string>(100, 'x');
-    EXPECT_GE(testing::allocations() - at, 1);
+    EXPECT_GE(sipwire::testing::allocations().calls - at, 1u);
   }
   EXPECT_EQ(challenged.action, GateAction::kChallenge);
   EXPECT_EQ(challenged_register.code, 401);

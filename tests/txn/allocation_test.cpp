@@ -2,41 +2,15 @@
 // inputs and release. Global operator new is replaced in this test binary to count.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <new>
-
+#include "count_allocations.h"
 #include "sip_messages.h"
 #include "sipwire/txn/transaction_table.h"
 #include "txn_harness.h"
 
-namespace {
-std::size_t g_allocations = 0;
-}  // namespace
-
-void* operator new(std::size_t size) {
-  ++g_allocations;
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) {
-  return operator new(size);
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
-}
-
 namespace sipwire {
 namespace {
 
+using sipwire::testing::allocations;
 using testing::Parsed;
 using testing::RequestText;
 using testing::ResponseText;
@@ -53,24 +27,24 @@ struct NullActions : TxnActions {
 };
 
 TEST(Allocation, TheCounterSeesAllocations) {
-  const std::size_t before = g_allocations;
+  const uint64_t before = allocations().calls;
   // A direct call: the compiler may elide a new-expression, not a call to operator new.
   void* volatile p = ::operator new(16);
   ::operator delete(p);
-  EXPECT_EQ(g_allocations, before + 1);  // so the zeros below mean something
+  EXPECT_EQ(allocations().calls, before + 1);  // so the zeros below mean something
 }
 
 TEST(Allocation, TimerWheelStartStopAdvanceAllocateNothing) {
   TimerWheel wheel({10, 64}, 0);
   TimerEntry entries[100];
-  const std::size_t before = g_allocations;
+  const uint64_t before = allocations().calls;
   for (int i = 0; i < 100; ++i) wheel.start(entries[i], 0, 5 + i * 37);
   for (int i = 0; i < 100; i += 3) wheel.stop(entries[i]);
   std::size_t fired = 0;
   for (uint64_t now = 0; now < 5000; now += 5) {
     fired += wheel.advance(now, [&](TimerEntry& e) { wheel.start(e, now, 1000000); });
   }
-  EXPECT_EQ(g_allocations, before);
+  EXPECT_EQ(allocations().calls, before);
   EXPECT_EQ(fired, 66u);
 }
 
@@ -86,7 +60,7 @@ TEST(Allocation, TransactionPathAllocatesNothing) {
   const Parsed ack(ack_text);
   const Parsed response{ResponseText{}};
 
-  const std::size_t before = g_allocations;
+  const uint64_t before = allocations().calls;
   Transaction* server = table.create_server(invite, false, {1, 0, 10}, 0);
   Transaction* client = table.create_client("z9hG4bKproxy1", "INVITE", false, {2, 0, 10}, 0);
   ASSERT_NE(server, nullptr);
@@ -102,7 +76,7 @@ TEST(Allocation, TransactionPathAllocatesNothing) {
   again->on_request_retransmission(table.env(), 200);
   acked->on_ack(table.env(), 300);
   for (uint64_t now = 0; now <= 40000; now += 10) table.advance(now);
-  EXPECT_EQ(g_allocations, before);
+  EXPECT_EQ(allocations().calls, before);
   EXPECT_EQ(table.live(), 0u);
   EXPECT_GT(actions.calls, 0);
 }
