@@ -535,10 +535,13 @@ void StatefulProxy::send_best(Context& c) {
   const Message& r = parse_stored(b.response, *scratch2_);
   MessageEdits edits;
   remove_first_element(r, static_cast<std::size_t>(r.find(HeaderId::kVia)), edits);
-  // §16.7 step 7: a 401/407 carries the challenges of every branch that sent one.
-  char challenges[4096];
-  TextWriter w(challenges);
-  if (b.status == 401 || b.status == 407) {
+  // §16.7 step 7: a 401/407 carries the challenges of every branch that sent one. Written in
+  // the outbox's scratch: when the store has no slot to keep the response in, it goes up from
+  // these segments, which the backend reads only after the engine has returned.
+  constexpr std::size_t kChallengeSpace = 4096;
+  char* challenges = b.status == 401 || b.status == 407 ? out_->scratch(kChallengeSpace) : nullptr;
+  TextWriter w({challenges, challenges != nullptr ? kChallengeSpace : 0});
+  if (challenges != nullptr) {
     for (std::size_t i = 0; i < c.group_end; ++i) {
       const Branch& other = c.branches[i];
       if (i == best || other.response.empty() || (other.status != 401 && other.status != 407))
@@ -553,6 +556,7 @@ void StatefulProxy::send_best(Context& c) {
       }
     }
     if (w.ok() && w.size() != 0) edits.add(r.header(0).offset, 0, w.view());
+    out_->scratch_used(challenges, w.ok() ? w.size() : 0);
   }
   std::array<std::string_view, Outbox::kMaxSegments> segments;
   const std::size_t n = edits.render(r.bytes(), segments);

@@ -69,9 +69,13 @@ class ProxyCoreTest : public ::testing::Test {
     if (!core_) core_ = std::make_unique<ProxyCore>(settings_, table_);
     return *core_;
   }
+  // The outbox reads what was sent once the engine has returned, as a backend's batch does.
   const FakeOutbox::Sent& send(const std::string& msg, const NetAddress& from) {
     out_.clear();
+    out_.defer_until_flush = true;
     core().handle(msg, from, out_, now_ms_);
+    out_.flush();
+    out_.defer_until_flush = false;
     return out_.only();
   }
   static std::string status_line(const std::string& m) { return m.substr(0, m.find("\r\n")); }

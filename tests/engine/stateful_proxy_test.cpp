@@ -79,16 +79,23 @@ class StatefulProxyTest : public ::testing::Test {
   const StatefulProxy& proxy() { return *core().stateful(); }
   // Everything the proxy sent for this datagram, in order.
   // One datagram, then the tick the data plane runs once the batch is sent.
+  // The outbox reads what was sent only once the engine has returned, as a backend's batch
+  // does (FakeOutbox::defer_until_flush).
   std::vector<FakeOutbox::Sent> send(const std::string& msg, const NetAddress& from) {
     out_.clear();
+    out_.defer_until_flush = true;
     core().handle(msg, from, out_, now_ms_);
+    out_.flush();
     core().tick(out_, now_ms_);
+    out_.flush();
     return out_.sent;
   }
   std::vector<FakeOutbox::Sent> advance(uint64_t ms) {
     out_.clear();
+    out_.defer_until_flush = true;
     now_ms_ += ms;
     core().tick(out_, now_ms_);
+    out_.flush();
     return out_.sent;
   }
   void register_bob(const std::string& contacts) {
@@ -385,6 +392,55 @@ TEST_F(StatefulProxyTest, ChallengesOfEveryBranchAreMerged) {  // §16.7 step 7
   EXPECT_EQ(status_line(up).substr(0, 11), "SIP/2.0 401");
   EXPECT_NE(up.find("WWW-Authenticate: Digest realm=\"a.example\""), std::string::npos) << up;
   EXPECT_NE(up.find("Proxy-Authenticate: Digest realm=\"b.example\""), std::string::npos) << up;
+}
+
+TEST_F(StatefulProxyTest, MergedChallengesGoUpIntactWhenTheStoreHasNoRoomForThem) {
+  // The smallest store: four slots of each size. Eight answered MESSAGEs whose 3 KB 200s their
+  // server transactions keep for Timer J take every slot of 8 KiB and 64 KiB. The merged 401
+  // of a forked INVITE then has no slot to be kept in for retransmission: it still goes up
+  // once, and whole (its challenges were once written on the stack and sent from there, which
+  // a backend that sends after the engine has returned would not have read back).
+  settings_.message_store_bytes = 1;
+  register_bob("<sip:bob@192.0.2.10:5062>");
+  for (int i = 0; i < 8; ++i) {
+    const auto fwd = send(invite("MESSAGE", "fill" + std::to_string(i)), kCaller);
+    ASSERT_EQ(fwd.size(), 1u);
+    std::string pad = "X-Pad: ";
+    pad.append(3000, 'p').append("\r\n");
+    const auto up = send(response_to(fwd[0].bytes, 200, "OK", std::to_string(i), pad), kPhoneA);
+    ASSERT_EQ(up.size(), 1u);
+    ASSERT_EQ(status_line(up[0].bytes), "SIP/2.0 200 OK");
+  }
+  const std::string second =
+      "REGISTER sip:localhost SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.11:5062;branch=z9hG4bKr2\r\n"
+      "Max-Forwards: 70\r\nFrom: <sip:bob@localhost>;tag=b2\r\nTo: <sip:bob@localhost>\r\n"
+      "Call-ID: reg-2\r\nCSeq: 1 REGISTER\r\nContact: <sip:bob@192.0.2.11:5062>\r\n"
+      "Content-Length: 0\r\n\r\n";
+  ASSERT_EQ(status_line(send(second, kPhoneB).at(0).bytes), "SIP/2.0 200 OK");
+  const auto fwd = call();
+  ASSERT_EQ(fwd.size(), 2u);
+  const std::size_t a = fwd[0].to == kPhoneA ? 0 : 1, b = 1 - a;
+  // A challenge header with a long nonce, built by appending (g++ 12 warns on a chain of +).
+  auto challenge = [](const char* name, const char* realm) {
+    std::string h = name;
+    h.append(": Digest realm=\"").append(realm).append("\", nonce=\"");
+    h.append(1200, 'n').append("\"\r\n");
+    return h;
+  };
+  const std::string www = challenge("WWW-Authenticate", "a.example");
+  const std::string proxy_auth = challenge("Proxy-Authenticate", "b.example");
+  send(response_to(fwd[a].bytes, 401, "Unauthorized", "pa", www), kPhoneA);
+  const uint64_t exhausted = proxy().store().counters().exhausted;
+  const auto sent = send(
+      response_to(fwd[b].bytes, 407, "Proxy Authentication Required", "pb", proxy_auth), kPhoneB);
+  EXPECT_GT(proxy().store().counters().exhausted, exhausted);  // the merged 401 found no slot
+  ASSERT_EQ(sent.size(), 2u);  // the ACK of the 407, the merged 401 upstream
+  const std::string& up = sent[1].bytes;
+  EXPECT_EQ(sent[1].to, kCaller);
+  EXPECT_EQ(status_line(up).substr(0, 11), "SIP/2.0 401");
+  EXPECT_NE(up.find(www), std::string::npos) << up;
+  EXPECT_NE(up.find(proxy_auth), std::string::npos) << up;
+  EXPECT_EQ(up.find('\x7F'), std::string::npos);  // no byte of a dead stack frame
 }
 
 TEST_F(StatefulProxyTest, A2xxCancelsTheOtherRingingBranches) {  // §16.7 step 10
