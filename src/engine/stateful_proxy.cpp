@@ -23,6 +23,9 @@ constexpr uint64_t kDetached = ~uint64_t{0};
 // owns its final response (last_response) and resends it to detached_reply_to_[its index].
 constexpr uint64_t kDetachedResend = ~uint64_t{0} - 1;
 constexpr uint64_t kTransactionMask = (uint64_t{1} << 56) - 1;  // 14 hex digits
+// The text a branch's request inserts or rewrites (Via, Record-Route, Request-URI, Route from a
+// Path, the policy's header edits).
+constexpr std::size_t kForwardEditSpace = 1536;
 
 // §16.7 step 6: lower is better. 6xx before anything; then the lowest class; among 4xx the
 // responses that let the caller resubmit (a challenge, an unsupported type or extension, an
@@ -315,11 +318,11 @@ bool StatefulProxy::start_next_group(Context& c, const Message* original) {
   const uint16_t q = c.branches[begin].q;
   while (c.group_end < c.count && c.branches[c.group_end].q == q) ++c.group_end;
   const Message& o = original ? *original : parse_stored(c.request, *scratch_);
-  for (std::size_t i = begin; i < c.group_end; ++i) start_branch(c, i, o);
+  for (std::size_t i = begin; i < c.group_end; ++i) start_branch(c, i, o, original != nullptr);
   return true;
 }
 
-void StatefulProxy::start_branch(Context& c, std::size_t i, const Message& o) {
+void StatefulProxy::start_branch(Context& c, std::size_t i, const Message& o, bool received) {
   Branch& b = c.branches[i];
   b.started = true;
   char branch[kBranchLength];
@@ -336,9 +339,20 @@ void StatefulProxy::start_branch(Context& c, std::size_t i, const Message& o) {
   spec.pop_route = c.fwd.pop_route;
   spec.record_route = settings_.record_route && starts_dialog(o);
   spec.extra = c.extra.size() != 0 ? &c.extra : nullptr;
-  char scratch[1536];
+  // A request being handled now is sent as a stateless forward is, its unchanged bytes by
+  // reference to the received datagram and the edits from the outbox's scratch (valid until the
+  // batch is sent); the store keeps the one copy a retransmission needs. A request started
+  // later (the next forking group, a failover) is parsed from the store, whose slots may go
+  // before the batch is sent: it leaves from its stored copy.
+  char local[kForwardEditSpace];
+  char* edits = received ? out_->scratch(kForwardEditSpace) : nullptr;
+  const bool by_reference = edits != nullptr;
+  if (!by_reference) edits = local;
   std::array<std::string_view, Outbox::kMaxSegments> segments;
-  const std::size_t n = render_forward(o, c.source, spec, scratch, segments);
+  std::size_t used = kForwardEditSpace;
+  const std::size_t n =
+      render_forward(o, c.source, spec, {edits, kForwardEditSpace}, segments, &used);
+  if (by_reference) out_->scratch_used(edits, n != 0 ? used : 0);
   if (n != 0) b.request = store_.put({segments.data(), n});
   Transaction* t = b.request.empty() ? nullptr
                                      : table_.create_client(bw.view(), o.method_name(), false,
@@ -354,8 +368,12 @@ void StatefulProxy::start_branch(Context& c, std::size_t i, const Message& o) {
   t->set_user_data(user_data(c.index, c.generation, static_cast<uint32_t>(i)));
   b.client = t->handle();
   ++c.live;
-  const std::string_view bytes = store_.view(b.request);
-  out_->send(b.to, {&bytes, 1});  // if the batch refuses it, Timer A/E resends it
+  if (by_reference) {
+    out_->send(b.to, {segments.data(), n});  // if the batch refuses it, Timer A/E resends it
+  } else {
+    const std::string_view bytes = store_.view(b.request);
+    out_->send(b.to, {&bytes, 1});
+  }
 }
 
 void StatefulProxy::cancel_branch(Context& c, std::size_t i) {
@@ -402,7 +420,7 @@ bool StatefulProxy::fail_over(Context& c, std::size_t failed) {
   b.q = c.branches[failed].q;
   c.group_end = c.count;
   ++counters_.failovers;
-  start_branch(c, i, o);
+  start_branch(c, i, o, false);
   if (b.status != 0) return fail_over(c, i);  // could not even start: the next one
   return true;
 }

@@ -127,7 +127,9 @@ class StatefulProxy final : private TxnActions {
   // Forks the next group of targets (equal q); false when there is none left. `original`
   // when the caller has the request parsed, else the stored copy is parsed again.
   bool start_next_group(Context& c, const Message* original);
-  void start_branch(Context& c, std::size_t i, const Message& original);
+  // `received`: `o` is the request being handled now (its bytes lie in the received datagram),
+  // not one parsed again from the store.
+  void start_branch(Context& c, std::size_t i, const Message& o, bool received);
   void cancel_branch(Context& c, std::size_t i);
   // After a 503 or a timeout on a destination-set hop: a new branch to the set's next usable
   // hop. False when there is none (or the target was not a set).

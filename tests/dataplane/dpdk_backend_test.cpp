@@ -623,6 +623,35 @@ TEST_F(DpdkBackendFrames, ForwardsByReferenceToTheReceivedFrame) {
   EXPECT_EQ(rte_mempool_in_use_count(pool_), 0u);
 }
 
+TEST_F(DpdkBackendFrames, AStatefulForwardLeavesByReferenceAndIsResentFromItsStoredCopy) {
+  // The transaction-stateful proxy keeps one copy of a forwarded request, for Timer A's
+  // retransmissions. Its first transmission leaves as a stateless forward does, the body by
+  // reference to the received frame (it used to be copied again, from that stored copy).
+  open(1, ProxyMode::kStateful);
+  register_bob();
+  feed(udp_frame(kPeerMac, our_mac(), kPeer, kProxy, invite_request("z9hG4bKsf1", 600)));
+  run();
+  auto frames = sent();
+  ASSERT_EQ(frames.size(), 2u);  // 100 Trying to the caller, the INVITE to bob
+  EXPECT_EQ(payload_of(frames[0]).rfind("SIP/2.0 100 Trying\r\n", 0), 0u);
+  const std::string forwarded = payload_of(frames[1]);
+  EXPECT_EQ(forwarded.rfind("INVITE sip:bob@10.0.0.3:5070 SIP/2.0\r\n", 0), 0u) << forwarded;
+  EXPECT_NE(forwarded.find(std::string(600, 'x')), std::string::npos);
+  EXPECT_TRUE(ipv4_udp_checksums_ok(frames[1]));
+  EXPECT_GE(totals().referenced_bytes, 600u);
+  EXPECT_TRUE(sent_tail_received_.at(1));
+  // Timer A (T1, 500 ms): the same bytes again, from the stored copy, and all of them copied.
+  const uint64_t referenced = totals().referenced_bytes;
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  run();
+  frames = sent();
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(payload_of(frames[0]), forwarded);
+  EXPECT_TRUE(ipv4_udp_checksums_ok(frames[0]));
+  EXPECT_EQ(totals().referenced_bytes, referenced);
+  EXPECT_EQ(rte_mempool_in_use_count(pool_), 0u);  // every mbuf fed is free again
+}
+
 TEST_F(DpdkBackendFrames, SeveralFramesFromOneReceivedDatagramEachKeepTheirBytes) {
   // A handler that sends the tail of the datagram it got three times, as a forked request's
   // branches would. The received mbuf itself can be only the last segment of one frame: not of
