@@ -36,6 +36,14 @@ class FakeOutbox : public Outbox {
   // the engine's stack (rather than the received datagram, scratch or the message store) no
   // longer holds its bytes. The caller flushes after the engine's call returns, and before the
   // tick that lets the message store reuse released slots.
+  // Runs `engine_call` as one batch of a backend: what it sends is read once it has returned.
+  template <class EngineCall>
+  void batch(EngineCall&& engine_call) {
+    defer_until_flush = true;
+    engine_call();
+    flush();
+    defer_until_flush = false;
+  }
   void flush() {
     overwrite_dead_stack();
     for (const Pending& p : pending_) sent.push_back({p.to, join(p.segments)});

@@ -42,12 +42,12 @@ class HealthProberTest : public ::testing::Test {
   }
   std::vector<FakeOutbox::Sent> tick(uint64_t now) {
     out_.clear();
-    core_->tick(out_, now);
+    out_.batch([&] { core_->tick(out_, now); });
     return out_.sent;
   }
   std::vector<FakeOutbox::Sent> deliver(const std::string& msg, const NetAddress& from) {
     out_.clear();
-    core_->handle(msg, from, out_, 0);
+    out_.batch([&] { core_->handle(msg, from, out_, 0); });
     return out_.sent;
   }
 

@@ -72,10 +72,7 @@ class ProxyCoreTest : public ::testing::Test {
   // The outbox reads what was sent once the engine has returned, as a backend's batch does.
   const FakeOutbox::Sent& send(const std::string& msg, const NetAddress& from) {
     out_.clear();
-    out_.defer_until_flush = true;
-    core().handle(msg, from, out_, now_ms_);
-    out_.flush();
-    out_.defer_until_flush = false;
+    out_.batch([&] { core().handle(msg, from, out_, now_ms_); });
     return out_.only();
   }
   static std::string status_line(const std::string& m) { return m.substr(0, m.find("\r\n")); }
@@ -255,7 +252,8 @@ TEST_F(ProxyCoreTest, AContactsHeadersAndMethodParameterStayOutOfTheRequestUri) 
       invite.via = "SIP/2.0/UDP 192.0.2.20:5064;branch=z9hG4bKtrim" + std::to_string(refresh);
       invite.call_id = "trim-" + std::to_string(refresh) + "@192.0.2.20";
       out_.clear();
-      core().handle(invite.str(), kCaller, out_, now_ms_);
+      const std::string datagram = invite.str();  // lives until the batch is read
+      out_.batch([&] { core().handle(datagram, kCaller, out_, now_ms_); });
       const FakeOutbox::Sent* fwd = sent_invite();
       ASSERT_NE(fwd, nullptr);
       EXPECT_EQ(status_line(fwd->bytes), "INVITE sip:bob@192.0.2.10:5062;transport=udp SIP/2.0");
@@ -511,7 +509,8 @@ TEST_F(ProxyCoreTest, AFoldOfWhiteSpaceAfterAFieldLeavesWhatIsSentWellFormed) {
     routed.via = "SIP/2.0/UDP 192.0.2.20:5064;branch=z9hG4bKfold2";
     routed.extra = "Route: <sip:127.0.0.1:5060;lr>\r\n  \r\nRoute: <sip:192.0.2.50:5080;lr>\r\n";
     out_.clear();
-    core().handle(routed.str(), kCaller, out_, now_ms_);
+    const std::string datagram = routed.str();  // lives until the batch is read
+    out_.batch([&] { core().handle(datagram, kCaller, out_, now_ms_); });
     const FakeOutbox::Sent* fwd = sent_invite();
     ASSERT_NE(fwd, nullptr);
     EXPECT_EQ(fwd->to, NetAddress::ipv4(192, 0, 2, 50, 5080));
@@ -557,7 +556,8 @@ TEST_F(ProxyCoreTest, AStrictRouterNextGetsItsUriAsTheRequestUri) {
       r.call_id = "strict-" + std::to_string(call);
       r.extra = c.route_lines;
       out_.clear();
-      core().handle(r.str(), kCaller, out_, now_ms_);
+      const std::string datagram = r.str();  // lives until the batch is read
+      out_.batch([&] { core().handle(datagram, kCaller, out_, now_ms_); });
       const FakeOutbox::Sent* fwd = sent_invite();
       ASSERT_NE(fwd, nullptr);
       EXPECT_EQ(fwd->to, NetAddress::ipv4(192, 0, 2, 50, 5080));
@@ -663,7 +663,7 @@ TEST_F(ProxyCoreTest, ResponsesNotForUsAreDropped) {
       "From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>;tag=2\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\n"
       "Content-Length: 0\r\n\r\n";
   out_.clear();
-  core().handle(resp, kPhone, out_, now_ms_);
+  out_.batch([&] { core().handle(resp, kPhone, out_, now_ms_); });
   EXPECT_TRUE(out_.sent.empty());
   EXPECT_EQ(core().counters().dropped, 1u);
 }
@@ -712,9 +712,9 @@ TEST_F(ProxyCoreTest, ARequestThatFailsBeforeItsStartLineIsAnsweredWhateverCameB
       SCOPED_TRACE("after \"" + first.substr(0, 20) + "\": " + c.datagram.substr(0, 40));
       core_.reset();
       out_.clear();
-      if (!first.empty()) core().handle(first, kPhone, out_, now_ms_);
+      if (!first.empty()) out_.batch([&] { core().handle(first, kPhone, out_, now_ms_); });
       out_.clear();
-      core().handle(c.datagram, kCaller, out_, now_ms_);
+      out_.batch([&] { core().handle(c.datagram, kCaller, out_, now_ms_); });
       if (c.status.empty()) {
         EXPECT_TRUE(out_.sent.empty()) << out_.sent.front().bytes;
         continue;
@@ -731,7 +731,7 @@ TEST_F(ProxyCoreTest, ACrlfKeepaliveIsIgnoredAndNotCountedAsMalformed) {
   // in the malformed counters an operator watches.
   for (const char* keepalive : {"\r\n\r\n", "\r\n", "\r\n\r\n\r\n\r\n"}) {
     out_.clear();
-    core().handle(keepalive, kPhone, out_, now_ms_);
+    out_.batch([&] { core().handle(keepalive, kPhone, out_, now_ms_); });
     EXPECT_TRUE(out_.sent.empty());
   }
   EXPECT_EQ(core().counters().keepalives, 3u);
@@ -740,7 +740,8 @@ TEST_F(ProxyCoreTest, ACrlfKeepaliveIsIgnoredAndNotCountedAsMalformed) {
   EXPECT_EQ(core().counters().dropped, 0u);
   // Anything else is a malformed message, as before.
   out_.clear();
-  core().handle("\r\n\r\nX", kPhone, out_, now_ms_);
+  const std::string garbage = "\r\n\r\nX";
+  out_.batch([&] { core().handle(garbage, kPhone, out_, now_ms_); });
   EXPECT_EQ(core().counters().keepalives, 3u);
   EXPECT_EQ(core().counters().malformed_requests, 1u);
 }
@@ -773,7 +774,7 @@ TEST_F(ProxyCoreTest, ResponsesToTortureMessagesKeepToTheGrammar) {
     Message parsed;
     const bool request_ok = parse_message(request, parsed).ok();
     out_.clear();
-    core().handle(request, kCaller, out_, now_ms_);
+    out_.batch([&] { core().handle(request, kCaller, out_, now_ms_); });
     for (const auto& sent : out_.sent) {
       if (sent.bytes.rfind("SIP/2.0 ", 0) != 0) continue;  // forwarded requests
       const std::string line = status_line(sent.bytes);
@@ -808,8 +809,9 @@ TEST_F(ProxyCoreTest, ResponsesToTortureMessagesKeepToTheGrammar) {
 
 TEST_F(ProxyCoreTest, MalformedResponseAndGarbageWithoutViaAreDropped) {
   out_.clear();
-  core().handle("SIP/2.0 99999 x\r\n\r\n", kPhone, out_, now_ms_);
-  core().handle(std::string(300, '\x01'), kPhone, out_, now_ms_);
+  const std::string bad_status = "SIP/2.0 99999 x\r\n\r\n", noise(300, '\x01');
+  out_.batch([&] { core().handle(bad_status, kPhone, out_, now_ms_); });
+  out_.batch([&] { core().handle(noise, kPhone, out_, now_ms_); });
   EXPECT_TRUE(out_.sent.empty());
 }
 

@@ -59,7 +59,7 @@ class RequestGateTest : public ::testing::Test {
   }
   std::vector<FakeOutbox::Sent> send(const std::string& m, const NetAddress& from = kCaller) {
     out_.clear();
-    core().handle(m, from, out_, now_ms_);
+    out_.batch([&] { core().handle(m, from, out_, now_ms_); });
     return out_.sent;
   }
   void register_bob() {
@@ -212,7 +212,8 @@ TEST_F(RequestGateTest, ASourceOverItsRateGets503WithRetryAfterAndOthersAreServe
   EXPECT_EQ(limited, 81);
   EXPECT_EQ(core().counters().rate_limited, 81u);
   out_.clear();
-  core().handle(request("OPTIONS", "sip:p@localhost", 500), kCaller, out_, now_ms_);
+  const std::string options = request("OPTIONS", "sip:p@localhost", 500);
+  out_.batch([&] { core().handle(options, kCaller, out_, now_ms_); });
   ASSERT_EQ(out_.sent.size(), 1u);
   EXPECT_NE(out_.sent[0].bytes.find("\r\nRetry-After: 1\r\n"), std::string::npos);
 }

@@ -83,19 +83,14 @@ class StatefulProxyTest : public ::testing::Test {
   // does (FakeOutbox::defer_until_flush).
   std::vector<FakeOutbox::Sent> send(const std::string& msg, const NetAddress& from) {
     out_.clear();
-    out_.defer_until_flush = true;
-    core().handle(msg, from, out_, now_ms_);
-    out_.flush();
-    core().tick(out_, now_ms_);
-    out_.flush();
+    out_.batch([&] { core().handle(msg, from, out_, now_ms_); });
+    out_.batch([&] { core().tick(out_, now_ms_); });
     return out_.sent;
   }
   std::vector<FakeOutbox::Sent> advance(uint64_t ms) {
     out_.clear();
-    out_.defer_until_flush = true;
     now_ms_ += ms;
-    core().tick(out_, now_ms_);
-    out_.flush();
+    out_.batch([&] { core().tick(out_, now_ms_); });
     return out_.sent;
   }
   void register_bob(const std::string& contacts) {
