@@ -27,7 +27,9 @@
 //                                 tx_burst (it frees), as testpmd through net_null
 //
 // Usage: dataplane_bench [--no-huge] [--quick] [--batch=N] [--rounds=N] [--only=SCENARIO]
-//                        [--rx-verified]
+//                        [--rx-verified] [--one-mbuf]
+//   --one-mbuf: the port is opened as one without multi-segment TX, so every frame is copied
+//   into one mbuf instead of chaining the received one (to weigh zero copy against a copy).
 //   --rx-verified: the frames arrive marked as a port with RX checksum offload marks them
 //   (IPv4 and UDP checksums good), so the worker does not sum their UDP checksums itself, as
 //   it does for a port without the offload (net_ring, af_packet) and by default here.
@@ -243,6 +245,7 @@ struct Options {
   unsigned rounds = 20;
   std::string only;          // run only the scenarios whose name contains this ("" = all)
   bool rx_verified = false;  // frames marked as checked by the port (RX checksum offload)
+  bool one_mbuf = false;     // multi-segment TX off: every frame copied into one mbuf
   bool wants(std::string_view scenario) const {
     return only.empty() || scenario.find(only) != std::string_view::npos;
   }
@@ -281,6 +284,7 @@ class Rig {
     bo.workers = 1;
     bo.idle_sleep_us = 0;
     bo.mbufs_per_worker = pool_size;  // every reply of a batch waits in the TX ring
+    bo.multi_segment_tx = !o_.one_mbuf;
     std::string error;
     backend_ = dataplane::DpdkBackend::open(bo, error);
     if (!backend_) die("DpdkBackend::open: " + error);
@@ -811,6 +815,8 @@ int main(int argc, char** argv) {
       o.batch = static_cast<unsigned>(std::strtoul(argv[i] + 8, nullptr, 10));
     } else if (a == "--rx-verified") {
       o.rx_verified = true;
+    } else if (a == "--one-mbuf") {
+      o.one_mbuf = true;
     } else if (a.starts_with("--rounds=")) {
       o.rounds = static_cast<unsigned>(std::strtoul(argv[i] + 9, nullptr, 10));
     } else if (a.starts_with("--only=")) {
@@ -818,7 +824,7 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: dataplane_bench [--no-huge] [--quick] [--batch=N] [--rounds=N] "
-                   "[--only=SCENARIO] [--rx-verified]\n"
+                   "[--only=SCENARIO] [--rx-verified] [--one-mbuf]\n"
                    "  (--benchmark_min_time=X: --quick --no-huge, for the smoke run)\n");
       return a == "--help" || a == "-h" ? 0 : 2;
     }
