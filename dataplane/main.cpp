@@ -3,6 +3,11 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <rte_version.h>
+#ifdef SIPWIRE_HAVE_HYPERSCAN
+#include <hs/hs.h>
+#endif
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
@@ -15,6 +20,7 @@
 
 #include "dataplane/config_mapping.h"
 #include "dataplane/dpdk/dpdk_backend.h"
+#include "dataplane/revision.h"
 #include "dataplane/shard.h"
 #include "dataplane/socket_backend.h"
 #include "policy_gate.h"
@@ -67,6 +73,24 @@ int check_configuration(const Config& config, IoBackend io,
   return 0;
 }
 
+// What --version prints: this build and the libraries it runs with (the DPDK and Hyperscan a
+// support request needs to know; both are shared libraries, so read at run time).
+std::string version_text() {
+  std::string text = "sipwire-dataplane " SIPWIRE_VERSION " (" SIPWIRE_REVISION "), ";
+  text += rte_version();
+#ifdef SIPWIRE_HAVE_HYPERSCAN
+  text += ", Hyperscan ";
+  text += hs_version();
+#endif
+#ifdef __clang__
+  text += ", built with clang " __clang_version__;
+#else
+  text += ", built with g++ " __VERSION__;
+#endif
+  while (text.back() == ' ') text.pop_back();  // __clang_version__ ends in one
+  return text;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -91,6 +115,8 @@ int main(int argc, char** argv) {
                  "with --io dpdk: EAL arguments after --, added to the config's [dpdk] eal");
   app.add_option("--status-interval", status_interval,
                  "seconds between status lines (0: only on SIGUSR1)");
+  app.set_version_flag("--version", version_text(),
+                       "print the version and the libraries, and exit");
   CLI11_PARSE(app, argc, argv);
 
   const ConfigResult loaded = load_config_file(config_path);

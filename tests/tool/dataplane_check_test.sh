@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `sipwire-dataplane --config FILE --check` as an operator runs it before a restart or a
 # SIGHUP: it says whether a start would accept the configuration (with its [dpdk] section, the
-# server policy and the users file) and exits, without binding anything.
+# server policy and the users file) and exits, without binding anything; and `--version`.
 # usage: dataplane_check_test.sh PATH/TO/sipwire-dataplane PATH/TO/configs
 set -u
 bin=$1 configs=$2
@@ -24,6 +24,10 @@ check() {  # check NAME EXPECTED_EXIT PATTERN -- ARGS...
     fails=$((fails + 1))
   fi
 }
+
+# --version: the build (version and source revision) and the libraries it runs with, no config.
+check version 0 "^sipwire-dataplane [0-9]+\.[0-9]+\.[0-9]+ \(([0-9a-f]{7,}(-dirty)?|unknown)\), DPDK [0-9]+\.[0-9]+.*, Hyperscan [0-9]+\.[0-9]+.*, built with (g\+\+|clang) " \
+  -- "$bin" --version
 
 check default 0 "default.toml: configuration OK \(stateful, 1 worker, io socket, listen udp 127.0.0.1:5060; 0 routes" \
   -- "$bin" --config "$configs/default.toml" --check
