@@ -93,13 +93,15 @@ class StatefulProxyTest : public ::testing::Test {
     out_.batch([&] { core().tick(out_, now_ms_); });
     return out_.sent;
   }
-  void register_bob(const std::string& contacts) {
+  // bob's REGISTER of `contacts`, sent from `phone` with its own Call-ID (`n` tells them apart).
+  void register_bob(const std::string& contacts, int n = 1, const NetAddress& phone = kPhoneA) {
+    const std::string id = std::to_string(n);
     const std::string reg =
-        "REGISTER sip:localhost SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKr1\r\n"
-        "Max-Forwards: 70\r\nFrom: <sip:bob@localhost>;tag=b1\r\nTo: <sip:bob@localhost>\r\n"
-        "Call-ID: reg-1\r\nCSeq: 1 REGISTER\r\nContact: " +
-        contacts + "\r\nContent-Length: 0\r\n\r\n";
-    ASSERT_EQ(status_line(send(reg, kPhoneA).at(0).bytes), "SIP/2.0 200 OK");
+        "REGISTER sip:localhost SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKr" + id +
+        "\r\nMax-Forwards: 70\r\nFrom: <sip:bob@localhost>;tag=b" + id +
+        "\r\nTo: <sip:bob@localhost>\r\nCall-ID: reg-" + id +
+        "\r\nCSeq: 1 REGISTER\r\nContact: " + contacts + "\r\nContent-Length: 0\r\n\r\n";
+    ASSERT_EQ(status_line(send(reg, phone).at(0).bytes), "SIP/2.0 200 OK");
   }
   // Sends the caller's INVITE to a registered bob; returns the INVITEs forwarded, checking
   // that the caller got 100 Trying first.
@@ -406,12 +408,7 @@ TEST_F(StatefulProxyTest, MergedChallengesGoUpIntactWhenTheStoreHasNoRoomForThem
     ASSERT_EQ(up.size(), 1u);
     ASSERT_EQ(status_line(up[0].bytes), "SIP/2.0 200 OK");
   }
-  const std::string second =
-      "REGISTER sip:localhost SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.11:5062;branch=z9hG4bKr2\r\n"
-      "Max-Forwards: 70\r\nFrom: <sip:bob@localhost>;tag=b2\r\nTo: <sip:bob@localhost>\r\n"
-      "Call-ID: reg-2\r\nCSeq: 1 REGISTER\r\nContact: <sip:bob@192.0.2.11:5062>\r\n"
-      "Content-Length: 0\r\n\r\n";
-  ASSERT_EQ(status_line(send(second, kPhoneB).at(0).bytes), "SIP/2.0 200 OK");
+  register_bob("<sip:bob@192.0.2.11:5062>", 2, kPhoneB);  // a second phone, its own Call-ID
   const auto fwd = call();
   ASSERT_EQ(fwd.size(), 2u);
   const std::size_t a = fwd[0].to == kPhoneA ? 0 : 1, b = 1 - a;
