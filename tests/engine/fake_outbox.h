@@ -24,27 +24,23 @@ class FakeOutbox : public Outbox {
   }
   bool send(const NetAddress& to, std::span<const std::string_view> segments) override {
     if (segments.size() > kMaxSegments) return false;
-    if (defer_until_flush) {
+    if (in_batch_) {
       pending_.push_back({to, {segments.begin(), segments.end()}});
       return true;
     }
     sent.push_back({to, join(segments)});
     return true;
   }
-  // With defer_until_flush, send() keeps the segments' views and flush() reads them, as the
-  // socket backend's sendmmsg does after the engine has returned: a segment that pointed into
-  // the engine's stack (rather than the received datagram, scratch or the message store) no
-  // longer holds its bytes. The caller flushes after the engine's call returns, and before the
-  // tick that lets the message store reuse released slots.
-  // Runs `engine_call` as one batch of a backend: what it sends is read once it has returned.
+  // Runs `engine_call` as one batch of a backend: send() keeps the segments' views and they are
+  // read only once the call has returned, as the socket backend's sendmmsg reads them. A segment
+  // that pointed into the engine's stack (rather than the received datagram, scratch or the
+  // message store) then no longer holds its bytes: the dead stack is overwritten first. The
+  // caller's datagram must live until batch() returns, as a backend's receive buffers do.
   template <class EngineCall>
   void batch(EngineCall&& engine_call) {
-    defer_until_flush = true;
+    in_batch_ = true;
     engine_call();
-    flush();
-    defer_until_flush = false;
-  }
-  void flush() {
+    in_batch_ = false;
     overwrite_dead_stack();
     for (const Pending& p : pending_) sent.push_back({p.to, join(p.segments)});
     pending_.clear();
@@ -61,7 +57,6 @@ class FakeOutbox : public Outbox {
   }
 
   std::vector<Sent> sent;
-  bool defer_until_flush = false;
 
  private:
   struct Pending {
@@ -80,6 +75,7 @@ class FakeOutbox : public Outbox {
     for (std::size_t i = 0; i < sizeof fill; ++i) fill[i] = '\x7F';  // volatile: kept
   }
 
+  bool in_batch_ = false;
   std::vector<Pending> pending_;
   std::vector<std::string> arenas_;
 };

@@ -80,7 +80,7 @@ class StatefulProxyTest : public ::testing::Test {
   // Everything the proxy sent for this datagram, in order.
   // One datagram, then the tick the data plane runs once the batch is sent.
   // The outbox reads what was sent only once the engine has returned, as a backend's batch
-  // does (FakeOutbox::defer_until_flush).
+  // does (FakeOutbox::batch).
   std::vector<FakeOutbox::Sent> send(const std::string& msg, const NetAddress& from) {
     out_.clear();
     out_.batch([&] { core().handle(msg, from, out_, now_ms_); });
