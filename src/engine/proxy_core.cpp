@@ -281,8 +281,22 @@ uint64_t ProxyCore::transaction_hash() const {
 }
 
 bool ProxyCore::looped() {
-  // Nearly every request has never passed us: when our address appears in no Via field there
-  // is nothing to parse.
+  // A request straight from its client (nearly all) has one Via field of one element, which
+  // the parser has parsed: only a Via of ours can show a loop, so its host decides. The
+  // element is the whole field when the field's value ends where the element's parameters
+  // (or, without any, its sent-by) end.
+  const Message& m = *msg_;
+  if (m.count(HeaderId::kVia) == 1) {
+    const Via& top = m.top_via();
+    const std::string_view value = m.value(HeaderId::kVia);
+    const std::string_view last = top.params.empty() ? top.host : top.params;
+    if (!top.has_port || !top.params.empty()) {
+      const bool whole = last.data() + last.size() == value.data() + value.size();
+      if (whole && top.host != local_host_) return false;
+    }
+  }
+  // Otherwise, nearly every request has never passed us either: when our address appears in no
+  // Via field there is nothing to parse.
   bool mentioned = false;
   for (const HeaderField f : msg_->fields(HeaderId::kVia))
     if ((mentioned = contains(f.value, local_host_))) break;

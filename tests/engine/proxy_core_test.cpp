@@ -447,6 +447,13 @@ TEST_F(ProxyCoreTest, LoopIs482AndSpiralIsForwarded) {
   Request looped = r;
   looped.via = "SIP/2.0/UDP 192.0.2.99;branch=z9hG4bKhop2, " + ours + ", " + r.via;
   EXPECT_EQ(status_line(send(looped.str(), kCaller).bytes), "SIP/2.0 482 Loop Detected");
+  // Our Via as the only one, and ours behind the client's in one field: loops too.
+  Request alone = r;
+  alone.via = ours;
+  EXPECT_EQ(status_line(send(alone.str(), kCaller).bytes), "SIP/2.0 482 Loop Detected");
+  Request behind = r;
+  behind.via = "SIP/2.0/UDP 192.0.2.99:5060;branch=z9hG4bKhop2;rport, " + ours;
+  EXPECT_EQ(status_line(send(behind.str(), kCaller).bytes), "SIP/2.0 482 Loop Detected");
   // The same path with a new Request-URI is a spiral: forwarded.
   Request spiral = looped;
   spiral.ruri = "sip:bob@127.0.0.1";
