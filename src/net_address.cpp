@@ -21,23 +21,33 @@ NetAddress NetAddress::ipv4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t
 namespace {
 
 // Dotted-quad IPv4 as inet_pton(AF_INET) reads it: four decimal octets of 0..255, no leading
-// zeros, nothing else. By hand because the proxy reads a contact's host on every forward, and
-// inet_pton wants a NUL-terminated copy.
+// zeros, nothing else. By hand because the proxy reads a next hop's literal address on every
+// in-dialog request it routes (and inet_pton wants a NUL-terminated copy); an octet's one to
+// three digits are read straight, not by a loop that checks its range at every digit.
 bool parse_ipv4(std::string_view t, uint8_t* out) {
-  std::size_t i = 0;
+  const char* p = t.data();
+  const char* const e = p + t.size();
+  auto digit = [e](const char* q) {
+    return q < e ? static_cast<unsigned>(static_cast<unsigned char>(*q)) - '0' : 10u;
+  };
   for (int octet = 0;; ++octet) {
-    const std::size_t start = i;
-    unsigned value = 0;
-    while (i < t.size() && t[i] >= '0' && t[i] <= '9') {
-      value = value * 10 + static_cast<unsigned>(t[i] - '0');
-      if (value > 255) return false;
-      ++i;
+    unsigned value = digit(p);
+    if (value > 9) return false;
+    ++p;
+    if (const unsigned d1 = digit(p); d1 <= 9) {
+      if (value == 0) return false;  // a leading zero
+      value = value * 10 + d1;
+      ++p;
+      if (const unsigned d2 = digit(p); d2 <= 9) {
+        value = value * 10 + d2;
+        ++p;
+        if (value > 255 || digit(p) <= 9) return false;
+      }
     }
-    if (i == start || (i - start > 1 && t[start] == '0')) return false;
     out[octet] = static_cast<uint8_t>(value);
-    if (octet == 3) return i == t.size();
-    if (i == t.size() || t[i] != '.') return false;
-    ++i;
+    if (octet == 3) return p == e;
+    if (p == e || *p != '.') return false;
+    ++p;
   }
 }
 

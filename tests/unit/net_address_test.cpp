@@ -30,6 +30,32 @@ TEST(NetAddressParse, Ipv4AgreesWithInetPton) {
   }
 }
 
+TEST(NetAddressParse, EveryOctetSpellingAgreesWithInetPton) {
+  // Each octet position holding every number of up to four digits, with and without leading
+  // zeros ("7", "07", "007", "0007", ..., "9999").
+  for (std::size_t at = 0; at < 4; ++at) {
+    for (unsigned v = 0; v < 10000; ++v) {
+      for (int width = 1; width <= 4; ++width) {
+        std::string octet = std::to_string(v);
+        if (octet.size() > static_cast<std::size_t>(width)) continue;
+        octet.insert(0, static_cast<std::size_t>(width) - octet.size(), '0');
+        std::string parts[4] = {"10", "0", "200", "7"};
+        parts[at] = octet;
+        std::string text = parts[0];
+        for (std::size_t k = 1; k < 4; ++k) text.append(".").append(parts[k]);
+        std::array<uint8_t, 4> expected{};
+        const bool valid = inet_pton(AF_INET, text.c_str(), expected.data()) == 1;
+        const std::optional<NetAddress> parsed = NetAddress::parse(text, 5060);
+        ASSERT_EQ(parsed.has_value(), valid) << text;
+        if (valid) {
+          EXPECT_EQ(parsed->family, NetAddress::Family::kIpv4) << text;
+          EXPECT_TRUE(std::equal(expected.begin(), expected.end(), parsed->ip.begin())) << text;
+        }
+      }
+    }
+  }
+}
+
 TEST(NetAddressText, Ipv4IsWrittenAsInetNtopWritesIt) {
   // Every octet value in every position, and the widest address (16 bytes with its NUL).
   for (unsigned v = 0; v < 256; ++v) {
