@@ -152,10 +152,18 @@ int main(int argc, char** argv) {
     return dpdk_backend ? dpdk_backend->stats(i) : socket_backend->stats(i);
   };
   const NetAddress local = bound.front();
+  // Where the data plane listens on both IP families, the first address of the other one.
+  NetAddress local_other_family;
+  for (const NetAddress& a : bound)
+    if (a.family != local.family) {
+      local_other_family = a;
+      break;
+    }
 
   Qsbr qsbr(config.workers);
   LocationTable location(dataplane::location_buckets(config), qsbr);
-  const EngineSettings settings = dataplane::engine_settings(config, local);
+  EngineSettings settings = dataplane::engine_settings(config, local);
+  settings.local_other_family = local_other_family;
   // Shards exist before any worker runs, so the status line may read them from this thread.
   // The server policy and authentication: compiled once, one gate per shard.
   const gate::GateSharedResult gate_shared = gate::make_gate_shared(config);

@@ -22,12 +22,9 @@ bool hex_value(std::string_view s, uint32_t& out) {
 
 }  // namespace
 
-HealthProber::HealthProber(std::vector<std::shared_ptr<DestinationSet>> sets,
-                           std::string local_host, uint16_t local_port, uint8_t shard)
-    : sets_(std::move(sets)),
-      local_host_(std::move(local_host)),
-      local_port_(local_port),
-      shard_(shard) {
+HealthProber::HealthProber(std::vector<std::shared_ptr<DestinationSet>> sets, LocalEnds ends,
+                           uint8_t shard)
+    : sets_(std::move(sets)), ends_(std::move(ends)), shard_(shard) {
   if (sets_.size() > 255) sets_.resize(255);  // one hex byte names the set
   for (const auto& set : sets_) probes_.emplace_back(set->size());
 }
@@ -61,10 +58,11 @@ void HealthProber::send_probe(Outbox& out, std::size_t set, std::size_t hop, uin
   const std::size_t ip_len = target.address.write_ip(ip);
   const std::string_view ip_text(ip, ip_len);
   const bool v6 = target.address.is_ipv6();
+  const LocalEnd& local = ends_.toward(target.address);
   TextWriter w({buf, kSpace});
   w.put("OPTIONS sip:").put(v6 ? "[" : "").put(ip_text).put(v6 ? "]:" : ":");
   w.put(target.address.port).put(" SIP/2.0\r\n");
-  w.put("Via: SIP/2.0/UDP ").put(local_host_).put(":").put(local_port_).put(";branch=");
+  w.put("Via: SIP/2.0/UDP ").put(local.host).put(":").put(local.port).put(";branch=");
   w.put(kBranchPrefix);
   put_hex(w, shard_, 2);
   w.put("ff");
@@ -72,9 +70,9 @@ void HealthProber::send_probe(Outbox& out, std::size_t set, std::size_t hop, uin
   put_hex(w, hop, 2);
   put_hex(w, seq, 8);
   w.put("-00000000\r\nMax-Forwards: 70\r\n");
-  w.put("From: <sip:sipwire@").put(local_host_).put(">;tag=probe\r\n");
+  w.put("From: <sip:sipwire@").put(local.host).put(">;tag=probe\r\n");
   w.put("To: <sip:").put(v6 ? "[" : "").put(ip_text).put(v6 ? "]" : "").put(">\r\n");
-  w.put("Call-ID: probe-").put(seq).put("@").put(local_host_).put("\r\n");
+  w.put("Call-ID: probe-").put(seq).put("@").put(local.host).put("\r\n");
   w.put("CSeq: ").put(seq).put(" OPTIONS\r\nContent-Length: 0\r\n\r\n");
   if (!w.ok()) return;
   const std::string_view probe = w.view();

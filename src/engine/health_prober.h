@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "sipwire/engine/destination_set.h"
+#include "sipwire/engine/local_ends.h"
 #include "sipwire/engine/outbox.h"
 #include "sipwire/message.h"
 
@@ -29,8 +30,8 @@ struct ProberCounters {
 
 class HealthProber {
  public:
-  HealthProber(std::vector<std::shared_ptr<DestinationSet>> sets, std::string local_host,
-               uint16_t local_port, uint8_t shard);
+  // `ends`: our addresses; a probe names the one of its hop's IP family, where it leaves from.
+  HealthProber(std::vector<std::shared_ptr<DestinationSet>> sets, LocalEnds ends, uint8_t shard);
 
   // Sends the probes that are due and counts the ones that went unanswered.
   void tick(Outbox& out, uint64_t now_ms);
@@ -48,8 +49,7 @@ class HealthProber {
 
   std::vector<std::shared_ptr<DestinationSet>> sets_;
   std::vector<std::vector<HopProbe>> probes_;
-  std::string local_host_;
-  uint16_t local_port_;
+  LocalEnds ends_;
   uint8_t shard_;
   uint32_t seq_ = 0;
   ProberCounters counters_;

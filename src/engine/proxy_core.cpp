@@ -72,8 +72,7 @@ ProxyCore::ProxyCore(const EngineSettings& settings, LocationTable& location, Re
       gate_(gate) {
   if (settings_.flood.enabled)
     limiter_ = std::make_unique<SourceRateLimiter>(settings_.flood.limits);
-  const std::string ip = settings_.local.ip_string();
-  local_host_ = settings_.local.is_ipv6() ? "[" + ip + "]" : ip;
+  local_ = LocalEnds(settings_.local, settings_.local_other_family);
   for (std::string& d : settings_.domains)
     for (char& c : d) c = chars::lower(c);
   // Views of settings_' own strings, built once rather than per request.
@@ -82,8 +81,7 @@ ProxyCore::ProxyCore(const EngineSettings& settings, LocationTable& location, Re
   if (settings_.mode == ProxyMode::kStateful) {
     StatefulSettings st;
     st.selectors = &selectors_;
-    st.local_host = local_host_;
-    st.local_port = settings_.local.port;
+    st.ends = local_;
     st.shard = settings_.shard;
     st.record_route = settings_.record_route;
     st.table = settings_.transactions;
@@ -91,14 +89,13 @@ ProxyCore::ProxyCore(const EngineSettings& settings, LocationTable& location, Re
     stateful_ = std::make_unique<StatefulProxy>(st, 0);
   }
   if (settings_.probe_destinations && !settings_.destinations.empty())
-    prober_ = std::make_unique<HealthProber>(settings_.destinations, local_host_,
-                                             settings_.local.port, settings_.shard);
+    prober_ = std::make_unique<HealthProber>(settings_.destinations, local_, settings_.shard);
 }
 
 ProxyCore::~ProxyCore() = default;
 
 bool ProxyCore::is_our_host(std::string_view host) const {
-  if (chars::iequals(host, local_host_)) return true;
+  if (local_.names(host)) return true;
   // A URI writes an IPv6 reference in brackets; the configuration lists a listen address
   // without them ("2001:db8::2", as Via received does).
   std::string_view bare = host;
@@ -110,12 +107,12 @@ bool ProxyCore::is_our_host(std::string_view host) const {
 }
 
 std::string_view ProxyCore::canonical_host() const {
-  return settings_.domains.empty() ? std::string_view(local_host_) : settings_.domains.front();
+  return settings_.domains.empty() ? std::string_view(local_.primary().host)
+                                   : settings_.domains.front();
 }
 
 bool ProxyCore::is_ours(const Uri& uri) const {
-  return uri.is_sip() && is_our_host(uri.host) &&
-         (!uri.has_port || uri.port == settings_.local.port);
+  return uri.is_sip() && is_our_host(uri.host) && (!uri.has_port || local_.has_port(uri.port));
 }
 
 void ProxyCore::handle(std::string_view datagram, const NetAddress& source, Outbox& out,
@@ -292,14 +289,14 @@ bool ProxyCore::looped() {
     const std::string_view last = top.params.empty() ? top.host : top.params;
     if (!top.has_port || !top.params.empty()) {
       const bool whole = last.data() + last.size() == value.data() + value.size();
-      if (whole && top.host != local_host_) return false;
+      if (whole && !local_.is(top.host, top.has_port ? top.port : 5060)) return false;
     }
   }
   // Otherwise, nearly every request has never passed us either: when our address appears in no
   // Via field there is nothing to parse.
   bool mentioned = false;
   for (const HeaderField f : msg_->fields(HeaderId::kVia))
-    if ((mentioned = contains(f.value, local_host_))) break;
+    if ((mentioned = local_.mentioned_in(f.value))) break;
   if (!mentioned) return false;
   loop_ = loop_hash();
   char expect[9];
@@ -310,7 +307,7 @@ bool ProxyCore::looped() {
   while (vias.next(el)) {
     Via v;
     if (!parse_via(el, v).ok()) continue;
-    if (v.host != local_host_ || (v.has_port ? v.port : 5060) != settings_.local.port) continue;
+    if (!local_.is(v.host, v.has_port ? v.port : 5060)) continue;
     if (v.branch.size() == kLoopAt + 8 &&
         v.branch.substr(0, kBranchPrefix.size()) == kBranchPrefix &&
         v.branch.substr(kLoopAt) == w.view())
@@ -351,17 +348,18 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
   if (!undo_strict_routing(source, out)) return;
 
   // §16.4: a Route naming us is ours to remove; the next one, if any, is where it goes.
-  bool pop_route = false;
+  // Two of ours at the top are the two Record-Routes of a request that crossed IP families.
+  uint8_t pop_routes = 0;
   Uri route_uri;
   const Uri* next_route = nullptr;  // &route_uri, or after a strict-router rewrite its URI
   {
     HeaderElements routes(m, HeaderId::kRoute);
     std::string_view el;
-    for (int k = 0; k < 2 && routes.next(el); ++k) {
+    for (int k = 0; k < 3 && routes.next(el); ++k) {
       NameAddr na;
       if (!parse_route(el, na, route_uri).ok()) return reply(source, out, 400, "Malformed Route");
-      if (k == 0 && is_ours(route_uri)) {
-        pop_route = true;
+      if (k == pop_routes && k < 2 && is_ours(route_uri)) {
+        ++pop_routes;
         continue;
       }
       next_route = &route_uri;
@@ -375,7 +373,7 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
   gate_edits_ = nullptr;
   // ACK (of a 2xx: ours were absorbed) and CANCEL (of something unknown) are never challenged
   // or refused: they belong to a request that was decided already, or to none.
-  if (gate_ != nullptr && !pop_route && m.method() != Method::kAck &&
+  if (gate_ != nullptr && !pop_routes && m.method() != Method::kAck &&
       m.method() != Method::kCancel) {
     gate = gate_->decide(m, source, out, now_ms);
     if (gate.edits.size() != 0) gate_edits_ = &gate.edits;
@@ -389,12 +387,12 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
         return reply_register(source, out, registrar_.process(m, source, now_ms, canonical_host()),
                               now_ms);
       case GateAction::kLookup:
-        return lookup_and_route(source, out, pop_route, now_ms);
+        return lookup_and_route(source, out, pop_routes, now_ms);
       case GateAction::kForward:
         if (gate.destination < 0 ||
             static_cast<std::size_t>(gate.destination) >= settings_.destinations.size())
           return reply(source, out, 500, "Server Internal Error: no such destination set");
-        return route_to_set(static_cast<std::size_t>(gate.destination), source, out, pop_route,
+        return route_to_set(static_cast<std::size_t>(gate.destination), source, out, pop_routes,
                             now_ms);
       case GateAction::kRedirect:
         if (m.method() == Method::kAck) return;
@@ -431,8 +429,8 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
       gate_edits_ == nullptr) {
     // The loop hash is of the request as received (§16.6 step 8), not of the rewrite.
     if (!loop_) loop_ = loop_hash();
-    if (!rewrite_for_strict_router(source, out, pop_route)) return;
-    pop_route = false;              // gone with the rewrite
+    if (!rewrite_for_strict_router(source, out, pop_routes)) return;
+    pop_routes = 0;                 // gone with the rewrite
     next_route = &m.request_uri();  // its URI, the Request-URI now: the hop to go to
   }
 
@@ -459,7 +457,7 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
             "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER\r\nAccept: application/sdp\r\n");
       return reply(source, out, 404, "Not Found");
     }
-    return lookup_and_route(source, out, pop_route, now_ms);
+    return lookup_and_route(source, out, pop_routes, now_ms);
   }
 
   // A Route to follow, or another domain.
@@ -470,7 +468,7 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
   for (const auto& static_route : settings_.routes) {
     if (!chars::iequals(static_route.domain, target.host)) continue;
     if (static_route.set >= 0)
-      return route_to_set(static_cast<std::size_t>(static_route.set), source, out, pop_route,
+      return route_to_set(static_cast<std::size_t>(static_route.set), source, out, pop_routes,
                           now_ms);
     to = static_route.next_hop;
   }
@@ -478,10 +476,10 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
   if (!to) return reply(source, out, 404, "No route to the destination domain");
   TargetSet targets;
   targets.add({{}, {}, *to, 1000});
-  route(source, out, targets, pop_route, now_ms);
+  route(source, out, targets, pop_routes, now_ms);
 }
 
-void ProxyCore::lookup_and_route(const NetAddress& source, Outbox& out, bool pop_route,
+void ProxyCore::lookup_and_route(const NetAddress& source, Outbox& out, uint8_t pop_routes,
                                  uint64_t now_ms) {
   const Message& m = *msg_;
   const Uri& ruri = m.request_uri();
@@ -523,11 +521,11 @@ void ProxyCore::lookup_and_route(const NetAddress& source, Outbox& out, bool pop
     t.trim_ruri = b.trim_ruri;
     targets.add(t);
   }
-  route(source, out, targets, pop_route, now_ms);
+  route(source, out, targets, pop_routes, now_ms);
 }
 
-void ProxyCore::route_to_set(std::size_t set, const NetAddress& source, Outbox& out, bool pop_route,
-                             uint64_t now_ms) {
+void ProxyCore::route_to_set(std::size_t set, const NetAddress& source, Outbox& out,
+                             uint8_t pop_routes, uint64_t now_ms) {
   // The hop the set's algorithm picks among those up (the stateful proxy fails over to the
   // next on a 503 or a timeout).
   const std::optional<std::size_t> hop = selectors_[set].select(msg_->call_id());
@@ -539,7 +537,7 @@ void ProxyCore::route_to_set(std::size_t set, const NetAddress& source, Outbox& 
   t.hop = static_cast<uint8_t>(*hop);
   TargetSet targets;
   targets.add(t);
-  route(source, out, targets, pop_route, now_ms);
+  route(source, out, targets, pop_routes, now_ms);
 }
 
 bool ProxyCore::undo_strict_routing(const NetAddress& source, Outbox& out) {
@@ -549,8 +547,7 @@ bool ProxyCore::undo_strict_routing(const NetAddress& source, Outbox& out) {
   const Message& m = *msg_;
   const Uri& ruri = m.request_uri();
   if (!m.has(HeaderId::kRoute) || !ruri.is_sip() || !ruri.user.empty() ||
-      !chars::iequals(ruri.host, local_host_) ||
-      (ruri.has_port ? ruri.port : 5060) != settings_.local.port)
+      !local_.names(ruri.host) || !local_.has_port(ruri.has_port ? ruri.port : 5060))
     return true;
   std::size_t last_field = 0;
   for (std::size_t i = 0; i < m.header_count(); ++i)
@@ -597,10 +594,11 @@ bool ProxyCore::continue_with_edited(const MessageEdits& edits, Outbox& out) {
   return true;
 }
 
-bool ProxyCore::rewrite_for_strict_router(const NetAddress& source, Outbox& out, bool pop_first) {
-  if (pop_first) {  // our own Route first, so that the strict router's is the first one
+bool ProxyCore::rewrite_for_strict_router(const NetAddress& source, Outbox& out,
+                                          uint8_t pop_first) {
+  if (pop_first != 0) {  // our own Routes first, so that the strict router's is the first one
     MessageEdits edits;
-    remove_first_element(*msg_, static_cast<std::size_t>(msg_->find(HeaderId::kRoute)), edits);
+    remove_first_routes(*msg_, pop_first, edits);
     if (!continue_with_edited(edits, out)) return false;
   }
   const Message& m = *msg_;
@@ -645,21 +643,21 @@ bool ProxyCore::rewrite_for_strict_router(const NetAddress& source, Outbox& out,
 }
 
 void ProxyCore::route(const NetAddress& source, Outbox& out, const TargetSet& targets,
-                      bool pop_route, uint64_t now_ms) {
+                      uint8_t pop_routes, uint64_t now_ms) {
   const Message& m = *msg_;
   if (!loop_) loop_ = loop_hash();
   // ACK (of a 2xx) and an unknown CANCEL are forwarded statelessly in every mode (§16.10,
   // §16.11); everything else is forked by the stateful proxy when there is one.
   if (stateful_ && m.method() != Method::kAck && m.method() != Method::kCancel) {
-    stateful_->proxy(m, source, targets, {transaction_hash(), *loop_, pop_route, gate_edits_}, out,
+    stateful_->proxy(m, source, targets, {transaction_hash(), *loop_, pop_routes, gate_edits_}, out,
                      now_ms);
     return;
   }
-  forward(source, out, targets.targets[0], pop_route);
+  forward(source, out, targets.targets[0], pop_routes);
 }
 
 void ProxyCore::forward(const NetAddress& source, Outbox& out, const Target& target,
-                        bool pop_route) {
+                        uint8_t pop_routes) {
   const Message& m = *msg_;
   char* buf = out.scratch(kEditSpace);
   if (buf == nullptr) {
@@ -670,14 +668,21 @@ void ProxyCore::forward(const NetAddress& source, Outbox& out, const Target& tar
   TextWriter bw(branch);
   put_branch(bw, settings_.shard, transaction_hash(), *loop_);
   ForwardSpec spec;
-  spec.local_host = local_host_;
-  spec.local_port = settings_.local.port;
+  // Our Via and Record-Route name the address the request leaves from, the one of the next
+  // hop's family; a request that crosses families gets a second Record-Route for the caller's.
+  const LocalEnd& egress = local_.toward(target.to);
+  spec.local_host = egress.host;
+  spec.local_port = egress.port;
   spec.branch = bw.view();
   spec.new_ruri = target.uri;
   spec.trim_ruri = target.trim_ruri;
   spec.path = target.path;
-  spec.pop_route = pop_route;
+  spec.pop_routes = pop_routes;
   spec.record_route = settings_.record_route && starts_dialog(m);
+  if (const LocalEnd& ingress = local_.toward(source); spec.record_route && &ingress != &egress) {
+    spec.inbound_host = ingress.host;
+    spec.inbound_port = ingress.port;
+  }
   spec.extra = gate_edits_;
   std::array<std::string_view, Outbox::kMaxSegments> segments;
   std::size_t used = kEditSpace;
@@ -701,7 +706,7 @@ void ProxyCore::handle_response(Outbox& out, uint64_t now_ms) {
   }
   const Via& top = m.top_via();
   // Only responses to what we forwarded come back through us (§16.7 step 1).
-  if (top.host != local_host_ || (top.has_port ? top.port : 5060) != settings_.local.port ||
+  if (!local_.is(top.host, top.has_port ? top.port : 5060) ||
       top.branch.substr(0, kBranchPrefix.size()) != kBranchPrefix) {
     ++counters_.dropped;
     return;

@@ -74,6 +74,43 @@ void remove_first_element(const Message& m, std::size_t i, MessageEdits& edits) 
   edits.add(at, static_cast<uint32_t>(second.data() - f.value.data()), {});
 }
 
+void remove_first_routes(const Message& m, std::size_t n, MessageEdits& edits) {
+  const char* base = m.bytes().data();
+  for (std::size_t i = 0; i < m.header_count() && n > 0; ++i) {
+    const HeaderField f = m.header(i);
+    if (f.id != HeaderId::kRoute) continue;
+    // The field goes whole when it holds no more than the elements left to remove; else its
+    // value loses everything before element n. Without a comma it holds one (the usual Route):
+    // nothing to split.
+    if (f.value.find(',') == std::string_view::npos) {
+      const auto [b, e] = field_line(m, i);
+      edits.add(b, e - b, {});
+      --n;
+      continue;
+    }
+    ListSplitter split(f.value);
+    std::string_view el;
+    std::size_t k = 0;
+    const char* keep = nullptr;
+    while (split.next(el)) {
+      if (k == n) {
+        keep = el.data();
+        break;
+      }
+      ++k;
+    }
+    if (keep == nullptr) {
+      const auto [b, e] = field_line(m, i);
+      edits.add(b, e - b, {});
+      n -= k;
+      continue;
+    }
+    edits.add(static_cast<uint32_t>(f.value.data() - base),
+              static_cast<uint32_t>(keep - f.value.data()), {});
+    return;
+  }
+}
+
 void remove_last_element(const Message& m, std::size_t i, MessageEdits& edits,
                          std::string_view& last) {
   const HeaderField f = m.header(i);
@@ -108,8 +145,17 @@ std::size_t render_forward(const Message& m, const NetAddress& source, const For
   const std::size_t top_at = w.size();
   w.put("Via: SIP/2.0/UDP ").put(spec.local_host).put(":").put(spec.local_port);
   w.put(";branch=").put(spec.branch).put("\r\n");
-  if (spec.record_route)
+  if (spec.record_route) {
+    // The first (top) for the next hop's side, the second for the caller's: each side's route
+    // set starts with the one of its own family.
     w.put("Record-Route: <sip:").put(spec.local_host).put(":").put(spec.local_port).put(";lr>\r\n");
+    if (!spec.inbound_host.empty())
+      w.put("Record-Route: <sip:")
+          .put(spec.inbound_host)
+          .put(":")
+          .put(spec.inbound_port)
+          .put(";lr>\r\n");
+  }
   if (!m.has_max_forwards()) w.put("Max-Forwards: 70\r\n");
   if (!spec.path.empty()) w.put("Route: ").put(spec.path).put("\r\n");
   const std::size_t top_end = w.size();
@@ -152,8 +198,7 @@ std::size_t render_forward(const Message& m, const NetAddress& source, const For
     edits.add(static_cast<uint32_t>(r.data() - base), static_cast<uint32_t>(r.size()),
               text(ruri_at, ruri_end));
   }
-  if (spec.pop_route)
-    remove_first_element(m, static_cast<std::size_t>(m.find(HeaderId::kRoute)), edits);
+  if (spec.pop_routes != 0) remove_first_routes(m, spec.pop_routes, edits);
   if (spec.extra != nullptr) {
     const std::string_view r = m.request_uri_text();
     const auto r_at = static_cast<uint32_t>(r.data() - base);

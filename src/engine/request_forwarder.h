@@ -27,8 +27,13 @@ struct ForwardSpec {
   // may not: §19.1.1): they are left out (§16.6 step 2). See unfit_for_request_uri().
   bool trim_ruri = false;
   std::string_view path;      // Route values to add first (a binding's Path); may be empty
-  bool pop_route = false;     // the first Route names us: remove it
+  uint8_t pop_routes = 0;     // how many Route elements at the top name us: removed
   bool record_route = false;  // add "Record-Route: <sip:host:port;lr>"
+  // With record_route, where the request came in when that is not where it leaves (another IP
+  // family): a second Record-Route below the first, with this address (RFC 6157 §3.1), so the
+  // caller's side reaches us in its own family. Empty: one Record-Route.
+  std::string_view inbound_host;
+  uint16_t inbound_port = 5060;
   // More edits of the received bytes (a policy rule's header edits). Those touching the
   // Request-URI are left out when new_ruri replaces it.
   const MessageEdits* extra = nullptr;
@@ -56,6 +61,10 @@ bool starts_dialog(const Message& m);
 // Edit that removes the first element of list field `i` (a Via or Route value): the whole
 // line when it is the only element, else the element and the comma after it.
 void remove_first_element(const Message& m, std::size_t i, MessageEdits& edits);
+
+// Edits that remove the first `n` Route elements of `m`, across its Route fields (ours at the
+// top of the Route set: one, or two where we record-routed a request that changed IP family).
+void remove_first_routes(const Message& m, std::size_t n, MessageEdits& edits);
 
 // Edit that removes the last element of list field `i`: the whole line when it is the only
 // element, else the element and the comma before it. Sets `last` to the removed element.

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "sipwire/engine/destination_set.h"
+#include "sipwire/engine/local_ends.h"
 #include "sipwire/engine/message_edits.h"
 #include "sipwire/engine/message_store.h"
 #include "sipwire/engine/outbox.h"
@@ -44,8 +45,7 @@
 namespace sipwire {
 
 struct StatefulSettings {
-  std::string_view local_host;  // as in Via/Route ("[v6]")
-  uint16_t local_port = 5060;
+  LocalEnds ends;  // our addresses, as in Via and Route ("[v6]")
   uint8_t shard = 0;
   bool record_route = true;
   TxnTableConfig table;
@@ -72,7 +72,7 @@ struct StatefulCounters {
 struct ForwardRequest {
   uint64_t transaction_hash = 0;  // names the transaction; branch i is hash + i
   uint32_t loop_hash = 0;
-  bool pop_route = false;
+  uint8_t pop_routes = false;
   // A policy rule's header edits (offsets into the request; texts owned by the policy, which
   // outlives the transaction). Copied into the response context.
   const MessageEdits* extra = nullptr;
@@ -149,7 +149,6 @@ class StatefulProxy final : private TxnActions {
   const Message& parse_stored(const MessageRef& ref, Message& into);
 
   StatefulSettings settings_;
-  std::string local_host_;
   MessageStore store_;
   TransactionTable table_;
   // The server-transaction key absorb() built for the request it let through, for proxy() of

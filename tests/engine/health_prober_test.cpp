@@ -96,5 +96,35 @@ TEST_F(HealthProberTest, AnAnswerToAnOldProbeDoesNotCount) {
   EXPECT_EQ(core_->prober()->counters().answered, 0u);
 }
 
+// Listening on both IP families: a probe to an IPv6 hop names our IPv6 address, where it
+// leaves from, so the hop's answer can come back (and counts).
+TEST(HealthProberFamilies, AProbeNamesOurAddressOfItsHopsFamily) {
+  const NetAddress hop6 = *NetAddress::parse("2001:db8::51", 5060);
+  auto set = std::make_shared<DestinationSet>("pbx6", DestinationAlgorithm::kRoundRobin,
+                                              std::vector<DestinationHop>{{hop6, 1, 0}},
+                                              HealthSettings{1000, 2, 1});
+  EngineSettings settings;
+  settings.local = NetAddress::ipv4(127, 0, 0, 1, 5060);
+  settings.local_other_family = *NetAddress::parse("2001:db8::1", 5062);
+  settings.destinations = {set};
+  settings.probe_destinations = true;
+  Qsbr qsbr(1);
+  LocationTable table(64, qsbr);
+  qsbr.online(0);
+  ProxyCore core(settings, table);
+  FakeOutbox out;
+  out.batch([&] { core.tick(out, 10'000); });
+  ASSERT_EQ(out.sent.size(), 1u);
+  EXPECT_EQ(out.sent[0].to, hop6);
+  EXPECT_NE(out.sent[0].bytes.find("\r\nVia: SIP/2.0/UDP [2001:db8::1]:5062;branch="),
+            std::string::npos)
+      << out.sent[0].bytes;
+  const std::string probe = out.sent[0].bytes;
+  out.clear();
+  out.batch([&] { core.handle(answer(probe), hop6, out, 10'001); });
+  EXPECT_TRUE(out.sent.empty());
+  EXPECT_EQ(core.prober()->counters().answered, 1u);
+}
+
 }  // namespace
 }  // namespace sipwire

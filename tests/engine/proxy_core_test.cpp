@@ -461,6 +461,72 @@ TEST_F(ProxyCoreTest, LoopIs482AndSpiralIsForwarded) {
             "INVITE sip:bob@192.0.2.10:5062 SIP/2.0");
 }
 
+// ---- both IP families (RFC 6157 §3.1) ----
+
+// A proxy listening on IPv4 and IPv6: a request leaves from the address of its next hop's
+// family, so that is what its Via names (else an IPv6-only callee answers an IPv4 address it
+// cannot reach), and one that crosses families is record-routed once for each side.
+TEST_F(ProxyCoreTest, ARequestCrossingIpFamiliesNamesWhereItLeavesAndIsRecordRoutedTwice) {
+  settings_.local_other_family = *NetAddress::parse("2001:db8::1", 5060);
+  const NetAddress phone6 = *NetAddress::parse("2001:db8::10", 5062);
+  Request reg = register_bob("<sip:bob@[2001:db8::10]:5062>", 1);
+  reg.via = "SIP/2.0/UDP [2001:db8::10]:5062;branch=z9hG4bKreg6";
+  ASSERT_EQ(status_line(send(reg.str(), phone6).bytes), "SIP/2.0 200 OK");
+
+  // The IPv4 caller's INVITE goes to bob over IPv6.
+  const FakeOutbox::Sent fwd = send(Request{}.str(), kCaller);
+  EXPECT_EQ(fwd.to, phone6);
+  EXPECT_NE(fwd.bytes.find("\r\nVia: SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bKsw"),
+            std::string::npos)
+      << fwd.bytes;
+  // bob's side first (his route set starts with it), the caller's below (hers ends with it).
+  EXPECT_NE(fwd.bytes.find("\r\nRecord-Route: <sip:[2001:db8::1]:5060;lr>\r\n"
+                           "Record-Route: <sip:127.0.0.1:5060;lr>\r\n"),
+            std::string::npos)
+      << fwd.bytes;
+
+  // bob's BYE carries that route set: both entries are ours, and both go.
+  for (const std::string routes :
+       {"Route: <sip:[2001:db8::1]:5060;lr>, <sip:127.0.0.1:5060;lr>\r\n",
+        "Route: <sip:[2001:db8::1]:5060;lr>\r\n"
+        "Route: <sip:127.0.0.1:5060;lr>\r\n"}) {
+    Request bye;
+    bye.method = "BYE";
+    bye.ruri = "sip:alice@192.0.2.20:5064";
+    bye.via = "SIP/2.0/UDP [2001:db8::10]:5062;branch=z9hG4bKbye" + std::to_string(routes.size());
+    bye.from = "<sip:bob@localhost>;tag=b9";
+    bye.to = "<sip:alice@localhost>;tag=a1";
+    bye.extra = routes;
+    const FakeOutbox::Sent b = send(bye.str(), phone6);
+    EXPECT_EQ(status_line(b.bytes), "BYE sip:alice@192.0.2.20:5064 SIP/2.0");
+    EXPECT_EQ(b.to, kCaller);
+    EXPECT_EQ(b.bytes.find("Route:"), std::string::npos) << b.bytes;
+    EXPECT_NE(b.bytes.find("\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch="), std::string::npos);
+  }
+
+  // An IPv6 caller's INVITE stays in IPv6: one Record-Route, our IPv6 Via...
+  const NetAddress caller6 = *NetAddress::parse("2001:db8::20", 5064);
+  Request inv6;
+  inv6.via = "SIP/2.0/UDP [2001:db8::20]:5064;branch=z9hG4bKcall6";
+  inv6.call_id = "call-6@2001:db8::20";
+  const FakeOutbox::Sent f6 = send(inv6.str(), caller6);
+  EXPECT_EQ(f6.to, phone6);
+  EXPECT_NE(f6.bytes.find("\r\nRecord-Route: <sip:[2001:db8::1]:5060;lr>\r\nVia: "),
+            std::string::npos)
+      << f6.bytes;
+  EXPECT_EQ(f6.bytes.find("127.0.0.1"), std::string::npos) << f6.bytes;
+  // ...by which bob's answer comes back (a stateless proxy routes responses by Via alone).
+  const std::size_t via = f6.bytes.find("Via: ");
+  const std::size_t vias_end = f6.bytes.find("\r\nMax-Forwards");
+  const std::string ringing = "SIP/2.0 180 Ringing\r\n" + f6.bytes.substr(via, vias_end - via) +
+                              "\r\nFrom: <sip:alice@localhost>;tag=a1\r\nTo: <sip:bob@localhost>"
+                              ";tag=b9\r\nCall-ID: call-6@2001:db8::20\r\nCSeq: 1 INVITE\r\n"
+                              "Content-Length: 0\r\n\r\n";
+  const FakeOutbox::Sent r = send(ringing, phone6);
+  EXPECT_EQ(status_line(r.bytes), "SIP/2.0 180 Ringing");
+  EXPECT_EQ(r.to, caller6);
+}
+
 TEST_F(ProxyCoreTest, RetransmissionAndCancelGetTheInvitesBranch) {
   send(register_bob("<sip:bob@192.0.2.10:5062>", 1).str(), kPhone);
   auto branch_of = [](const std::string& m) {

@@ -137,6 +137,30 @@ TEST_F(StatefulProxyTest, InviteGets100TryingAndIsForwarded) {
   EXPECT_EQ(proxy().table().live(), 2u);  // server + client
 }
 
+// Listening on IPv4 and IPv6 (RFC 6157 §3.1): a branch to an IPv6 contact names our IPv6
+// address in its Via, so the answer can come back in that family, and a request that crosses
+// families is record-routed for each side.
+TEST_F(StatefulProxyTest, ABranchToTheOtherIpFamilyNamesWhereItLeaves) {
+  settings_.local_other_family = *NetAddress::parse("2001:db8::1", 5060);
+  const NetAddress phone6 = *NetAddress::parse("2001:db8::10", 5062);
+  register_bob("<sip:bob@[2001:db8::10]:5062>", 1, phone6);
+  const auto fwd = call();
+  ASSERT_EQ(fwd.size(), 1u);
+  EXPECT_EQ(fwd[0].to, phone6);
+  EXPECT_NE(fwd[0].bytes.find("\r\nVia: SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bKsw"),
+            std::string::npos)
+      << fwd[0].bytes;
+  EXPECT_NE(fwd[0].bytes.find("\r\nRecord-Route: <sip:[2001:db8::1]:5060;lr>\r\n"
+                              "Record-Route: <sip:127.0.0.1:5060;lr>\r\n"),
+            std::string::npos)
+      << fwd[0].bytes;
+  // bob's 200 comes back through that Via and goes on to the caller.
+  const auto ok = send(response_to(fwd[0].bytes, 200, "OK", "b1"), phone6);
+  ASSERT_EQ(ok.size(), 1u);
+  EXPECT_EQ(status_line(ok[0].bytes), "SIP/2.0 200 OK");
+  EXPECT_EQ(ok[0].to, kCaller);
+}
+
 TEST_F(StatefulProxyTest, RetransmittedRequestIsAbsorbedAndAnsweredWithTheLastResponse) {
   register_bob("<sip:bob@192.0.2.10:5062>");
   const auto fwd = call();

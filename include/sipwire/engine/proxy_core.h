@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "sipwire/engine/destination_set.h"
+#include "sipwire/engine/local_ends.h"
 #include "sipwire/engine/location.h"
 #include "sipwire/engine/outbox.h"
 #include "sipwire/engine/rate_limiter.h"
@@ -53,6 +54,10 @@ int branch_shard(std::string_view branch);
 struct EngineSettings {
   ProxyMode mode = ProxyMode::kStateless;
   NetAddress local;  // this worker's listen address: Via sent-by, our Route
+  // The first listen address of the other IP family, when the data plane listens on both
+  // (invalid: it does not). Requests to hosts of that family leave from it, so their Via and
+  // Record-Route name it, and a request that crosses families is record-routed twice.
+  NetAddress local_other_family;
   // This worker's shard, written into every branch we create (branch_shard() reads it back):
   // a response is handed straight to the shard that holds its transaction.
   uint8_t shard = 0;
@@ -168,25 +173,25 @@ class ProxyCore {
   // the Request-URI and the Request-URI the last Route value; `pop_first`: our own Route comes
   // first and goes too. msg_ is re-parsed from the rewritten bytes. False when the request was
   // answered (a malformed Route) or dropped.
-  bool rewrite_for_strict_router(const NetAddress& source, Outbox& out, bool pop_first);
+  bool rewrite_for_strict_router(const NetAddress& source, Outbox& out, uint8_t pop_first);
   // Renders `edits` of msg_ into scratch space and re-parses msg_ from it: the request handled
   // from here on. False (and counted as dropped) when there is no scratch space.
   bool continue_with_edited(const MessageEdits& edits, Outbox& out);
   // The request goes to `targets`: forked by the stateful proxy, else to the first, statelessly.
-  void route(const NetAddress& source, Outbox& out, const TargetSet& targets, bool pop_route,
+  void route(const NetAddress& source, Outbox& out, const TargetSet& targets, uint8_t pop_routes,
              uint64_t now_ms);
-  void forward(const NetAddress& source, Outbox& out, const Target& target, bool pop_route);
+  void forward(const NetAddress& source, Outbox& out, const Target& target, uint8_t pop_routes);
   // The location service's bindings of the Request-URI's AOR as targets (404/480 if none).
-  void lookup_and_route(const NetAddress& source, Outbox& out, bool pop_route, uint64_t now_ms);
+  void lookup_and_route(const NetAddress& source, Outbox& out, uint8_t pop_routes, uint64_t now_ms);
   // The hop of destination set `set` its algorithm picks (503 when none is up).
-  void route_to_set(std::size_t set, const NetAddress& source, Outbox& out, bool pop_route,
+  void route_to_set(std::size_t set, const NetAddress& source, Outbox& out, uint8_t pop_routes,
                     uint64_t now_ms);
 
   EngineSettings settings_;
   LocationTable& location_;
   Registrar registrar_;
   std::unique_ptr<Message> msg_;
-  std::string local_host_;                   // our IP as written in Via/Route ("[v6]" bracketed)
+  LocalEnds local_;                          // our addresses, one per IP family we listen on
   std::vector<std::string_view> supported_;  // views of settings_.supported_option_tags
   std::optional<uint32_t> loop_;  // the current request's loop-detection hash, once computed
   std::unique_ptr<StatefulProxy> stateful_;     // mode stateful only

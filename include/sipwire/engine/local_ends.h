@@ -1,0 +1,67 @@
+// Our addresses as the proxy writes them in Via and Record-Route and recognises them in Via,
+// Route and Request-URI: one per IP family the data plane listens on. A request leaves from
+// the listen address of its next hop's family (the backends pick the socket or source address
+// that way), so that is the address its Via must name, or the response cannot come back to a
+// host of that family alone; and a request that crosses from one family to the other is
+// record-routed twice (RFC 3261 §16.6 step 4, RFC 6157 §3.1), once with each address, so that
+// either side reaches us in its own family.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "sipwire/chars.h"
+#include "sipwire/net_address.h"
+
+namespace sipwire {
+
+struct LocalEnd {
+  std::string host;  // as written in a URI or a Via: an IPv6 address in brackets
+  uint16_t port = 5060;
+  NetAddress::Family family = NetAddress::Family::kIpv4;
+};
+
+class LocalEnds {
+ public:
+  LocalEnds() = default;
+  // `primary` names us where no family decides (the registrar's domain, health probes);
+  // `other` is the first listen address of the other family, if any (invalid: none).
+  LocalEnds(const NetAddress& primary, const NetAddress& other)
+      : primary_(end_of(primary)),
+        other_(other.valid() && other.family != primary.family ? end_of(other) : LocalEnd{}),
+        has_other_(other.valid() && other.family != primary.family) {}
+
+  const LocalEnd& primary() const { return primary_; }
+  // The end a datagram to `peer` leaves from: the one of the peer's family.
+  const LocalEnd& toward(const NetAddress& peer) const {
+    return has_other_ && peer.family == other_.family ? other_ : primary_;
+  }
+  // Whether `host` (as written in a Via or URI, compared exactly) and `port` name one of us.
+  bool is(std::string_view host, uint16_t port) const {
+    return (host == primary_.host && port == primary_.port) ||
+           (has_other_ && host == other_.host && port == other_.port);
+  }
+  // Whether `host` (compared case-insensitively) names one of us, whatever the port.
+  bool names(std::string_view host) const {
+    return chars::iequals(host, primary_.host) || (has_other_ && chars::iequals(host, other_.host));
+  }
+  // Whether `port` is the port of one of us.
+  bool has_port(uint16_t port) const {
+    return port == primary_.port || (has_other_ && port == other_.port);
+  }
+  // Whether `text` holds one of our hosts anywhere (a quick look before parsing Vias).
+  bool mentioned_in(std::string_view text) const;
+  bool has_other() const { return has_other_; }
+
+ private:
+  static LocalEnd end_of(const NetAddress& a) {
+    const std::string ip = a.ip_string();
+    return {a.is_ipv6() ? "[" + ip + "]" : ip, a.port, a.family};
+  }
+
+  LocalEnd primary_;
+  LocalEnd other_;
+  bool has_other_ = false;
+};
+
+}  // namespace sipwire
