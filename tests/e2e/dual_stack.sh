@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Calls from IPv4 to IPv6 through one proxy (RFC 6157 3.1). The proxy listens on 127.0.0.1 and
+# on ::1 (another port); a sipp UAS registers as sip:rel@localhost over IPv6 and answers on ::1,
+# a sipp UAC calls it over IPv4. The dialogs of dialog_100rel.sh: a reliable 183 and its PRACK,
+# a re-INVITE, BYE, each in-dialog request sent with the route set the Record-Routes made.
+#
+# The INVITE leaves the proxy over IPv6, so its Via must name the proxy's IPv6 address (a phone
+# answers there, RFC 3261 18.2.2; sipp answers where the request came from, so the calls would
+# complete anyway, and the Via is checked in the trace), and it must carry two
+# Record-Routes, the IPv6 one on top (the UAS's route set starts with it) and the IPv4 one below
+# (the UAC's). The UAC's PRACK, re-INVITE and BYE then carry both as Route: the proxy takes
+# both off and they reach the UAS over IPv6 with the proxy's Via over the UAC's. Passes when
+# every call completes on both sides and the UAS's trace shows all that.
+#
+# usage: tests/e2e/dual_stack.sh BUILD_DIR    (E2E_CALLS: default 20 calls, at 10/s)
+# shellcheck source=tests/e2e/lib.sh source-path=SCRIPTDIR/../..
+source "$(dirname "$0")/lib.sh"
+e2e_init "$@"
+socket_backend_only
+direct_mode && skip "needs the proxy (it joins the two families)"
+[[ $E2E_IP == 4 ]] || skip "uses both IP families itself"
+
+calls=${E2E_CALLS:-20}
+port6=""
+free_udp_port port6
+E2E_EXTRA_CONFIG="[[listen]]
+address = \"::1\"
+port = $port6
+transport = \"udp\""
+start_proxy
+proxy4=$PROXY_HOSTPORT
+proxy6=$(hostport ::1 "$port6")
+
+# The UAS's side speaks IPv6: sipp binds ::1 and registers at the proxy's IPv6 address.
+LOOPBACK=::1 E2E_IP=6 PROXY_HOSTPORT=$proxy6
+uas_port=""
+free_udp_port uas_port
+register_user rel "$uas_port" 3600
+start_sipp rel-uas "$uas_port" -sf "$SCEN_DIR/uas_100rel.xml" -m "$calls" -timeout 60s \
+    -trace_msg -message_file "$WORK/rel-uas.msg.log"
+uas_pid=$SIPP_PID
+
+# The caller's side speaks IPv4.
+LOOPBACK=127.0.0.1 E2E_IP=4 PROXY_HOSTPORT=$proxy4
+rc=0
+run_sipp rel-uac 90 -sf "$SCEN_DIR/uac_100rel.xml" "$proxy4" -s rel -key max_forwards 70 \
+    -m "$calls" -r 10 -l 20 -timeout 60s -trace_msg -message_file "$WORK/rel-uac.msg.log" || rc=$?
+check_calls rel-uac "$rc" "$calls"
+rc=0
+wait_pid "$uas_pid" 15 || rc=$?
+check_calls rel-uas "$rc" "$calls"
+
+uas_log=$WORK/rel-uas.msg.log
+# The first INVITE of each call: the proxy's IPv6 address in its Via, both Record-Routes.
+# (sed reads to the end: head would leave the writer a SIGPIPE, which pipefail makes fatal.)
+top=$(trace_vias "$uas_log" received '^INVITE ' | sed -n 1p)
+top=${top%% | *}
+[[ $top == "SIP/2.0/UDP $proxy6;"* ]] ||
+    fail "the INVITE reached the UAS with top Via '$top' (want the proxy's IPv6 address $proxy6) (rel-uas.msg.log)"
+rr=$(trace_messages "$uas_log" received '^INVITE ' | grep -i '^Record-Route:' | sed -n 1,2p | tr '\n' '|')
+[[ $rr == "Record-Route: <sip:$proxy6;lr>|Record-Route: <sip:$proxy4;lr>|" ]] ||
+    fail "the INVITE's Record-Routes were '$rr' (want the IPv6 one over the IPv4 one) (rel-uas.msg.log)"
+# The in-dialog requests: through the proxy (its Via over the UAC's), our Routes taken off.
+for method in PRACK BYE; do
+    n=$(trace_count "$uas_log" received "^$method ")
+    [[ $n -ge $calls ]] || fail "the UAS received $n ${method}s (want $calls) (rel-uas.msg.log)"
+done
+for method in PRACK INVITE BYE; do
+    bad=$(trace_vias "$uas_log" received "^$method " | awk -F' [|] ' 'NF != 2' | sed -n 1p)
+    [[ -z $bad ]] ||
+        fail "a $method reached the UAS with Via '$bad' (want 2 fields: the proxy's over the UAC's) (rel-uas.msg.log)"
+done
+n=$(trace_count "$uas_log" received '^[A-Z]+ ' '^Route:')
+[[ $n == 0 ]] || fail "$n requests reached the UAS with a Route the proxy should have taken off (rel-uas.msg.log)"
+proxy_alive || fail "the proxy died during the test"
+stop_proxy
+pass "$calls calls from IPv4 to IPv6 with 100rel, a re-INVITE and BYE through both Record-Routes"
