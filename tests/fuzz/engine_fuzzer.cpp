@@ -85,10 +85,12 @@ class CheckingOutbox : public Outbox {
       std::abort();
     }
     // §16.6 step 8: every request the proxy sends (forwarded, a CANCEL or ACK of its own, a
-    // probe) carries its own Via on top, with an RFC 3261 branch, so the answer comes back.
+    // probe) carries its own Via on top, with an RFC 3261 branch, so the answer comes back: the
+    // address of the destination's IP family, where it leaves from.
     const Via& top = sent_message->top_via();
+    const std::string_view ours = to.is_ipv6() ? "[::1]" : "127.0.0.1";
     if (sent_message->is_request() &&
-        (top.host != "127.0.0.1" || top.port != 5060 || !top.has_rfc3261_branch())) {
+        (top.host != ours || top.port != 5060 || !top.has_rfc3261_branch())) {
       std::fprintf(stderr, "sent a request without our Via on top:\n%s\n", sent_.c_str());
       std::abort();
     }
@@ -263,6 +265,9 @@ struct World {
     s.transactions.capacity = 256;
     s.message_store_bytes = 4 << 20;
     s.local = NetAddress::ipv4(127, 0, 0, 1, 5060);
+    // Both IP families, so requests cross between them (our Via per family, two Record-Routes,
+    // two of our Routes to take off).
+    s.local_other_family = *NetAddress::parse("::1", 5060);
     s.domains = {"localhost", "example.com"};
     s.routes = {{"example.net", NetAddress::ipv4(127, 0, 0, 2, 5060)}};
     s.registrar.max_contacts = 4;
@@ -279,8 +284,11 @@ struct World {
 
 void run(World& world, std::string_view in, bool stateful) {
   const bool fields_kept = world.gate == nullptr;  // the policy's rules add and remove fields
+  // Every other input comes from an IPv6 source.
+  static const NetAddress kSource6 = *NetAddress::parse("2001:db8::7", 5062);
   const NetAddress source =
-      NetAddress::ipv4(192, 0, 2, static_cast<uint8_t>(in.size() % 250), 5062);
+      in.size() % 2 != 0 ? kSource6
+                         : NetAddress::ipv4(192, 0, 2, static_cast<uint8_t>(in.size() % 250), 5062);
   std::size_t pos = 0;
   uint64_t now = 1'000'000 + in.size() * 997;
   while (pos <= in.size()) {
