@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Calls from IPv4 to IPv6 through one proxy (RFC 6157 3.1). The proxy listens on 127.0.0.1 and
-# on ::1 (another port); a sipp UAS registers as sip:rel@localhost over IPv6 and answers on ::1,
-# a sipp UAC calls it over IPv4. The dialogs of dialog_100rel.sh: a reliable 183 and its PRACK,
+# Calls from IPv4 to IPv6 through one proxy (RFC 6157 3.1). The proxy listens on an IPv4 and an
+# IPv6 address (on two ports); a sipp UAS registers as sip:rel@localhost over IPv6 and answers
+# there, a sipp UAC calls it over IPv4. The dialogs of dialog_100rel.sh: a reliable 183 and its PRACK,
 # a re-INVITE, BYE, each in-dialog request sent with the route set the Record-Routes made.
 #
 # The INVITE leaves the proxy over IPv6, so its Via must name the proxy's IPv6 address (a phone
@@ -12,27 +12,42 @@
 # both off and they reach the UAS over IPv6 with the proxy's Via over the UAC's. Passes when
 # every call completes on both sides and the UAS's trace shows all that.
 #
+# Over sockets the addresses are 127.0.0.1 and ::1; over DPDK (E2E_BACKEND=dpdk) the veth pair
+# carries both families (the namespaces are made as for E2E_IP=6), the peers 10.99.0.1 and
+# fd99::1, the data plane 10.99.0.2 and fd99::2.
+#
 # usage: tests/e2e/dual_stack.sh BUILD_DIR    (E2E_CALLS: default 20 calls, at 10/s)
 # shellcheck source=tests/e2e/lib.sh source-path=SCRIPTDIR/../..
+[[ ${E2E_BACKEND:-socket} == dpdk ]] && export E2E_IP=6  # both families on the veth pair
 source "$(dirname "$0")/lib.sh"
 e2e_init "$@"
-socket_backend_only
 direct_mode && skip "needs the proxy (it joins the two families)"
-[[ $E2E_IP == 4 ]] || skip "uses both IP families itself"
 
 calls=${E2E_CALLS:-20}
-port6=""
-free_udp_port port6
+if dpdk_backend; then
+    peer4=$NETNS_PEER_IP peer6=$NETNS_PEER_IP6 ip4=$NETNS_APPLIANCE_IP ip6=$NETNS_APPLIANCE_IP6
+else
+    [[ $E2E_IP == 4 ]] || skip "uses both IP families itself"
+    peer4=127.0.0.1 peer6=::1 ip4=127.0.0.1 ip6=::1
+fi
+# start_proxy listens on its family's address (E2E_IP); the other one is added here.
+other_port=""
+free_udp_port other_port
+other_ip=$ip6
+[[ $E2E_IP == 6 ]] && other_ip=$ip4
 E2E_EXTRA_CONFIG="[[listen]]
-address = \"::1\"
-port = $port6
+address = \"$other_ip\"
+port = $other_port
 transport = \"udp\""
 start_proxy
-proxy4=$PROXY_HOSTPORT
-proxy6=$(hostport ::1 "$port6")
+if [[ $E2E_IP == 6 ]]; then
+    proxy6=$PROXY_HOSTPORT proxy4=$(hostport "$ip4" "$other_port")
+else
+    proxy4=$PROXY_HOSTPORT proxy6=$(hostport "$ip6" "$other_port")
+fi
 
-# The UAS's side speaks IPv6: sipp binds ::1 and registers at the proxy's IPv6 address.
-LOOPBACK=::1 E2E_IP=6 PROXY_HOSTPORT=$proxy6
+# The UAS's side speaks IPv6: sipp binds the peers' IPv6 address and registers at the proxy's.
+LOOPBACK=$peer6 E2E_IP=6 PROXY_HOSTPORT=$proxy6
 uas_port=""
 free_udp_port uas_port
 register_user rel "$uas_port" 3600
@@ -41,7 +56,7 @@ start_sipp rel-uas "$uas_port" -sf "$SCEN_DIR/uas_100rel.xml" -m "$calls" -timeo
 uas_pid=$SIPP_PID
 
 # The caller's side speaks IPv4.
-LOOPBACK=127.0.0.1 E2E_IP=4 PROXY_HOSTPORT=$proxy4
+LOOPBACK=$peer4 E2E_IP=4 PROXY_HOSTPORT=$proxy4
 rc=0
 run_sipp rel-uac 90 -sf "$SCEN_DIR/uac_100rel.xml" "$proxy4" -s rel -key max_forwards 70 \
     -m "$calls" -r 10 -l 20 -timeout 60s -trace_msg -message_file "$WORK/rel-uac.msg.log" || rc=$?
