@@ -111,8 +111,17 @@ std::string_view ProxyCore::canonical_host() const {
                                    : settings_.domains.front();
 }
 
+bool ProxyCore::has_our_port(std::string_view host, uint16_t port) const {
+  // Our address with its own port; one of our domains with the port of either address.
+  if (chars::iequals(host, local_.primary().host)) return port == local_.primary().port;
+  if (local_.has_other() && chars::iequals(host, local_.other().host))
+    return port == local_.other().port;
+  return local_.has_port(port);
+}
+
 bool ProxyCore::is_ours(const Uri& uri) const {
-  return uri.is_sip() && is_our_host(uri.host) && (!uri.has_port || local_.has_port(uri.port));
+  return uri.is_sip() && is_our_host(uri.host) &&
+         (!uri.has_port || has_our_port(uri.host, uri.port));
 }
 
 void ProxyCore::handle(std::string_view datagram, const NetAddress& source, Outbox& out,
@@ -547,7 +556,7 @@ bool ProxyCore::undo_strict_routing(const NetAddress& source, Outbox& out) {
   const Message& m = *msg_;
   const Uri& ruri = m.request_uri();
   if (!m.has(HeaderId::kRoute) || !ruri.is_sip() || !ruri.user.empty() ||
-      !local_.names(ruri.host) || !local_.has_port(ruri.has_port ? ruri.port : 5060))
+      !local_.names(ruri.host, ruri.has_port ? ruri.port : 5060))
     return true;
   std::size_t last_field = 0;
   for (std::size_t i = 0; i < m.header_count(); ++i)

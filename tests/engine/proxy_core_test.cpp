@@ -527,6 +527,25 @@ TEST_F(ProxyCoreTest, ARequestCrossingIpFamiliesNamesWhereItLeavesAndIsRecordRou
   EXPECT_EQ(r.to, caller6);
 }
 
+// Our addresses are each with its own port: our IPv4 address with the IPv6 one's port is not us.
+TEST_F(ProxyCoreTest, OurAddressWithTheOtherOnesPortIsNotUs) {
+  settings_.local_other_family = *NetAddress::parse("2001:db8::1", 5062);
+  Request bye;
+  bye.method = "BYE";
+  bye.ruri = "sip:alice@192.0.2.20:5064";
+  bye.to = "<sip:alice@localhost>;tag=a1";
+  bye.extra = "Route: <sip:[2001:db8::1]:5062;lr>, <sip:127.0.0.1:5062;lr>\r\n";
+  const FakeOutbox::Sent b = send(bye.str(), kCaller);
+  EXPECT_EQ(b.to, NetAddress::ipv4(127, 0, 0, 1, 5062));  // the next hop, not ours to remove
+  EXPECT_NE(b.bytes.find("\r\nRoute: <sip:127.0.0.1:5062;lr>\r\n"), std::string::npos) << b.bytes;
+  // With its own port it is ours: both Routes go, and the Request-URI decides.
+  bye.via = "SIP/2.0/UDP 192.0.2.20:5064;branch=z9hG4bKbye2";
+  bye.extra = "Route: <sip:[2001:db8::1]:5062;lr>, <sip:127.0.0.1:5060;lr>\r\n";
+  const FakeOutbox::Sent c = send(bye.str(), kCaller);
+  EXPECT_EQ(c.to, kCaller);
+  EXPECT_EQ(c.bytes.find("Route:"), std::string::npos) << c.bytes;
+}
+
 TEST_F(ProxyCoreTest, RetransmissionAndCancelGetTheInvitesBranch) {
   send(register_bob("<sip:bob@192.0.2.10:5062>", 1).str(), kPhone);
   auto branch_of = [](const std::string& m) {

@@ -45,6 +45,12 @@ class LocalEnds {
   bool names(std::string_view host) const {
     return chars::iequals(host, primary_.host) || (has_other_ && chars::iequals(host, other_.host));
   }
+  // Whether `host` (compared case-insensitively) with `port` names one of us: the port of the
+  // address the host is.
+  bool names(std::string_view host, uint16_t port) const {
+    return (chars::iequals(host, primary_.host) && port == primary_.port) ||
+           (has_other_ && chars::iequals(host, other_.host) && port == other_.port);
+  }
   // Whether `port` is the port of one of us.
   bool has_port(uint16_t port) const {
     return port == primary_.port || (has_other_ && port == other_.port);
@@ -52,6 +58,7 @@ class LocalEnds {
   // Whether `text` holds one of our hosts anywhere (a quick look before parsing Vias).
   bool mentioned_in(std::string_view text) const;
   bool has_other() const { return has_other_; }
+  const LocalEnd& other() const { return other_; }
 
  private:
   static LocalEnd end_of(const NetAddress& a) {
