@@ -22,34 +22,13 @@ calls=${E2E_CALLS:-50}
 start_proxy
 uas_port=""
 free_udp_port uas_port
-register_user rel "$uas_port" 3600
-start_sipp rel-uas "$uas_port" -sf "$SCEN_DIR/uas_100rel.xml" -m "$calls" -timeout 60s \
-    -trace_msg -message_file "$WORK/rel-uas.msg.log"
-uas_pid=$SIPP_PID
-
-rc=0
-run_sipp rel-uac 90 -sf "$SCEN_DIR/uac_100rel.xml" "$PROXY_HOSTPORT" -s rel -key max_forwards 70 \
-    -m "$calls" -r 25 -l 50 -timeout 60s -trace_msg -message_file "$WORK/rel-uac.msg.log" || rc=$?
-check_calls rel-uac "$rc" "$calls"
-rc=0
-wait_pid "$uas_pid" 15 || rc=$?
-check_calls rel-uas "$rc" "$calls"
+start_100rel_uas "$uas_port" "$calls"
+run_100rel_calls "$PROXY_HOSTPORT" "$calls" 25 "$SIPP_PID"
 
 uas_log=$WORK/rel-uas.msg.log
-n=$(trace_count "$uas_log" received '^INVITE ')
-[[ $n -ge $((2 * calls)) ]] || fail "the UAS received $n INVITEs (want $((2 * calls)): each call's and its re-INVITE) (rel-uas.msg.log)"
-for method in PRACK BYE; do
-  n=$(trace_count "$uas_log" received "^$method ")
-  [[ $n -ge $calls ]] || fail "the UAS received $n ${method}s (want $calls) (rel-uas.msg.log)"
-done
+check_routed_dialogs "$uas_log" "$calls"
 grep -qi '^Record-Route: <sip:' "$uas_log" ||
     fail "no Record-Route reached the UAS: the dialog would not be routed through the proxy (rel-uas.msg.log)"
-# The in-dialog requests came through the proxy: its Via on top of the UAC's.
-for method in PRACK INVITE BYE; do
-  bad=$(trace_vias "$uas_log" received "^$method " | awk -F' [|] ' 'NF != 2' | head -n 1)
-  [[ -z $bad ]] ||
-      fail "a $method reached the UAS with Via '$bad' (want 2 fields: the proxy's over the UAC's) (rel-uas.msg.log)"
-done
 proxy_alive || fail "the proxy died during the test"
 stop_proxy
 pass "$calls calls with a reliable 183, PRACK, a re-INVITE on hold and BYE through the proxy's route"

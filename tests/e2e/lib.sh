@@ -405,6 +405,49 @@ trace_vias() {
         /^(Via|v)[ \t]*:/ { sub(/^(Via|v)[ \t]*:[ \t]*/, ""); v = v == "" ? $0 : v " | " $0 }'
 }
 
+# start_100rel_uas PORT CALLS: registers sip:rel@localhost with Contact LOOPBACK:PORT, then starts
+# the sipp UAS of uas_100rel.xml there (rel-uas, its trace in rel-uas.msg.log) for CALLS calls.
+# Sets SIPP_PID.
+start_100rel_uas() {
+    register_user rel "$1" 3600
+    start_sipp rel-uas "$1" -sf "$SCEN_DIR/uas_100rel.xml" -m "$2" -timeout 60s \
+        -trace_msg -message_file "$WORK/rel-uas.msg.log"
+}
+
+# run_100rel_calls TARGET CALLS RATE UAS_PID: the sipp UAC of uac_100rel.xml (rel-uac, its trace
+# in rel-uac.msg.log) places CALLS calls to sip:rel@TARGET, RATE a second; both it and the UAS
+# (UAS_PID, start_100rel_uas) must complete every call.
+run_100rel_calls() {
+    local target=$1 calls=$2 rate=$3 uas_pid=$4 rc=0
+    run_sipp rel-uac 90 -sf "$SCEN_DIR/uac_100rel.xml" "$target" -s rel -key max_forwards 70 \
+        -m "$calls" -r "$rate" -l $((2 * rate)) -timeout 60s \
+        -trace_msg -message_file "$WORK/rel-uac.msg.log" || rc=$?
+    check_calls rel-uac "$rc" "$calls"
+    rc=0
+    wait_pid "$uas_pid" 15 || rc=$?
+    check_calls rel-uas "$rc" "$calls"
+}
+
+# check_routed_dialogs LOG CALLS: the UAS of uas_100rel.xml, whose message trace is LOG,
+# received each call's INVITE and re-INVITE, PRACK and BYE (CALLS of each), and every one of them
+# through the proxy: its Via over the UAC's. (sed reads to the end where head would leave the
+# writer a SIGPIPE, which pipefail makes fatal.)
+check_routed_dialogs() {
+    local log=$1 calls=$2 n method bad
+    n=$(trace_count "$log" received '^INVITE ')
+    [[ $n -ge $((2 * calls)) ]] ||
+        fail "the UAS received $n INVITEs (want $((2 * calls)): each call's and its re-INVITE) ($(basename "$log"))"
+    for method in PRACK BYE; do
+        n=$(trace_count "$log" received "^$method ")
+        [[ $n -ge $calls ]] || fail "the UAS received $n ${method}s (want $calls) ($(basename "$log"))"
+    done
+    for method in PRACK INVITE BYE; do
+        bad=$(trace_vias "$log" received "^$method " | awk -F' [|] ' 'NF != 2' | sed -n 1p)
+        [[ -z $bad ]] ||
+            fail "a $method reached the UAS with Via '$bad' (want 2 fields: the proxy's over the UAC's) ($(basename "$log"))"
+    done
+}
+
 # check_one_via NAME: every response in NAME.msg.log (a UAC's trace) has exactly one Via, the
 # UAC's own; the proxy removed its own and left the caller's (a response that lost it, or kept
 # the proxy's, fails).
