@@ -111,17 +111,9 @@ std::string_view ProxyCore::canonical_host() const {
                                    : settings_.domains.front();
 }
 
-bool ProxyCore::has_our_port(std::string_view host, uint16_t port) const {
-  // Our address with its own port; one of our domains with the port of either address.
-  if (chars::iequals(host, local_.primary().host)) return port == local_.primary().port;
-  if (local_.has_other() && chars::iequals(host, local_.other().host))
-    return port == local_.other().port;
-  return local_.has_port(port);
-}
-
 bool ProxyCore::is_ours(const Uri& uri) const {
   return uri.is_sip() && is_our_host(uri.host) &&
-         (!uri.has_port || has_our_port(uri.host, uri.port));
+         (!uri.has_port || local_.takes_port(uri.host, uri.port));
 }
 
 void ProxyCore::handle(std::string_view datagram, const NetAddress& source, Outbox& out,
@@ -382,7 +374,7 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
   gate_edits_ = nullptr;
   // ACK (of a 2xx: ours were absorbed) and CANCEL (of something unknown) are never challenged
   // or refused: they belong to a request that was decided already, or to none.
-  if (gate_ != nullptr && !pop_routes && m.method() != Method::kAck &&
+  if (gate_ != nullptr && pop_routes == 0 && m.method() != Method::kAck &&
       m.method() != Method::kCancel) {
     gate = gate_->decide(m, source, out, now_ms);
     if (gate.edits.size() != 0) gate_edits_ = &gate.edits;

@@ -158,8 +158,6 @@ class ProxyCore {
                       uint64_t now_ms);
   bool is_ours(const Uri& uri) const;
   bool is_our_host(std::string_view host) const;
-  // `port` with `host` (one of ours) names us: see is_ours.
-  bool has_our_port(std::string_view host, uint16_t port) const;
   // The host AORs of our domain are stored under: the first configured domain, else our IP.
   std::string_view canonical_host() const;
   uint32_t loop_hash() const;
