@@ -548,7 +548,7 @@ bool ProxyCore::undo_strict_routing(const NetAddress& source, Outbox& out) {
   const Message& m = *msg_;
   const Uri& ruri = m.request_uri();
   if (!m.has(HeaderId::kRoute) || !ruri.is_sip() || !ruri.user.empty() ||
-      !local_.names(ruri.host, ruri.has_port ? ruri.port : 5060))
+      !local_.names(ruri.host) || !local_.takes_port(ruri.host, ruri.has_port ? ruri.port : 5060))
     return true;
   std::size_t last_field = 0;
   for (std::size_t i = 0; i < m.header_count(); ++i)
@@ -669,21 +669,13 @@ void ProxyCore::forward(const NetAddress& source, Outbox& out, const Target& tar
   TextWriter bw(branch);
   put_branch(bw, settings_.shard, transaction_hash(), *loop_);
   ForwardSpec spec;
-  // Our Via and Record-Route name the address the request leaves from, the one of the next
-  // hop's family; a request that crosses families gets a second Record-Route for the caller's.
-  const LocalEnd& egress = local_.toward(target.to);
-  spec.local_host = egress.host;
-  spec.local_port = egress.port;
   spec.branch = bw.view();
   spec.new_ruri = target.uri;
   spec.trim_ruri = target.trim_ruri;
   spec.path = target.path;
   spec.pop_routes = pop_routes;
   spec.record_route = settings_.record_route && starts_dialog(m);
-  if (const LocalEnd& ingress = local_.toward(source); spec.record_route && &ingress != &egress) {
-    spec.inbound_host = ingress.host;
-    spec.inbound_port = ingress.port;
-  }
+  set_local_ends(spec, local_, source, target.to);
   spec.extra = gate_edits_;
   std::array<std::string_view, Outbox::kMaxSegments> segments;
   std::size_t used = kEditSpace;

@@ -60,55 +60,40 @@ bool starts_dialog(const Message& m) {
   return k == Method::kInvite || k == Method::kSubscribe || k == Method::kRefer;
 }
 
-void remove_first_element(const Message& m, std::size_t i, MessageEdits& edits) {
+namespace {
+// Removes the first `n` (> 0) elements of list field `i`: the whole line when it holds no more
+// than that, else its value up to element n and the comma before it. Returns how many went.
+std::size_t remove_leading_elements(const Message& m, std::size_t i, std::size_t n,
+                                    MessageEdits& edits) {
   const HeaderField f = m.header(i);
-  // Without a comma the field holds one element (the usual Via or Route): the whole line goes.
-  std::string_view first, second;
-  ListSplitter split(f.value);
-  if (f.value.find(',') == std::string_view::npos || (split.next(first), !split.next(second))) {
-    const auto [b, e] = field_line(m, i);
-    edits.add(b, e - b, {});
-    return;
+  std::size_t count = 1;
+  // Without a comma the field holds one element (the usual Via or Route): nothing to split.
+  if (f.value.find(',') != std::string_view::npos) {
+    ListSplitter split(f.value);
+    std::string_view el;
+    count = 0;
+    while (split.next(el)) {
+      if (count == n) {
+        edits.add(static_cast<uint32_t>(f.value.data() - m.bytes().data()),
+                  static_cast<uint32_t>(el.data() - f.value.data()), {});
+        return n;
+      }
+      ++count;
+    }
   }
-  const auto at = static_cast<uint32_t>(f.value.data() - m.bytes().data());
-  edits.add(at, static_cast<uint32_t>(second.data() - f.value.data()), {});
+  const auto [b, e] = field_line(m, i);
+  edits.add(b, e - b, {});
+  return count;
+}
+}  // namespace
+
+void remove_first_element(const Message& m, std::size_t i, MessageEdits& edits) {
+  remove_leading_elements(m, i, 1, edits);
 }
 
 void remove_first_routes(const Message& m, std::size_t n, MessageEdits& edits) {
-  const char* base = m.bytes().data();
-  for (std::size_t i = 0; i < m.header_count() && n > 0; ++i) {
-    const HeaderField f = m.header(i);
-    if (f.id != HeaderId::kRoute) continue;
-    // The field goes whole when it holds no more than the elements left to remove; else its
-    // value loses everything before element n. Without a comma it holds one (the usual Route):
-    // nothing to split.
-    if (f.value.find(',') == std::string_view::npos) {
-      const auto [b, e] = field_line(m, i);
-      edits.add(b, e - b, {});
-      --n;
-      continue;
-    }
-    ListSplitter split(f.value);
-    std::string_view el;
-    std::size_t k = 0;
-    const char* keep = nullptr;
-    while (split.next(el)) {
-      if (k == n) {
-        keep = el.data();
-        break;
-      }
-      ++k;
-    }
-    if (keep == nullptr) {
-      const auto [b, e] = field_line(m, i);
-      edits.add(b, e - b, {});
-      n -= k;
-      continue;
-    }
-    edits.add(static_cast<uint32_t>(f.value.data() - base),
-              static_cast<uint32_t>(keep - f.value.data()), {});
-    return;
-  }
+  for (std::size_t i = 0; i < m.header_count() && n > 0; ++i)
+    if (m.header(i).id == HeaderId::kRoute) n -= remove_leading_elements(m, i, n, edits);
 }
 
 void remove_last_element(const Message& m, std::size_t i, MessageEdits& edits,

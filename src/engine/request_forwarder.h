@@ -11,6 +11,7 @@
 #include <span>
 #include <string_view>
 
+#include "sipwire/engine/local_ends.h"
 #include "sipwire/engine/message_edits.h"
 #include "sipwire/engine/outbox.h"
 #include "sipwire/message.h"
@@ -38,6 +39,21 @@ struct ForwardSpec {
   // Request-URI are left out when new_ruri replaces it.
   const MessageEdits* extra = nullptr;
 };
+
+// Sets the addresses of ours `spec` writes for a request from `source` to `to` (set
+// spec.record_route first): the Via and Record-Route name the end it leaves from, the one of
+// the next hop's family; a record-routed request that crosses IP families gets the second
+// Record-Route, for the end it came in at.
+inline void set_local_ends(ForwardSpec& spec, const LocalEnds& ends, const NetAddress& source,
+                           const NetAddress& to) {
+  const LocalEnd& egress = ends.toward(to);
+  spec.local_host = egress.host;
+  spec.local_port = egress.port;
+  if (const LocalEnd& ingress = ends.toward(source); spec.record_route && &ingress != &egress) {
+    spec.inbound_host = ingress.host;
+    spec.inbound_port = ingress.port;
+  }
+}
 
 // Renders the forwarded form of request `m`, received from `source`, into `segments`; returns
 // how many were written, or 0 when `scratch` is too small or the edits do not fit.

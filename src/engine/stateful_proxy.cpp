@@ -328,22 +328,13 @@ void StatefulProxy::start_branch(Context& c, std::size_t i, const Message& o, bo
   put_branch(bw, settings_.shard, (c.fwd.transaction_hash + i) & kTransactionMask, c.fwd.loop_hash);
   const std::string_view targets = store_.view(c.targets);
   ForwardSpec spec;
-  // As ProxyCore::forward: our Via and Record-Route name the address the branch leaves from,
-  // and a request that crosses IP families is record-routed for either side.
-  const LocalEnd& egress = settings_.ends.toward(b.to);
-  spec.local_host = egress.host;
-  spec.local_port = egress.port;
   spec.branch = bw.view();
   spec.new_ruri = targets.substr(b.uri_at, b.uri_len);
   spec.trim_ruri = b.trim_ruri;
   spec.path = targets.substr(b.path_at, b.path_len);
   spec.pop_routes = c.fwd.pop_routes;
   spec.record_route = settings_.record_route && starts_dialog(o);
-  if (const LocalEnd& ingress = settings_.ends.toward(c.source);
-      spec.record_route && &ingress != &egress) {
-    spec.inbound_host = ingress.host;
-    spec.inbound_port = ingress.port;
-  }
+  set_local_ends(spec, settings_.ends, c.source, b.to);
   spec.extra = c.extra.size() != 0 ? &c.extra : nullptr;
   // A request being handled now is sent as a stateless forward is, its unchanged bytes by
   // reference to the received datagram and the edits from the outbox's scratch (valid until the

@@ -45,21 +45,11 @@ class LocalEnds {
   bool names(std::string_view host) const {
     return chars::iequals(host, primary_.host) || (has_other_ && chars::iequals(host, other_.host));
   }
-  // Whether `host` (compared case-insensitively) with `port` names one of us: the port of the
-  // address the host is.
-  bool names(std::string_view host, uint16_t port) const {
-    return (chars::iequals(host, primary_.host) && port == primary_.port) ||
-           (has_other_ && chars::iequals(host, other_.host) && port == other_.port);
-  }
   // Whether `port` goes with `host` (a host of ours: an address, or a domain of ours) for us:
   // the port of the address `host` is, or for another name the port of either address.
   bool takes_port(std::string_view host, uint16_t port) const {
     if (chars::iequals(host, primary_.host)) return port == primary_.port;
     if (has_other_ && chars::iequals(host, other_.host)) return port == other_.port;
-    return has_port(port);
-  }
-  // Whether `port` is the port of one of us.
-  bool has_port(uint16_t port) const {
     return port == primary_.port || (has_other_ && port == other_.port);
   }
   // Whether `text` holds one of our hosts anywhere (a quick look before parsing Vias).
