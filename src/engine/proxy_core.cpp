@@ -337,7 +337,11 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
   if (stateful_ && stateful_->absorb(m, source, out, now_ms)) return;
   // §16.3 request validation, in its order.
   if (ParseError e = check_request_uri_scheme(m)) return reply(source, out, e.status, e.reason);
-  if (ParseError e = check_max_forwards(m)) return reply(source, out, e.status, e.reason);
+  // Max-Forwards 0 stops a request that is to be forwarded. An OPTIONS or a REGISTER may be
+  // for us (our address, our registrar), which are no hop: theirs is checked where a request
+  // is forwarded, in route().
+  if (m.method() != Method::kOptions && m.method() != Method::kRegister)
+    if (ParseError e = check_max_forwards(m)) return reply(source, out, e.status, e.reason);
   if (reply_unsupported(source, out, HeaderId::kProxyRequire)) return;
   // The loop hash is needed only when a Via names us or when the request is forwarded.
   loop_.reset();
@@ -452,10 +456,7 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
           now_ms);
     }
     if (ruri.user.empty()) {
-      if (m.method() == Method::kOptions)
-        return reply(
-            source, out, 200, "OK",
-            "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER\r\nAccept: application/sdp\r\n");
+      if (m.method() == Method::kOptions) return reply_options(source, out);
       return reply(source, out, 404, "Not Found");
     }
     return lookup_and_route(source, out, pop_routes, now_ms);
@@ -643,9 +644,22 @@ bool ProxyCore::rewrite_for_strict_router(const NetAddress& source, Outbox& out,
   return continue_with_edited(edits, out);
 }
 
+void ProxyCore::reply_options(const NetAddress& source, Outbox& out) {
+  reply(source, out, 200, "OK",
+        "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER\r\nAccept: application/sdp\r\n");
+}
+
 void ProxyCore::route(const NetAddress& source, Outbox& out, const TargetSet& targets,
                       uint8_t pop_routes, uint64_t now_ms) {
   const Message& m = *msg_;
+  // §16.3 step 3, for the OPTIONS and REGISTER that handle_request let pass: with no hop left
+  // an OPTIONS is answered here as its final recipient would (§11: what we support), which is
+  // how a hop-limited OPTIONS finds the element N hops away; anything else gets 483.
+  if (m.has_max_forwards() && m.max_forwards() == 0) [[unlikely]] {
+    if (m.method() != Method::kOptions) return reply(source, out, 483, "Too Many Hops");
+    if (reply_unsupported(source, out, HeaderId::kRequire)) return;
+    return reply_options(source, out);
+  }
   if (!loop_) loop_ = loop_hash();
   // ACK (of a 2xx) and an unknown CANCEL are forwarded statelessly in every mode (§16.10,
   // §16.11); everything else is forked by the stateful proxy when there is one.

@@ -396,6 +396,43 @@ TEST_F(ProxyCoreTest, MaxForwardsZeroGets483) {
   EXPECT_EQ(status_line(send(r.str(), kCaller).bytes), "SIP/2.0 483 Too Many Hops");
 }
 
+// Max-Forwards 0 stops forwarding (§16.3 step 3); a request we answer ourselves is no hop.
+TEST_F(ProxyCoreTest, MaxForwardsZeroStopsForwardingOnly) {
+  send(register_bob("<sip:bob@192.0.2.10:5062>", 1).str(), kPhone);
+  Request options;  // a keepalive to our address, with no hop to spare
+  options.method = "OPTIONS";
+  options.ruri = "sip:127.0.0.1:5060";
+  options.max_forwards = "0";
+  EXPECT_EQ(status_line(send(options.str(), kCaller).bytes), "SIP/2.0 200 OK");
+  // An OPTIONS for bob would be forwarded: it is answered here, as its final recipient would,
+  // with what we support (and nothing reaches bob's phone).
+  options.ruri = "sip:bob@localhost";
+  options.call_id = "options-2@192.0.2.20";
+  const auto& ours = send(options.str(), kCaller);
+  EXPECT_EQ(status_line(ours.bytes), "SIP/2.0 200 OK");
+  EXPECT_NE(ours.bytes.find("\r\nAllow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER\r\n"),
+            std::string::npos)
+      << ours.bytes;
+  EXPECT_EQ(ours.to, NetAddress::ipv4(192, 0, 2, 20, 5064));
+  // ... unless it requires what we do not support.
+  options.call_id = "options-3@192.0.2.20";
+  options.extra = "Require: foo\r\n";
+  EXPECT_EQ(status_line(send(options.str(), kCaller).bytes), "SIP/2.0 420 Bad Extension");
+  // A REGISTER for our domain is registered: the registrar is its final recipient.
+  Request reg = register_bob("<sip:bob@192.0.2.12:5062>", 2);
+  reg.max_forwards = "0";
+  EXPECT_EQ(status_line(send(reg.str(), kPhone).bytes), "SIP/2.0 200 OK");
+  // A REGISTER for another domain would be forwarded: 483.
+  settings_.routes = {{"example.net", NetAddress::ipv4(192, 0, 2, 60, 5060)}};
+  core_.reset();
+  reg.ruri = "sip:example.net";
+  reg.to = reg.from = "<sip:bob@example.net>";
+  reg.call_id = "reg-2@192.0.2.10";
+  EXPECT_EQ(status_line(send(reg.str(), kPhone).bytes), "SIP/2.0 483 Too Many Hops");
+  reg.max_forwards = "1";
+  EXPECT_EQ(send(reg.str(), kPhone).to, NetAddress::ipv4(192, 0, 2, 60, 5060));
+}
+
 TEST_F(ProxyCoreTest, MissingMaxForwardsIsAdded) {
   send(register_bob("<sip:bob@192.0.2.10:5062>", 1).str(), kPhone);
   Request r;

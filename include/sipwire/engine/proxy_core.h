@@ -8,7 +8,8 @@
 //  - requests pass RFC 3261 §16.3 (416 scheme, 483 Max-Forwards, 420 Proxy-Require, 482 loop
 //    with spirals allowed) and §16.4 (our own Route popped);
 //  - a REGISTER for our domain goes to the registrar; an OPTIONS to us without a user is
-//    answered 200 (keepalives);
+//    answered 200 (keepalives); neither is refused for Max-Forwards 0, which stops forwarding
+//    only, and an OPTIONS that would be forwarded with none left is answered 200 (§16.3 step 3);
 //  - other requests go to their target: the next Route, else for our domain the registered
 //    contact (location service), else a static route or an IP literal; in redirect mode a
 //    302 lists the contacts instead;
@@ -156,6 +157,8 @@ class ProxyCore {
   bool reply_unsupported_tags(const NetAddress& source, Outbox& out, HeaderId id);
   void reply_redirect(const NetAddress& source, Outbox& out, const AorRecord& record,
                       uint64_t now_ms);
+  // 200 to an OPTIONS we answer as its final recipient (§11): the methods and body we take.
+  void reply_options(const NetAddress& source, Outbox& out);
   bool is_ours(const Uri& uri) const;
   bool is_our_host(std::string_view host) const;
   // The host AORs of our domain are stored under: the first configured domain, else our IP.
