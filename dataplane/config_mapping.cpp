@@ -1,5 +1,7 @@
 #include "dataplane/config_mapping.h"
 
+#include "dataplane/source_address.h"
+
 #include <algorithm>
 #include <memory>
 #include <utility>
@@ -59,6 +61,36 @@ EngineSettings engine_settings(const Config& c, const NetAddress& local) {
     s.flood.limits.exempt.push_back(cidr);
   }
   return s;
+}
+
+std::string advertised_host(const Config& config, const NetAddress& bound, std::string& note) {
+  note.clear();
+  if (!bound.valid()) return {};
+  for (const ListenConfig& l : config.listen)
+    if (l.address == bound && !l.advertise.empty()) return l.advertise;
+  if (!bound.is_unspecified()) return {};
+  if (const auto source = default_source_address(bound.family)) {
+    note = bound.to_string() + " is named " + source->ip_string() +
+           " in Via and Record-Route: the address this host sends from (set [[listen]] "
+           "advertise to name another)";
+    return source->ip_string();
+  }
+  const std::string loopback = bound.is_ipv6() ? "::1" : "127.0.0.1";
+  note = bound.to_string() + " is named " + loopback +
+         " in Via and Record-Route: this host has no default route to find its address by; "
+         "set [[listen]] advertise";
+  return loopback;
+}
+
+void add_interface_domains(Config& config) {
+  std::vector<std::string> hosts;
+  for (const ListenConfig& l : config.listen)
+    if (l.address.is_unspecified())
+      for (const NetAddress& ip : interface_addresses(l.address.family))
+        hosts.push_back(ip.ip_string());
+  for (std::string& host : hosts)
+    if (std::find(config.domains.begin(), config.domains.end(), host) == config.domains.end())
+      config.domains.push_back(std::move(host));
 }
 
 bool needs_shard_affinity(const Config& config) {

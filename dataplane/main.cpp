@@ -124,7 +124,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "sipwire-dataplane: %s\n", loaded.error.to_string().c_str());
     return 2;
   }
-  const Config& config = *loaded.config;
+  Config config = *loaded.config;
+  dataplane::add_interface_domains(config);
   const IoBackend backend_kind = io.empty() ? config.io : *parse_io_backend(io);
   if (check_only) return check_configuration(config, backend_kind, eal_args);
   std::string error;
@@ -164,6 +165,12 @@ int main(int argc, char** argv) {
   LocationTable location(dataplane::location_buckets(config), qsbr);
   EngineSettings settings = dataplane::engine_settings(config, local);
   settings.local_other_family = local_other_family;
+  // What our Via and Record-Route write for them: an advertised host, or what a wildcard is.
+  std::string note;
+  settings.local_name = dataplane::advertised_host(config, local, note);
+  if (!note.empty()) std::printf("sipwire-dataplane: %s\n", note.c_str());
+  settings.local_other_name = dataplane::advertised_host(config, local_other_family, note);
+  if (!note.empty()) std::printf("sipwire-dataplane: %s\n", note.c_str());
   // Shards exist before any worker runs, so the status line may read them from this thread.
   // The server policy and authentication: compiled once, one gate per shard.
   const gate::GateSharedResult gate_shared = gate::make_gate_shared(config);
@@ -322,12 +329,13 @@ int main(int argc, char** argv) {
   // takes a restart.
   std::shared_ptr<const gate::GateShared> policy_now = gate_shared.shared;
   auto reload = [&] {
-    const ConfigResult next = load_config_file(config_path);
+    ConfigResult next = load_config_file(config_path);
     if (!next.ok()) {
       std::fprintf(stderr, "sipwire-dataplane: reload refused, the running policy stays: %s\n",
                    next.error.to_string().c_str());
       return;
     }
+    dataplane::add_interface_domains(*next.config);
     bool same_sets = next.config->destinations.size() == config.destinations.size();
     for (std::size_t i = 0; same_sets && i < config.destinations.size(); ++i)
       same_sets = next.config->destinations[i].name == config.destinations[i].name;

@@ -22,6 +22,11 @@ enum class Transport : uint8_t { kUdp, kTcp, kTls };
 struct ListenConfig {
   NetAddress address;
   Transport transport = Transport::kUdp;
+  // The host our Via and Record-Route name for this address, when it is not the address
+  // itself: the public address of a host behind a one-to-one NAT, or a name. An IP address
+  // (IPv6 without brackets) or a host name, lower-cased; empty: the address (for a wildcard,
+  // the data plane names the address its host sends from).
+  std::string advertise;
 
   bool operator==(const ListenConfig&) const = default;
 };

@@ -27,6 +27,12 @@ struct NetAddress {
 
   bool valid() const { return family != Family::kNone; }
   bool is_ipv6() const { return family == Family::kIpv6; }
+  // 0.0.0.0 or :: (a wildcard to listen on, no address to send to).
+  bool is_unspecified() const {
+    for (std::size_t i = 0; i < (is_ipv6() ? 16u : 4u); ++i)
+      if (ip[i] != 0) return false;
+    return true;
+  }
   // "192.0.2.1" or "2001:db8::1" (no brackets, no port): a Via received value (RFC 5118 §4.5).
   std::string ip_string() const;
   // "192.0.2.1:5060" or "[2001:db8::1]:5060".

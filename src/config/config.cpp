@@ -25,16 +25,21 @@ using config_internal::position_of;
 constexpr unsigned kMaxWorkers = 256;  // as config_schema bounds `workers`
 
 // What the file leaves to sipwire: the worker count for "one per CPU", and the listen
-// addresses as our domains (a request to sip:alice@192.0.2.1 is for us when we listen there).
+// addresses (and the hosts they advertise) as our domains (a request to sip:alice@192.0.2.1
+// is for us when we listen there).
 void complete(Config& config) {
   if (config.workers == 0) {
     // hardware_concurrency() may answer 0 when it cannot tell; one worker always works.
     config.workers = std::clamp(std::thread::hardware_concurrency(), 1u, kMaxWorkers);
   }
+  // A wildcard is no address a request names; the advertised host is one.
+  auto add = [&config](std::string host) {
+    if (std::find(config.domains.begin(), config.domains.end(), host) == config.domains.end())
+      config.domains.push_back(std::move(host));
+  };
   for (const ListenConfig& listen : config.listen) {
-    std::string ip = listen.address.ip_string();
-    if (std::find(config.domains.begin(), config.domains.end(), ip) == config.domains.end())
-      config.domains.push_back(std::move(ip));
+    if (!listen.address.is_unspecified()) add(listen.address.ip_string());
+    if (!listen.advertise.empty()) add(listen.advertise);
   }
 }
 

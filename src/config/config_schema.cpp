@@ -124,7 +124,7 @@ void read_listen(TableReader& root, Config& config, KeyPositions& positions) {
   for (std::size_t i = 0; i < tables.size(); ++i) {
     TableReader t(*tables[i], "listen[" + std::to_string(i) + "]", "[[listen]]", root.diagnostics(),
                   positions);
-    t.only_keys({"address", "port", "transport"});
+    t.only_keys({"address", "port", "transport", "advertise"});
     t.require("address");
     std::string address;
     uint32_t port = 5060;
@@ -132,6 +132,24 @@ void read_listen(TableReader& root, Config& config, KeyPositions& positions) {
     t.read_uint("port", 1, 65535, port);
     ListenConfig listen;
     listen.transport = read_transport(t);
+    if (std::string advertise; t.read_string("advertise", advertise)) {
+      const auto ip = NetAddress::parse(advertise, 0);
+      std::string_view defect;
+      if (ip && ip->is_unspecified()) {
+        defect = "is a wildcard: name an address the peers reach us at";
+      } else if (!ip) {
+        defect = hostname_defect(advertise);
+        if (!defect.empty())
+          defect = "is neither an IP address nor a host name (the port is the listen port)";
+      }
+      if (!defect.empty()) {
+        t.diagnostics().fail(
+            position_of(t.find("advertise")->source()),
+            t.key_path("advertise") + " \"" + advertise + "\" " + std::string(defect));
+      } else {
+        listen.advertise = ip ? ip->ip_string() : to_lower_ascii(advertise);
+      }
+    }
     if (have_address) {
       const auto parsed = NetAddress::parse(address, static_cast<uint16_t>(port));
       if (!parsed) {

@@ -120,13 +120,6 @@ bool in_block(const NetAddress& address, const CidrBlock& block) {
   return (address.ip[full] & mask) == (block.network.ip[full] & mask);
 }
 
-bool is_wildcard(const NetAddress& address) {
-  const std::size_t size = address.is_ipv6() ? 16 : 4;
-  for (std::size_t i = 0; i < size; ++i)
-    if (address.ip[i] != 0) return false;
-  return true;
-}
-
 // [dpdk], whatever `io` says: each gateway is on one of the networks (when any are given).
 // With io = "dpdk": a port, and specific listen addresses (the DPDK data plane answers ARP and
 // neighbour solicitations for exactly the addresses it owns; it has no "every address").
@@ -154,7 +147,7 @@ void check_dpdk(const Config& config, const KeyPositions& positions, Diagnostics
   }
   for (std::size_t i = 0; i < config.listen.size(); ++i) {
     const NetAddress& address = config.listen[i].address;
-    if (!is_wildcard(address)) continue;
+    if (!address.is_unspecified()) continue;
     const std::string path = "listen[" + std::to_string(i) + "]";
     diag.fail(positions.find(path).value_or(Position{}),
               path + ".address \"" + address.ip_string() + "\" is a wildcard, but io = \"dpdk\"" +

@@ -72,7 +72,8 @@ ProxyCore::ProxyCore(const EngineSettings& settings, LocationTable& location, Re
       gate_(gate) {
   if (settings_.flood.enabled)
     limiter_ = std::make_unique<SourceRateLimiter>(settings_.flood.limits);
-  local_ = LocalEnds(settings_.local, settings_.local_other_family);
+  local_ = LocalEnds(settings_.local, settings_.local_other_family, settings_.local_name,
+                     settings_.local_other_name);
   for (std::string& d : settings_.domains)
     for (char& c : d) c = chars::lower(c);
   // Views of settings_' own strings, built once rather than per request.

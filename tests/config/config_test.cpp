@@ -117,7 +117,7 @@ TEST(ShippedConfigTest, DefaultSpellsOutEveryKey) {
   text << in.rdbuf();
   for (std::string_view key :
        {"mode = ", "workers = ", "record_route = ", "domains = ", "address = ", "port = ",
-        "transport = ", "min_expires = ", "max_expires = ", "default_expires = ",
+        "transport = ", "# advertise = ", "min_expires = ", "max_expires = ", "default_expires = ",
         "max_contacts_per_aor = ", "reject_foreign_domains = ", "expected_aors = ", "t1_ms = ",
         "t2_ms = ", "t4_ms = ", "timer_c_ms = ", "max_message_size = ",
         "max_transactions_per_worker = ", "message_store_mb = ", "[[listen]]", "[registrar]",
@@ -563,7 +563,8 @@ TEST(ConfigErrorTest, Domains) {
 // error names the table they landed in.
 TEST(ConfigErrorTest, TopLevelKeyAfterATable) {
   EXPECT_TRUE(FailsAt(with_listen("mode = \"stateless\"\n"), 3,
-                      "unknown key 'mode' in [[listen]] (known keys: address, port, transport)"));
+                      "unknown key 'mode' in [[listen]] (known keys: address, port, transport, "
+                      "advertise)"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -600,6 +601,40 @@ TEST(ConfigErrorTest, ListenAddress) {
       FailsAt("\n[[listen]]\nport = 5060\n", 2, "listen[0].address is required in [[listen]]"));
   EXPECT_TRUE(FailsAt("[[listen]]\naddress = 127\n", 2,
                       "listen[0].address must be a string, not an integer"));
+}
+
+// advertise: what our Via and Record-Route name for a listen address (behind a NAT, or for a
+// wildcard); it is one of our domains too, and a wildcard is not.
+TEST(ListenConfigTest, AdvertiseNamesAnAddressOrAHost) {
+  const ConfigResult r = parse(
+      "domains = [\"example.com\"]\n"
+      "[[listen]]\naddress = \"10.0.0.5\"\nadvertise = \"203.0.113.5\"\n"
+      "[[listen]]\naddress = \"::\"\nadvertise = \"[2001:DB8:0::5]\"\n"
+      "[[listen]]\naddress = \"0.0.0.0\"\nport = 5070\nadvertise = \"SIP.Example.NET\"\n"
+      "[[listen]]\naddress = \"0.0.0.0\"\nport = 5080\n");
+  ASSERT_TRUE(r.ok()) << r.error.to_string();
+  const Config& c = *r.config;
+  ASSERT_EQ(c.listen.size(), 4u);
+  EXPECT_EQ(c.listen[0].advertise, "203.0.113.5");
+  EXPECT_EQ(c.listen[1].advertise, "2001:db8::5");  // an IPv6 address, canonical, bare
+  EXPECT_EQ(c.listen[2].advertise, "sip.example.net");
+  EXPECT_EQ(c.listen[3].advertise, "");
+  EXPECT_EQ(c.domains, (std::vector<std::string>{"example.com", "10.0.0.5", "203.0.113.5",
+                                                 "2001:db8::5", "sip.example.net"}));
+}
+
+TEST(ConfigErrorTest, ListenAdvertise) {
+  EXPECT_TRUE(
+      FailsAt(with_listen("advertise = \"203.0.113.5:5060\"\n"), 3,
+              "listen[0].advertise \"203.0.113.5:5060\" is neither an IP address nor a host "
+              "name (the port is the listen port)",
+              13));
+  EXPECT_TRUE(FailsAt(with_listen("advertise = \"sip example\"\n"), 3,
+                      "listen[0].advertise \"sip example\" is neither"));
+  EXPECT_TRUE(FailsAt(with_listen("advertise = \"0.0.0.0\"\n"), 3,
+                      "listen[0].advertise \"0.0.0.0\" is a wildcard"));
+  EXPECT_TRUE(FailsAt(with_listen("advertise = 5\n"), 3,
+                      "listen[0].advertise must be a string, not an integer"));
 }
 
 TEST(ConfigErrorTest, ListenTransport) {

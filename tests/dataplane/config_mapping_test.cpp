@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -211,6 +212,67 @@ hops = [{ address = "192.0.2.10" }]
 )";
   EXPECT_FALSE(
       needs_shard_affinity(load("mode = \"stateless\"\nworkers = 2\n" + listen + unprobed)));
+}
+
+// What our Via and Record-Route name for each bound address: its advertise; a specific
+// address itself (empty); a wildcard, an address of this host (never the wildcard), said in a
+// note for the operator.
+TEST(AdvertisedHostTest, AdvertiseOrTheAddressOrWhatAWildcardStandsFor) {
+  const Config c = load(R"([[listen]]
+address = "127.0.0.1"
+port = 5070
+advertise = "203.0.113.5"
+[[listen]]
+address = "127.0.0.1"
+port = 5071
+[[listen]]
+address = "0.0.0.0"
+port = 5072
+[[listen]]
+address = "::"
+port = 5073
+advertise = "sip.example.net"
+)");
+  std::string note;
+  EXPECT_EQ(advertised_host(c, NetAddress::ipv4(127, 0, 0, 1, 5070), note), "203.0.113.5");
+  EXPECT_EQ(note, "");
+  EXPECT_EQ(advertised_host(c, NetAddress::ipv4(127, 0, 0, 1, 5071), note), "");
+  EXPECT_EQ(advertised_host(c, *NetAddress::parse("::", 5073), note), "sip.example.net");
+  EXPECT_EQ(advertised_host(c, NetAddress{}, note), "");  // no address of the other family
+  // The wildcard: whatever this host's address is, a specific IPv4 address, told in the note.
+  const std::string host = advertised_host(c, NetAddress::ipv4(0, 0, 0, 0, 5072), note);
+  const auto ip = NetAddress::parse(host, 5072);
+  ASSERT_TRUE(ip.has_value()) << host;
+  EXPECT_FALSE(ip->is_ipv6());
+  EXPECT_FALSE(ip->is_unspecified());
+  EXPECT_NE(note.find("0.0.0.0:5072 is named " + host + " in Via and Record-Route"),
+            std::string::npos)
+      << note;
+}
+
+// A wildcard receives on every address of the host: each of its family is one of our domains
+// (for the engine and the server policy); specific addresses add nothing.
+TEST(InterfaceDomainsTest, AWildcardMakesEveryAddressOfItsFamilyOurs) {
+  Config specific = load("domains = [\"example.com\"]\n[[listen]]\naddress = \"127.0.0.1\"\n");
+  const std::vector<std::string> before = specific.domains;
+  add_interface_domains(specific);
+  EXPECT_EQ(specific.domains, before);
+
+  Config wildcard = load("domains = [\"example.com\"]\n[[listen]]\naddress = \"0.0.0.0\"\n");
+  add_interface_domains(wildcard);
+  ASSERT_GE(wildcard.domains.size(), 2u);
+  EXPECT_EQ(wildcard.domains.front(), "example.com");
+  EXPECT_NE(std::find(wildcard.domains.begin(), wildcard.domains.end(), "127.0.0.1"),
+            wildcard.domains.end());
+  for (std::size_t i = 1; i < wildcard.domains.size(); ++i) {
+    const auto ip = NetAddress::parse(wildcard.domains[i], 0);
+    ASSERT_TRUE(ip.has_value()) << wildcard.domains[i];
+    EXPECT_FALSE(ip->is_ipv6()) << wildcard.domains[i];  // the wildcard's family only
+  }
+  // Added once, however often asked (a reload adds them to a fresh copy).
+  const std::size_t n = wildcard.domains.size();
+  add_interface_domains(wildcard);
+  EXPECT_EQ(wildcard.domains.size(), n);
 }
 
 TEST(SocketBackendOptionsTest, ListenAddressesWorkersAndDatagramLimit) {

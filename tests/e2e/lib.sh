@@ -178,6 +178,11 @@ start_proxy() {
         wait_s=30
     fi
     PROXY_HOSTPORT=$(hostport "$PROXY_IP" "$PROXY_PORT")
+    # E2E_LISTEN_ADDRESS: another address to listen on (a wildcard) than the one the peers
+    # send to; E2E_LISTEN_EXTRA: more keys of the [[listen]] table (advertise).
+    local listen_ip=${E2E_LISTEN_ADDRESS:-$PROXY_IP}
+    local listen_hostport
+    listen_hostport=$(hostport "$listen_ip" "$PROXY_PORT")
     cfg=$WORK/sipwire-$mode.toml
     cat >"$cfg" <<EOF
 # written by tests/e2e/$TEST_NAME.sh
@@ -188,9 +193,10 @@ $io_line
 ${E2E_TOP_CONFIG:-}
 
 [[listen]]
-address = "$PROXY_IP"
+address = "$listen_ip"
 port = $PROXY_PORT
 transport = "udp"
+${E2E_LISTEN_EXTRA:-}
 EOF
     if dpdk_backend; then printf '\n%s\n' "$(dpdk_config)" >>"$cfg"; fi
     # A test's own tables ([[destination]], [[route]], ...), from E2E_EXTRA_CONFIG; its own
@@ -205,7 +211,7 @@ EOF
     PROXY_PID=$!
     E2E_PIDS+=("$PROXY_PID")
     for ((i = 0; i < wait_s * 10; i++)); do
-        if grep -qsF "listening on udp $PROXY_HOSTPORT" "$out"; then
+        if grep -qsF "listening on udp $listen_hostport" "$out"; then
             log "proxy pid $PROXY_PID: $(head -n 1 "$out")"
             return 0
         fi
@@ -215,7 +221,7 @@ EOF
     dump "$out"
     dump "$WORK/sipwire.err"
     if ! dpdk_backend && udp_bound "$PROXY_PORT"; then
-        fail "proxy bound $PROXY_HOSTPORT but never printed 'listening on udp $PROXY_HOSTPORT' (stdout not flushed?)"
+        fail "proxy bound $listen_hostport but never printed 'listening on udp $listen_hostport' (stdout not flushed?)"
     fi
     fail "proxy not listening after $wait_s s"
 }

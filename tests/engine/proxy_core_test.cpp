@@ -503,6 +503,71 @@ TEST_F(ProxyCoreTest, LoopIs482AndSpiralIsForwarded) {
 // A proxy listening on IPv4 and IPv6: a request leaves from the address of its next hop's
 // family, so that is what its Via names (else an IPv6-only callee answers an IPv4 address it
 // cannot reach), and one that crosses families is record-routed once for each side.
+// A listen address's advertise (a NAT's public address, a name; or what a wildcard stands
+// for): our Via and Record-Route name it, and it is us in the Route of what comes back, in a
+// Request-URI and in the Via of a response.
+TEST_F(ProxyCoreTest, TheAdvertisedHostIsWhatWeNameAndRecognise) {
+  settings_.local_name = "203.0.113.5";
+  settings_.domains.push_back("203.0.113.5");  // as the configuration adds it
+  send(register_bob("<sip:bob@192.0.2.10:5062>", 1).str(), kPhone);
+  const FakeOutbox::Sent fwd = send(Request{}.str(), kCaller);
+  EXPECT_EQ(fwd.to, NetAddress::ipv4(192, 0, 2, 10, 5062));
+  EXPECT_NE(fwd.bytes.find("\r\nVia: SIP/2.0/UDP 203.0.113.5:5060;branch=z9hG4bKsw"),
+            std::string::npos)
+      << fwd.bytes;
+  EXPECT_NE(fwd.bytes.find("\r\nRecord-Route: <sip:203.0.113.5:5060;lr>\r\n"), std::string::npos)
+      << fwd.bytes;
+  EXPECT_EQ(fwd.bytes.find("127.0.0.1"), std::string::npos) << fwd.bytes;
+
+  // bob's 180 comes back by our Via...
+  const std::size_t via = fwd.bytes.find("Via: ");
+  const std::string ringing =
+      "SIP/2.0 180 Ringing\r\n" + fwd.bytes.substr(via, fwd.bytes.find("\r\nMax-Forwards") - via) +
+      "\r\nFrom: <sip:alice@localhost>;tag=a1\r\nTo: <sip:bob@localhost>;tag=b9\r\n"
+      "Call-ID: call-1@192.0.2.20\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+  const FakeOutbox::Sent r = send(ringing, kPhone);
+  EXPECT_EQ(status_line(r.bytes), "SIP/2.0 180 Ringing");
+  EXPECT_EQ(r.to, NetAddress::ipv4(192, 0, 2, 20, 5064));
+
+  // ...and his BYE by the route set: our Route goes, and it is routed onwards by its URI.
+  Request bye;
+  bye.method = "BYE";
+  bye.ruri = "sip:alice@192.0.2.20:5064";
+  bye.via = "SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKbye1";
+  bye.from = "<sip:bob@localhost>;tag=b9";
+  bye.to = "<sip:alice@localhost>;tag=a1";
+  bye.extra = "Route: <sip:203.0.113.5:5060;lr>\r\n";
+  const FakeOutbox::Sent b = send(bye.str(), kPhone);
+  EXPECT_EQ(status_line(b.bytes), "BYE sip:alice@192.0.2.20:5064 SIP/2.0");
+  EXPECT_EQ(b.to, NetAddress::ipv4(192, 0, 2, 20, 5064));
+  EXPECT_EQ(b.bytes.find("Route:"), std::string::npos) << b.bytes;
+
+  // A keepalive to the advertised address is ours to answer.
+  Request options;
+  options.method = "OPTIONS";
+  options.ruri = "sip:203.0.113.5:5060";
+  options.call_id = "ka-1@192.0.2.20";
+  EXPECT_EQ(status_line(send(options.str(), kCaller).bytes), "SIP/2.0 200 OK");
+}
+
+// An IPv6 address advertised is bracketed where a URI or a Via writes it.
+TEST_F(ProxyCoreTest, AnAdvertisedIpv6AddressIsBracketed) {
+  settings_.local_other_family = *NetAddress::parse("::", 5060);
+  settings_.local_other_name = "2001:db8::5";
+  const NetAddress phone6 = *NetAddress::parse("2001:db8::10", 5062);
+  Request reg = register_bob("<sip:bob@[2001:db8::10]:5062>", 1);
+  reg.via = "SIP/2.0/UDP [2001:db8::10]:5062;branch=z9hG4bKreg6";
+  ASSERT_EQ(status_line(send(reg.str(), phone6).bytes), "SIP/2.0 200 OK");
+  const FakeOutbox::Sent fwd = send(Request{}.str(), kCaller);
+  EXPECT_NE(fwd.bytes.find("\r\nVia: SIP/2.0/UDP [2001:db8::5]:5060;branch=z9hG4bKsw"),
+            std::string::npos)
+      << fwd.bytes;
+  EXPECT_NE(fwd.bytes.find("\r\nRecord-Route: <sip:[2001:db8::5]:5060;lr>\r\n"
+                           "Record-Route: <sip:127.0.0.1:5060;lr>\r\n"),
+            std::string::npos)
+      << fwd.bytes;
+}
+
 TEST_F(ProxyCoreTest, ARequestCrossingIpFamiliesNamesWhereItLeavesAndIsRecordRoutedTwice) {
   settings_.local_other_family = *NetAddress::parse("2001:db8::1", 5060);
   const NetAddress phone6 = *NetAddress::parse("2001:db8::10", 5062);

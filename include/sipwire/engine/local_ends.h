@@ -18,6 +18,8 @@ namespace sipwire {
 struct LocalEnd {
   std::string host;  // as written in a URI or a Via: an IPv6 address in brackets
   uint16_t port = 5060;
+  // The family of the listen address behind `host` (which may name another: the public
+  // address of a NAT), the one a request to a peer of that family leaves from.
   NetAddress::Family family = NetAddress::Family::kIpv4;
 };
 
@@ -25,10 +27,14 @@ class LocalEnds {
  public:
   LocalEnds() = default;
   // `primary` names us where no family decides (the registrar's domain, health probes);
-  // `other` is the first listen address of the other family, if any (invalid: none).
-  LocalEnds(const NetAddress& primary, const NetAddress& other)
-      : primary_(end_of(primary)),
-        other_(other.valid() && other.family != primary.family ? end_of(other) : LocalEnd{}),
+  // `other` is the first listen address of the other family, if any (invalid: none). Each is
+  // written as the host its name gives (an IP address, IPv6 without brackets, or a host name:
+  // a listen address's `advertise`), or as its IP where the name is empty.
+  LocalEnds(const NetAddress& primary, const NetAddress& other, std::string_view primary_name = {},
+            std::string_view other_name = {})
+      : primary_(end_of(primary, primary_name)),
+        other_(other.valid() && other.family != primary.family ? end_of(other, other_name)
+                                                               : LocalEnd{}),
         has_other_(other.valid() && other.family != primary.family) {}
 
   const LocalEnd& primary() const { return primary_; }
@@ -56,9 +62,11 @@ class LocalEnds {
   bool mentioned_in(std::string_view text) const;
 
  private:
-  static LocalEnd end_of(const NetAddress& a) {
-    const std::string ip = a.ip_string();
-    return {a.is_ipv6() ? "[" + ip + "]" : ip, a.port, a.family};
+  static LocalEnd end_of(const NetAddress& a, std::string_view name) {
+    const std::string host = name.empty() ? a.ip_string() : std::string(name);
+    // An IPv6 reference is bracketed in a URI and a Via (RFC 3261 §25.1, RFC 5118).
+    const bool ipv6 = host.find(':') != std::string::npos;
+    return {ipv6 ? "[" + host + "]" : host, a.port, a.family};
   }
 
   LocalEnd primary_;

@@ -59,6 +59,11 @@ struct EngineSettings {
   // (invalid: it does not). Requests to hosts of that family leave from it, so their Via and
   // Record-Route name it, and a request that crosses families is record-routed twice.
   NetAddress local_other_family;
+  // The hosts our Via and Record-Route write for `local` and `local_other_family`, where that
+  // is not their IP (a listen address's `advertise`, or what a wildcard stands for): an IP
+  // address (IPv6 without brackets) or a host name. Empty: the IP.
+  std::string local_name;
+  std::string local_other_name;
   // This worker's shard, written into every branch we create (branch_shard() reads it back):
   // a response is handed straight to the shard that holds its transaction.
   uint8_t shard = 0;
