@@ -140,7 +140,10 @@ void read_listen(TableReader& root, Config& config, KeyPositions& positions) {
       } else if (!ip) {
         defect = hostname_defect(advertise);
         if (!defect.empty())
-          defect = "is neither an IP address nor a host name (the port is the listen port)";
+          defect = advertise.find(':') == std::string::npos
+                       ? "is neither an IP address nor a host name"
+                       : "is neither an IP address nor a host name (no port: it is the listen "
+                         "port)";
       }
       if (!defect.empty()) {
         t.diagnostics().fail(

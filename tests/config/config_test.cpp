@@ -627,10 +627,11 @@ TEST(ConfigErrorTest, ListenAdvertise) {
   EXPECT_TRUE(
       FailsAt(with_listen("advertise = \"203.0.113.5:5060\"\n"), 3,
               "listen[0].advertise \"203.0.113.5:5060\" is neither an IP address nor a host "
-              "name (the port is the listen port)",
+              "name (no port: it is the listen port)",
               13));
   EXPECT_TRUE(FailsAt(with_listen("advertise = \"sip example\"\n"), 3,
-                      "listen[0].advertise \"sip example\" is neither"));
+                      "listen[0].advertise \"sip example\" is neither an IP address nor a host "
+                      "name"));
   EXPECT_TRUE(FailsAt(with_listen("advertise = \"0.0.0.0\"\n"), 3,
                       "listen[0].advertise \"0.0.0.0\" is a wildcard"));
   EXPECT_TRUE(FailsAt(with_listen("advertise = 5\n"), 3,
