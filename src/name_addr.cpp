@@ -340,6 +340,21 @@ struct ContactParam {
   }
 };
 
+// From's and To's tag: tag-param = "tag" EQUAL token (§25.1). A tag without a value, or a
+// quoted one, is no tag a dialog can be matched by; a response we made would add ours after
+// it, and a receiver reading the first would find none.
+struct FromToParam {
+  ParseError operator()(std::string_view name, std::string_view value, bool has_value,
+                        const Cursor& c) const {
+    if (name.size() == 3 && chars::iequals(name, "tag") &&
+        (!has_value ||
+         chars::skip_class(value.data(), value.data() + value.size(), value.data() + value.size(),
+                           chars::kToken) != value.data() + value.size()))
+      return ParseError::bad(c.offset_of(name.data()), "Malformed tag parameter");
+    return ParseError::none();
+  }
+};
+
 }  // namespace
 
 bool detail::parse_name_addr(std::string_view element, NameAddr& out, Source src, ParseError& err) {
@@ -347,7 +362,7 @@ bool detail::parse_name_addr(std::string_view element, NameAddr& out, Source src
 }
 
 bool detail::parse_from_to(std::string_view element, NameAddr& out, Source src, ParseError& err) {
-  return parse_name_addr_either<UriCheck::kShape>(element, out, src, AnyParam{}, err);
+  return parse_name_addr_either<UriCheck::kShape>(element, out, src, FromToParam{}, err);
 }
 
 bool detail::parse_contact(std::string_view element, NameAddr& out, Source src, ParseError& err) {

@@ -1087,6 +1087,31 @@ TEST_F(MessageTest, ReusedMessageHoldsOnlyTheSecondParse) {
   EXPECT_EQ(msg_->cseq().method, Method::kOptions);
 }
 
+// tag-param = "tag" EQUAL token (§25.1): a To or From tag with no value, or a quoted one,
+// is refused (a response would add a second tag after it); a token of any shape is a tag.
+TEST_F(MessageTest, FromAndToTagsMustBeTokens) {
+  for (std::string_view to :
+       {"To: <sip:bob@biloxi.example.com>;tag\r\n", "To: <sip:bob@biloxi.example.com>;tag;x=1\r\n",
+        "To: <sip:bob@biloxi.example.com>;TAG=\"quoted\"\r\n",
+        "To: sip:bob@biloxi.example.com;tag\r\n"}) {
+    const std::string text = "INVITE sip:bob@biloxi.example.com SIP/2.0\r\n" + std::string(kVia) +
+                             std::string(kMaxForwards) + std::string(to) + std::string(kFrom) +
+                             std::string(kCallId) + std::string(kCSeq) +
+                             std::string(kContentLength) + "\r\n";
+    const ParseError e = Parse(text);
+    EXPECT_EQ(e.status, status::kBadRequest) << to;
+    EXPECT_EQ(e.reason, "Malformed tag parameter") << to;
+  }
+  std::string text = Invite();  // the standard From, its tag valueless
+  text.replace(text.find(";tag=1928301774"), 15, ";tag");
+  EXPECT_EQ(Parse(text).reason, "Malformed tag parameter");
+  // Tokens: '.', '!', '%', '*', '_', '+', '`', '\'', '~' and '-' are token characters.
+  text = Invite();
+  text.replace(text.find(";tag=1928301774"), 15, ";tag=a.b!c%d*e_f+g`h'i~j-k");
+  ASSERT_TRUE(Parse(text).ok());
+  EXPECT_EQ(msg_->from().tag(), "a.b!c%d*e_f+g`h'i~j-k");
+}
+
 TEST_F(MessageTest, ReuseAfterAFailedParse) {
   ASSERT_EQ(Parse("garbage\r\n\r\n").status, status::kBadRequest);
   const ParseError err = Parse(Invite());
