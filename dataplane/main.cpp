@@ -171,6 +171,11 @@ int main(int argc, char** argv) {
   if (!note.empty()) std::printf("sipwire-dataplane: %s\n", note.c_str());
   settings.local_other_name = dataplane::advertised_host(config, local_other_family, note);
   if (!note.empty()) std::printf("sipwire-dataplane: %s\n", note.c_str());
+  for (const NetAddress& a : bound)
+    if (a != local && a != local_other_family) {
+      settings.local_more.push_back({a, dataplane::advertised_host(config, a, note)});
+      if (!note.empty()) std::printf("sipwire-dataplane: %s\n", note.c_str());
+    }
   // Shards exist before any worker runs, so the status line may read them from this thread.
   // The server policy and authentication: compiled once, one gate per shard.
   const gate::GateSharedResult gate_shared = gate::make_gate_shared(config);

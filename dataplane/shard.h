@@ -48,9 +48,9 @@ class Shard final : public PacketHandler {
   // handled at that time, at most one burst late.
   void on_burst() override { now_ms_ = clock_(); }
 
-  void on_datagram(std::string_view bytes, const NetAddress& from, const NetAddress&,
+  void on_datagram(std::string_view bytes, const NetAddress& from, const NetAddress& local,
                    Outbox& out) override {
-    core_.handle(bytes, from, out, now_ms_);
+    core_.handle(bytes, from, local, out, now_ms_);
   }
 
   void on_tick(Outbox& out) override {

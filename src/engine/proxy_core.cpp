@@ -74,6 +74,7 @@ ProxyCore::ProxyCore(const EngineSettings& settings, LocationTable& location, Re
     limiter_ = std::make_unique<SourceRateLimiter>(settings_.flood.limits);
   local_ = LocalEnds(settings_.local, settings_.local_other_family, settings_.local_name,
                      settings_.local_other_name);
+  for (const ListenEnd& e : settings_.local_more) local_.add(e);
   for (std::string& d : settings_.domains)
     for (char& c : d) c = chars::lower(c);
   // Views of settings_' own strings, built once rather than per request.
@@ -117,9 +118,10 @@ bool ProxyCore::is_ours(const Uri& uri) const {
          (!uri.has_port || local_.takes_port(uri.host, uri.port));
 }
 
-void ProxyCore::handle(std::string_view datagram, const NetAddress& source, Outbox& out,
-                       uint64_t now_ms) {
+void ProxyCore::handle(std::string_view datagram, const NetAddress& source, const NetAddress& local,
+                       Outbox& out, uint64_t now_ms) {
   ++counters_.datagrams;
+  ingress_ = local;
   ParseOptions opts;
   opts.max_message_size = settings_.max_message_size;
   const ParseError e = parse_message(datagram, *msg_, opts);
@@ -665,8 +667,8 @@ void ProxyCore::route(const NetAddress& source, Outbox& out, const TargetSet& ta
   // ACK (of a 2xx) and an unknown CANCEL are forwarded statelessly in every mode (§16.10,
   // §16.11); everything else is forked by the stateful proxy when there is one.
   if (stateful_ && m.method() != Method::kAck && m.method() != Method::kCancel) {
-    stateful_->proxy(m, source, targets, {transaction_hash(), *loop_, pop_routes, gate_edits_}, out,
-                     now_ms);
+    stateful_->proxy(m, source, targets,
+                     {transaction_hash(), *loop_, pop_routes, gate_edits_, ingress_}, out, now_ms);
     return;
   }
   forward(source, out, targets.targets[0], pop_routes);
@@ -690,7 +692,7 @@ void ProxyCore::forward(const NetAddress& source, Outbox& out, const Target& tar
   spec.path = target.path;
   spec.pop_routes = pop_routes;
   spec.record_route = settings_.record_route && starts_dialog(m);
-  set_local_ends(spec, local_, source, target.to);
+  set_local_ends(spec, local_, source, ingress_, target.to);
   spec.extra = gate_edits_;
   std::array<std::string_view, Outbox::kMaxSegments> segments;
   std::size_t used = kEditSpace;

@@ -40,18 +40,19 @@ struct ForwardSpec {
   const MessageEdits* extra = nullptr;
 };
 
-// Sets the addresses of ours `spec` writes for a request from `source` to `to` (set
-// spec.record_route first): the Via and Record-Route name the end it leaves from, the one of
-// the next hop's family; a record-routed request that crosses IP families gets the second
-// Record-Route, for the end it came in at.
+// Sets the addresses of ours `spec` writes for a request from `source`, which came in at
+// listen address `ingress` (invalid: not known), to `to` (set spec.record_route first): the
+// Via and Record-Route name the end it leaves from, the ingress where it is of the next hop's
+// family, else the first of that family; a record-routed request that crosses IP families
+// gets the second Record-Route, for the end it came in at.
 inline void set_local_ends(ForwardSpec& spec, const LocalEnds& ends, const NetAddress& source,
-                           const NetAddress& to) {
-  const LocalEnd& egress = ends.toward(to);
+                           const NetAddress& ingress, const NetAddress& to) {
+  const LocalEnd& egress = ends.toward(to, ingress);
   spec.local_host = egress.host;
   spec.local_port = egress.port;
-  if (const LocalEnd& ingress = ends.toward(source); spec.record_route && &ingress != &egress) {
-    spec.inbound_host = ingress.host;
-    spec.inbound_port = ingress.port;
+  if (const LocalEnd& in = ends.toward(source, ingress); spec.record_route && &in != &egress) {
+    spec.inbound_host = in.host;
+    spec.inbound_port = in.port;
   }
 }
 

@@ -334,7 +334,8 @@ void StatefulProxy::start_branch(Context& c, std::size_t i, const Message& o, bo
   spec.path = targets.substr(b.path_at, b.path_len);
   spec.pop_routes = c.fwd.pop_routes;
   spec.record_route = settings_.record_route && starts_dialog(o);
-  set_local_ends(spec, settings_.ends, c.source, b.to);
+  // A branch started later (from a timer) leaves from the first address of its family.
+  set_local_ends(spec, settings_.ends, c.source, received ? c.fwd.ingress : NetAddress{}, b.to);
   spec.extra = c.extra.size() != 0 ? &c.extra : nullptr;
   // A request being handled now is sent as a stateless forward is, its unchanged bytes by
   // reference to the received datagram and the edits from the outbox's scratch (valid until the

@@ -76,6 +76,7 @@ struct ForwardRequest {
   // A policy rule's header edits (offsets into the request; texts owned by the policy, which
   // outlives the transaction). Copied into the response context.
   const MessageEdits* extra = nullptr;
+  NetAddress ingress;  // the listen address it came in at (invalid: not known)
 };
 
 class StatefulProxy final : private TxnActions {

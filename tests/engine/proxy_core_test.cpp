@@ -550,6 +550,50 @@ TEST_F(ProxyCoreTest, TheAdvertisedHostIsWhatWeNameAndRecognise) {
   EXPECT_EQ(status_line(send(options.str(), kCaller).bytes), "SIP/2.0 200 OK");
 }
 
+// Two addresses of one family: a request forwarded in the family it came in leaves from the
+// address it came in at (the backends send so), which our Via and Record-Route name; both
+// addresses are us in a Route. Stateless and stateful (whose branch started now does the same).
+TEST_F(ProxyCoreTest, ARequestIsNamedByTheAddressItCameInAt) {
+  const NetAddress second = NetAddress::ipv4(198, 51, 100, 1, 5070);
+  settings_.local_more = {{second, ""}};
+  for (const ProxyMode mode : {ProxyMode::kStateless, ProxyMode::kStateful}) {
+    SCOPED_TRACE(mode == ProxyMode::kStateless ? "stateless" : "stateful");
+    core_.reset();
+    settings_.mode = mode;
+    send(register_bob("<sip:bob@192.0.2.10:5062>", 1).str(), kPhone);
+    for (const bool at_second : {true, false}) {
+      Request invite;
+      invite.via = "SIP/2.0/UDP 192.0.2.20:5064;branch=z9hG4bKin" + std::to_string(at_second);
+      invite.call_id = "in-" + std::to_string(at_second) + "@192.0.2.20";
+      out_.clear();
+      const std::string datagram = invite.str();
+      out_.batch(
+          [&] { core().handle(datagram, kCaller, at_second ? second : kProxy, out_, now_ms_); });
+      const FakeOutbox::Sent* fwd = sent_invite();
+      ASSERT_NE(fwd, nullptr);
+      const std::string ours = at_second ? "198.51.100.1:5070" : "127.0.0.1:5060";
+      EXPECT_NE(fwd->bytes.find("\r\nVia: SIP/2.0/UDP " + ours + ";branch=z9hG4bKsw"),
+                std::string::npos)
+          << fwd->bytes;
+      EXPECT_NE(fwd->bytes.find("\r\nRecord-Route: <sip:" + ours + ";lr>\r\nVia: "),
+                std::string::npos)
+          << fwd->bytes;
+    }
+  }
+  // bob's BYE by that route set: the second address's Route is ours to take off.
+  Request bye;
+  bye.method = "BYE";
+  bye.ruri = "sip:alice@192.0.2.20:5064";
+  bye.via = "SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKbye2";
+  bye.from = "<sip:bob@localhost>;tag=b9";
+  bye.to = "<sip:alice@localhost>;tag=a1";
+  bye.extra = "Route: <sip:198.51.100.1:5070;lr>\r\n";
+  const FakeOutbox::Sent b = send(bye.str(), kPhone);
+  EXPECT_EQ(status_line(b.bytes), "BYE sip:alice@192.0.2.20:5064 SIP/2.0");
+  EXPECT_EQ(b.to, NetAddress::ipv4(192, 0, 2, 20, 5064));
+  EXPECT_EQ(b.bytes.find("Route:"), std::string::npos) << b.bytes;
+}
+
 // An IPv6 address advertised is bracketed where a URI or a Via writes it.
 TEST_F(ProxyCoreTest, AnAdvertisedIpv6AddressIsBracketed) {
   settings_.local_other_family = *NetAddress::parse("::", 5060);

@@ -6,7 +6,8 @@
 // datagram, too many segments, or (stateless) a segment outside both the input and the scratch
 // it was given. The stateful proxy also sends copies from its own message store. And what it
 // sends while handling a datagram the parser accepts (or when its timers fire) must parse, and
-// a request it sends must carry its own Via on top, and a forwarded one the body and the fields
+// a request it sends must carry its own Via on top (of the address it leaves from: one of two
+// IPv4 addresses, or the IPv6 one), and a forwarded one the body and the fields
 // it came with (but those a proxy edits; not checked behind the server policy, whose rules add
 // and remove fields). The answer to a malformed request is an error response with no bare CR or
 // LF.
@@ -87,10 +88,12 @@ class CheckingOutbox : public Outbox {
     // §16.6 step 8: every request the proxy sends (forwarded, a CANCEL or ACK of its own, a
     // probe) carries its own Via on top, with an RFC 3261 branch, so the answer comes back: the
     // address of the destination's IP family, where it leaves from.
+    // (Over IPv4 the second listen address too, where a request came in at it.)
     const Via& top = sent_message->top_via();
-    const std::string_view ours = to.is_ipv6() ? "[::1]" : "127.0.0.1";
-    if (sent_message->is_request() &&
-        (top.host != ours || top.port != 5060 || !top.has_rfc3261_branch())) {
+    const bool ours = to.is_ipv6() ? top.host == "[::1]" && top.port == 5060
+                                   : (top.host == "127.0.0.1" && top.port == 5060) ||
+                                         (top.host == "127.0.0.3" && top.port == 5070);
+    if (sent_message->is_request() && (!ours || !top.has_rfc3261_branch())) {
       std::fprintf(stderr, "sent a request without our Via on top:\n%s\n", sent_.c_str());
       std::abort();
     }
@@ -268,6 +271,8 @@ struct World {
     // Both IP families, so requests cross between them (our Via per family, two Record-Routes,
     // two of our Routes to take off).
     s.local_other_family = *NetAddress::parse("::1", 5060);
+    // And a second IPv4 address, where some inputs come in (named where they leave from it).
+    s.local_more = {{NetAddress::ipv4(127, 0, 0, 3, 5070), ""}};
     s.domains = {"localhost", "example.com"};
     s.routes = {{"example.net", NetAddress::ipv4(127, 0, 0, 2, 5060)}};
     s.registrar.max_contacts = 4;
@@ -289,6 +294,11 @@ void run(World& world, std::string_view in, bool stateful) {
   const NetAddress source =
       in.size() % 2 != 0 ? kSource6
                          : NetAddress::ipv4(192, 0, 2, static_cast<uint8_t>(in.size() % 250), 5062);
+  // Where it came in: our address of its family, for some IPv4 inputs the second one.
+  static const NetAddress kLocal6 = *NetAddress::parse("::1", 5060);
+  const NetAddress local = source.is_ipv6()     ? kLocal6
+                           : in.size() % 4 == 2 ? NetAddress::ipv4(127, 0, 0, 3, 5070)
+                                                : NetAddress::ipv4(127, 0, 0, 1, 5060);
   std::size_t pos = 0;
   uint64_t now = 1'000'000 + in.size() * 997;
   while (pos <= in.size()) {
@@ -298,7 +308,7 @@ void run(World& world, std::string_view in, bool stateful) {
     static const auto received = std::make_unique<Message>();
     const bool parses = parse_message(datagram, *received).ok();
     CheckingOutbox out(datagram, stateful, parses, parses ? received.get() : nullptr, fields_kept);
-    world.core->handle(datagram, source, out, now);
+    world.core->handle(datagram, source, local, out, now);
     now += 1000;
     CheckingOutbox timers({}, stateful, true);
     world.core->tick(timers, now);  // retransmissions, timeouts: what the wait let fire

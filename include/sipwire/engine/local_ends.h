@@ -9,6 +9,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sipwire/chars.h"
 #include "sipwire/net_address.h"
@@ -21,6 +22,13 @@ struct LocalEnd {
   // The family of the listen address behind `host` (which may name another: the public
   // address of a NAT), the one a request to a peer of that family leaves from.
   NetAddress::Family family = NetAddress::Family::kIpv4;
+  NetAddress address;  // that listen address, as bound
+};
+
+// A listen address and the host our Via and Record-Route write for it (empty: its IP).
+struct ListenEnd {
+  NetAddress address;
+  std::string name;
 };
 
 class LocalEnds {
@@ -36,24 +44,42 @@ class LocalEnds {
         other_(other.valid() && other.family != primary.family ? end_of(other, other_name)
                                                                : LocalEnd{}),
         has_other_(other.valid() && other.family != primary.family) {}
+  // The listen addresses after the first of each family: ours too, and named where a request
+  // came in at one and leaves in its family (the backends send from the address a request
+  // came in at when its next hop is of that family).
+  void add(const ListenEnd& end) { more_.push_back(end_of(end.address, end.name)); }
 
   const LocalEnd& primary() const { return primary_; }
   // The end a datagram to `peer` leaves from: the one of the peer's family.
   const LocalEnd& toward(const NetAddress& peer) const {
     return has_other_ && peer.family == other_.family ? other_ : primary_;
   }
+  // The same for a request that came in at `ingress` (invalid: unknown, or sent later from a
+  // timer): that address when it is of the peer's family, as the backends choose.
+  const LocalEnd& toward(const NetAddress& peer, const NetAddress& ingress) const {
+    if (!more_.empty() && ingress.family == peer.family)
+      for (const LocalEnd& e : more_)
+        if (e.address == ingress) return e;
+    return toward(peer);
+  }
   // Whether `host` (as written in a Via or URI, compared exactly) and `port` name one of us.
+  // (The first of each family inline: nearly every data plane has no more; the others out of
+  // line, in each of these.)
   bool is(std::string_view host, uint16_t port) const {
     return (host == primary_.host && port == primary_.port) ||
-           (has_other_ && host == other_.host && port == other_.port);
+           (has_other_ && host == other_.host && port == other_.port) ||
+           (!more_.empty() && more_is(host, port));
   }
   // Whether `host` (compared case-insensitively) names one of us, whatever the port.
   bool names(std::string_view host) const {
-    return chars::iequals(host, primary_.host) || (has_other_ && chars::iequals(host, other_.host));
+    return chars::iequals(host, primary_.host) ||
+           (has_other_ && chars::iequals(host, other_.host)) ||
+           (!more_.empty() && more_names(host));
   }
   // Whether `port` goes with `host` (a host of ours: an address, or a domain of ours) for us:
-  // the port of the address `host` is, or for another name the port of either address.
+  // the port of an address `host` is, or for another name the port of any address.
   bool takes_port(std::string_view host, uint16_t port) const {
+    if (!more_.empty()) return any_takes_port(host, port);
     if (chars::iequals(host, primary_.host)) return port == primary_.port;
     if (has_other_ && chars::iequals(host, other_.host)) return port == other_.port;
     return port == primary_.port || (has_other_ && port == other_.port);
@@ -66,12 +92,16 @@ class LocalEnds {
     const std::string host = name.empty() ? a.ip_string() : std::string(name);
     // An IPv6 reference is bracketed in a URI and a Via (RFC 3261 §25.1, RFC 5118).
     const bool ipv6 = host.find(':') != std::string::npos;
-    return {ipv6 ? "[" + host + "]" : host, a.port, a.family};
+    return {ipv6 ? "[" + host + "]" : host, a.port, a.family, a};
   }
+  bool more_is(std::string_view host, uint16_t port) const;
+  bool more_names(std::string_view host) const;
+  bool any_takes_port(std::string_view host, uint16_t port) const;
 
   LocalEnd primary_;
   LocalEnd other_;
   bool has_other_ = false;
+  std::vector<LocalEnd> more_;
 };
 
 }  // namespace sipwire

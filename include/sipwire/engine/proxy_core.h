@@ -59,6 +59,9 @@ struct EngineSettings {
   // (invalid: it does not). Requests to hosts of that family leave from it, so their Via and
   // Record-Route name it, and a request that crosses families is record-routed twice.
   NetAddress local_other_family;
+  // The listen addresses after the first of each family, each with the host our Via and
+  // Record-Route name for it (empty: its IP).
+  std::vector<ListenEnd> local_more;
   // The hosts our Via and Record-Route write for `local` and `local_other_family`, where that
   // is not their IP (a listen address's `advertise`, or what a wildcard stands for): an IP
   // address (IPv6 without brackets) or a host name. Empty: the IP.
@@ -123,7 +126,14 @@ class ProxyCore {
   ProxyCore(const EngineSettings& settings, LocationTable& location, RequestGate* gate = nullptr);
   ~ProxyCore();
 
-  void handle(std::string_view datagram, const NetAddress& source, Outbox& out, uint64_t now_ms);
+  void handle(std::string_view datagram, const NetAddress& source, Outbox& out, uint64_t now_ms) {
+    handle(datagram, source, NetAddress{}, out, now_ms);
+  }
+  // `local`: the listen address the datagram came in at, where the backend knows it. A
+  // request forwarded to a host of that address's family leaves from it (the backends send
+  // so), which its Via and Record-Route then name.
+  void handle(std::string_view datagram, const NetAddress& source, const NetAddress& local,
+              Outbox& out, uint64_t now_ms);
   // Runs what is due at now_ms (the stateful proxy's transaction timers). Call it from the
   // worker's loop at least every 10 ms, after a batch and when idle, and only once the sends
   // of the batch before have been flushed: it recycles the stored copies they may point into.
@@ -199,7 +209,8 @@ class ProxyCore {
   LocationTable& location_;
   Registrar registrar_;
   std::unique_ptr<Message> msg_;
-  LocalEnds local_;                          // our addresses, one per IP family we listen on
+  LocalEnds local_;     // our addresses, one per IP family we listen on
+  NetAddress ingress_;  // where the current datagram came in (invalid: not known)
   std::vector<std::string_view> supported_;  // views of settings_.supported_option_tags
   std::optional<uint32_t> loop_;  // the current request's loop-detection hash, once computed
   std::unique_ptr<StatefulProxy> stateful_;     // mode stateful only
