@@ -54,6 +54,19 @@ Request register_bob(const std::string& contact, uint32_t cseq, const std::strin
   return r;
 }
 
+// bob's BYE to alice (at 192.0.2.20:5064) in the dialog of Request{}'s INVITE, sent from
+// `via` with the route set as the header lines `routes`.
+Request bye_from_bob(const std::string& via, const std::string& routes) {
+  Request bye;
+  bye.method = "BYE";
+  bye.ruri = "sip:alice@192.0.2.20:5064";
+  bye.via = via;
+  bye.from = "<sip:bob@localhost>;tag=b9";
+  bye.to = "<sip:alice@localhost>;tag=a1";
+  bye.extra = routes;
+  return bye;
+}
+
 class ProxyCoreTest : public ::testing::Test {
  protected:
   ProxyCoreTest() : qsbr_(1), table_(1024, qsbr_) {
@@ -530,14 +543,10 @@ TEST_F(ProxyCoreTest, TheAdvertisedHostIsWhatWeNameAndRecognise) {
   EXPECT_EQ(r.to, NetAddress::ipv4(192, 0, 2, 20, 5064));
 
   // ...and his BYE by the route set: our Route goes, and it is routed onwards by its URI.
-  Request bye;
-  bye.method = "BYE";
-  bye.ruri = "sip:alice@192.0.2.20:5064";
-  bye.via = "SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKbye1";
-  bye.from = "<sip:bob@localhost>;tag=b9";
-  bye.to = "<sip:alice@localhost>;tag=a1";
-  bye.extra = "Route: <sip:203.0.113.5:5060;lr>\r\n";
-  const FakeOutbox::Sent b = send(bye.str(), kPhone);
+  const FakeOutbox::Sent b = send(bye_from_bob("SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKbye1",
+                                               "Route: <sip:203.0.113.5:5060;lr>\r\n")
+                                      .str(),
+                                  kPhone);
   EXPECT_EQ(status_line(b.bytes), "BYE sip:alice@192.0.2.20:5064 SIP/2.0");
   EXPECT_EQ(b.to, NetAddress::ipv4(192, 0, 2, 20, 5064));
   EXPECT_EQ(b.bytes.find("Route:"), std::string::npos) << b.bytes;
@@ -581,14 +590,10 @@ TEST_F(ProxyCoreTest, ARequestIsNamedByTheAddressItCameInAt) {
     }
   }
   // bob's BYE by that route set: the second address's Route is ours to take off.
-  Request bye;
-  bye.method = "BYE";
-  bye.ruri = "sip:alice@192.0.2.20:5064";
-  bye.via = "SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKbye2";
-  bye.from = "<sip:bob@localhost>;tag=b9";
-  bye.to = "<sip:alice@localhost>;tag=a1";
-  bye.extra = "Route: <sip:198.51.100.1:5070;lr>\r\n";
-  const FakeOutbox::Sent b = send(bye.str(), kPhone);
+  const FakeOutbox::Sent b = send(bye_from_bob("SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKbye2",
+                                               "Route: <sip:198.51.100.1:5070;lr>\r\n")
+                                      .str(),
+                                  kPhone);
   EXPECT_EQ(status_line(b.bytes), "BYE sip:alice@192.0.2.20:5064 SIP/2.0");
   EXPECT_EQ(b.to, NetAddress::ipv4(192, 0, 2, 20, 5064));
   EXPECT_EQ(b.bytes.find("Route:"), std::string::npos) << b.bytes;
@@ -636,13 +641,9 @@ TEST_F(ProxyCoreTest, ARequestCrossingIpFamiliesNamesWhereItLeavesAndIsRecordRou
        {"Route: <sip:[2001:db8::1]:5060;lr>, <sip:127.0.0.1:5060;lr>\r\n",
         "Route: <sip:[2001:db8::1]:5060;lr>\r\n"
         "Route: <sip:127.0.0.1:5060;lr>\r\n"}) {
-    Request bye;
-    bye.method = "BYE";
-    bye.ruri = "sip:alice@192.0.2.20:5064";
-    bye.via = "SIP/2.0/UDP [2001:db8::10]:5062;branch=z9hG4bKbye" + std::to_string(routes.size());
-    bye.from = "<sip:bob@localhost>;tag=b9";
-    bye.to = "<sip:alice@localhost>;tag=a1";
-    bye.extra = routes;
+    const Request bye = bye_from_bob(
+        "SIP/2.0/UDP [2001:db8::10]:5062;branch=z9hG4bKbye" + std::to_string(routes.size()),
+        routes);
     const FakeOutbox::Sent b = send(bye.str(), phone6);
     EXPECT_EQ(status_line(b.bytes), "BYE sip:alice@192.0.2.20:5064 SIP/2.0");
     EXPECT_EQ(b.to, kCaller);
