@@ -1,8 +1,9 @@
 // Our addresses as the proxy writes them in Via and Record-Route and recognises them in Via,
-// Route and Request-URI: one per IP family the data plane listens on. A request leaves from
-// the listen address of its next hop's family (the backends pick the socket or source address
-// that way), so that is the address its Via must name, or the response cannot come back to a
-// host of that family alone; and a request that crosses from one family to the other is
+// Route and Request-URI: every listen address the data plane has. A request leaves from the
+// address it came in at when its next hop is of that family, else from the first listen
+// address of the next hop's family (the backends pick the socket or source address that way),
+// so that is the address its Via must name, or the response cannot come back to a host of
+// that family alone; and a request that crosses from one family to the other is
 // record-routed twice (RFC 3261 §16.6 step 4, RFC 6157 §3.1), once with each address, so that
 // either side reaches us in its own family.
 #pragma once

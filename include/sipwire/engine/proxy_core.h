@@ -209,7 +209,7 @@ class ProxyCore {
   LocationTable& location_;
   Registrar registrar_;
   std::unique_ptr<Message> msg_;
-  LocalEnds local_;     // our addresses, one per IP family we listen on
+  LocalEnds local_;     // our listen addresses, as Via and Record-Route name them
   NetAddress ingress_;  // where the current datagram came in (invalid: not known)
   std::vector<std::string_view> supported_;  // views of settings_.supported_option_tags
   std::optional<uint32_t> loop_;  // the current request's loop-detection hash, once computed
