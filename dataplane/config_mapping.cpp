@@ -63,23 +63,23 @@ EngineSettings engine_settings(const Config& c, const NetAddress& local) {
   return s;
 }
 
-std::string advertised_host(const Config& config, const NetAddress& bound, std::string& note) {
+AdvertisedName advertised_name(const Config& config, const NetAddress& bound, std::string& note) {
   note.clear();
   if (!bound.valid()) return {};
   for (const ListenConfig& l : config.listen)
-    if (l.address == bound && !l.advertise.empty()) return l.advertise;
+    if (l.address == bound && !l.advertise.empty()) return {l.advertise, l.advertise_port};
   if (!bound.is_unspecified()) return {};
   if (const auto source = default_source_address(bound.family)) {
     note = bound.to_string() + " is named " + source->ip_string() +
            " in Via and Record-Route: the address this host sends from (set [[listen]] "
            "advertise to name another)";
-    return source->ip_string();
+    return {source->ip_string(), 0};
   }
   const std::string loopback = bound.is_ipv6() ? "::1" : "127.0.0.1";
   note = bound.to_string() + " is named " + loopback +
          " in Via and Record-Route: this host has no default route to find its address by; "
          "set [[listen]] advertise";
-  return loopback;
+  return {loopback, 0};
 }
 
 void add_interface_domains(Config& config) {

@@ -19,12 +19,12 @@ namespace sipwire::dataplane {
 // being the first address the backend bound.
 EngineSettings engine_settings(const Config& config, const NetAddress& local);
 
-// The host our Via and Record-Route name for `bound`, an address the backend bound (invalid:
-// none): its [[listen]] table's advertise; for a wildcard without one, the address this host
-// sends from (default_source_address), or the loopback address when it has no default route.
-// Empty: the address itself. `note` (empty when there is nothing to tell) says what a wildcard
-// was taken for, for the operator.
-std::string advertised_host(const Config& config, const NetAddress& bound, std::string& note);
+// What our Via and Record-Route name for `bound`, an address the backend bound (invalid:
+// none): its [[listen]] table's advertise (and its port, if it gives one); for a wildcard
+// without one, the address this host sends from (default_source_address), or the loopback
+// address when it has no default route. Empty host: the address itself. `note` (empty when
+// there is nothing to tell) says what a wildcard was taken for, for the operator.
+AdvertisedName advertised_name(const Config& config, const NetAddress& bound, std::string& note);
 
 // A wildcard listen address receives on every address of the host's interfaces (of its
 // family): each becomes one of `config`'s domains, so that a request naming any of them is

@@ -167,13 +167,13 @@ int main(int argc, char** argv) {
   settings.local_other_family = local_other_family;
   // What our Via and Record-Route write for them: an advertised host, or what a wildcard is.
   std::string note;
-  settings.local_name = dataplane::advertised_host(config, local, note);
+  settings.local_name = dataplane::advertised_name(config, local, note);
   if (!note.empty()) std::printf("sipwire-dataplane: %s\n", note.c_str());
-  settings.local_other_name = dataplane::advertised_host(config, local_other_family, note);
+  settings.local_other_name = dataplane::advertised_name(config, local_other_family, note);
   if (!note.empty()) std::printf("sipwire-dataplane: %s\n", note.c_str());
   for (const NetAddress& a : bound)
     if (a != local && a != local_other_family) {
-      settings.local_more.push_back({a, dataplane::advertised_host(config, a, note)});
+      settings.local_more.push_back({a, dataplane::advertised_name(config, a, note)});
       if (!note.empty()) std::printf("sipwire-dataplane: %s\n", note.c_str());
     }
   // Shards exist before any worker runs, so the status line may read them from this thread.

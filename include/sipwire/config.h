@@ -27,6 +27,9 @@ struct ListenConfig {
   // (IPv6 without brackets) or a host name, lower-cased; empty: the address (for a wildcard,
   // the data plane names the address its host sends from).
   std::string advertise;
+  // The port our Via and Record-Route write with it, where the NAT forwards another port to
+  // ours (advertise = "203.0.113.5:5080"); 0: the listen port.
+  uint16_t advertise_port = 0;
 
   bool operator==(const ListenConfig&) const = default;
 };

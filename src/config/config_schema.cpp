@@ -119,6 +119,56 @@ void read_domains(TableReader& root, Config& config, KeyPositions& positions) {
   }
 }
 
+// A [[listen]] advertise value split into its host and its port: "host", "host:port",
+// "192.0.2.1:5080", an IPv6 address alone or "[2001:db8::1]:5080". The host is checked by the
+// caller; `defect` says what is wrong with the port, if anything.
+struct AdvertiseValue {
+  std::string host;
+  uint16_t port = 0;  // 0: none given
+  bool bracketed = false;
+  std::string_view defect;
+};
+
+AdvertiseValue split_advertise(const std::string& text) {
+  AdvertiseValue v;
+  std::string_view port;
+  bool has_port = false;
+  if (!text.empty() && text.front() == '[') {
+    const std::size_t close = text.find(']');
+    if (close == std::string::npos) return {text, 0, true, "has no ] after its IPv6 address"};
+    v.host = text.substr(1, close - 1);
+    v.bracketed = true;
+    const std::string_view rest = std::string_view(text).substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') return {text, 0, true, "has something else than :port after ]"};
+      port = rest.substr(1);
+      has_port = true;
+    }
+  } else if (const std::size_t colon = text.find(':');
+             colon != std::string::npos && text.find(':', colon + 1) == std::string::npos) {
+    // One colon: host:port. More are an IPv6 address without a port (it needs brackets).
+    v.host = text.substr(0, colon);
+    port = std::string_view(text).substr(colon + 1);
+    has_port = true;
+  } else {
+    v.host = text;
+  }
+  if (has_port) {
+    uint32_t n = 0;
+    bool digits = !port.empty() && port.size() <= 5;
+    for (const char c : port) {
+      digits = digits && c >= '0' && c <= '9';
+      if (digits) n = n * 10 + static_cast<uint32_t>(c - '0');
+    }
+    if (!digits || n == 0 || n > 65535) {
+      v.defect = "has a port that is not a number in 1..65535";
+      return v;
+    }
+    v.port = static_cast<uint16_t>(n);
+  }
+  return v;
+}
+
 void read_listen(TableReader& root, Config& config, KeyPositions& positions) {
   const std::vector<const toml::table*> tables = array_of_tables(root, "listen");
   for (std::size_t i = 0; i < tables.size(); ++i) {
@@ -133,24 +183,22 @@ void read_listen(TableReader& root, Config& config, KeyPositions& positions) {
     ListenConfig listen;
     listen.transport = read_transport(t);
     if (std::string advertise; t.read_string("advertise", advertise)) {
-      const auto ip = NetAddress::parse(advertise, 0);
-      std::string_view defect;
-      if (ip && ip->is_unspecified()) {
+      const AdvertiseValue value = split_advertise(advertise);
+      const auto ip = NetAddress::parse(value.host, 0);
+      std::string_view defect = value.defect;
+      const bool host_ok = ip ? ip->is_ipv6() || !value.bracketed
+                              : !value.bracketed && hostname_defect(value.host).empty();
+      if (defect.empty() && !host_ok)
+        defect = "is neither an IP address nor a host name, with an optional :port";
+      if (defect.empty() && ip && ip->is_unspecified())
         defect = "is a wildcard: name an address the peers reach us at";
-      } else if (!ip) {
-        defect = hostname_defect(advertise);
-        if (!defect.empty())
-          defect = advertise.find(':') == std::string::npos
-                       ? "is neither an IP address nor a host name"
-                       : "is neither an IP address nor a host name (no port: it is the listen "
-                         "port)";
-      }
       if (!defect.empty()) {
         t.diagnostics().fail(
             position_of(t.find("advertise")->source()),
             t.key_path("advertise") + " \"" + advertise + "\" " + std::string(defect));
       } else {
-        listen.advertise = ip ? ip->ip_string() : to_lower_ascii(advertise);
+        listen.advertise = ip ? ip->ip_string() : to_lower_ascii(value.host);
+        listen.advertise_port = value.port;
       }
     }
     if (have_address) {

@@ -38,10 +38,12 @@ bool LocalEnds::any_takes_port(std::string_view host, uint16_t port) const {
       address = true;
     }
   if (address) return false;
-  // Another name of ours: the port of any end.
-  if (port == primary_.port || (has_other_ && port == other_.port)) return true;
+  // Another name of ours: the port of any end, written or listened at.
+  if (port == primary_.port || port == primary_.address.port ||
+      (has_other_ && (port == other_.port || port == other_.address.port)))
+    return true;
   for (const LocalEnd& e : more_)
-    if (port == e.port) return true;
+    if (port == e.port || port == e.address.port) return true;
   return false;
 }
 

@@ -621,14 +621,49 @@ TEST(ListenConfigTest, AdvertiseNamesAnAddressOrAHost) {
   EXPECT_EQ(c.listen[3].advertise, "");
   EXPECT_EQ(c.domains, (std::vector<std::string>{"example.com", "10.0.0.5", "203.0.113.5",
                                                  "2001:db8::5", "sip.example.net"}));
+  for (const ListenConfig& l : c.listen) EXPECT_EQ(l.advertise_port, 0) << l.advertise;
+}
+
+// A port after the host: a NAT that forwards another public port to the listen port.
+TEST(ListenConfigTest, AdvertiseTakesAPort) {
+  const ConfigResult r = parse(
+      "[[listen]]\naddress = \"10.0.0.5\"\nadvertise = \"203.0.113.5:5080\"\n"
+      "[[listen]]\naddress = \"::\"\nadvertise = \"[2001:DB8:0::5]:65535\"\n"
+      "[[listen]]\naddress = \"0.0.0.0\"\nport = 5070\nadvertise = \"SIP.Example.NET:1\"\n");
+  ASSERT_TRUE(r.ok()) << r.error.to_string();
+  const Config& c = *r.config;
+  ASSERT_EQ(c.listen.size(), 3u);
+  EXPECT_EQ(c.listen[0].advertise, "203.0.113.5");
+  EXPECT_EQ(c.listen[0].advertise_port, 5080);
+  EXPECT_EQ(c.listen[1].advertise, "2001:db8::5");
+  EXPECT_EQ(c.listen[1].advertise_port, 65535);
+  EXPECT_EQ(c.listen[2].advertise, "sip.example.net");
+  EXPECT_EQ(c.listen[2].advertise_port, 1);
+  // The host is one of our domains, without its port.
+  EXPECT_EQ(c.domains, (std::vector<std::string>{"10.0.0.5", "203.0.113.5", "2001:db8::5",
+                                                 "sip.example.net"}));
 }
 
 TEST(ConfigErrorTest, ListenAdvertise) {
-  EXPECT_TRUE(
-      FailsAt(with_listen("advertise = \"203.0.113.5:5060\"\n"), 3,
-              "listen[0].advertise \"203.0.113.5:5060\" is neither an IP address nor a host "
-              "name (no port: it is the listen port)",
-              13));
+  for (const char* port : {"0", "65536", "", "50x", "123456", "-1"})
+    EXPECT_TRUE(FailsAt(with_listen("advertise = \"203.0.113.5:" + std::string(port) + "\"\n"), 3,
+                        "listen[0].advertise \"203.0.113.5:" + std::string(port) +
+                            "\" has a port that is not a number in 1..65535",
+                        13))
+        << port;
+  EXPECT_TRUE(FailsAt(with_listen("advertise = \"[2001:db8::5]5080\"\n"), 3,
+                      "listen[0].advertise \"[2001:db8::5]5080\" has something else than :port "
+                      "after ]"));
+  EXPECT_TRUE(FailsAt(with_listen("advertise = \"[2001:db8::5:5080\"\n"), 3,
+                      "listen[0].advertise \"[2001:db8::5:5080\" has no ] after its IPv6 "
+                      "address"));
+  for (const char* bad : {"[203.0.113.5]:5080", "[sip.example.net]", "sip example:5080"})
+    EXPECT_TRUE(FailsAt(with_listen("advertise = \"" + std::string(bad) + "\"\n"), 3,
+                        "listen[0].advertise \"" + std::string(bad) +
+                            "\" is neither an IP address nor a host name, with an optional :port"))
+        << bad;
+  EXPECT_TRUE(FailsAt(with_listen("advertise = \"0.0.0.0:5080\"\n"), 3,
+                      "listen[0].advertise \"0.0.0.0:5080\" is a wildcard"));
   EXPECT_TRUE(FailsAt(with_listen("advertise = \"sip example\"\n"), 3,
                       "listen[0].advertise \"sip example\" is neither an IP address nor a host "
                       "name"));

@@ -217,7 +217,7 @@ hops = [{ address = "192.0.2.10" }]
 // What our Via and Record-Route name for each bound address: its advertise; a specific
 // address itself (empty); a wildcard, an address of this host (never the wildcard), said in a
 // note for the operator.
-TEST(AdvertisedHostTest, AdvertiseOrTheAddressOrWhatAWildcardStandsFor) {
+TEST(AdvertisedNameTest, AdvertiseOrTheAddressOrWhatAWildcardStandsFor) {
   const Config c = load(R"([[listen]]
 address = "127.0.0.1"
 port = 5070
@@ -231,21 +231,26 @@ port = 5072
 [[listen]]
 address = "::"
 port = 5073
-advertise = "sip.example.net"
+advertise = "sip.example.net:5080"
 )");
   std::string note;
-  EXPECT_EQ(advertised_host(c, NetAddress::ipv4(127, 0, 0, 1, 5070), note), "203.0.113.5");
+  AdvertisedName name = advertised_name(c, NetAddress::ipv4(127, 0, 0, 1, 5070), note);
+  EXPECT_EQ(name.host, "203.0.113.5");
+  EXPECT_EQ(name.port, 0);  // the listen port
   EXPECT_EQ(note, "");
-  EXPECT_EQ(advertised_host(c, NetAddress::ipv4(127, 0, 0, 1, 5071), note), "");
-  EXPECT_EQ(advertised_host(c, *NetAddress::parse("::", 5073), note), "sip.example.net");
-  EXPECT_EQ(advertised_host(c, NetAddress{}, note), "");  // no address of the other family
+  EXPECT_EQ(advertised_name(c, NetAddress::ipv4(127, 0, 0, 1, 5071), note).host, "");
+  name = advertised_name(c, *NetAddress::parse("::", 5073), note);
+  EXPECT_EQ(name.host, "sip.example.net");
+  EXPECT_EQ(name.port, 5080);
+  EXPECT_EQ(advertised_name(c, NetAddress{}, note).host, "");  // no address of the other family
   // The wildcard: whatever this host's address is, a specific IPv4 address, told in the note.
-  const std::string host = advertised_host(c, NetAddress::ipv4(0, 0, 0, 0, 5072), note);
-  const auto ip = NetAddress::parse(host, 5072);
-  ASSERT_TRUE(ip.has_value()) << host;
+  name = advertised_name(c, NetAddress::ipv4(0, 0, 0, 0, 5072), note);
+  EXPECT_EQ(name.port, 0);
+  const auto ip = NetAddress::parse(name.host, 5072);
+  ASSERT_TRUE(ip.has_value()) << name.host;
   EXPECT_FALSE(ip->is_ipv6());
   EXPECT_FALSE(ip->is_unspecified());
-  EXPECT_NE(note.find("0.0.0.0:5072 is named " + host + " in Via and Record-Route"),
+  EXPECT_NE(note.find("0.0.0.0:5072 is named " + name.host + " in Via and Record-Route"),
             std::string::npos)
       << note;
 }

@@ -6,23 +6,28 @@
 #     which), an address of this host, never 0.0.0.0, which no peer can send to.
 #  3. Two addresses of one family, 127.0.0.1 and 127.0.0.2 (two ports): a call that comes in
 #     at the second leaves from it, and names it.
+#  4. A specific address advertised with another port (a NAT forwarding its public port to
+#     ours), here 127.0.0.3 at a port nothing listens on: Via and Record-Route name that host
+#     and port, and the Route naming it in the ACKs and BYEs is ours (popped: were it not, they
+#     would go to 127.0.0.3 and the calls fail).
 # Each round: a sipp UAS registers (at the proxy's first address) and a UAC places dialog
 # calls to it (uac_dialog.xml: ACK and BYE with the route set as Route), sent to and addressed
-# to 127.0.0.2 in rounds 1 and 3, to 127.0.0.1 in round 2 (every address of the host is ours
-# when we listen on them all: a foreign domain would be refused 403). Passes when every call completes
-# and the UAS's trace shows each INVITE, ACK and BYE with the proxy's Via, naming that host at
-# the proxy's port, over the UAC's (one Via more would be a request the proxy sent to itself,
-# not knowing the name for its own), and the INVITE's Record-Route naming it too. sipp answers
-# where a request came from, so the calls would complete with any Via: the trace is the test.
+# to 127.0.0.2 in rounds 1 and 3, to the proxy's address in rounds 2 and 4 (every address of
+# the host is ours when we listen on them all: a foreign domain would be refused 403). Passes
+# when every call completes and the UAS's trace shows each INVITE, ACK and BYE with the
+# proxy's Via, naming that host and port, over the UAC's (one Via more would be a request the
+# proxy sent to itself, not knowing the name for its own), and the INVITE's Record-Route
+# naming it too. sipp answers where a request came from, so the calls would complete with any
+# Via: the trace is the test.
 #
-# Socket backend only (the DPDK data plane owns specific addresses and refuses a wildcard; it
-# chooses the address to send from as the socket backend does, DpdkShared::source_for).
+# Rounds 1-3 on the socket backend only (the DPDK data plane owns specific addresses and
+# refuses a wildcard; it chooses the address to send from as the socket backend does,
+# DpdkShared::source_for); round 4 on both.
 # usage: tests/e2e/listen_addresses.sh BUILD_DIR    (E2E_CALLS: default 10 calls per round)
 # shellcheck source=tests/e2e/lib.sh source-path=SCRIPTDIR/../..
 source "$(dirname "$0")/lib.sh"
 e2e_init "$@"
 direct_mode && skip "needs the proxy"
-dpdk_backend && skip "the DPDK data plane refuses a wildcard listen address"
 [[ $E2E_IP == 4 ]] || skip "listens on the IPv4 wildcard"
 calls=${E2E_CALLS:-10}
 
@@ -58,6 +63,18 @@ calls_naming() {
         fail "the INVITEs' Record-Route was '$rr' (want <sip:$want;lr>) ($user-uas.msg.log)"
 }
 
+# 4. advertise with a port, on both backends.
+adv_port=""
+free_udp_port adv_port
+E2E_LISTEN_EXTRA="advertise = \"127.0.0.3:$adv_port\"" start_proxy
+adv_ip=$PROXY_IP
+calls_naming port "$PROXY_HOSTPORT" "127.0.0.3:$adv_port"
+proxy_alive || fail "the proxy died during the test"
+stop_proxy
+if dpdk_backend; then
+    pass "$calls calls: $adv_ip advertised as 127.0.0.3:$adv_port: Via and Record-Route name it, its Route is ours (the wildcard rounds need the socket backend)"
+fi
+
 # 1. advertise
 E2E_LISTEN_ADDRESS=0.0.0.0 E2E_LISTEN_EXTRA='advertise = "127.0.0.2"' start_proxy
 calls_naming adv "127.0.0.2:$PROXY_PORT" "127.0.0.2:$PROXY_PORT"
@@ -83,4 +100,4 @@ port = $second_port" start_proxy
 calls_naming two "127.0.0.2:$second_port" "127.0.0.2:$second_port"
 proxy_alive || fail "the proxy died during the test"
 stop_proxy
-pass "$calls calls each: 0.0.0.0 advertised as 127.0.0.2, 0.0.0.0 named $named, in at a second address 127.0.0.2: Via and Record-Route name them"
+pass "$calls calls each: 0.0.0.0 advertised as 127.0.0.2, 0.0.0.0 named $named, in at a second address 127.0.0.2, $adv_ip advertised as 127.0.0.3:$adv_port: Via and Record-Route name them"

@@ -520,7 +520,7 @@ TEST_F(ProxyCoreTest, LoopIs482AndSpiralIsForwarded) {
 // for): our Via and Record-Route name it, and it is us in the Route of what comes back, in a
 // Request-URI and in the Via of a response.
 TEST_F(ProxyCoreTest, TheAdvertisedHostIsWhatWeNameAndRecognise) {
-  settings_.local_name = "203.0.113.5";
+  settings_.local_name = {"203.0.113.5", 0};
   settings_.domains.push_back("203.0.113.5");  // as the configuration adds it
   send(register_bob("<sip:bob@192.0.2.10:5062>", 1).str(), kPhone);
   const FakeOutbox::Sent fwd = send(Request{}.str(), kCaller);
@@ -559,12 +559,57 @@ TEST_F(ProxyCoreTest, TheAdvertisedHostIsWhatWeNameAndRecognise) {
   EXPECT_EQ(status_line(send(options.str(), kCaller).bytes), "SIP/2.0 200 OK");
 }
 
+// An advertised port (a NAT forwarding its public port 5080 to our 5060): our Via and
+// Record-Route write it, and what comes back naming it is ours; so is our listen address at
+// its own port, which hosts on the inside use.
+TEST_F(ProxyCoreTest, TheAdvertisedPortIsWhatWeWriteAndRecognise) {
+  settings_.local_name = {"203.0.113.5", 5080};
+  settings_.domains.push_back("127.0.0.1");  // as the configuration adds them
+  settings_.domains.push_back("203.0.113.5");
+  send(register_bob("<sip:bob@192.0.2.10:5062>", 1).str(), kPhone);
+  const FakeOutbox::Sent fwd = send(Request{}.str(), kCaller);
+  EXPECT_EQ(fwd.to, NetAddress::ipv4(192, 0, 2, 10, 5062));
+  EXPECT_NE(fwd.bytes.find("\r\nVia: SIP/2.0/UDP 203.0.113.5:5080;branch=z9hG4bKsw"),
+            std::string::npos)
+      << fwd.bytes;
+  EXPECT_NE(fwd.bytes.find("\r\nRecord-Route: <sip:203.0.113.5:5080;lr>\r\n"), std::string::npos)
+      << fwd.bytes;
+
+  // bob's 180 comes back by our Via, which names the advertised port.
+  const std::size_t via = fwd.bytes.find("Via: ");
+  const std::string ringing =
+      "SIP/2.0 180 Ringing\r\n" + fwd.bytes.substr(via, fwd.bytes.find("\r\nMax-Forwards") - via) +
+      "\r\nFrom: <sip:alice@localhost>;tag=a1\r\nTo: <sip:bob@localhost>;tag=b9\r\n"
+      "Call-ID: call-1@192.0.2.20\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+  const FakeOutbox::Sent r = send(ringing, kPhone);
+  EXPECT_EQ(status_line(r.bytes), "SIP/2.0 180 Ringing");
+  EXPECT_EQ(r.to, NetAddress::ipv4(192, 0, 2, 20, 5064));
+
+  // In-dialog requests by the route set: our Route goes, by the advertised port or by the
+  // listen address and its own port.
+  for (const char* route :
+       {"Route: <sip:203.0.113.5:5080;lr>\r\n", "Route: <sip:127.0.0.1:5060;lr>\r\n"}) {
+    const FakeOutbox::Sent b =
+        send(bye_from_bob("SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKbye1", route).str(), kPhone);
+    EXPECT_EQ(status_line(b.bytes), "BYE sip:alice@192.0.2.20:5064 SIP/2.0") << route;
+    EXPECT_EQ(b.to, NetAddress::ipv4(192, 0, 2, 20, 5064)) << route;
+    EXPECT_EQ(b.bytes.find("Route:"), std::string::npos) << b.bytes;
+  }
+
+  // A keepalive to the advertised address and port is ours to answer.
+  Request options;
+  options.method = "OPTIONS";
+  options.ruri = "sip:203.0.113.5:5080";
+  options.call_id = "ka-1@192.0.2.20";
+  EXPECT_EQ(status_line(send(options.str(), kCaller).bytes), "SIP/2.0 200 OK");
+}
+
 // Two addresses of one family: a request forwarded in the family it came in leaves from the
 // address it came in at (the backends send so), which our Via and Record-Route name; both
 // addresses are us in a Route. Stateless and stateful (whose branch started now does the same).
 TEST_F(ProxyCoreTest, ARequestIsNamedByTheAddressItCameInAt) {
   const NetAddress second = NetAddress::ipv4(198, 51, 100, 1, 5070);
-  settings_.local_more = {{second, ""}};
+  settings_.local_more = {{second, {}}};
   for (const ProxyMode mode : {ProxyMode::kStateless, ProxyMode::kStateful}) {
     SCOPED_TRACE(mode == ProxyMode::kStateless ? "stateless" : "stateful");
     core_.reset();
@@ -602,7 +647,7 @@ TEST_F(ProxyCoreTest, ARequestIsNamedByTheAddressItCameInAt) {
 // An IPv6 address advertised is bracketed where a URI or a Via writes it.
 TEST_F(ProxyCoreTest, AnAdvertisedIpv6AddressIsBracketed) {
   settings_.local_other_family = *NetAddress::parse("::", 5060);
-  settings_.local_other_name = "2001:db8::5";
+  settings_.local_other_name = {"2001:db8::5", 0};
   const NetAddress phone6 = *NetAddress::parse("2001:db8::10", 5062);
   Request reg = register_bob("<sip:bob@[2001:db8::10]:5062>", 1);
   reg.via = "SIP/2.0/UDP [2001:db8::10]:5062;branch=z9hG4bKreg6";

@@ -272,7 +272,7 @@ struct World {
     // two of our Routes to take off).
     s.local_other_family = *NetAddress::parse("::1", 5060);
     // And a second IPv4 address, where some inputs come in (named where they leave from it).
-    s.local_more = {{NetAddress::ipv4(127, 0, 0, 3, 5070), ""}};
+    s.local_more = {{NetAddress::ipv4(127, 0, 0, 3, 5070), {}}};
     s.domains = {"localhost", "example.com"};
     s.routes = {{"example.net", NetAddress::ipv4(127, 0, 0, 2, 5060)}};
     s.registrar.max_contacts = 4;

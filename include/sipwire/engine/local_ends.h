@@ -26,10 +26,17 @@ struct LocalEnd {
   NetAddress address;  // that listen address, as bound
 };
 
-// A listen address and the host our Via and Record-Route write for it (empty: its IP).
+// What our Via and Record-Route write for a listen address that peers reach by another
+// (a listen address's `advertise`, or what a wildcard stands for).
+struct AdvertisedName {
+  std::string host;   // an IP address (IPv6 without brackets) or a host name; empty: its IP
+  uint16_t port = 0;  // 0: its port
+};
+
+// A listen address and what our Via and Record-Route write for it.
 struct ListenEnd {
   NetAddress address;
-  std::string name;
+  AdvertisedName name;
 };
 
 class LocalEnds {
@@ -37,10 +44,9 @@ class LocalEnds {
   LocalEnds() = default;
   // `primary` names us where no family decides (the registrar's domain, health probes);
   // `other` is the first listen address of the other family, if any (invalid: none). Each is
-  // written as the host its name gives (an IP address, IPv6 without brackets, or a host name:
-  // a listen address's `advertise`), or as its IP where the name is empty.
-  LocalEnds(const NetAddress& primary, const NetAddress& other, std::string_view primary_name = {},
-            std::string_view other_name = {})
+  // written as its name gives, or as its own IP and port where the name leaves them out.
+  LocalEnds(const NetAddress& primary, const NetAddress& other,
+            const AdvertisedName& primary_name = {}, const AdvertisedName& other_name = {})
       : primary_(end_of(primary, primary_name)),
         other_(other.valid() && other.family != primary.family ? end_of(other, other_name)
                                                                : LocalEnd{}),
@@ -78,22 +84,24 @@ class LocalEnds {
            (!more_.empty() && more_names(host));
   }
   // Whether `port` goes with `host` (a host of ours: an address, or a domain of ours) for us:
-  // the port of an address `host` is, or for another name the port of any address.
+  // the port an end named `host` writes, or for another name (a listen address behind its
+  // advertised name, a domain) the port any end writes or listens at.
   bool takes_port(std::string_view host, uint16_t port) const {
     if (!more_.empty()) return any_takes_port(host, port);
     if (chars::iequals(host, primary_.host)) return port == primary_.port;
     if (has_other_ && chars::iequals(host, other_.host)) return port == other_.port;
-    return port == primary_.port || (has_other_ && port == other_.port);
+    return port == primary_.port || port == primary_.address.port ||
+           (has_other_ && (port == other_.port || port == other_.address.port));
   }
   // Whether `text` holds one of our hosts anywhere (a quick look before parsing Vias).
   bool mentioned_in(std::string_view text) const;
 
  private:
-  static LocalEnd end_of(const NetAddress& a, std::string_view name) {
-    const std::string host = name.empty() ? a.ip_string() : std::string(name);
+  static LocalEnd end_of(const NetAddress& a, const AdvertisedName& name) {
+    const std::string host = name.host.empty() ? a.ip_string() : name.host;
     // An IPv6 reference is bracketed in a URI and a Via (RFC 3261 §25.1, RFC 5118).
     const bool ipv6 = host.find(':') != std::string::npos;
-    return {ipv6 ? "[" + host + "]" : host, a.port, a.family, a};
+    return {ipv6 ? "[" + host + "]" : host, name.port != 0 ? name.port : a.port, a.family, a};
   }
   bool more_is(std::string_view host, uint16_t port) const;
   bool more_names(std::string_view host) const;

@@ -59,14 +59,13 @@ struct EngineSettings {
   // (invalid: it does not). Requests to hosts of that family leave from it, so their Via and
   // Record-Route name it, and a request that crosses families is record-routed twice.
   NetAddress local_other_family;
-  // The listen addresses after the first of each family, each with the host our Via and
-  // Record-Route name for it (empty: its IP).
+  // The listen addresses after the first of each family, each with what our Via and
+  // Record-Route name for it.
   std::vector<ListenEnd> local_more;
-  // The hosts our Via and Record-Route write for `local` and `local_other_family`, where that
-  // is not their IP (a listen address's `advertise`, or what a wildcard stands for): an IP
-  // address (IPv6 without brackets) or a host name. Empty: the IP.
-  std::string local_name;
-  std::string local_other_name;
+  // What our Via and Record-Route write for `local` and `local_other_family`, where that is
+  // not their IP and port (a listen address's `advertise`, or what a wildcard stands for).
+  AdvertisedName local_name;
+  AdvertisedName local_other_name;
   // This worker's shard, written into every branch we create (branch_shard() reads it back):
   // a response is handed straight to the shard that holds its transaction.
   uint8_t shard = 0;
