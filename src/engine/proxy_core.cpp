@@ -114,8 +114,18 @@ std::string_view ProxyCore::canonical_host() const {
 }
 
 bool ProxyCore::is_ours(const Uri& uri) const {
-  return uri.is_sip() && is_our_host(uri.host) &&
-         (!uri.has_port || local_.takes_port(uri.host, uri.port));
+  if (!uri.is_sip()) return false;
+  std::string_view maddr;
+  if (!uri.params.empty() && find_param(uri.params, "maddr", &maddr) && !maddr.empty()) {
+    // §16.4: a maddr of ours, at the port it came in at, is processed as if it and the port
+    // were not there (the host decides); any other maddr says where the request goes.
+    return is_our_maddr(uri, maddr) && is_our_host(uri.host);
+  }
+  return is_our_host(uri.host) && (!uri.has_port || local_.takes_port(uri.host, uri.port));
+}
+
+bool ProxyCore::is_our_maddr(const Uri& uri, std::string_view maddr) const {
+  return is_our_host(maddr) && local_.takes_port(maddr, uri.has_port ? uri.port : 5060);
 }
 
 void ProxyCore::handle(std::string_view datagram, const NetAddress& source, const NetAddress& local,
@@ -401,7 +411,7 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
             static_cast<std::size_t>(gate.destination) >= settings_.destinations.size())
           return reply(source, out, 500, "Server Internal Error: no such destination set");
         return route_to_set(static_cast<std::size_t>(gate.destination), source, out, pop_routes,
-                            now_ms);
+                            now_ms, false);
       case GateAction::kRedirect:
         if (m.method() == Method::kAck) return;
         return reply_with(source, out, gate.code ? gate.code : 302, "Moved Temporarily",
@@ -468,19 +478,36 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
   // A Route to follow, or another domain.
   std::optional<NetAddress> to;
   const Uri& target = next_route ? *next_route : m.request_uri();
+  // Where it goes: a maddr, else the host (RFC 3263 §4); but a Request-URI of another domain
+  // with a maddr of ours goes to that domain, written without the maddr and port (§16.4), or
+  // the next hop would send it back.
+  std::string_view host = destination_host(target);
+  const bool strip_maddr =
+      !next_route && host.data() != target.host.data() && is_our_maddr(target, host);
+  if (strip_maddr) host = target.host;
   if (!next_route && settings_.reject_foreign_domains && !is_our_host(target.host))
     return reply(source, out, 403, "Forbidden: domain not served here");
   for (const auto& static_route : settings_.routes) {
-    if (!chars::iequals(static_route.domain, target.host)) continue;
+    if (!chars::iequals(static_route.domain, host)) continue;
     if (static_route.set >= 0)
       return route_to_set(static_cast<std::size_t>(static_route.set), source, out, pop_routes,
-                          now_ms);
+                          now_ms, strip_maddr);
     to = static_route.next_hop;
   }
-  if (!to) to = literal_address(target);
+  if (!to && strip_maddr) {
+    // The host at the default port: the port went with the maddr.
+    if (target.host_kind == HostKind::kIpv4 || target.host_kind == HostKind::kIpv6)
+      to = NetAddress::parse(target.host, 5060);
+  } else if (!to) {
+    to = literal_address(target);
+  }
   if (!to) return reply(source, out, 404, "No route to the destination domain");
   TargetSet targets;
   targets.add({{}, {}, *to, 1000});
+  if (strip_maddr) {
+    targets.targets[0].uri = m.request_uri_text();
+    targets.targets[0].strip_maddr = true;
+  }
   route(source, out, targets, pop_routes, now_ms);
 }
 
@@ -530,7 +557,7 @@ void ProxyCore::lookup_and_route(const NetAddress& source, Outbox& out, uint8_t 
 }
 
 void ProxyCore::route_to_set(std::size_t set, const NetAddress& source, Outbox& out,
-                             uint8_t pop_routes, uint64_t now_ms) {
+                             uint8_t pop_routes, uint64_t now_ms, bool strip_maddr) {
   // The hop the set's algorithm picks among those up (the stateful proxy fails over to the
   // next on a 503 or a timeout).
   const std::optional<std::size_t> hop = selectors_[set].select(msg_->call_id());
@@ -538,6 +565,10 @@ void ProxyCore::route_to_set(std::size_t set, const NetAddress& source, Outbox& 
     return reply(source, out, 503, "Service Unavailable: no destination is up",
                  "Retry-After: 10\r\n");
   Target t{{}, {}, settings_.destinations[set]->hop(*hop).address, 1000};
+  if (strip_maddr) {
+    t.uri = msg_->request_uri_text();
+    t.strip_maddr = true;
+  }
   t.set = static_cast<int16_t>(set);
   t.hop = static_cast<uint8_t>(*hop);
   TargetSet targets;
@@ -689,6 +720,7 @@ void ProxyCore::forward(const NetAddress& source, Outbox& out, const Target& tar
   spec.branch = bw.view();
   spec.new_ruri = target.uri;
   spec.trim_ruri = target.trim_ruri;
+  spec.strip_maddr = target.strip_maddr;
   spec.path = target.path;
   spec.pop_routes = pop_routes;
   spec.record_route = settings_.record_route && starts_dialog(m);

@@ -29,9 +29,19 @@ bool same_contact(std::string_view a, std::string_view b) {
   return ua.kind == ub.kind && ua.user == ub.user && chars::iequals(ua.host, ub.host) && pa == pb;
 }
 
+std::string_view destination_host(const Uri& uri) {
+  std::string_view maddr;
+  if (!uri.params.empty() && find_param(uri.params, "maddr", &maddr) && !maddr.empty())
+    return maddr;
+  return uri.host;
+}
+
 std::optional<NetAddress> literal_address(const Uri& uri) {
+  const uint16_t port = uri.has_port ? uri.port : 5060;
+  const std::string_view host = destination_host(uri);
+  if (host.data() != uri.host.data()) return NetAddress::parse(host, port);  // a maddr
   if (uri.host_kind != HostKind::kIpv4 && uri.host_kind != HostKind::kIpv6) return std::nullopt;
-  return NetAddress::parse(uri.host, uri.has_port ? uri.port : 5060);
+  return NetAddress::parse(host, port);
 }
 
 NetAddress binding_next_hop(std::string_view contact, std::string_view path,

@@ -19,7 +19,9 @@ std::pair<uint32_t, uint32_t> field_line(const Message& m, std::size_t i) {
 // allowed in a Request-URI, they MUST be removed"). A registered Contact may carry headers and
 // a method parameter (§19.1.1's table allows both in a REGISTER's Contact, neither in a
 // Request-URI); both are left out. Anything else is written as it was registered.
-void put_trimmed_request_uri(TextWriter& w, std::string_view uri) {
+// `uri` without what a Request-URI must not hold (headers, a method parameter; §19.1.1) and,
+// with `strip_maddr`, without its maddr, port and transport parameter (§16.4).
+void put_trimmed_request_uri(TextWriter& w, std::string_view uri, bool strip_maddr) {
   Uri u;
   if (parse_uri(uri, u) || !u.is_sip()) {
     w.put(uri);
@@ -28,18 +30,23 @@ void put_trimmed_request_uri(TextWriter& w, std::string_view uri) {
   // Scheme, user and host[:port] as they are; then the parameters one by one, up to the
   // headers. A parameter holds no ';' (pvalue is paramchars), so ';' splits them.
   std::size_t at = static_cast<std::size_t>(u.host.data() - uri.data()) + u.host.size();
+  w.put(uri.substr(0, at));
   if (u.has_port) {
+    const std::size_t port_at = at;
     ++at;  // the ':'
     while (at < uri.size() && chars::is_digit(uri[at])) ++at;
+    if (!strip_maddr) w.put(uri.substr(port_at, at - port_at));
   }
-  w.put(uri.substr(0, at));
   std::string_view params = uri.substr(at, uri.find('?', at) - at);
   while (!params.empty()) {
     params.remove_prefix(1);  // the ';'
     const std::size_t end = std::min(params.find(';'), params.size());
     const std::string_view param = params.substr(0, end);
     const std::string_view name = param.substr(0, param.find('='));
-    if (!chars::iequals(name, "method")) w.put(";").put(param);
+    const bool drop =
+        chars::iequals(name, "method") ||
+        (strip_maddr && (chars::iequals(name, "maddr") || chars::iequals(name, "transport")));
+    if (!drop) w.put(";").put(param);
     params.remove_prefix(end);
   }
 }
@@ -159,8 +166,8 @@ std::size_t render_forward(const Message& m, const NetAddress& source, const For
   const std::size_t mf_end = w.size();
   // The new Request-URI (step 6), copied: the binding it comes from may be replaced meanwhile.
   const std::size_t ruri_at = w.size();
-  if (spec.trim_ruri)
-    put_trimmed_request_uri(w, spec.new_ruri);
+  if (spec.trim_ruri || spec.strip_maddr)
+    put_trimmed_request_uri(w, spec.new_ruri, spec.strip_maddr);
   else
     w.put(spec.new_ruri);
   const std::size_t ruri_end = w.size();

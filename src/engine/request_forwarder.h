@@ -27,6 +27,9 @@ struct ForwardSpec {
   // new_ruri may hold headers or a method parameter (a registered Contact may, a Request-URI
   // may not: §19.1.1): they are left out (§16.6 step 2). See unfit_for_request_uri().
   bool trim_ruri = false;
+  // new_ruri is a Request-URI whose maddr named us: written without it, its port and its
+  // transport parameter (RFC 3261 §16.4).
+  bool strip_maddr = false;
   std::string_view path;      // Route values to add first (a binding's Path); may be empty
   uint8_t pop_routes = 0;     // how many Route elements at the top name us: removed
   bool record_route = false;  // add "Record-Route: <sip:host:port;lr>"

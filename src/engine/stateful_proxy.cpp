@@ -82,6 +82,7 @@ struct StatefulProxy::Branch {
   bool cancelled = false;      // CANCEL sent
   bool generated = false;      // the status was made up here (408 timeout, 503 overload)
   bool trim_ruri = false;      // Target::trim_ruri
+  bool strip_maddr = false;    // Target::strip_maddr
 };
 
 // A context's fields but its branches: reset whole when the context is freed, while only the
@@ -294,6 +295,7 @@ void StatefulProxy::proxy(const Message& m, const NetAddress& source, const Targ
     b.uri_at = at;
     b.uri_len = static_cast<uint32_t>(tg.uri.size());
     b.trim_ruri = tg.trim_ruri;
+    b.strip_maddr = tg.strip_maddr;
     copy(tg.uri);
     b.path_at = at;
     b.path_len = static_cast<uint32_t>(tg.path.size());
@@ -331,6 +333,7 @@ void StatefulProxy::start_branch(Context& c, std::size_t i, const Message& o, bo
   spec.branch = bw.view();
   spec.new_ruri = targets.substr(b.uri_at, b.uri_len);
   spec.trim_ruri = b.trim_ruri;
+  spec.strip_maddr = b.strip_maddr;
   spec.path = targets.substr(b.path_at, b.path_len);
   spec.pop_routes = c.fwd.pop_routes;
   spec.record_route = settings_.record_route && starts_dialog(o);
@@ -413,9 +416,15 @@ bool StatefulProxy::fail_over(Context& c, std::size_t failed) {
   c.tried |= uint64_t{1} << *hop;
   const std::size_t i = c.count++;
   Branch& b = c.branches[i];
+  const Branch& before = c.branches[failed];
   b = Branch{};
   b.to = selector.set().hop(*hop).address;
-  b.q = c.branches[failed].q;
+  b.q = before.q;
+  // The same Request-URI as the hop it replaces (a foreign one written without our maddr).
+  b.uri_at = before.uri_at;
+  b.uri_len = before.uri_len;
+  b.trim_ruri = before.trim_ruri;
+  b.strip_maddr = before.strip_maddr;
   c.group_end = c.count;
   ++counters_.failovers;
   start_branch(c, i, o, false);

@@ -22,6 +22,9 @@ struct Target {
   int16_t set = -1;
   uint8_t hop = 0;
   bool trim_ruri = false;  // Binding::trim_ruri
+  // `uri` is the Request-URI, to be written without its maddr (ours), port and transport
+  // (RFC 3261 §16.4).
+  bool strip_maddr = false;
 };
 
 struct TargetSet {

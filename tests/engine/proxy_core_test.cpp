@@ -770,6 +770,70 @@ TEST_F(ProxyCoreTest, OurRouteIsPoppedAndTheNextFollowed) {
   EXPECT_EQ(fwd.bytes.find(", <sip:192.0.2.50"), std::string::npos);
 }
 
+// maddr (RFC 3261 §16.4, §19.1.1; RFC 3263 §4): a Request-URI or Route with a maddr goes to
+// the maddr; one whose maddr names us (at the port it came in at) is processed as if it were
+// not there, and a Request-URI of another domain is then forwarded without it, its port and
+// its transport parameter, or its next hop would send it back to us. Both modes.
+TEST_F(ProxyCoreTest, MaddrSaysWhereARequestGoesUnlessItNamesUs) {
+  for (const ProxyMode mode : {ProxyMode::kStateless, ProxyMode::kStateful}) {
+    SCOPED_TRACE(mode == ProxyMode::kStateless ? "stateless" : "stateful");
+    core_.reset();
+    settings_.mode = mode;
+    send(register_bob("<sip:bob@192.0.2.10:5062>", 1).str(), kPhone);
+    int call = 0;
+    // The INVITE the proxy forwards for a request to `ruri` with header lines `extra`.
+    auto forward = [&](const std::string& ruri, const std::string& extra = "") {
+      Request r;
+      r.ruri = ruri;
+      r.extra = extra;
+      r.via = "SIP/2.0/UDP 192.0.2.20:5064;branch=z9hG4bKm" + std::to_string(++call);
+      r.call_id = "m-" + std::to_string(call) + "@192.0.2.20";
+      out_.clear();
+      const std::string datagram = r.str();
+      out_.batch([&] { core().handle(datagram, kCaller, out_, now_ms_); });
+      const FakeOutbox::Sent* fwd = sent_invite();
+      return fwd != nullptr ? *fwd : FakeOutbox::Sent{};
+    };
+    // Another domain's URI with a maddr: to the maddr, at the URI's port, the URI as it is
+    // (the next hop strips its own maddr).
+    FakeOutbox::Sent fwd = forward("sip:carol@example.org;maddr=192.0.2.30");
+    EXPECT_EQ(fwd.to, NetAddress::ipv4(192, 0, 2, 30, 5060));
+    EXPECT_EQ(status_line(fwd.bytes), "INVITE sip:carol@example.org;maddr=192.0.2.30 SIP/2.0");
+    fwd = forward("sip:carol@example.org:5070;maddr=192.0.2.30");
+    EXPECT_EQ(fwd.to, NetAddress::ipv4(192, 0, 2, 30, 5070));
+    fwd = forward("sip:carol@example.org;maddr=[2001:db8::30]");
+    EXPECT_EQ(fwd.to, *NetAddress::parse("2001:db8::30", 5060));
+    // Our domain with another's maddr: not ours to look up, it goes to the maddr.
+    fwd = forward("sip:bob@localhost;maddr=192.0.2.31");
+    EXPECT_EQ(fwd.to, NetAddress::ipv4(192, 0, 2, 31, 5060));
+    // Our maddr at our port: as without it, bob's binding.
+    fwd = forward("sip:bob@localhost;maddr=127.0.0.1");
+    EXPECT_EQ(fwd.to, kPhone);
+    EXPECT_EQ(status_line(fwd.bytes), "INVITE sip:bob@192.0.2.10:5062 SIP/2.0");
+    // Our maddr for another domain: to that domain at the default port, without the maddr,
+    // port and transport (the other parameters kept).
+    fwd = forward("sip:carol@192.0.2.40:5060;transport=udp;maddr=127.0.0.1;user=phone");
+    EXPECT_EQ(fwd.to, NetAddress::ipv4(192, 0, 2, 40, 5060));
+    EXPECT_EQ(status_line(fwd.bytes), "INVITE sip:carol@192.0.2.40;user=phone SIP/2.0");
+    // A Route with a maddr: to the maddr; ours by its maddr: popped.
+    fwd =
+        forward("sip:carol@example.org", "Route: <sip:proxy2.example.org;lr;maddr=192.0.2.50>\r\n");
+    EXPECT_EQ(fwd.to, NetAddress::ipv4(192, 0, 2, 50, 5060));
+    fwd = forward("sip:carol@192.0.2.41",
+                  "Route: <sip:localhost;maddr=127.0.0.1;lr>, <sip:192.0.2.51:5080;lr>\r\n");
+    EXPECT_EQ(fwd.to, NetAddress::ipv4(192, 0, 2, 51, 5080));
+    EXPECT_EQ(fwd.bytes.find("maddr"), std::string::npos) << fwd.bytes;
+  }
+}
+
+// A registered Contact with a maddr is reached at the maddr (not at the REGISTER's source).
+TEST_F(ProxyCoreTest, AContactsMaddrIsWhereItIsReached) {
+  send(register_bob("<sip:bob@bob-phone.example;maddr=192.0.2.60>", 1).str(), kPhone);
+  const auto& fwd = send(Request{}.str(), kCaller);
+  EXPECT_EQ(fwd.to, NetAddress::ipv4(192, 0, 2, 60, 5060));
+  EXPECT_EQ(status_line(fwd.bytes), "INVITE sip:bob@bob-phone.example;maddr=192.0.2.60 SIP/2.0");
+}
+
 // A continuation line of white space alone after a field is trailing LWS. The fields a
 // response copies must not bring its CRLF along (an empty line there ended the response's
 // header block before From), and a field the proxy removes goes with its folds.

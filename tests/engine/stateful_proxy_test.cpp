@@ -732,6 +732,21 @@ TEST_F(FailoverTest, A503FromAHopFailsOverToTheNextInTheSameTransaction) {
   EXPECT_EQ(proxy().counters().failovers, 1u);
 }
 
+// A Request-URI of the set's domain with a maddr of ours (§16.4) reaches every hop without
+// it, the hop failed over to as well.
+TEST_F(FailoverTest, TheHopFailedOverToGetsTheRequestUriWithoutOurMaddr) {
+  std::string m = to_pbx();
+  m.replace(m.find("sip:100@pbx.example"), 19, "sip:100@pbx.example;maddr=127.0.0.1");
+  const auto fwd = call(m);
+  ASSERT_EQ(fwd.size(), 1u);
+  EXPECT_EQ(fwd[0].to, kPhoneA);
+  EXPECT_EQ(status_line(fwd[0].bytes), "INVITE sip:100@pbx.example SIP/2.0");
+  const auto sent = send(response_to(fwd[0].bytes, 503, "Service Unavailable", "pa"), kPhoneA);
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[1].to, kPhoneB);
+  EXPECT_EQ(status_line(sent[1].bytes), "INVITE sip:100@pbx.example SIP/2.0");
+}
+
 TEST_F(FailoverTest, ATimeoutFailsOverAndWhenEveryHopFailedTheBestFailureGoesUp) {
   call(to_pbx());
   std::vector<FakeOutbox::Sent> to_b;

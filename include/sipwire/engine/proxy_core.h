@@ -174,6 +174,8 @@ class ProxyCore {
   // 200 to an OPTIONS we answer as its final recipient (§11): the methods and body we take.
   void reply_options(const NetAddress& source, Outbox& out);
   bool is_ours(const Uri& uri) const;
+  // Whether `maddr`, the maddr parameter of `uri`, names us at the URI's port (§16.4).
+  bool is_our_maddr(const Uri& uri, std::string_view maddr) const;
   bool is_our_host(std::string_view host) const;
   // The host AORs of our domain are stored under: the first configured domain, else our IP.
   std::string_view canonical_host() const;
@@ -200,9 +202,10 @@ class ProxyCore {
   void forward(const NetAddress& source, Outbox& out, const Target& target, uint8_t pop_routes);
   // The location service's bindings of the Request-URI's AOR as targets (404/480 if none).
   void lookup_and_route(const NetAddress& source, Outbox& out, uint8_t pop_routes, uint64_t now_ms);
-  // The hop of destination set `set` its algorithm picks (503 when none is up).
+  // The hop of destination set `set` its algorithm picks (503 when none is up); with
+  // `strip_maddr`, the Request-URI goes without its maddr (ours), port and transport (§16.4).
   void route_to_set(std::size_t set, const NetAddress& source, Outbox& out, uint8_t pop_routes,
-                    uint64_t now_ms);
+                    uint64_t now_ms, bool strip_maddr);
 
   EngineSettings settings_;
   LocationTable& location_;

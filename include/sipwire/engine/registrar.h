@@ -47,8 +47,12 @@ class Registrar {
   std::vector<Binding> scratch_;
 };
 
-// The address a URI names when its host is an IP literal (its port, else 5060); none for a
-// host name, which would need DNS.
+// The host a request to `uri` goes to (RFC 3263 §4): its maddr parameter when it has one
+// (RFC 3261 §19.1.1), else its host.
+std::string_view destination_host(const Uri& uri);
+
+// The address a URI names when the host it goes to (destination_host) is an IP literal (at
+// its port, else 5060); none for a host name, which would need DNS.
 std::optional<NetAddress> literal_address(const Uri& uri);
 
 // The next hop of a binding of `contact` with `path`, registered from `source` (see
