@@ -128,6 +128,12 @@ bool ProxyCore::is_our_maddr(const Uri& uri, std::string_view maddr) const {
   return is_our_host(maddr) && local_.takes_port(maddr, uri.has_port ? uri.port : 5060);
 }
 
+bool ProxyCore::has_our_maddr(const Uri& uri) const {
+  std::string_view maddr;
+  return !uri.params.empty() && find_param(uri.params, "maddr", &maddr) && !maddr.empty() &&
+         is_our_maddr(uri, maddr);
+}
+
 void ProxyCore::handle(std::string_view datagram, const NetAddress& source, const NetAddress& local,
                        Outbox& out, uint64_t now_ms) {
   ++counters_.datagrams;
@@ -411,7 +417,7 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
             static_cast<std::size_t>(gate.destination) >= settings_.destinations.size())
           return reply(source, out, 500, "Server Internal Error: no such destination set");
         return route_to_set(static_cast<std::size_t>(gate.destination), source, out, pop_routes,
-                            now_ms, false);
+                            now_ms, has_our_maddr(m.request_uri()));
       case GateAction::kRedirect:
         if (m.method() == Method::kAck) return;
         return reply_with(source, out, gate.code ? gate.code : 302, "Moved Temporarily",

@@ -146,6 +146,22 @@ TEST_F(RequestGateTest, ForwardGoesToTheDestinationSetWithTheRulesHeaderEdits) {
   EXPECT_EQ(status_line(sent[0].bytes), "INVITE sip:800@carrier.example SIP/2.0");
 }
 
+// A Request-URI whose maddr names us goes to the set without it, its port and transport
+// (RFC 3261 §16.4), or the hop would send it back.
+TEST_F(RequestGateTest, ForwardWritesTheRequestUriWithoutOurMaddr) {
+  gate_.next.action = GateAction::kForward;
+  gate_.next.destination = 0;
+  const auto sent = send(request("INVITE", "sip:800@carrier.example;maddr=127.0.0.1;user=phone"));
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].to, kHop);
+  EXPECT_EQ(status_line(sent[0].bytes), "INVITE sip:800@carrier.example;user=phone SIP/2.0");
+  // Another's maddr stays: the set was chosen for it.
+  const auto other = send(request("INVITE", "sip:800@carrier.example;maddr=192.0.2.99", 2));
+  ASSERT_EQ(other.size(), 1u);
+  EXPECT_EQ(other[0].to, kHop);
+  EXPECT_EQ(status_line(other[0].bytes), "INVITE sip:800@carrier.example;maddr=192.0.2.99 SIP/2.0");
+}
+
 TEST_F(RequestGateTest, LookupAndRedirect) {
   register_bob();
   gate_.next = {};

@@ -176,6 +176,8 @@ class ProxyCore {
   bool is_ours(const Uri& uri) const;
   // Whether `maddr`, the maddr parameter of `uri`, names us at the URI's port (§16.4).
   bool is_our_maddr(const Uri& uri, std::string_view maddr) const;
+  // Whether `uri` has a maddr parameter that names us.
+  bool has_our_maddr(const Uri& uri) const;
   bool is_our_host(std::string_view host) const;
   // The host AORs of our domain are stored under: the first configured domain, else our IP.
   std::string_view canonical_host() const;
