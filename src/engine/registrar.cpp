@@ -10,7 +10,6 @@
 #include "sipwire/engine/aor.h"
 #include "sipwire/list_splitter.h"
 #include "sipwire/name_addr.h"
-#include "sipwire/params.h"
 
 namespace sipwire {
 
@@ -31,9 +30,7 @@ bool same_contact(std::string_view a, std::string_view b) {
 
 std::string_view destination_host(const Uri& uri) {
   std::string_view maddr;
-  if (!uri.params.empty() && find_param(uri.params, "maddr", &maddr) && !maddr.empty())
-    return maddr;
-  return uri.host;
+  return find_maddr(uri, maddr) ? maddr : uri.host;
 }
 
 std::optional<NetAddress> literal_address(const Uri& uri) {
