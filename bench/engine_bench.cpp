@@ -104,7 +104,8 @@ class DiscardOutbox final : public Outbox {
     used_ += bytes;
     return p;
   }
-  bool send(const NetAddress& to, std::span<const std::string_view> segments) override {
+  bool send_from(const NetAddress&, const NetAddress& to,
+                 std::span<const std::string_view> segments) override {
     if (segments.size() > kMaxSegments) return false;
     std::size_t n = 0;
     for (std::string_view s : segments) n += s.size();
@@ -135,7 +136,8 @@ class CaptureOutbox final : public Outbox {
     arenas_.push_back(std::make_unique<char[]>(bytes));
     return arenas_.back().get();
   }
-  bool send(const NetAddress& to, std::span<const std::string_view> segments) override {
+  bool send_from(const NetAddress&, const NetAddress& to,
+                 std::span<const std::string_view> segments) override {
     std::string joined;
     for (std::string_view s : segments) joined += s;
     sent.push_back({to, std::move(joined)});
@@ -560,7 +562,8 @@ class CallOutbox final : public Outbox {
     used_ += bytes;
     return p;
   }
-  bool send(const NetAddress& to, std::span<const std::string_view> segments) override {
+  bool send_from(const NetAddress&, const NetAddress& to,
+                 std::span<const std::string_view> segments) override {
     if (segments.size() > kMaxSegments) return false;
     std::size_t n = 0;
     for (std::string_view s : segments) n += s.size();

@@ -30,7 +30,10 @@ char* SocketOutbox::scratch(std::size_t bytes) {
   return p;
 }
 
-int SocketOutbox::socket_for(const NetAddress& to) const {
+int SocketOutbox::socket_for(const NetAddress& from, const NetAddress& to) const {
+  if (from.valid() && from.family == to.family)
+    for (std::size_t i = 0; i < sockets_.size(); ++i)
+      if (sockets_[i].local() == from) return static_cast<int>(i);
   if (ingress_ >= 0 && sockets_[static_cast<std::size_t>(ingress_)].local().family == to.family)
     return ingress_;
   if (to.family == NetAddress::Family::kIpv4) return first_ipv4_;
@@ -38,10 +41,11 @@ int SocketOutbox::socket_for(const NetAddress& to) const {
   return -1;
 }
 
-bool SocketOutbox::send(const NetAddress& to, std::span<const std::string_view> segments) {
+bool SocketOutbox::send_from(const NetAddress& from, const NetAddress& to,
+                             std::span<const std::string_view> segments) {
   std::size_t total = 0;
   for (const std::string_view s : segments) total += s.size();
-  const int socket = socket_for(to);
+  const int socket = socket_for(from, to);
   if (segments.size() > kMaxSegments || total > kMaxDatagram || socket < 0 || messages_.empty()) {
     bump(counters_.tx_refused);
     return false;

@@ -39,7 +39,8 @@ class SocketOutbox final : public Outbox {
   void scratch_used(const char* block, std::size_t used) override {
     arena_.shrink_last(block, used);
   }
-  bool send(const NetAddress& to, std::span<const std::string_view> segments) override;
+  bool send_from(const NetAddress& from, const NetAddress& to,
+                 std::span<const std::string_view> segments) override;
 
   // A reply leaves from the socket its request came in on when the families match, so the peer
   // hears back from the address it sent to. -1: no current datagram (timers).
@@ -51,7 +52,8 @@ class SocketOutbox final : public Outbox {
   std::size_t queued() const { return queued_; }
 
  private:
-  int socket_for(const NetAddress& to) const;
+  // The socket bound to `from` when it is of `to`'s family, else the ingress rule of send().
+  int socket_for(const NetAddress& from, const NetAddress& to) const;
   // Sends everything queued; keeps the arena.
   void transmit();
 

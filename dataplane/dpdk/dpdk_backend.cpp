@@ -123,6 +123,13 @@ NetAddress DpdkShared::next_hop(const NetAddress& to) const {
   return to;
 }
 
+bool DpdkShared::listens_at(const NetAddress& a) const {
+  if (!a.valid()) return false;
+  for (const NetAddress& l : options.listen)
+    if (l == a) return true;
+  return false;
+}
+
 NetAddress DpdkShared::source_for(const NetAddress& to, const NetAddress& preferred) const {
   if (preferred.valid() && preferred.family == to.family) return preferred;
   for (const NetAddress& a : options.listen)

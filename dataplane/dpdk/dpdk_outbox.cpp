@@ -136,10 +136,12 @@ bool DpdkOutbox::append_reference(rte_mbuf* head, rte_mbuf*& tail, std::string_v
   return true;
 }
 
-bool DpdkOutbox::send(const NetAddress& to, std::span<const std::string_view> segments) {
+bool DpdkOutbox::send_from(const NetAddress& asked, const NetAddress& to,
+                           std::span<const std::string_view> segments) {
   std::size_t total = 0;
   for (const std::string_view s : segments) total += s.size();
-  const NetAddress from = shared_.source_for(to, ingress_local_);
+  const NetAddress from =
+      shared_.source_for(to, shared_.listens_at(asked) ? asked : ingress_local_);
   if (segments.size() > kMaxSegments || total > kMaxDatagram || !from.valid()) {
     bump(counters_.tx_refused);
     return false;

@@ -37,7 +37,8 @@ class DpdkOutbox final : public Outbox {
   void scratch_used(const char* block, std::size_t used) override {
     arena_.shrink_last(block, used);
   }
-  bool send(const NetAddress& to, std::span<const std::string_view> segments) override;
+  bool send_from(const NetAddress& from, const NetAddress& to,
+                 std::span<const std::string_view> segments) override;
 
   // The datagram being handled: segments inside [begin, end) may be sent by reference to
   // `mbuf` (null: copy everything), and replies leave from `local`.

@@ -54,6 +54,8 @@ struct DpdkShared {
   // The listen address a datagram to `to` leaves from: `preferred` when its family matches,
   // else the first listen address of that family; invalid when there is none.
   NetAddress source_for(const NetAddress& to, const NetAddress& preferred) const;
+  // Whether `a` is one of the listen addresses (address and port).
+  bool listens_at(const NetAddress& a) const;
 };
 
 }  // namespace sipwire::dataplane

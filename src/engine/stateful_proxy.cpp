@@ -337,8 +337,9 @@ void StatefulProxy::start_branch(Context& c, std::size_t i, const Message& o, bo
   spec.path = targets.substr(b.path_at, b.path_len);
   spec.pop_routes = c.fwd.pop_routes;
   spec.record_route = settings_.record_route && starts_dialog(o);
-  // A branch started later (from a timer) leaves from the first address of its family.
-  set_local_ends(spec, settings_.ends, c.source, received ? c.fwd.ingress : NetAddress{}, b.to);
+  // Named by the address the request came in at, where it is of the branch's family, and sent
+  // from it (send_from), whether it starts now or later (from a timer, on a response).
+  set_local_ends(spec, settings_.ends, c.source, c.fwd.ingress, b.to);
   spec.extra = c.extra.size() != 0 ? &c.extra : nullptr;
   // A request being handled now is sent as a stateless forward is, its unchanged bytes by
   // reference to the received datagram and the edits from the outbox's scratch (valid until the
@@ -370,10 +371,11 @@ void StatefulProxy::start_branch(Context& c, std::size_t i, const Message& o, bo
   b.client = t->handle();
   ++c.live;
   if (by_reference) {
-    out_->send(b.to, {segments.data(), n});  // if the batch refuses it, Timer A/E resends it
+    // If the batch refuses it, Timer A/E resends it.
+    out_->send_from(c.fwd.ingress, b.to, {segments.data(), n});
   } else {
     const std::string_view bytes = store_.view(b.request);
-    out_->send(b.to, {&bytes, 1});
+    out_->send_from(c.fwd.ingress, b.to, {&bytes, 1});
   }
 }
 
@@ -404,7 +406,7 @@ void StatefulProxy::cancel_branch(Context& c, std::size_t i) {
     ++c.live;
   }
   const std::string_view bytes = store_.view(b.cancel_request);
-  out_->send(b.to, {&bytes, 1});
+  out_->send_from(c.fwd.ingress, b.to, {&bytes, 1});
 }
 
 bool StatefulProxy::fail_over(Context& c, std::size_t failed) {
@@ -509,7 +511,7 @@ void StatefulProxy::pass_response(Transaction& t, uint16_t status) {
     // server transaction turns Accepted (RFC 6026) to absorb INVITE retransmissions for 64*T1
     // on its own: it is detached from the context, which ends with its branches, and keeps no
     // copy (nothing is resent from Accepted).
-    out_->send(c->response_to, {segments.data(), n});
+    out_->send_from(c->fwd.ingress, c->response_to, {segments.data(), n});
     if (Transaction* s = table_.get(c->server)) {
       s->on_tu_response(table_.env(), status, MessageRef{}, now_ms_);
       s->set_user_data(kDetached);
@@ -608,7 +610,7 @@ void StatefulProxy::send_upstream(Context& c, uint16_t status,
   MessageRef ref = store_.put(segments);
   if (ref.empty()) {
     // No room to keep it for retransmission: it still goes once.
-    out_->send(c.response_to, segments);
+    out_->send_from(c.fwd.ingress, c.response_to, segments);
     return;
   }
   send_stored_upstream(c, status, ref, store_.view(ref));
@@ -616,7 +618,7 @@ void StatefulProxy::send_upstream(Context& c, uint16_t status,
 
 void StatefulProxy::send_stored_upstream(Context& c, uint16_t status, MessageRef ref,
                                          std::string_view bytes) {
-  out_->send(c.response_to, {&bytes, 1});
+  out_->send_from(c.fwd.ingress, c.response_to, {&bytes, 1});
   Transaction* s = table_.get(c.server);
   if (s == nullptr) {
     store_.release(ref);
@@ -634,7 +636,7 @@ void StatefulProxy::send_stored_upstream(Context& c, uint16_t status, MessageRef
     // here (answered, or timed out and not yet ended), except when no branch could start at
     // all: proxy() then frees the context.
     release_after_final(c);
-    detached_reply_to_[s->handle().index] = c.response_to;
+    detached_reply_to_[s->handle().index] = {c.response_to, c.fwd.ingress};
     s->set_user_data(kDetachedResend);
     c.server = TxnHandle{};
     c.last_response = MessageRef{};
@@ -667,7 +669,8 @@ void StatefulProxy::release_after_final(Context& c) {
 void StatefulProxy::retransmit(Transaction& t) {
   if (t.user_data() == kDetachedResend) {
     const std::string_view bytes = store_.view(t.last_response());
-    if (!bytes.empty()) out_->send(detached_reply_to_[t.handle().index], {&bytes, 1});
+    const DetachedReply& reply = detached_reply_to_[t.handle().index];
+    if (!bytes.empty()) out_->send_from(reply.from, reply.to, {&bytes, 1});
     return;
   }
   int role;
@@ -678,7 +681,7 @@ void StatefulProxy::retransmit(Transaction& t) {
   if (bytes.empty()) return;
   const NetAddress& to =
       server ? c->response_to : c->branches[static_cast<std::size_t>(role & ~kCancelRole)].to;
-  out_->send(to, {&bytes, 1});
+  out_->send_from(c->fwd.ingress, to, {&bytes, 1});
 }
 
 void StatefulProxy::send_ack(Transaction& t, uint16_t) {
@@ -695,7 +698,7 @@ void StatefulProxy::send_ack(Transaction& t, uint16_t) {
   TextWriter w({buf, space});
   if (!write_hop_request(w, "ACK", req, response_->value(HeaderId::kTo))) return;
   const std::string_view ack = w.view();
-  out_->send(b.to, {&ack, 1});
+  out_->send_from(c->fwd.ingress, b.to, {&ack, 1});
 }
 
 void StatefulProxy::timer_c_fired(Transaction& t) {

@@ -158,9 +158,14 @@ class StatefulProxy final : private TxnActions {
   const Message* arrival_key_for_ = nullptr;
   std::vector<Context> contexts_;
   std::vector<uint32_t> free_contexts_;
-  // Where a detached non-INVITE server transaction resends its final response, by the
-  // transaction's pool index (see release_after_final).
-  std::vector<NetAddress> detached_reply_to_;
+  // Where a detached non-INVITE server transaction resends its final response, and from
+  // which listen address (where its request came in), by the transaction's pool index (see
+  // release_after_final).
+  struct DetachedReply {
+    NetAddress to;
+    NetAddress from;
+  };
+  std::vector<DetachedReply> detached_reply_to_;
   std::size_t live_contexts_ = 0;
   std::unique_ptr<Message> scratch_;  // stored messages re-parsed (original, branch request)
   std::unique_ptr<Message> scratch2_;

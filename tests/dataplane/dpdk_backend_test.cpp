@@ -143,6 +143,7 @@ class DpdkBackendTest : public ::testing::Test {
     options.eal_initialised = true;
     options.port = port.empty() ? port_->name : port;
     options.listen = {kProxy, NetAddress::parse("2001:db8::2", 5060).value()};
+    options.listen.insert(options.listen.end(), listen_more_.begin(), listen_more_.end());
     options.workers = workers;
     options.shard_affinity = affinity;
     options.mbufs_per_worker = 2047;
@@ -168,6 +169,7 @@ class DpdkBackendTest : public ::testing::Test {
     EngineSettings settings;
     settings.mode = mode;
     settings.local = local;
+    for (const NetAddress& a : listen_more_) settings.local_more.push_back({a, {}});
     // As the configuration does: our domains, then every listen address.
     settings.domains = {"localhost", "10.0.0.2", "2001:db8::2"};
     settings.message_store_bytes = 1 << 20;
@@ -336,6 +338,7 @@ class DpdkBackendTest : public ::testing::Test {
   std::vector<int> announced_vlans_;
   std::vector<OnLinkNetwork> networks_;  // DpdkBackendOptions::networks for open()
   std::vector<NetAddress> gateways_;     // DpdkBackendOptions::gateways for open()
+  std::vector<NetAddress> listen_more_;  // listen addresses after the first two, for open()
   std::vector<unsigned> sent_segments_;
   // Per frame of the last sent(): whether its last segment is a received mbuf itself (one
   // feed() put on the RX ring), not a copy or an indirect mbuf.
@@ -650,6 +653,31 @@ TEST_F(DpdkBackendFrames, AStatefulForwardLeavesByReferenceAndIsResentFromItsSto
   EXPECT_TRUE(ipv4_udp_checksums_ok(frames[0]));
   EXPECT_EQ(totals().referenced_bytes, referenced);
   EXPECT_EQ(rte_mempool_in_use_count(pool_), 0u);  // every mbuf fed is free again
+}
+
+// With a second IPv4 address, a request that came in at it is forwarded from it, and its
+// retransmission (Timer A, sent from a timer, no datagram in hand) leaves from it as well.
+TEST_F(DpdkBackendFrames, ARetransmissionLeavesFromTheAddressItsRequestCameIn) {
+  const NetAddress second = NetAddress::ipv4(10, 0, 0, 4, 5070);
+  listen_more_ = {second};
+  open(1, ProxyMode::kStateful);
+  register_bob();
+  feed(udp_frame(kPeerMac, our_mac(), kPeer, second, invite_request("z9hG4bKsf2", 0)));
+  run();
+  auto frames = sent();
+  ASSERT_EQ(frames.size(), 2u);  // 100 Trying to the caller, the INVITE to bob
+  const std::string forwarded = payload_of(frames[1]);
+  EXPECT_EQ(forwarded.rfind("INVITE sip:bob@10.0.0.3:5070 SIP/2.0\r\n", 0), 0u) << forwarded;
+  EXPECT_NE(forwarded.find("\r\nVia: SIP/2.0/UDP 10.0.0.4:5070;branch="), std::string::npos)
+      << forwarded;
+  EXPECT_EQ(frames[1][14 + 15], 4);  // from 10.0.0.4
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  run();
+  frames = sent();
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(payload_of(frames[0]), forwarded);
+  EXPECT_EQ(frames[0][14 + 15], 4);  // from 10.0.0.4 again
+  EXPECT_TRUE(ipv4_udp_checksums_ok(frames[0]));
 }
 
 TEST_F(DpdkBackendFrames, SeveralFramesFromOneReceivedDatagramEachKeepTheirBytes) {

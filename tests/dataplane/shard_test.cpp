@@ -16,7 +16,8 @@ namespace {
 class KeepingOutbox : public Outbox {
  public:
   char* scratch(std::size_t bytes) override { return arenas_.emplace_back(bytes, '\0').data(); }
-  bool send(const NetAddress& to, std::span<const std::string_view> segments) override {
+  bool send_from(const NetAddress&, const NetAddress& to,
+                 std::span<const std::string_view> segments) override {
     std::string joined;
     for (const std::string_view s : segments) joined += s;
     sent.push_back({to, std::move(joined)});

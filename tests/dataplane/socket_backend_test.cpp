@@ -897,6 +897,48 @@ TEST(SocketBackendTest, RepliesLeaveFromTheSocketTheRequestCameIn) {
   EXPECT_EQ(reply->from, first.to_string());
 }
 
+// As LaterHandler, but the tick's send asks to leave from the address the datagram came in at
+// (Outbox::send_from), as the stateful proxy's retransmissions do.
+class LaterFromHandler : public EchoHandler {
+ public:
+  void handle(std::string_view bytes, const NetAddress& from, const NetAddress& local,
+              Outbox& out) override {
+    EchoHandler::handle(bytes, from, local, out);
+    pending = from;
+    came_in_at = local;
+  }
+  void tick(Outbox& out) override {
+    if (!pending.valid()) return;
+    const std::string_view segments[] = {"tick"};
+    if (out.send_from(came_in_at, pending, segments)) pending = NetAddress{};
+  }
+  NetAddress pending;  // worker thread only
+  NetAddress came_in_at;
+};
+
+TEST(SocketBackendTest, ALaterSendLeavesFromTheAddressItAsksFor) {
+  const NetAddress second_ip = NetAddress::ipv4(127, 0, 0, 2, 0);
+  if (!CanBind(second_ip)) GTEST_SKIP() << "127.0.0.2 cannot be bound on this machine";
+  SocketBackendOptions options;
+  options.listen = {kLoopback4, second_ip};
+  auto backend = Open(options);
+  ASSERT_NE(backend, nullptr);
+  const NetAddress second = backend->bound_addresses().at(1);
+  Handlers<LaterFromHandler> handlers(1);
+  Running running(*backend, handlers.factory());
+  Client client(kLoopback4);
+
+  ASSERT_TRUE(client.send_to(second, "to-second"));
+  auto reply = client.receive();
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->bytes, "echo:to-second");
+  EXPECT_EQ(reply->from, second.to_string());
+  reply = client.receive();
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->bytes, "tick");
+  EXPECT_EQ(reply->from, second.to_string());
+}
+
 // ---- Shard affinity: each datagram reaches the worker the shard router names ----
 
 // A branch this proxy would create on shard `shard` (see branch_shard in proxy_core.h).

@@ -16,19 +16,21 @@ class FakeOutbox : public Outbox {
   struct Sent {
     NetAddress to;
     std::string bytes;
+    NetAddress from;  // the listen address the engine asked to send from (invalid: none)
   };
 
   char* scratch(std::size_t bytes) override {
     arenas_.emplace_back(bytes, '\0');
     return arenas_.back().data();
   }
-  bool send(const NetAddress& to, std::span<const std::string_view> segments) override {
+  bool send_from(const NetAddress& from, const NetAddress& to,
+                 std::span<const std::string_view> segments) override {
     if (segments.size() > kMaxSegments) return false;
     if (in_batch_) {
-      pending_.push_back({to, {segments.begin(), segments.end()}});
+      pending_.push_back({to, {segments.begin(), segments.end()}, from});
       return true;
     }
-    sent.push_back({to, join(segments)});
+    sent.push_back({to, join(segments), from});
     return true;
   }
   // Runs `engine_call` as one batch of a backend: send() keeps the segments' views and they are
@@ -42,7 +44,7 @@ class FakeOutbox : public Outbox {
     engine_call();
     in_batch_ = false;
     overwrite_dead_stack();
-    for (const Pending& p : pending_) sent.push_back({p.to, join(p.segments)});
+    for (const Pending& p : pending_) sent.push_back({p.to, join(p.segments), p.from});
     pending_.clear();
   }
   // The only datagram sent (tests that expect exactly one).
@@ -62,6 +64,7 @@ class FakeOutbox : public Outbox {
   struct Pending {
     NetAddress to;
     std::vector<std::string_view> segments;
+    NetAddress from;
   };
   static std::string join(std::span<const std::string_view> segments) {
     std::string joined;

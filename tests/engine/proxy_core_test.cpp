@@ -644,6 +644,74 @@ TEST_F(ProxyCoreTest, ARequestIsNamedByTheAddressItCameInAt) {
   EXPECT_EQ(b.bytes.find("Route:"), std::string::npos) << b.bytes;
 }
 
+// What the stateful proxy sends later for a request that came in at the second address
+// (a retransmission from Timer A, the next forking group started on a response, the final
+// response going up) leaves from that address too, and the later branch's Via names it, as
+// what it sent while handling the request did.
+TEST_F(ProxyCoreTest, WhatIsSentLaterLeavesFromWhereTheRequestCameIn) {
+  const NetAddress second = NetAddress::ipv4(198, 51, 100, 1, 5070);
+  settings_.local_more = {{second, {}}};
+  settings_.mode = ProxyMode::kStateful;
+  send(register_bob("<sip:bob@192.0.2.10:5062>;q=0.9, <sip:bob@192.0.2.11:5062>;q=0.5", 1).str(),
+       kPhone);
+  const NetAddress first_contact = NetAddress::ipv4(192, 0, 2, 10, 5062);
+  const NetAddress second_contact = NetAddress::ipv4(192, 0, 2, 11, 5062);
+  out_.clear();
+  const std::string datagram = Request{}.str();
+  out_.batch([&] { core().handle(datagram, kCaller, second, out_, now_ms_); });
+  const FakeOutbox::Sent* fwd = sent_invite();
+  ASSERT_NE(fwd, nullptr);
+  EXPECT_EQ(fwd->to, first_contact);
+  EXPECT_EQ(fwd->from, second);
+  const std::string invite = fwd->bytes;
+
+  // Timer A: the INVITE again, from the second address.
+  out_.clear();
+  now_ms_ += 500;
+  out_.batch([&] { core().tick(out_, now_ms_); });
+  ASSERT_EQ(out_.sent.size(), 1u);
+  EXPECT_EQ(out_.sent[0].to, first_contact);
+  EXPECT_EQ(out_.sent[0].from, second);
+  EXPECT_EQ(out_.sent[0].bytes, invite);
+
+  // The first contact is busy (its response comes in at the first address): the ACK to it,
+  // and the next group's INVITE, named by and sent from the second address.
+  // The response to `request` (its Vias copied) with `status` and To tag `tag`.
+  auto answer = [](const std::string& request, std::string_view status, std::string_view tag) {
+    const std::size_t via = request.find("Via: ");
+    std::string r(status);
+    r.append("\r\n").append(request, via, request.find("\r\nMax-Forwards") - via);
+    r.append("\r\nFrom: <sip:alice@localhost>;tag=a1\r\nTo: <sip:bob@localhost>;tag=");
+    r.append(tag).append("\r\nCall-ID: call-1@192.0.2.20\r\nCSeq: 1 INVITE\r\n");
+    r.append("Contact: <sip:bob@192.0.2.11:5062>\r\nContent-Length: 0\r\n\r\n");
+    return r;
+  };
+  const std::string busy = answer(invite, "SIP/2.0 486 Busy Here", "b1");
+  out_.clear();
+  out_.batch([&] { core().handle(busy, first_contact, kProxy, out_, now_ms_); });
+  const FakeOutbox::Sent* next = sent_invite();
+  ASSERT_NE(next, nullptr);
+  EXPECT_EQ(next->to, second_contact);
+  EXPECT_EQ(next->from, second);
+  EXPECT_NE(next->bytes.find("\r\nVia: SIP/2.0/UDP 198.51.100.1:5070;branch=z9hG4bKsw"),
+            std::string::npos)
+      << next->bytes;
+  for (const FakeOutbox::Sent& s : out_.sent) {
+    if (s.bytes.starts_with("ACK ")) {
+      EXPECT_EQ(s.from, second);
+    }
+  }
+
+  // Its 200 goes up to the caller from the second address.
+  const std::string ok = answer(next->bytes, "SIP/2.0 200 OK", "b2");
+  out_.clear();
+  out_.batch([&] { core().handle(ok, second_contact, kProxy, out_, now_ms_); });
+  ASSERT_EQ(out_.sent.size(), 1u);
+  EXPECT_EQ(status_line(out_.sent[0].bytes), "SIP/2.0 200 OK");
+  EXPECT_EQ(out_.sent[0].to, kCaller);
+  EXPECT_EQ(out_.sent[0].from, second);
+}
+
 // An IPv6 address advertised is bracketed where a URI or a Via writes it.
 TEST_F(ProxyCoreTest, AnAdvertisedIpv6AddressIsBracketed) {
   settings_.local_other_family = *NetAddress::parse("::", 5060);

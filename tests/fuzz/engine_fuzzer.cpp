@@ -48,7 +48,8 @@ class CheckingOutbox : public Outbox {
     sizes_.push_back(bytes);
     return arenas_.back().get();
   }
-  bool send(const NetAddress& to, std::span<const std::string_view> segments) override {
+  bool send_from(const NetAddress&, const NetAddress& to,
+                 std::span<const std::string_view> segments) override {
     if (!to.valid() || segments.empty() || segments.size() > kMaxSegments) std::abort();
     std::size_t total = 0;
     bool fresh = true;  // made now, of the datagram and scratch: not a copy the proxy kept

@@ -17,7 +17,7 @@ class FakeOutbox : public Outbox {
     arenas_.push_back(std::make_unique<char[]>(bytes));
     return arenas_.back().get();
   }
-  bool send(const NetAddress&, std::span<const std::string_view>) override {
+  bool send_from(const NetAddress&, const NetAddress&, std::span<const std::string_view>) override {
     ++sends;
     return true;
   }

@@ -578,7 +578,10 @@ TEST_F(GateTest, DecideDoesNotAllocate) {
       used += bytes;
       return buffer + used - bytes;
     }
-    bool send(const NetAddress&, std::span<const std::string_view>) override { return false; }
+    bool send_from(const NetAddress&, const NetAddress&,
+                   std::span<const std::string_view>) override {
+      return false;
+    }
     char buffer[16384];
     std::size_t used = 0;
   } fixed;

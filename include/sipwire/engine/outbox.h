@@ -31,8 +31,18 @@ class Outbox {
 
   // Queues one datagram to `to`, the concatenation of `segments` (views of the received
   // datagram or of scratch space; at most kMaxSegments). Returns false when the batch is
-  // full (the backend flushes and the engine may retry) or the datagram is too large.
-  virtual bool send(const NetAddress& to, std::span<const std::string_view> segments) = 0;
+  // full (the backend flushes and the engine may retry) or the datagram is too large. It
+  // leaves from the listen address the datagram being handled came in at, when that is of
+  // `to`'s family, else from the first listen address of that family.
+  bool send(const NetAddress& to, std::span<const std::string_view> segments) {
+    return send_from(NetAddress{}, to, segments);
+  }
+  // The same from listen address `from` when it is of `to`'s family (invalid, of the other
+  // family or not ours: as send): what is sent later, from a timer or on a response, for a
+  // request that came in at `from`, leaves from where the request came in, as what was sent
+  // while handling it did.
+  virtual bool send_from(const NetAddress& from, const NetAddress& to,
+                         std::span<const std::string_view> segments) = 0;
 
   static constexpr std::size_t kMaxSegments = 16;
 };
