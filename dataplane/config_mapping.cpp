@@ -34,6 +34,7 @@ EngineSettings engine_settings(const Config& c, const NetAddress& local) {
   s.registrar.max_expires = c.registrar.max_expires;
   s.registrar.default_expires = c.registrar.default_expires;
   s.registrar.max_contacts = c.registrar.max_contacts_per_aor;
+  s.registrar.private_contacts_at_source = c.registrar.private_contacts_at_source;
   s.max_message_size = c.limits.max_message_size;
   s.record_route = c.record_route;
   s.transactions.capacity = c.limits.max_transactions_per_worker;

@@ -53,6 +53,22 @@ bool parse_ipv4(std::string_view t, uint8_t* out) {
 
 }  // namespace
 
+bool NetAddress::is_private() const {
+  if (family == Family::kIpv4) {
+    const uint8_t a = ip[0], b = ip[1];
+    return a == 10 || (a == 172 && (b & 0xF0) == 16) || (a == 192 && b == 168) ||
+           (a == 100 && (b & 0xC0) == 64) || (a == 169 && b == 254) || a == 127;
+  }
+  if (family == Family::kIpv6) {
+    if ((ip[0] & 0xFE) == 0xFC) return true;                   // fc00::/7
+    if (ip[0] == 0xFE && (ip[1] & 0xC0) == 0x80) return true;  // fe80::/10
+    for (std::size_t i = 0; i < 15; ++i)
+      if (ip[i] != 0) return false;
+    return ip[15] == 1;  // ::1
+  }
+  return false;
+}
+
 std::optional<NetAddress> NetAddress::parse(std::string_view text, uint16_t port) {
   if (text.size() >= 2 && text.front() == '[' && text.back() == ']')
     text = text.substr(1, text.size() - 2);

@@ -76,6 +76,9 @@ struct RegistrarConfig {
   // The location service's hash table: one bucket per expected AOR, rounded up to a power of
   // two, 1024..16777216 (8 bytes each). More AORs still register, with longer chains.
   uint32_t expected_aors = 65536;
+  // private_contacts = "source" (true) or "contact" (false): where a binding whose Contact
+  // names a private address, registered from another address, is reached.
+  bool private_contacts_at_source = true;
 
   bool operator==(const RegistrarConfig&) const = default;
 };

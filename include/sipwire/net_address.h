@@ -33,6 +33,12 @@ struct NetAddress {
       if (ip[i] != 0) return false;
     return true;
   }
+  // An address that means something only inside its own network, which a host elsewhere
+  // cannot send to: private IPv4 (RFC 1918), shared address space (RFC 6598, carrier-grade
+  // NAT), link-local (169.254/16, fe80::/10), IPv6 unique-local (fc00::/7) and loopback. What
+  // a phone behind a NAT writes in its Contact.
+  bool is_private() const;
+  bool same_ip(const NetAddress& o) const { return family == o.family && ip == o.ip; }
   // "192.0.2.1" or "2001:db8::1" (no brackets, no port): a Via received value (RFC 5118 §4.5).
   std::string ip_string() const;
   // "192.0.2.1:5060" or "[2001:db8::1]:5060".

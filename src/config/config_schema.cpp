@@ -318,7 +318,7 @@ void read_registrar(TableReader& root, RegistrarConfig& registrar, KeyPositions&
   if (table == nullptr) return;
   TableReader t(*table, "registrar", "[registrar]", root.diagnostics(), positions);
   t.only_keys({"min_expires", "max_expires", "default_expires", "max_contacts_per_aor",
-               "reject_foreign_domains", "expected_aors"});
+               "reject_foreign_domains", "expected_aors", "private_contacts"});
   // Expires values are delta-seconds, which RFC 3261 §20.19 allows up to 2^32-1.
   t.read_uint("min_expires", 1, kUint32Max, registrar.min_expires);
   t.read_uint("max_expires", 1, kUint32Max, registrar.max_expires);
@@ -326,6 +326,8 @@ void read_registrar(TableReader& root, RegistrarConfig& registrar, KeyPositions&
   t.read_uint("max_contacts_per_aor", 1, 1000, registrar.max_contacts_per_aor);
   t.read_bool("reject_foreign_domains", registrar.reject_foreign_domains);
   t.read_uint("expected_aors", 1024, 16'777'216, registrar.expected_aors);
+  if (std::size_t choice = 0; t.read_choice("private_contacts", {"source", "contact"}, choice))
+    registrar.private_contacts_at_source = choice == 0;
 }
 
 void read_timers(TableReader& root, TimerConfig& timers, KeyPositions& positions) {

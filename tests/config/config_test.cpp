@@ -77,6 +77,7 @@ TEST(ShippedConfigTest, DefaultLoadsWithDocumentedValues) {
   EXPECT_EQ(c.registrar.max_contacts_per_aor, 10u);
   EXPECT_FALSE(c.registrar.reject_foreign_domains);
   EXPECT_EQ(c.registrar.expected_aors, 65536u);
+  EXPECT_TRUE(c.registrar.private_contacts_at_source);
   EXPECT_EQ(c.timers.t1_ms, 500u);
   EXPECT_EQ(c.timers.t2_ms, 4000u);
   EXPECT_EQ(c.timers.t4_ms, 5000u);
@@ -118,13 +119,13 @@ TEST(ShippedConfigTest, DefaultSpellsOutEveryKey) {
   for (std::string_view key :
        {"mode = ", "workers = ", "record_route = ", "domains = ", "address = ", "port = ",
         "transport = ", "# advertise = ", "min_expires = ", "max_expires = ", "default_expires = ",
-        "max_contacts_per_aor = ", "reject_foreign_domains = ", "expected_aors = ", "t1_ms = ",
-        "t2_ms = ", "t4_ms = ", "timer_c_ms = ", "max_message_size = ",
-        "max_transactions_per_worker = ", "message_store_mb = ", "[[listen]]", "[registrar]",
-        "[timers]", "[limits]", "trusted_sources = ", "[auth]", "users_file = ", "# realm = ",
-        "algorithms = ", "nonce_lifetime_s = ", "replay_entries_per_worker = ", "[flood]",
-        "requests_per_second = ", "# burst = ", "action = ", "exempt = ", "sources_per_worker = ",
-        "io = ",
+        "max_contacts_per_aor = ", "reject_foreign_domains = ", "expected_aors = ",
+        "private_contacts = ", "t1_ms = ", "t2_ms = ", "t4_ms = ", "timer_c_ms = ",
+        "max_message_size = ", "max_transactions_per_worker = ", "message_store_mb = ",
+        "[[listen]]", "[registrar]", "[timers]", "[limits]", "trusted_sources = ", "[auth]",
+        "users_file = ", "# realm = ", "algorithms = ", "nonce_lifetime_s = ",
+        "replay_entries_per_worker = ", "[flood]", "requests_per_second = ", "# burst = ",
+        "action = ", "exempt = ", "sources_per_worker = ", "io = ",
         // The DPDK backend is off by default; the reference shows every key of [dpdk].
         "# [dpdk]", "# eal = ", "# port = ", "# exception_tap = ", "# networks = ", "# gateways = ",
         "# mtu = ", "# vlan = ", "# mbufs_per_worker = ", "# queue_size = ", "# burst = ",
@@ -736,6 +737,17 @@ TEST(ConfigErrorTest, MaxContacts) {
                       "registrar.expected_aors (1023) must be between 1024 and 16777216"));
   EXPECT_TRUE(FailsAt(with_listen("[registrar]\nexpected_aors = 16777217\n"), 4,
                       "registrar.expected_aors (16777217)"));
+}
+
+TEST(ConfigErrorTest, PrivateContactsIsSourceOrContact) {
+  EXPECT_TRUE(FailsAt(with_listen("[registrar]\nprivate_contacts = \"nat\"\n"), 4,
+                      "registrar.private_contacts \"nat\" is not one of \"source\", \"contact\"",
+                      20));
+  EXPECT_TRUE(FailsAt(with_listen("[registrar]\nprivate_contacts = true\n"), 4,
+                      "registrar.private_contacts must be a string"));
+  const ConfigResult r = parse(with_listen("[registrar]\nprivate_contacts = \"contact\"\n"));
+  ASSERT_TRUE(r.ok()) << r.error.to_string();
+  EXPECT_FALSE(r.config->registrar.private_contacts_at_source);
 }
 
 TEST(ConfigErrorTest, RejectForeignDomainsIsBoolean) {

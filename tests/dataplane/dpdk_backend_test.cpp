@@ -174,6 +174,9 @@ class DpdkBackendTest : public ::testing::Test {
     settings.domains = {"localhost", "10.0.0.2", "2001:db8::2"};
     settings.message_store_bytes = 1 << 20;
     settings.transactions.capacity = 1024;
+    // One flat private network: some tests register a contact from another host (the peer
+    // registers the UAS), which is to be reached at its own address, not the REGISTER's.
+    settings.registrar.private_contacts_at_source = false;
     for (unsigned i = 0; i < workers; ++i)
       shards_.push_back(std::make_unique<Shard>(i, settings, *location_, *qsbr_));
     // On its first pass the backend announces our MAC (ARP announcement, unsolicited neighbour

@@ -90,3 +90,29 @@ TEST(NetAddressParse, Ipv6LiteralsWithOrWithoutBrackets) {
 
 }  // namespace
 }  // namespace sipwire
+
+namespace sipwire {
+namespace {
+
+// What a phone behind a NAT writes in its Contact, and what a host elsewhere can reach.
+TEST(NetAddressPrivate, PrivateSharedLinkLocalUniqueLocalAndLoopbackAreSo) {
+  for (const char* ip : {"10.0.0.1", "10.255.255.255", "172.16.0.1", "172.31.255.254",
+                         "192.168.1.10", "100.64.0.1", "100.127.255.254", "169.254.3.4",
+                         "127.0.0.1", "fd00::1", "fc00::5", "fe80::1", "febf::1", "::1"}) {
+    const auto a = NetAddress::parse(ip, 5060);
+    ASSERT_TRUE(a.has_value()) << ip;
+    EXPECT_TRUE(a->is_private()) << ip;
+  }
+  for (const char* ip :
+       {"9.255.255.255", "11.0.0.1", "172.15.255.255", "172.32.0.1", "192.167.1.1", "192.169.0.1",
+        "100.63.255.255", "100.128.0.1", "169.253.0.1", "192.0.2.10", "203.0.113.5", "8.8.8.8",
+        "2001:db8::1", "fec0::1", "fbff::1", "::2", "::"}) {
+    const auto a = NetAddress::parse(ip, 5060);
+    ASSERT_TRUE(a.has_value()) << ip;
+    EXPECT_FALSE(a->is_private()) << ip;
+  }
+  EXPECT_FALSE(NetAddress{}.is_private());
+}
+
+}  // namespace
+}  // namespace sipwire

@@ -36,9 +36,10 @@ struct Binding {
   uint64_t expires_at_ms = 0;
   uint64_t registered_at_ms = 0;
   // Where requests for this binding go, resolved when it is registered so that routing a call
-  // parses nothing (binding_next_hop() in registrar.h): the contact's own address when it is
-  // an IP literal; the first Path hop's when that is one; else where the REGISTER came from
-  // (a NATed client is reached there).
+  // parses nothing (binding_next_hop() in registrar.h): the first Path hop's address when that
+  // is an IP literal; else the contact's own address when it is one, unless it is a private
+  // address and the REGISTER came from another (a phone behind a NAT); else where the
+  // REGISTER came from (a NATed client is reached there).
   NetAddress next_hop;
   uint32_t cseq = 0;
   uint16_t q = 1000;               // thousandths; 1000 when the Contact had no q

@@ -19,6 +19,10 @@ struct RegistrarSettings {
   uint32_t max_expires = 3600;      // longer ones are shortened to this
   uint32_t default_expires = 3600;  // neither an expires parameter nor an Expires header
   uint32_t max_contacts = 10;       // per AOR; more get 403
+  // A Contact naming a private address (NetAddress::is_private) registered from another
+  // address, without a Path: reached at the REGISTER's source (a phone behind a NAT, through
+  // its NAT's mapping) when true, at the Contact's address when false.
+  bool private_contacts_at_source = true;
 };
 
 struct RegisterOutcome {
@@ -63,9 +67,11 @@ std::string_view destination_host(const Uri& uri);
 std::optional<NetAddress> literal_address(const Uri& uri);
 
 // The next hop of a binding of `contact` with `path`, registered from `source` (see
-// Binding::next_hop); `is_source` tells whether it is `source`.
+// Binding::next_hop); `is_source` tells whether it is `source`. `private_at_source`:
+// RegistrarSettings::private_contacts_at_source.
 NetAddress binding_next_hop(std::string_view contact, std::string_view path,
-                            const NetAddress& source, bool& is_source);
+                            const NetAddress& source, bool& is_source,
+                            bool private_at_source = true);
 
 // Same contact address for §10.3 step 7: URIs compared by scheme, user, host
 // (case-insensitively) and port, the way §19.1.4 compares them for these parts.

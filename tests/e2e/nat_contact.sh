@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# A phone behind a NAT: it registers a Contact naming its private address (here 127.0.0.9 at a
+# port nothing listens on, a private address of this machine, so that a proxy sending there
+# reaches no one and nothing leaves the machine) from its public one, the address and port
+# it listens at. The proxy must reach it where the REGISTER came from, with its Contact as the
+# Request-URI ([registrar] private_contacts = "source", the default). A sipp UAS registers so
+# (register_contact.xml sent from the UAS's own port), a UAC places calls to it: every call
+# completes, and the UAS's trace shows each INVITE addressed to the registered Contact.
+# Over both backends (over DPDK the peers' address is 10.99.0.1: the Contact is still another).
+# usage: tests/e2e/nat_contact.sh BUILD_DIR    (E2E_CALLS: default 20)
+# shellcheck source=tests/e2e/lib.sh source-path=SCRIPTDIR/../..
+source "$(dirname "$0")/lib.sh"
+e2e_init "$@"
+direct_mode && skip "needs the proxy"
+[[ $E2E_IP == 4 ]] || skip "an IPv4 private address"
+calls=${E2E_CALLS:-20}
+
+start_proxy
+uas_port="" private_port=""
+free_udp_port uas_port
+free_udp_port private_port
+contact="sip:natted@127.0.0.9:$private_port"
+rc=0
+run_sipp register-natted 40 -sf "$SCEN_DIR/register_contact.xml" "$PROXY_HOSTPORT" -s natted \
+    -key domain localhost -key expires 3600 -key contact "$contact" -p "$uas_port" -m 1 \
+    -timeout 30s -trace_msg -message_file "$WORK/register-natted.msg.log" || rc=$?
+check_calls register-natted "$rc" 1
+
+start_sipp natted-uas "$uas_port" -sf "$SCEN_DIR/uas.xml" -m "$calls" -timeout 60s \
+    -trace_msg -message_file "$WORK/natted-uas.msg.log"
+uas_pid=$SIPP_PID
+rc=0
+run_sipp natted-uac 60 -sf "$SCEN_DIR/uac.xml" "$PROXY_HOSTPORT" -s natted -key max_forwards 70 \
+    -m "$calls" -r 10 -timeout 60s || rc=$?
+check_calls natted-uac "$rc" "$calls"
+rc=0
+wait_pid "$uas_pid" 15 || rc=$?
+check_calls natted-uas "$rc" "$calls"
+
+n=$(trace_count "$WORK/natted-uas.msg.log" received "^INVITE $contact SIP/2.0\$")
+[[ $n -ge $calls ]] ||
+    fail "the UAS received $n INVITEs for $contact (want $calls) (natted-uas.msg.log)"
+proxy_alive || fail "the proxy died during the test"
+stop_proxy
+pass "$calls calls to a phone registered as $contact from its port $uas_port: reached there, its Contact the Request-URI"
