@@ -75,6 +75,7 @@ ProxyCore::ProxyCore(const EngineSettings& settings, LocationTable& location, Re
   local_ = LocalEnds(settings_.local, settings_.local_other_family, settings_.local_name,
                      settings_.local_other_name);
   for (const ListenEnd& e : settings_.local_more) local_.add(e);
+  registrar_.set_our_hosts([this](std::string_view host) { return is_our_host(host); });
   for (std::string& d : settings_.domains)
     for (char& c : d) c = chars::lower(c);
   // Views of settings_' own strings, built once rather than per request.

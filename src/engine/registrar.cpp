@@ -42,14 +42,18 @@ std::optional<NetAddress> literal_address(const Uri& uri) {
 }
 
 NetAddress binding_next_hop(std::string_view contact, std::string_view path,
-                            const NetAddress& source, bool& is_source, bool private_at_source) {
+                            const NetAddress& source, bool& is_source, bool private_at_source,
+                            const std::function<bool(std::string_view)>& is_our_host) {
   Uri uri;
   std::optional<NetAddress> to;
   if (parse_uri(contact, uri).ok()) to = literal_address(uri);
   // A phone behind a NAT writes its own (private) address; the REGISTER reached us from its
   // NAT's public one, where requests for it must go (Kamailio's fix_nated_register). One that
-  // came from that very address is on a network we reach directly.
-  if (to && private_at_source && to->is_private() && !to->same_ip(source)) to.reset();
+  // came from that very address is on a network we reach directly, and one naming us is a
+  // registration that loops or spirals through us on purpose.
+  if (to && private_at_source && to->is_private() && !to->same_ip(source) &&
+      !(is_our_host && is_our_host(destination_host(uri))))
+    to.reset();
   if (!path.empty()) {
     NameAddr first_hop;
     Uri hop;
@@ -216,7 +220,7 @@ RegisterOutcome Registrar::process(const Message& req, const NetAddress& source,
           // was the source address, which may have changed): only a new binding parses them.
           if (!refresh || found->contact != c.uri || found->path != path) {
             found->next_hop = binding_next_hop(c.uri, path, source, found->next_hop_is_source,
-                                               settings_.private_contacts_at_source);
+                                               settings_.private_contacts_at_source, is_our_host_);
             found->trim_ruri = unfit_for_request_uri(c.uri);
           } else if (found->next_hop_is_source)
             found->next_hop = source;

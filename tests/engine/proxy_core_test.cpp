@@ -172,6 +172,17 @@ TEST_F(ProxyCoreTest, APrivateContactRegisteredFromElsewhereIsReachedAtItsSource
   EXPECT_EQ(call_to_bob(2).to, remapped);
 }
 
+// A private Contact naming us (a registration that loops or spirals through us on purpose,
+// as loop_spiral.sh makes) is us, not a phone behind a NAT: reached as it says.
+TEST_F(ProxyCoreTest, APrivateContactNamingUsIsNotTakenForANat) {
+  settings_.local = NetAddress::ipv4(10, 0, 0, 2, 5060);
+  settings_.domains.push_back("10.0.0.2");  // as the configuration adds it
+  Request reg = register_bob("<sip:carol@10.0.0.2:5060>", 1);
+  send(reg.str(), NetAddress::ipv4(10, 0, 0, 1, 5062));
+  // The INVITE to bob goes to carol at our own address, where it arrives again.
+  EXPECT_EQ(send(Request{}.str(), kCaller).to, NetAddress::ipv4(10, 0, 0, 2, 5060));
+}
+
 // From the private address itself (another port: many phones send from one and listen at
 // another), on a network we reach: the contact.
 TEST_F(ProxyCoreTest, APrivateContactRegisteredFromItsOwnAddressIsReachedThere) {

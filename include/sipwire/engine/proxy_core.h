@@ -124,6 +124,9 @@ class ProxyCore {
   // request (request_gate.h).
   ProxyCore(const EngineSettings& settings, LocationTable& location, RequestGate* gate = nullptr);
   ~ProxyCore();
+  // Its registrar asks it which hosts are ours (Registrar::set_our_hosts): it stays put.
+  ProxyCore(const ProxyCore&) = delete;
+  ProxyCore& operator=(const ProxyCore&) = delete;
 
   void handle(std::string_view datagram, const NetAddress& source, Outbox& out, uint64_t now_ms) {
     handle(datagram, source, NetAddress{}, out, now_ms);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -42,11 +43,18 @@ class Registrar {
   // when the caller parsed it already (else it is parsed here).
   RegisterOutcome process(const Message& request, const NetAddress& source, uint64_t now_ms,
                           std::string_view canonical_host = {}, const Uri* parsed_to = nullptr);
+  // Tells which hosts are ours (our addresses and domains): a private Contact naming one of
+  // them is us (a registration that loops or spirals through us on purpose), not a phone
+  // behind a NAT. Called once, by the proxy core that owns this registrar.
+  void set_our_hosts(std::function<bool(std::string_view)> is_our_host) {
+    is_our_host_ = std::move(is_our_host);
+  }
 
  private:
   LocationTable& table_;
   LocationTable::Writer& writer_;
   RegistrarSettings settings_;
+  std::function<bool(std::string_view)> is_our_host_;
   // The new binding set is composed here before it becomes a record: sized once, so a
   // REGISTER allocates nothing (the record comes from the location table's arena).
   std::vector<Binding> scratch_;
@@ -68,10 +76,12 @@ std::optional<NetAddress> literal_address(const Uri& uri);
 
 // The next hop of a binding of `contact` with `path`, registered from `source` (see
 // Binding::next_hop); `is_source` tells whether it is `source`. `private_at_source`:
-// RegistrarSettings::private_contacts_at_source.
+// RegistrarSettings::private_contacts_at_source; `is_our_host` (may be empty): as
+// Registrar::set_our_hosts.
 NetAddress binding_next_hop(std::string_view contact, std::string_view path,
                             const NetAddress& source, bool& is_source,
-                            bool private_at_source = true);
+                            bool private_at_source = true,
+                            const std::function<bool(std::string_view)>& is_our_host = {});
 
 // Same contact address for §10.3 step 7: URIs compared by scheme, user, host
 // (case-insensitively) and port, the way §19.1.4 compares them for these parts.
