@@ -857,16 +857,30 @@ class LaterHandler : public EchoHandler {
               Outbox& out) override {
     EchoHandler::handle(bytes, from, local, out);
     pending = from;
+    came_in_at = local;
   }
   void tick(Outbox& out) override {
     if (!pending.valid()) return;
     const std::string_view segments[] = {"tick"};
-    if (out.send(pending, segments)) pending = NetAddress{};
+    if (ask_ingress() ? out.send_from(came_in_at, pending, segments) : out.send(pending, segments))
+      pending = NetAddress{};
   }
+  virtual bool ask_ingress() const { return false; }
   NetAddress pending;  // worker thread only
+  NetAddress came_in_at;
 };
 
-TEST(SocketBackendTest, RepliesLeaveFromTheSocketTheRequestCameIn) {
+// The same, but the tick's send asks to leave from the address the datagram came in at
+// (Outbox::send_from), as the stateful proxy's retransmissions do.
+class LaterFromHandler : public LaterHandler {
+ public:
+  bool ask_ingress() const override { return true; }
+};
+
+// A datagram to the second of two addresses: the echo leaves from it; the tick's "tick" from
+// `tick_from` (0: the first address, 1: the second).
+template <class Handler>
+void ExpectEchoAndTickFrom(std::size_t tick_from) {
   const NetAddress second_ip = NetAddress::ipv4(127, 0, 0, 2, 0);
   if (!CanBind(second_ip)) GTEST_SKIP() << "127.0.0.2 cannot be bound on this machine";
   SocketBackendOptions options;
@@ -875,7 +889,7 @@ TEST(SocketBackendTest, RepliesLeaveFromTheSocketTheRequestCameIn) {
   ASSERT_NE(backend, nullptr);
   const NetAddress first = backend->bound_addresses().at(0);
   const NetAddress second = backend->bound_addresses().at(1);
-  Handlers<LaterHandler> handlers(1);
+  Handlers<Handler> handlers(1);
   Running running(*backend, handlers.factory());
   Client client(kLoopback4);
 
@@ -884,11 +898,10 @@ TEST(SocketBackendTest, RepliesLeaveFromTheSocketTheRequestCameIn) {
   ASSERT_TRUE(reply.has_value());
   EXPECT_EQ(reply->bytes, "echo:to-second");
   EXPECT_EQ(reply->from, second.to_string());
-  // The tick's send has no ingress socket: it leaves from the first of its family.
   reply = client.receive();
   ASSERT_TRUE(reply.has_value());
   EXPECT_EQ(reply->bytes, "tick");
-  EXPECT_EQ(reply->from, first.to_string());
+  EXPECT_EQ(reply->from, backend->bound_addresses().at(tick_from).to_string());
 
   ASSERT_TRUE(client.send_to(first, "to-first"));
   reply = client.receive();
@@ -897,46 +910,13 @@ TEST(SocketBackendTest, RepliesLeaveFromTheSocketTheRequestCameIn) {
   EXPECT_EQ(reply->from, first.to_string());
 }
 
-// As LaterHandler, but the tick's send asks to leave from the address the datagram came in at
-// (Outbox::send_from), as the stateful proxy's retransmissions do.
-class LaterFromHandler : public EchoHandler {
- public:
-  void handle(std::string_view bytes, const NetAddress& from, const NetAddress& local,
-              Outbox& out) override {
-    EchoHandler::handle(bytes, from, local, out);
-    pending = from;
-    came_in_at = local;
-  }
-  void tick(Outbox& out) override {
-    if (!pending.valid()) return;
-    const std::string_view segments[] = {"tick"};
-    if (out.send_from(came_in_at, pending, segments)) pending = NetAddress{};
-  }
-  NetAddress pending;  // worker thread only
-  NetAddress came_in_at;
-};
+TEST(SocketBackendTest, RepliesLeaveFromTheSocketTheRequestCameIn) {
+  // The tick's send has no ingress socket: it leaves from the first of its family.
+  ExpectEchoAndTickFrom<LaterHandler>(0);
+}
 
 TEST(SocketBackendTest, ALaterSendLeavesFromTheAddressItAsksFor) {
-  const NetAddress second_ip = NetAddress::ipv4(127, 0, 0, 2, 0);
-  if (!CanBind(second_ip)) GTEST_SKIP() << "127.0.0.2 cannot be bound on this machine";
-  SocketBackendOptions options;
-  options.listen = {kLoopback4, second_ip};
-  auto backend = Open(options);
-  ASSERT_NE(backend, nullptr);
-  const NetAddress second = backend->bound_addresses().at(1);
-  Handlers<LaterFromHandler> handlers(1);
-  Running running(*backend, handlers.factory());
-  Client client(kLoopback4);
-
-  ASSERT_TRUE(client.send_to(second, "to-second"));
-  auto reply = client.receive();
-  ASSERT_TRUE(reply.has_value());
-  EXPECT_EQ(reply->bytes, "echo:to-second");
-  EXPECT_EQ(reply->from, second.to_string());
-  reply = client.receive();
-  ASSERT_TRUE(reply.has_value());
-  EXPECT_EQ(reply->bytes, "tick");
-  EXPECT_EQ(reply->from, second.to_string());
+  ExpectEchoAndTickFrom<LaterFromHandler>(1);
 }
 
 // ---- Shard affinity: each datagram reaches the worker the shard router names ----

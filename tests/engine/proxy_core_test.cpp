@@ -67,6 +67,19 @@ Request bye_from_bob(const std::string& via, const std::string& routes) {
   return bye;
 }
 
+// bob's answer (`status`, a status line) to Request{}'s INVITE as forwarded to him
+// (`forwarded`, whose Vias it copies), with To tag `tag`.
+std::string bob_answers(const std::string& forwarded, std::string_view status,
+                        std::string_view tag) {
+  const std::size_t via = forwarded.find("Via: ");
+  std::string r(status);
+  r.append("\r\n").append(forwarded, via, forwarded.find("\r\nMax-Forwards") - via);
+  r.append("\r\nFrom: <sip:alice@localhost>;tag=a1\r\nTo: <sip:bob@localhost>;tag=");
+  r.append(tag).append("\r\nCall-ID: call-1@192.0.2.20\r\nCSeq: 1 INVITE\r\n");
+  r.append("Contact: <sip:bob@192.0.2.11:5062>\r\nContent-Length: 0\r\n\r\n");
+  return r;
+}
+
 class ProxyCoreTest : public ::testing::Test {
  protected:
   ProxyCoreTest() : qsbr_(1), table_(1024, qsbr_) {
@@ -567,91 +580,51 @@ TEST_F(ProxyCoreTest, LoopIs482AndSpiralIsForwarded) {
 // family, so that is what its Via names (else an IPv6-only callee answers an IPv4 address it
 // cannot reach), and one that crosses families is record-routed once for each side.
 // A listen address's advertise (a NAT's public address, a name; or what a wildcard stands
-// for): our Via and Record-Route name it, and it is us in the Route of what comes back, in a
-// Request-URI and in the Via of a response.
+// for), with or without a port of its own (a NAT forwarding its public port 5080 to our
+// 5060): our Via and Record-Route name it, and it is us in the Route of what comes back, in a
+// Request-URI and in the Via of a response; so is the listen address at its own port, which
+// hosts on the inside use.
 TEST_F(ProxyCoreTest, TheAdvertisedHostIsWhatWeNameAndRecognise) {
-  settings_.local_name = {"203.0.113.5", 0};
-  settings_.domains.push_back("203.0.113.5");  // as the configuration adds it
-  send(register_bob("<sip:bob@192.0.2.10:5062>", 1).str(), kPhone);
-  const FakeOutbox::Sent fwd = send(Request{}.str(), kCaller);
-  EXPECT_EQ(fwd.to, NetAddress::ipv4(192, 0, 2, 10, 5062));
-  EXPECT_NE(fwd.bytes.find("\r\nVia: SIP/2.0/UDP 203.0.113.5:5060;branch=z9hG4bKsw"),
-            std::string::npos)
-      << fwd.bytes;
-  EXPECT_NE(fwd.bytes.find("\r\nRecord-Route: <sip:203.0.113.5:5060;lr>\r\n"), std::string::npos)
-      << fwd.bytes;
-  EXPECT_EQ(fwd.bytes.find("127.0.0.1"), std::string::npos) << fwd.bytes;
-
-  // bob's 180 comes back by our Via...
-  const std::size_t via = fwd.bytes.find("Via: ");
-  const std::string ringing =
-      "SIP/2.0 180 Ringing\r\n" + fwd.bytes.substr(via, fwd.bytes.find("\r\nMax-Forwards") - via) +
-      "\r\nFrom: <sip:alice@localhost>;tag=a1\r\nTo: <sip:bob@localhost>;tag=b9\r\n"
-      "Call-ID: call-1@192.0.2.20\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
-  const FakeOutbox::Sent r = send(ringing, kPhone);
-  EXPECT_EQ(status_line(r.bytes), "SIP/2.0 180 Ringing");
-  EXPECT_EQ(r.to, NetAddress::ipv4(192, 0, 2, 20, 5064));
-
-  // ...and his BYE by the route set: our Route goes, and it is routed onwards by its URI.
-  const FakeOutbox::Sent b = send(bye_from_bob("SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKbye1",
-                                               "Route: <sip:203.0.113.5:5060;lr>\r\n")
-                                      .str(),
-                                  kPhone);
-  EXPECT_EQ(status_line(b.bytes), "BYE sip:alice@192.0.2.20:5064 SIP/2.0");
-  EXPECT_EQ(b.to, NetAddress::ipv4(192, 0, 2, 20, 5064));
-  EXPECT_EQ(b.bytes.find("Route:"), std::string::npos) << b.bytes;
-
-  // A keepalive to the advertised address is ours to answer.
-  Request options;
-  options.method = "OPTIONS";
-  options.ruri = "sip:203.0.113.5:5060";
-  options.call_id = "ka-1@192.0.2.20";
-  EXPECT_EQ(status_line(send(options.str(), kCaller).bytes), "SIP/2.0 200 OK");
-}
-
-// An advertised port (a NAT forwarding its public port 5080 to our 5060): our Via and
-// Record-Route write it, and what comes back naming it is ours; so is our listen address at
-// its own port, which hosts on the inside use.
-TEST_F(ProxyCoreTest, TheAdvertisedPortIsWhatWeWriteAndRecognise) {
-  settings_.local_name = {"203.0.113.5", 5080};
   settings_.domains.push_back("127.0.0.1");  // as the configuration adds them
   settings_.domains.push_back("203.0.113.5");
   send(register_bob("<sip:bob@192.0.2.10:5062>", 1).str(), kPhone);
-  const FakeOutbox::Sent fwd = send(Request{}.str(), kCaller);
-  EXPECT_EQ(fwd.to, NetAddress::ipv4(192, 0, 2, 10, 5062));
-  EXPECT_NE(fwd.bytes.find("\r\nVia: SIP/2.0/UDP 203.0.113.5:5080;branch=z9hG4bKsw"),
-            std::string::npos)
-      << fwd.bytes;
-  EXPECT_NE(fwd.bytes.find("\r\nRecord-Route: <sip:203.0.113.5:5080;lr>\r\n"), std::string::npos)
-      << fwd.bytes;
+  for (const uint16_t port : {uint16_t{0}, uint16_t{5080}}) {
+    const std::string ours = port == 0 ? "203.0.113.5:5060" : "203.0.113.5:5080";
+    SCOPED_TRACE(ours);
+    core_.reset();
+    settings_.local_name = {"203.0.113.5", port};
+    const FakeOutbox::Sent fwd = send(Request{}.str(), kCaller);
+    EXPECT_EQ(fwd.to, kPhone);
+    EXPECT_NE(fwd.bytes.find("\r\nVia: SIP/2.0/UDP " + ours + ";branch=z9hG4bKsw"),
+              std::string::npos)
+        << fwd.bytes;
+    EXPECT_NE(fwd.bytes.find("\r\nRecord-Route: <sip:" + ours + ";lr>\r\n"), std::string::npos)
+        << fwd.bytes;
+    EXPECT_EQ(fwd.bytes.find("127.0.0.1"), std::string::npos) << fwd.bytes;
 
-  // bob's 180 comes back by our Via, which names the advertised port.
-  const std::size_t via = fwd.bytes.find("Via: ");
-  const std::string ringing =
-      "SIP/2.0 180 Ringing\r\n" + fwd.bytes.substr(via, fwd.bytes.find("\r\nMax-Forwards") - via) +
-      "\r\nFrom: <sip:alice@localhost>;tag=a1\r\nTo: <sip:bob@localhost>;tag=b9\r\n"
-      "Call-ID: call-1@192.0.2.20\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
-  const FakeOutbox::Sent r = send(ringing, kPhone);
-  EXPECT_EQ(status_line(r.bytes), "SIP/2.0 180 Ringing");
-  EXPECT_EQ(r.to, NetAddress::ipv4(192, 0, 2, 20, 5064));
+    // bob's 180 comes back by our Via...
+    const FakeOutbox::Sent r = send(bob_answers(fwd.bytes, "SIP/2.0 180 Ringing", "b9"), kPhone);
+    EXPECT_EQ(status_line(r.bytes), "SIP/2.0 180 Ringing");
+    EXPECT_EQ(r.to, kCaller);
 
-  // In-dialog requests by the route set: our Route goes, by the advertised port or by the
-  // listen address and its own port.
-  for (const char* route :
-       {"Route: <sip:203.0.113.5:5080;lr>\r\n", "Route: <sip:127.0.0.1:5060;lr>\r\n"}) {
-    const FakeOutbox::Sent b =
-        send(bye_from_bob("SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKbye1", route).str(), kPhone);
-    EXPECT_EQ(status_line(b.bytes), "BYE sip:alice@192.0.2.20:5064 SIP/2.0") << route;
-    EXPECT_EQ(b.to, NetAddress::ipv4(192, 0, 2, 20, 5064)) << route;
-    EXPECT_EQ(b.bytes.find("Route:"), std::string::npos) << b.bytes;
+    // ...and his BYE by the route set: our Route goes (by what we advertise, or by the listen
+    // address at its own port), and it is routed onwards by its URI.
+    for (const std::string& route :
+         {"Route: <sip:" + ours + ";lr>\r\n", std::string("Route: <sip:127.0.0.1:5060;lr>\r\n")}) {
+      const FakeOutbox::Sent b =
+          send(bye_from_bob("SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKbye1", route).str(), kPhone);
+      EXPECT_EQ(status_line(b.bytes), "BYE sip:alice@192.0.2.20:5064 SIP/2.0") << route;
+      EXPECT_EQ(b.to, kCaller) << route;
+      EXPECT_EQ(b.bytes.find("Route:"), std::string::npos) << b.bytes;
+    }
+
+    // A keepalive to the advertised address is ours to answer.
+    Request options;
+    options.method = "OPTIONS";
+    options.ruri = "sip:" + ours;
+    options.call_id = "ka-1@192.0.2.20";
+    EXPECT_EQ(status_line(send(options.str(), kCaller).bytes), "SIP/2.0 200 OK");
   }
-
-  // A keepalive to the advertised address and port is ours to answer.
-  Request options;
-  options.method = "OPTIONS";
-  options.ruri = "sip:203.0.113.5:5080";
-  options.call_id = "ka-1@192.0.2.20";
-  EXPECT_EQ(status_line(send(options.str(), kCaller).bytes), "SIP/2.0 200 OK");
 }
 
 // Two addresses of one family: a request forwarded in the family it came in leaves from the
@@ -726,17 +699,7 @@ TEST_F(ProxyCoreTest, WhatIsSentLaterLeavesFromWhereTheRequestCameIn) {
 
   // The first contact is busy (its response comes in at the first address): the ACK to it,
   // and the next group's INVITE, named by and sent from the second address.
-  // The response to `request` (its Vias copied) with `status` and To tag `tag`.
-  auto answer = [](const std::string& request, std::string_view status, std::string_view tag) {
-    const std::size_t via = request.find("Via: ");
-    std::string r(status);
-    r.append("\r\n").append(request, via, request.find("\r\nMax-Forwards") - via);
-    r.append("\r\nFrom: <sip:alice@localhost>;tag=a1\r\nTo: <sip:bob@localhost>;tag=");
-    r.append(tag).append("\r\nCall-ID: call-1@192.0.2.20\r\nCSeq: 1 INVITE\r\n");
-    r.append("Contact: <sip:bob@192.0.2.11:5062>\r\nContent-Length: 0\r\n\r\n");
-    return r;
-  };
-  const std::string busy = answer(invite, "SIP/2.0 486 Busy Here", "b1");
+  const std::string busy = bob_answers(invite, "SIP/2.0 486 Busy Here", "b1");
   out_.clear();
   out_.batch([&] { core().handle(busy, first_contact, kProxy, out_, now_ms_); });
   const FakeOutbox::Sent* next = sent_invite();
@@ -753,7 +716,7 @@ TEST_F(ProxyCoreTest, WhatIsSentLaterLeavesFromWhereTheRequestCameIn) {
   }
 
   // Its 200 goes up to the caller from the second address.
-  const std::string ok = answer(next->bytes, "SIP/2.0 200 OK", "b2");
+  const std::string ok = bob_answers(next->bytes, "SIP/2.0 200 OK", "b2");
   out_.clear();
   out_.batch([&] { core().handle(ok, second_contact, kProxy, out_, now_ms_); });
   ASSERT_EQ(out_.sent.size(), 1u);
