@@ -491,7 +491,9 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
   const bool strip_maddr =
       !next_route && host.data() != target.host.data() && is_our_maddr(target, host);
   if (strip_maddr) host = target.host;
-  if (!next_route && settings_.reject_foreign_domains && !is_our_host(target.host))
+  // (A maddr not ours sends it elsewhere: foreign too.)
+  if (!next_route && settings_.reject_foreign_domains &&
+      (!is_our_host(target.host) || host.data() != target.host.data()))
     return reply(source, out, 403, "Forbidden: domain not served here");
   for (const auto& static_route : settings_.routes) {
     if (!chars::iequals(static_route.domain, host)) continue;

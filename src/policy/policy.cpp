@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "sipwire/header_id.h"
+#include "sipwire/params.h"
 #include "sipwire/policy/pattern.h"
 
 namespace sipwire::policy {
@@ -366,8 +367,16 @@ Decision PolicyEvaluator::evaluate(const Policy& policy, const Message& msg,
   if (c.best != UINT32_MAX) {
     return Decision{Outcome::kRule, static_cast<int>(c.best), &policy.config_.rules[c.best]};
   }
-  // The safe default.
-  if (policy.config_.is_our_domain(msg.request_uri().host)) return Decision{Outcome::kLocal};
+  // The safe default. A Request-URI is ours when its host is one of our domains, and its
+  // maddr, if it has one, too: a maddr elsewhere sends the request there (RFC 3261 §16.4), a
+  // relay like any other.
+  const Uri& ruri = msg.request_uri();
+  std::string_view maddr;
+  const bool has_maddr =
+      ruri.params.size() >= 5 && find_param(ruri.params, "maddr", &maddr) && !maddr.empty();
+  if (policy.config_.is_our_domain(ruri.host) &&
+      (!has_maddr || policy.config_.is_our_domain(maddr)))
+    return Decision{Outcome::kLocal};
   bool trusted = authenticated;
   for (const CidrBlock& block : impl.trusted)
     if (cidr_contains(block, source)) trusted = true;

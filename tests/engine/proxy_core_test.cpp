@@ -1048,6 +1048,11 @@ TEST_F(ProxyCoreTest, ForeignDomainsUseStaticRoutesOrAreRefused) {
   core_.reset();
   settings_.reject_foreign_domains = true;
   EXPECT_EQ(status_line(send(r.str(), kCaller).bytes).substr(0, 11), "SIP/2.0 403");
+  // Our domain with a maddr elsewhere goes elsewhere: foreign too. With our maddr, ours.
+  r.ruri = "sip:bob@localhost;maddr=192.0.2.31";
+  EXPECT_EQ(status_line(send(r.str(), kCaller).bytes).substr(0, 11), "SIP/2.0 403");
+  r.ruri = "sip:bob@localhost;maddr=127.0.0.1";
+  EXPECT_EQ(status_line(send(r.str(), kCaller).bytes), "SIP/2.0 404 Not Found");
 }
 
 TEST_F(ProxyCoreTest, OptionsToTheProxyIsAnswered) {

@@ -312,6 +312,12 @@ TEST_F(PolicyTest, SafeDefaultIsNoOpenRelay) {
   EXPECT_EQ(outcome(*ours_ip, false), Outcome::kLocal);
   EXPECT_EQ(outcome(*foreign, false), Outcome::kForbidden);
   EXPECT_EQ(outcome(*foreign, true), Outcome::kRelay);
+  // A maddr sends it where it names (RFC 3261 §16.4): ours only when that is ours too.
+  EXPECT_EQ(outcome(*request("INVITE", "sip:bob@example.com;maddr=192.0.2.1"), false),
+            Outcome::kLocal);
+  const auto elsewhere = request("INVITE", "sip:bob@example.com;lr;maddr=198.51.100.9");
+  EXPECT_EQ(outcome(*elsewhere, false), Outcome::kForbidden);
+  EXPECT_EQ(outcome(*elsewhere, true), Outcome::kRelay);
   // Trusted sources relay without authentication.
   PolicyOptions options;
   options.trusted_sources.push_back({*NetAddress::parse("198.51.100.0", 0), 24});
