@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "sipwire/header_id.h"
+#include "sipwire/name_addr.h"
 #include "sipwire/params.h"
 #include "sipwire/policy/pattern.h"
 
@@ -367,16 +368,27 @@ Decision PolicyEvaluator::evaluate(const Policy& policy, const Message& msg,
   if (c.best != UINT32_MAX) {
     return Decision{Outcome::kRule, static_cast<int>(c.best), &policy.config_.rules[c.best]};
   }
-  // The safe default. A Request-URI is ours when its host is one of our domains, and its
-  // maddr, if it has one, too: a maddr elsewhere sends the request there (RFC 3261 §16.4), a
-  // relay like any other.
-  const Uri& ruri = msg.request_uri();
-  std::string_view maddr;
-  const bool has_maddr =
-      ruri.params.size() >= 5 && find_param(ruri.params, "maddr", &maddr) && !maddr.empty();
-  if (policy.config_.is_our_domain(ruri.host) &&
-      (!has_maddr || policy.config_.is_our_domain(maddr)))
-    return Decision{Outcome::kLocal};
+  // The safe default: a request for us is served, anything else is a relay, for trusted or
+  // authenticated sources only. For us: its Request-URI names one of our domains, and its
+  // maddr, if it has one, too (a maddr elsewhere sends the request there, RFC 3261 §16.4);
+  // and it has no Route, or its first Route names us too (a pre-loaded Route elsewhere sends
+  // it there: the engine takes a Route of ours off before it asks, so one left is another's).
+  auto names_us = [&policy](const Uri& uri) {
+    std::string_view maddr;
+    const bool has_maddr =
+        uri.params.size() >= 5 && find_param(uri.params, "maddr", &maddr) && !maddr.empty();
+    return policy.config_.is_our_domain(uri.host) &&
+           (!has_maddr || policy.config_.is_our_domain(maddr));
+  };
+  bool for_us = names_us(msg.request_uri());
+  if (for_us && msg.has(HeaderId::kRoute)) {
+    HeaderElements routes(msg, HeaderId::kRoute);
+    std::string_view first;
+    NameAddr route;
+    Uri uri;
+    for_us = routes.next(first) && parse_route(first, route, uri).ok() && names_us(uri);
+  }
+  if (for_us) return Decision{Outcome::kLocal};
   bool trusted = authenticated;
   for (const CidrBlock& block : impl.trusted)
     if (cidr_contains(block, source)) trusted = true;

@@ -318,6 +318,15 @@ TEST_F(PolicyTest, SafeDefaultIsNoOpenRelay) {
   const auto elsewhere = request("INVITE", "sip:bob@example.com;lr;maddr=198.51.100.9");
   EXPECT_EQ(outcome(*elsewhere, false), Outcome::kForbidden);
   EXPECT_EQ(outcome(*elsewhere, true), Outcome::kRelay);
+  // So does a pre-loaded Route elsewhere (Kamailio's default configuration denies them); one
+  // naming us is ours.
+  const auto preloaded = request("INVITE", "sip:bob@example.com",
+                                 "Route: <sip:198.51.100.9;lr>, <sip:example.com;lr>\r\n");
+  EXPECT_EQ(outcome(*preloaded, false), Outcome::kForbidden);
+  EXPECT_EQ(outcome(*preloaded, true), Outcome::kRelay);
+  EXPECT_EQ(outcome(*request("INVITE", "sip:bob@example.com", "Route: <sip:192.0.2.1:5070;lr>\r\n"),
+                    false),
+            Outcome::kLocal);
   // Trusted sources relay without authentication.
   PolicyOptions options;
   options.trusted_sources.push_back({*NetAddress::parse("198.51.100.0", 0), 24});
