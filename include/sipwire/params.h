@@ -27,4 +27,11 @@ class ParamIterator {
 // without a value (e.g. "lr").
 bool find_param(std::string_view params, std::string_view name, std::string_view* value = nullptr);
 
+// The value of a URI's maddr parameter (RFC 3261 §19.1.1), given its parameters, if it has
+// one that is not empty. (Parameters shorter than "maddr" are not looked through: a Route's
+// ";lr", nearly every one.)
+inline bool find_maddr(std::string_view params, std::string_view& maddr) {
+  return params.size() >= 5 && find_param(params, "maddr", &maddr) && !maddr.empty();
+}
+
 }  // namespace sipwire

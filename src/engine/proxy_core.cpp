@@ -117,7 +117,7 @@ std::string_view ProxyCore::canonical_host() const {
 bool ProxyCore::is_ours(const Uri& uri) const {
   if (!uri.is_sip()) return false;
   std::string_view maddr;
-  if (find_maddr(uri, maddr)) {
+  if (find_maddr(uri.params, maddr)) {
     // §16.4: a maddr of ours, at the port it came in at, is processed as if it and the port
     // were not there (the host decides); any other maddr says where the request goes.
     return is_our_maddr(uri, maddr) && is_our_host(uri.host);
@@ -131,7 +131,7 @@ bool ProxyCore::is_our_maddr(const Uri& uri, std::string_view maddr) const {
 
 bool ProxyCore::has_our_maddr(const Uri& uri) const {
   std::string_view maddr;
-  return find_maddr(uri, maddr) && is_our_maddr(uri, maddr);
+  return find_maddr(uri.params, maddr) && is_our_maddr(uri, maddr);
 }
 
 void ProxyCore::handle(std::string_view datagram, const NetAddress& source, const NetAddress& local,

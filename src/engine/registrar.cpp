@@ -30,7 +30,7 @@ bool same_contact(std::string_view a, std::string_view b) {
 
 std::string_view destination_host(const Uri& uri) {
   std::string_view maddr;
-  return find_maddr(uri, maddr) ? maddr : uri.host;
+  return find_maddr(uri.params, maddr) ? maddr : uri.host;
 }
 
 std::optional<NetAddress> literal_address(const Uri& uri) {

@@ -375,10 +375,8 @@ Decision PolicyEvaluator::evaluate(const Policy& policy, const Message& msg,
   // it there: the engine takes a Route of ours off before it asks, so one left is another's).
   auto names_us = [&policy](const Uri& uri) {
     std::string_view maddr;
-    const bool has_maddr =
-        uri.params.size() >= 5 && find_param(uri.params, "maddr", &maddr) && !maddr.empty();
     return policy.config_.is_our_domain(uri.host) &&
-           (!has_maddr || policy.config_.is_our_domain(maddr));
+           (!find_maddr(uri.params, maddr) || policy.config_.is_our_domain(maddr));
   };
   bool for_us = names_us(msg.request_uri());
   if (for_us && msg.has(HeaderId::kRoute)) {

@@ -60,12 +60,6 @@ class Registrar {
   std::vector<Binding> scratch_;
 };
 
-// The value of `uri`'s maddr parameter, if it has one that is not empty. (Parameters shorter
-// than ";maddr" are not looked through: a Route's ";lr", nearly every one.)
-inline bool find_maddr(const Uri& uri, std::string_view& maddr) {
-  return uri.params.size() >= 5 && find_param(uri.params, "maddr", &maddr) && !maddr.empty();
-}
-
 // The host a request to `uri` goes to (RFC 3263 §4): its maddr parameter when it has one
 // (RFC 3261 §19.1.1), else its host.
 std::string_view destination_host(const Uri& uri);
