@@ -392,12 +392,16 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
   }
 
   // The server policy (and digest authentication) decide first, except for requests inside a
-  // dialog we record-routed: those carry our Route and pass as they are.
+  // dialog we record-routed: those carry a To tag and our Route, and pass as they are (as
+  // Kamailio's default configuration relays them). A request outside a dialog with our Route
+  // pre-loaded (a phone with us as its outbound proxy) is decided like any other, or adding
+  // that Route would skip authentication and make us an open relay.
+  const bool in_our_dialog = pop_routes > 0 && !m.to().tag().empty();
   GateDecision gate;
   gate_edits_ = nullptr;
   // ACK (of a 2xx: ours were absorbed) and CANCEL (of something unknown) are never challenged
   // or refused: they belong to a request that was decided already, or to none.
-  if (gate_ != nullptr && pop_routes == 0 && m.method() != Method::kAck &&
+  if (gate_ != nullptr && !in_our_dialog && m.method() != Method::kAck &&
       m.method() != Method::kCancel) {
     gate = gate_->decide(m, source, out, now_ms);
     if (gate.edits.size() != 0) gate_edits_ = &gate.edits;
@@ -492,7 +496,9 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
       !next_route && host.data() != target.host.data() && is_our_maddr(target, host);
   if (strip_maddr) host = target.host;
   // (A maddr not ours sends it elsewhere: foreign too.)
-  if (!next_route && settings_.reject_foreign_domains &&
+  // (A request inside a dialog we record-routed goes to the remote target the dialog learnt,
+  // an address and no domain of anyone's: not refused.)
+  if (!next_route && settings_.reject_foreign_domains && !in_our_dialog &&
       (!is_our_host(target.host) || host.data() != target.host.data()))
     return reply(source, out, 403, "Forbidden: domain not served here");
   for (const auto& static_route : settings_.routes) {

@@ -371,8 +371,8 @@ Decision PolicyEvaluator::evaluate(const Policy& policy, const Message& msg,
   // The safe default: a request for us is served, anything else is a relay, for trusted or
   // authenticated sources only. For us: its Request-URI names one of our domains, and its
   // maddr, if it has one, too (a maddr elsewhere sends the request there, RFC 3261 §16.4);
-  // and it has no Route, or its first Route names us too (a pre-loaded Route elsewhere sends
-  // it there: the engine takes a Route of ours off before it asks, so one left is another's).
+  // and every Route it carries names us too (a phone with us as its outbound proxy pre-loads
+  // ours; a pre-loaded Route elsewhere sends the request there).
   auto names_us = [&policy](const Uri& uri) {
     std::string_view maddr;
     return policy.config_.is_our_domain(uri.host) &&
@@ -381,10 +381,11 @@ Decision PolicyEvaluator::evaluate(const Policy& policy, const Message& msg,
   bool for_us = names_us(msg.request_uri());
   if (for_us && msg.has(HeaderId::kRoute)) {
     HeaderElements routes(msg, HeaderId::kRoute);
-    std::string_view first;
+    std::string_view element;
     NameAddr route;
     Uri uri;
-    for_us = routes.next(first) && parse_route(first, route, uri).ok() && names_us(uri);
+    while (for_us && routes.next(element))
+      for_us = parse_route(element, route, uri).ok() && names_us(uri);
   }
   if (for_us) return Decision{Outcome::kLocal};
   bool trusted = authenticated;

@@ -13,7 +13,8 @@
 #    (challenged again);
 #  - a wrong password is refused (401 again);
 #  - an INVITE for a domain that is not ours, from this untrusted and unauthenticated source,
-#    gets 403 (no open relay);
+#    gets 403 (no open relay), also with our own Route pre-loaded; a REGISTER with our Route
+#    pre-loaded is challenged like any other;
 #  - then, with algorithms = ["MD5", "SHA-256"]: sipp registers alice with MD5 (401, then 200),
 #    and with a wrong password gets 401 twice.
 #
@@ -60,7 +61,10 @@ mapfile -t lines <<<"$out"
 [[ ${lines[1]} == "401" ]] || fail "a wrong password was answered '${lines[1]}' (want 401)"
 log "wrong password: 401"
 
-relay=$(in_peer python3 - "$PROXY_IP" "$PROXY_PORT" <<'PY'
+# Each probe prints the first final answer: an INVITE for another domain, the same with our own
+# Route pre-loaded (as a phone with us as outbound proxy sends it: that must not skip the
+# policy), and a REGISTER with our Route pre-loaded (still challenged).
+probes=$(in_peer python3 - "$PROXY_IP" "$PROXY_PORT" <<'PY'
 import os, socket, sys
 local = os.environ.get("E2E_LOCAL_IP", "127.0.0.1")
 ip, port = sys.argv[1], int(sys.argv[2])
@@ -68,18 +72,29 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind((local, 0))
 s.settimeout(5)
 me = s.getsockname()[1]
-s.sendto((f"INVITE sip:bob@example.net SIP/2.0\r\nVia: SIP/2.0/UDP {local}:{me};branch=z9hG4bKrelay1\r\n"
-          "Max-Forwards: 70\r\nFrom: <sip:mallory@example.org>;tag=m1\r\nTo: <sip:bob@example.net>\r\n"
-          f"Call-ID: relay-1@{local}\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n").encode(), (ip, port))
-while True:
-    first = s.recv(65535).decode("latin-1").split("\r\n", 1)[0]
-    if not first.startswith("SIP/2.0 1"):
-        print(first)
-        break
+ours = f"Route: <sip:{ip}:{port};lr>\r\n"
+for n, (method, ruri, to, route) in enumerate([
+        ("INVITE", "sip:bob@example.net", "sip:bob@example.net", ""),
+        ("INVITE", "sip:bob@example.net", "sip:bob@example.net", ours),
+        ("REGISTER", "sip:localhost", "sip:alice@localhost", ours)]):
+    s.sendto((f"{method} {ruri} SIP/2.0\r\nVia: SIP/2.0/UDP {local}:{me};branch=z9hG4bKrelay{n}\r\n"
+              f"{route}Max-Forwards: 70\r\nFrom: <sip:mallory@example.org>;tag=m1\r\nTo: <{to}>\r\n"
+              f"Call-ID: relay-{n}@{local}\r\nCSeq: 1 {method}\r\nContact: <sip:mallory@{local}:{me}>\r\n"
+              "Content-Length: 0\r\n\r\n").encode(), (ip, port))
+    while True:
+        first = s.recv(65535).decode("latin-1").split("\r\n", 1)[0]
+        if not first.startswith("SIP/2.0 1"):
+            print(first)
+            break
 PY
-) || fail "relay probe failed"
-[[ $relay == "SIP/2.0 403 "* ]] || fail "an unauthenticated INVITE for example.net was answered '$relay' (want 403)"
-log "relay attempt: $relay"
+) || fail "relay probes failed"
+mapfile -t relay <<<"$probes"
+[[ ${relay[0]} == "SIP/2.0 403 "* ]] || fail "an unauthenticated INVITE for example.net was answered '${relay[0]}' (want 403)"
+[[ ${relay[1]} == "SIP/2.0 403 "* ]] ||
+  fail "an unauthenticated INVITE for example.net with our Route pre-loaded was answered '${relay[1]}' (want 403)"
+[[ ${relay[2]} == "SIP/2.0 401 "* ]] ||
+  fail "a REGISTER without credentials with our Route pre-loaded was answered '${relay[2]}' (want 401)"
+log "relay attempts: ${relay[0]}; with our Route pre-loaded: ${relay[1]}; REGISTER with it: ${relay[2]}"
 
 proxy_alive || fail "the proxy died"
 stop_proxy

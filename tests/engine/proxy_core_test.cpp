@@ -1055,6 +1055,30 @@ TEST_F(ProxyCoreTest, ForeignDomainsUseStaticRoutesOrAreRefused) {
   EXPECT_EQ(status_line(send(r.str(), kCaller).bytes), "SIP/2.0 404 Not Found");
 }
 
+// A request inside a dialog we record-routed goes to the remote target the dialog learnt (a
+// Contact: an address, no domain of ours) whatever reject_foreign_domains says, or with it on
+// no call through us could be ACKed or hung up. Without our Route, or outside a dialog, the
+// same Request-URI is another domain's: refused.
+TEST_F(ProxyCoreTest, RejectForeignDomainsLetsRequestsInOurDialogsPass) {
+  settings_.reject_foreign_domains = true;
+  Request bye;
+  bye.method = "BYE";
+  bye.ruri = "sip:bob@192.0.2.10:5062";
+  bye.to = "<sip:bob@localhost>;tag=b2";
+  bye.cseq = 2;
+  bye.extra = "Route: <sip:127.0.0.1:5060;lr>\r\n";
+  const auto& fwd = send(bye.str(), kCaller);
+  EXPECT_EQ(status_line(fwd.bytes), "BYE sip:bob@192.0.2.10:5062 SIP/2.0");
+  EXPECT_EQ(fwd.to, NetAddress::ipv4(192, 0, 2, 10, 5062));
+  bye.extra.clear();
+  EXPECT_EQ(status_line(send(bye.str(), kCaller).bytes),
+            "SIP/2.0 403 Forbidden: domain not served here");
+  bye.extra = "Route: <sip:127.0.0.1:5060;lr>\r\n";
+  bye.to = "<sip:bob@localhost>";
+  EXPECT_EQ(status_line(send(bye.str(), kCaller).bytes),
+            "SIP/2.0 403 Forbidden: domain not served here");
+}
+
 TEST_F(ProxyCoreTest, OptionsToTheProxyIsAnswered) {
   Request r;
   r.method = "OPTIONS";

@@ -183,10 +183,26 @@ TEST_F(RequestGateTest, InDialogRequestsWithOurRouteSkipTheGate) {
   gate_.next.action = GateAction::kForbidden;
   std::string bye = request("BYE", "sip:bob@192.0.2.10:5062");
   bye.insert(bye.find("Max-Forwards"), "Route: <sip:127.0.0.1:5060;lr>\r\n");
+  bye.insert(bye.find("\r\nCall-ID"), ";tag=b2");  // the To tag: inside a dialog
   const auto sent = send(bye);
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_EQ(sent[0].to, kPhone);
   EXPECT_EQ(gate_.calls, 0);
+}
+
+// Our Route pre-loaded on a request outside a dialog (a phone with us as its outbound proxy)
+// does not skip the gate: else adding it would skip authentication and relay anywhere.
+TEST_F(RequestGateTest, OurRoutePreloadedOutsideADialogIsDecidedByTheGate) {
+  gate_.next.action = GateAction::kForbidden;
+  for (const std::string method : {"INVITE", "BYE", "REGISTER"}) {
+    std::string m = request(method, "sip:bob@192.0.2.10:5062");
+    m.insert(m.find("Max-Forwards"), "Route: <sip:127.0.0.1:5060;lr>\r\n");
+    gate_.calls = 0;
+    const auto sent = send(m);
+    ASSERT_EQ(sent.size(), 1u) << method;
+    EXPECT_EQ(status_line(sent[0].bytes), "SIP/2.0 403 Forbidden: relaying not allowed") << method;
+    EXPECT_EQ(gate_.calls, 1) << method;
+  }
 }
 
 // ---- flood protection ----

@@ -327,6 +327,15 @@ TEST_F(PolicyTest, SafeDefaultIsNoOpenRelay) {
   EXPECT_EQ(outcome(*request("INVITE", "sip:bob@example.com", "Route: <sip:192.0.2.1:5070;lr>\r\n"),
                     false),
             Outcome::kLocal);
+  // Ours first (a phone with us as its outbound proxy) and then one elsewhere: it goes there.
+  const auto via_us = request("INVITE", "sip:bob@example.com",
+                              "Route: <sip:192.0.2.1;lr>\r\nRoute: <sip:198.51.100.9;lr>\r\n");
+  EXPECT_EQ(outcome(*via_us, false), Outcome::kForbidden);
+  EXPECT_EQ(outcome(*via_us, true), Outcome::kRelay);
+  EXPECT_EQ(outcome(*request("INVITE", "sip:bob@example.com",
+                             "Route: <sip:192.0.2.1;lr>, <sip:example.com;lr>\r\n"),
+                    false),
+            Outcome::kLocal);
   // Trusted sources relay without authentication.
   PolicyOptions options;
   options.trusted_sources.push_back({*NetAddress::parse("198.51.100.0", 0), 24});
