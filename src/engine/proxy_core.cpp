@@ -369,7 +369,8 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
     return reply(source, out, 482, "Loop Detected");
   }
 
-  if (!undo_strict_routing(source, out)) return;
+  bool strict_routed = false;
+  if (!undo_strict_routing(source, out, strict_routed)) return;
 
   // §16.4: a Route naming us is ours to remove; the next one, if any, is where it goes.
   // Two of ours at the top are the two Record-Routes of a request that crossed IP families.
@@ -396,7 +397,7 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
   // Kamailio's default configuration relays them). A request outside a dialog with our Route
   // pre-loaded (a phone with us as its outbound proxy) is decided like any other, or adding
   // that Route would skip authentication and make us an open relay.
-  const bool in_our_dialog = pop_routes > 0 && !m.to().tag().empty();
+  const bool in_our_dialog = (pop_routes > 0 || strict_routed) && !m.to().tag().empty();
   GateDecision gate;
   gate_edits_ = nullptr;
   // ACK (of a 2xx: ours were absorbed) and CANCEL (of something unknown) are never challenged
@@ -590,7 +591,7 @@ void ProxyCore::route_to_set(std::size_t set, const NetAddress& source, Outbox& 
   route(source, out, targets, pop_routes, now_ms);
 }
 
-bool ProxyCore::undo_strict_routing(const NetAddress& source, Outbox& out) {
+bool ProxyCore::undo_strict_routing(const NetAddress& source, Outbox& out, bool& undone) {
   // §16.4: a strict router (RFC 2543) sent the request to our Record-Route URI, which it put in
   // the Request-URI, and moved the real Request-URI to the end of Route. Our Record-Route URI
   // is our address without a user part, so that is what is recognised.
@@ -615,6 +616,7 @@ bool ProxyCore::undo_strict_routing(const NetAddress& source, Outbox& out) {
   edits.add(static_cast<uint32_t>(r.data() - m.bytes().data()), static_cast<uint32_t>(r.size()),
             na.uri);
   // "Proceed as if it received this modified request."
+  undone = true;
   return continue_with_edited(edits, out);
 }
 

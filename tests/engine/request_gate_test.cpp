@@ -190,6 +190,25 @@ TEST_F(RequestGateTest, InDialogRequestsWithOurRouteSkipTheGate) {
   EXPECT_EQ(gate_.calls, 0);
 }
 
+// A strict router (RFC 2543) inside the dialog puts our Record-Route URI in the Request-URI
+// and the remote target last in Route (§16.4): that came by our Record-Route too.
+TEST_F(RequestGateTest, InDialogRequestsFromAStrictRouterSkipTheGate) {
+  gate_.next.action = GateAction::kForbidden;
+  std::string bye = request("BYE", "sip:127.0.0.1:5060;lr");
+  bye.insert(bye.find("Max-Forwards"), "Route: <sip:bob@192.0.2.10:5062>\r\n");
+  std::string in_dialog = bye;
+  in_dialog.insert(in_dialog.find("\r\nCall-ID"), ";tag=b2");
+  auto sent = send(in_dialog);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(status_line(sent[0].bytes), "BYE sip:bob@192.0.2.10:5062 SIP/2.0");
+  EXPECT_EQ(sent[0].to, kPhone);
+  EXPECT_EQ(gate_.calls, 0);
+  sent = send(bye);  // no To tag: not in a dialog
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(status_line(sent[0].bytes), "SIP/2.0 403 Forbidden: relaying not allowed");
+  EXPECT_EQ(gate_.calls, 1);
+}
+
 // Our Route pre-loaded on a request outside a dialog (a phone with us as its outbound proxy)
 // does not skip the gate: else adding it would skip authentication and relay anywhere.
 TEST_F(RequestGateTest, OurRoutePreloadedOutsideADialogIsDecidedByTheGate) {

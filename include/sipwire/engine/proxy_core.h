@@ -191,8 +191,9 @@ class ProxyCore {
   bool looped();
   // §16.4 strict-router fix-up: when the Request-URI is our Record-Route URI, the last Route
   // becomes the Request-URI again and msg_ is re-parsed from the rewritten bytes. False when
-  // the request was answered (a malformed Route) or dropped.
-  bool undo_strict_routing(const NetAddress& source, Outbox& out);
+  // the request was answered (a malformed Route) or dropped. `undone`: whether it was rewritten
+  // (the request came by our Record-Route, as one with our Route does).
+  bool undo_strict_routing(const NetAddress& source, Outbox& out, bool& undone);
   // §16.6 step 6: the next hop is a strict router (its Route URI has no lr). Its URI becomes
   // the Request-URI and the Request-URI the last Route value; `pop_first`: our own Route comes
   // first and goes too. msg_ is re-parsed from the rewritten bytes. False when the request was
