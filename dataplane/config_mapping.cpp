@@ -37,6 +37,7 @@ EngineSettings engine_settings(const Config& c, const NetAddress& local) {
   s.registrar.private_contacts_at_source = c.registrar.private_contacts_at_source;
   s.max_message_size = c.limits.max_message_size;
   s.record_route = c.record_route;
+  s.nat_alias = c.nat_alias;
   s.transactions.capacity = c.limits.max_transactions_per_worker;
   // Each shard's transaction index draws its own hash seed: the fixed default would let
   // anyone who reads the source aim branches at one bucket.
@@ -108,6 +109,7 @@ std::vector<std::string> changes_needing_restart(const Config& running, const Co
   check(running.mode == next.mode, "mode");
   check(running.io == next.io, "io");
   check(running.record_route == next.record_route, "record_route");
+  check(running.nat_alias == next.nat_alias, "nat_alias");
   check(running.workers == next.workers, "workers");
   check(running.domains == next.domains, "domains");
   check(running.listen == next.listen, "[[listen]]");

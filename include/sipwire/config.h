@@ -260,6 +260,8 @@ struct Config {
   IoBackend io = IoBackend::kSocket;
   // Add our Record-Route to requests that start a dialog, so its later requests pass us too.
   bool record_route = true;
+  // Alias the Contacts of dialogs set up from behind a NAT (EngineSettings::nat_alias).
+  bool nat_alias = true;
   // Worker threads (shards). Already resolved: 0 in the file means one per CPU.
   unsigned workers = 1;
   // "Our" domains, lower-cased, followed by the IP string of every listen address.

@@ -1009,9 +1009,9 @@ std::string_view transport_name(Transport transport) {
 void read_config(const toml::table& root_table, Config& config, Diagnostics& diag,
                  KeyPositions& positions) {
   TableReader root(root_table, "", "", diag, positions);
-  root.only_keys({"mode", "workers", "io", "record_route", "domains", "trusted_sources", "listen",
-                  "registrar", "timers", "limits", "auth", "flood", "dpdk", "route", "destination",
-                  "rule"});
+  root.only_keys({"mode", "workers", "io", "record_route", "nat_alias", "domains",
+                  "trusted_sources", "listen", "registrar", "timers", "limits", "auth", "flood",
+                  "dpdk", "route", "destination", "rule"});
 
   std::size_t mode = 0;  // choices in ProxyMode's order, so the index is the value
   if (root.read_choice("mode", {"stateful", "stateless", "redirect"}, mode))
@@ -1019,6 +1019,7 @@ void read_config(const toml::table& root_table, Config& config, Diagnostics& dia
   std::size_t io = 0;  // choices in IoBackend's order
   if (root.read_choice("io", {"socket", "dpdk"}, io)) config.io = static_cast<IoBackend>(io);
   root.read_bool("record_route", config.record_route);
+  root.read_bool("nat_alias", config.nat_alias);
   uint32_t workers = config.workers;
   root.read_uint("workers", 0, kMaxWorkers, workers);
   config.workers = workers;

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "branch.h"
+#include "contact_alias.h"
 #include "error_responder.h"
 #include "health_prober.h"
 #include "request_forwarder.h"
@@ -75,7 +76,8 @@ ProxyCore::ProxyCore(const EngineSettings& settings, LocationTable& location, Re
   local_ = LocalEnds(settings_.local, settings_.local_other_family, settings_.local_name,
                      settings_.local_other_name);
   for (const ListenEnd& e : settings_.local_more) local_.add(e);
-  registrar_.set_our_hosts([this](std::string_view host) { return is_our_host(host); });
+  our_hosts_ = [this](std::string_view host) { return is_our_host(host); };
+  registrar_.set_our_hosts(our_hosts_);
   for (std::string& d : settings_.domains)
     for (char& c : d) c = chars::lower(c);
   // Views of settings_' own strings, built once rather than per request.
@@ -87,6 +89,8 @@ ProxyCore::ProxyCore(const EngineSettings& settings, LocationTable& location, Re
     st.ends = local_;
     st.shard = settings_.shard;
     st.record_route = settings_.record_route;
+    st.nat_alias = settings_.nat_alias;
+    st.is_our_host = our_hosts_;
     st.table = settings_.transactions;
     st.store_bytes = settings_.message_store_bytes;
     stateful_ = std::make_unique<StatefulProxy>(st, 0);
@@ -145,7 +149,7 @@ void ProxyCore::handle(std::string_view datagram, const NetAddress& source, cons
     if (msg_->is_request())
       handle_request(source, out, now_ms);
     else
-      handle_response(out, now_ms);
+      handle_response(source, out, now_ms);
     return;
   }
   const MalformedKind kind = classify_malformed(datagram);
@@ -486,6 +490,17 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
     return lookup_and_route(source, out, pop_routes, now_ms);
   }
 
+  // A request of a dialog whose remote target we aliased (a Contact behind a NAT) goes to the
+  // alias, its Request-URI written without it.
+  if (!next_route && in_our_dialog) {
+    if (const std::optional<NetAddress> alias = alias_address(m.request_uri())) {
+      TargetSet targets;
+      targets.add({m.request_uri_text(), {}, *alias, 1000});
+      targets.targets[0].strip_alias = true;
+      return route(source, out, targets, pop_routes, now_ms);
+    }
+  }
+
   // A Route to follow, or another domain.
   std::optional<NetAddress> to;
   const Uri& target = next_route ? *next_route : m.request_uri();
@@ -737,6 +752,8 @@ void ProxyCore::forward(const NetAddress& source, Outbox& out, const Target& tar
   spec.new_ruri = target.uri;
   spec.trim_ruri = target.trim_ruri;
   spec.strip_maddr = target.strip_maddr;
+  spec.strip_alias = target.strip_alias;
+  spec.alias_contact = settings_.nat_alias ? &our_hosts_ : nullptr;
   spec.path = target.path;
   spec.pop_routes = pop_routes;
   spec.record_route = settings_.record_route && starts_dialog(m);
@@ -753,12 +770,12 @@ void ProxyCore::forward(const NetAddress& source, Outbox& out, const Target& tar
   ++counters_.requests_forwarded;
 }
 
-void ProxyCore::handle_response(Outbox& out, uint64_t now_ms) {
+void ProxyCore::handle_response(const NetAddress& source, Outbox& out, uint64_t now_ms) {
   const Message& m = *msg_;
   // A response to a client transaction of ours goes through it (§16.7); anything else of ours
   // (a 2xx retransmitted after its transaction ended, a stateless forward's) by its Via.
   if (prober_ && prober_->on_response(m)) return;  // the answer to a health probe
-  if (stateful_ && stateful_->on_response(m, out, now_ms)) {
+  if (stateful_ && stateful_->on_response(m, source, out, now_ms)) {
     ++counters_.responses_forwarded;
     return;
   }
@@ -787,6 +804,7 @@ void ProxyCore::handle_response(Outbox& out, uint64_t now_ms) {
   }
   MessageEdits edits;
   remove_first_element(m, static_cast<std::size_t>(m.find(HeaderId::kVia)), edits);
+  if (settings_.nat_alias) alias_response_contact(m, source, our_hosts_, out, edits);
   std::array<std::string_view, Outbox::kMaxSegments> segments;
   const std::size_t n = edits.render(m.bytes(), segments);
   if (!out.send(*to, {segments.data(), n})) {

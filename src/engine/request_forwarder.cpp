@@ -1,5 +1,6 @@
 #include "request_forwarder.h"
 
+#include "contact_alias.h"
 #include "sipwire/chars.h"
 #include "sipwire/uri.h"
 #include "text_writer.h"
@@ -20,8 +21,10 @@ std::pair<uint32_t, uint32_t> field_line(const Message& m, std::size_t i) {
 // a method parameter (§19.1.1's table allows both in a REGISTER's Contact, neither in a
 // Request-URI); both are left out. Anything else is written as it was registered.
 // `uri` without what a Request-URI must not hold (headers, a method parameter; §19.1.1) and,
-// with `strip_maddr`, without its maddr, port and transport parameter (§16.4).
-void put_trimmed_request_uri(TextWriter& w, std::string_view uri, bool strip_maddr) {
+// with `strip_maddr`, without its maddr, port and transport parameter (§16.4); with
+// `strip_alias`, without its alias parameter (our NAT alias, contact_alias.h).
+void put_trimmed_request_uri(TextWriter& w, std::string_view uri, bool strip_maddr,
+                             bool strip_alias) {
   Uri u;
   if (parse_uri(uri, u) || !u.is_sip()) {
     w.put(uri);
@@ -45,7 +48,8 @@ void put_trimmed_request_uri(TextWriter& w, std::string_view uri, bool strip_mad
     const std::string_view name = param.substr(0, param.find('='));
     const bool drop =
         chars::iequals(name, "method") ||
-        (strip_maddr && (chars::iequals(name, "maddr") || chars::iequals(name, "transport")));
+        (strip_maddr && (chars::iequals(name, "maddr") || chars::iequals(name, "transport"))) ||
+        (strip_alias && chars::iequals(name, "alias"));
     if (!drop) w.put(";").put(param);
     params.remove_prefix(end);
   }
@@ -166,8 +170,8 @@ std::size_t render_forward(const Message& m, const NetAddress& source, const For
   const std::size_t mf_end = w.size();
   // The new Request-URI (step 6), copied: the binding it comes from may be replaced meanwhile.
   const std::size_t ruri_at = w.size();
-  if (spec.trim_ruri || spec.strip_maddr)
-    put_trimmed_request_uri(w, spec.new_ruri, spec.strip_maddr);
+  if (spec.trim_ruri || spec.strip_maddr || spec.strip_alias)
+    put_trimmed_request_uri(w, spec.new_ruri, spec.strip_maddr, spec.strip_alias);
   else
     w.put(spec.new_ruri);
   const std::size_t ruri_end = w.size();
@@ -191,6 +195,10 @@ std::size_t render_forward(const Message& m, const NetAddress& source, const For
               text(ruri_at, ruri_end));
   }
   if (spec.pop_routes != 0) remove_first_routes(m, spec.pop_routes, edits);
+  // The alias text goes after everything above in the scratch space (their views are taken).
+  if (spec.alias_contact != nullptr && sets_remote_target(m.method()) &&
+      add_contact_alias(m, source, *spec.alias_contact, w, edits) && scratch_used != nullptr)
+    *scratch_used = w.size();
   if (spec.extra != nullptr) {
     const std::string_view r = m.request_uri_text();
     const auto r_at = static_cast<uint32_t>(r.data() - base);

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string_view>
 
@@ -30,6 +31,11 @@ struct ForwardSpec {
   // new_ruri is a Request-URI whose maddr named us: written without it, its port and its
   // transport parameter (RFC 3261 §16.4).
   bool strip_maddr = false;
+  // new_ruri is a Request-URI with our NAT alias (contact_alias.h): written without it.
+  bool strip_alias = false;
+  // Non-null: the Contact gets our NAT alias where add_contact_alias says (this function says
+  // which hosts are ours).
+  const std::function<bool(std::string_view)>* alias_contact = nullptr;
   std::string_view path;      // Route values to add first (a binding's Path); may be empty
   uint8_t pop_routes = 0;     // how many Route elements at the top name us: removed
   bool record_route = false;  // add "Record-Route: <sip:host:port;lr>"

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "branch.h"
+#include "contact_alias.h"
 #include "request_forwarder.h"
 #include "response_writer.h"
 #include "sipwire/engine/message_edits.h"
@@ -83,6 +84,7 @@ struct StatefulProxy::Branch {
   bool generated = false;      // the status was made up here (408 timeout, 503 overload)
   bool trim_ruri = false;      // Target::trim_ruri
   bool strip_maddr = false;    // Target::strip_maddr
+  bool strip_alias = false;    // Target::strip_alias
 };
 
 // A context's fields but its branches: reset whole when the context is freed, while only the
@@ -296,6 +298,7 @@ void StatefulProxy::proxy(const Message& m, const NetAddress& source, const Targ
     b.uri_len = static_cast<uint32_t>(tg.uri.size());
     b.trim_ruri = tg.trim_ruri;
     b.strip_maddr = tg.strip_maddr;
+    b.strip_alias = tg.strip_alias;
     copy(tg.uri);
     b.path_at = at;
     b.path_len = static_cast<uint32_t>(tg.path.size());
@@ -334,6 +337,8 @@ void StatefulProxy::start_branch(Context& c, std::size_t i, const Message& o, bo
   spec.new_ruri = targets.substr(b.uri_at, b.uri_len);
   spec.trim_ruri = b.trim_ruri;
   spec.strip_maddr = b.strip_maddr;
+  spec.strip_alias = b.strip_alias;
+  spec.alias_contact = settings_.nat_alias ? &settings_.is_our_host : nullptr;
   spec.path = targets.substr(b.path_at, b.path_len);
   spec.pop_routes = c.fwd.pop_routes;
   spec.record_route = settings_.record_route && starts_dialog(o);
@@ -427,6 +432,7 @@ bool StatefulProxy::fail_over(Context& c, std::size_t failed) {
   b.uri_len = before.uri_len;
   b.trim_ruri = before.trim_ruri;
   b.strip_maddr = before.strip_maddr;
+  b.strip_alias = before.strip_alias;
   c.group_end = c.count;
   ++counters_.failovers;
   start_branch(c, i, o, false);
@@ -441,8 +447,10 @@ void StatefulProxy::cancel_pending(Context& c, std::size_t except) {
 
 // ---- responses ----
 
-bool StatefulProxy::on_response(const Message& m, Outbox& out, uint64_t now_ms) {
+bool StatefulProxy::on_response(const Message& m, const NetAddress& source, Outbox& out,
+                                uint64_t now_ms) {
   out_ = &out;
+  response_source_ = source;
   now_ms_ = now_ms;
   Transaction* t = table_.find_client(m);
   if (t == nullptr) return false;
@@ -481,9 +489,12 @@ void StatefulProxy::pass_response(Transaction& t, uint16_t status) {
     }
     return maybe_finish(*c);
   }
-  // The response as it goes upstream: our Via removed (§16.7 step 3).
+  // The response as it goes upstream: our Via removed (§16.7 step 3), a NATed callee's Contact
+  // aliased.
   MessageEdits edits;
   remove_first_element(r, static_cast<std::size_t>(r.find(HeaderId::kVia)), edits);
+  if (settings_.nat_alias)
+    alias_response_contact(r, response_source_, settings_.is_our_host, *out_, edits);
   std::array<std::string_view, Outbox::kMaxSegments> segments;
   const std::size_t n = edits.render(r.bytes(), segments);
 

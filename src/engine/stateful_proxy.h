@@ -27,6 +27,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string_view>
@@ -48,6 +49,9 @@ struct StatefulSettings {
   LocalEnds ends;  // our addresses, as in Via and Route ("[v6]")
   uint8_t shard = 0;
   bool record_route = true;
+  // EngineSettings::nat_alias, and which hosts are ours (a Contact naming us is not aliased).
+  bool nat_alias = true;
+  std::function<bool(std::string_view)> is_our_host;
   TxnTableConfig table;
   std::size_t store_bytes = 64u << 20;
   // The shard's selectors of the destination sets, for failover (may be null: no sets).
@@ -96,7 +100,7 @@ class StatefulProxy final : private TxnActions {
 
   // Responses in. True when `m` matched a client transaction of ours; false: the caller relays
   // it by its Via (a 2xx retransmission after the transaction ended).
-  bool on_response(const Message& m, Outbox& out, uint64_t now_ms);
+  bool on_response(const Message& m, const NetAddress& source, Outbox& out, uint64_t now_ms);
 
   // Runs the transaction timers due at now_ms.
   void tick(Outbox& out, uint64_t now_ms);
@@ -173,6 +177,7 @@ class StatefulProxy final : private TxnActions {
   Outbox* out_ = nullptr;
   uint64_t now_ms_ = 0;
   const Message* response_ = nullptr;  // the response being received (pass_response/send_ack)
+  NetAddress response_source_;         // where it came from
   StatefulCounters counters_;
 };
 

@@ -25,6 +25,7 @@ struct Target {
   // `uri` is the Request-URI, to be written without its maddr (ours), port and transport
   // (RFC 3261 §16.4).
   bool strip_maddr = false;
+  bool strip_alias = false;  // the Request-URI has our NAT alias: written without it
 };
 
 struct TargetSet {

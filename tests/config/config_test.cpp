@@ -66,6 +66,7 @@ TEST(ShippedConfigTest, DefaultLoadsWithDocumentedValues) {
   EXPECT_EQ(c.source, path);
   EXPECT_EQ(c.mode, ProxyMode::kStateful);
   EXPECT_TRUE(c.record_route);
+  EXPECT_TRUE(c.nat_alias);
   EXPECT_EQ(c.workers, 1u);
   EXPECT_EQ(c.domains, (std::vector<std::string>{"localhost", "127.0.0.1"}));
   ASSERT_EQ(c.listen.size(), 1u);
@@ -117,15 +118,15 @@ TEST(ShippedConfigTest, DefaultSpellsOutEveryKey) {
   std::stringstream text;
   text << in.rdbuf();
   for (std::string_view key :
-       {"mode = ", "workers = ", "record_route = ", "domains = ", "address = ", "port = ",
-        "transport = ", "# advertise = ", "min_expires = ", "max_expires = ", "default_expires = ",
-        "max_contacts_per_aor = ", "reject_foreign_domains = ", "expected_aors = ",
-        "private_contacts = ", "t1_ms = ", "t2_ms = ", "t4_ms = ", "timer_c_ms = ",
-        "max_message_size = ", "max_transactions_per_worker = ", "message_store_mb = ",
-        "[[listen]]", "[registrar]", "[timers]", "[limits]", "trusted_sources = ", "[auth]",
-        "users_file = ", "# realm = ", "algorithms = ", "nonce_lifetime_s = ",
-        "replay_entries_per_worker = ", "[flood]", "requests_per_second = ", "# burst = ",
-        "action = ", "exempt = ", "sources_per_worker = ", "io = ",
+       {"mode = ", "workers = ", "record_route = ", "nat_alias = ", "domains = ", "address = ",
+        "port = ", "transport = ", "# advertise = ", "min_expires = ", "max_expires = ",
+        "default_expires = ", "max_contacts_per_aor = ", "reject_foreign_domains = ",
+        "expected_aors = ", "private_contacts = ", "t1_ms = ", "t2_ms = ", "t4_ms = ",
+        "timer_c_ms = ", "max_message_size = ", "max_transactions_per_worker = ",
+        "message_store_mb = ", "[[listen]]", "[registrar]", "[timers]", "[limits]",
+        "trusted_sources = ", "[auth]", "users_file = ", "# realm = ", "algorithms = ",
+        "nonce_lifetime_s = ", "replay_entries_per_worker = ", "[flood]", "requests_per_second = ",
+        "# burst = ", "action = ", "exempt = ", "sources_per_worker = ", "io = ",
         // The DPDK backend is off by default; the reference shows every key of [dpdk].
         "# [dpdk]", "# eal = ", "# port = ", "# exception_tap = ", "# networks = ", "# gateways = ",
         "# mtu = ", "# vlan = ", "# mbufs_per_worker = ", "# queue_size = ", "# burst = ",

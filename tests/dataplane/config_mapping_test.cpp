@@ -21,6 +21,7 @@ Config load(std::string_view text) {
 // Every engine-facing key set away from its default.
 constexpr std::string_view kEngineKeys = R"(mode = "stateless"
 record_route = false
+nat_alias = false
 workers = 3
 domains = ["Example.COM"]
 [[listen]]
@@ -73,6 +74,7 @@ TEST(EngineSettingsTest, EveryEngineKeyReachesTheShards) {
   EXPECT_EQ(s.mode, ProxyMode::kStateless);
   EXPECT_EQ(s.local, local);
   EXPECT_FALSE(s.record_route);
+  EXPECT_FALSE(s.nat_alias);
   EXPECT_EQ(s.domains, c.domains);
   EXPECT_NE(std::find(s.domains.begin(), s.domains.end(), "example.com"), s.domains.end());
   EXPECT_TRUE(s.reject_foreign_domains);
@@ -129,6 +131,7 @@ TEST(EngineSettingsTest, TheShippedDefaultsKeepTheEnginesDefaults) {
   const EngineSettings d;
   EXPECT_EQ(s.mode, ProxyMode::kStateful);  // the config's default mode
   EXPECT_TRUE(s.record_route);
+  EXPECT_TRUE(s.nat_alias);
   EXPECT_FALSE(s.flood.enabled);
   EXPECT_EQ(s.registrar.min_expires, d.registrar.min_expires);
   EXPECT_EQ(s.registrar.max_expires, d.registrar.max_expires);

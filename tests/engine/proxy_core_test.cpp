@@ -185,6 +185,113 @@ TEST_F(ProxyCoreTest, APrivateContactRegisteredFromElsewhereIsReachedAtItsSource
   EXPECT_EQ(call_to_bob(2).to, remapped);
 }
 
+// A call between two phones behind NATs: each writes its private address in its Contact, and
+// each message came from its NAT's public address. The INVITE's Contact and the 200's go on
+// with ";alias=" that address, and the dialog's requests that come back through our
+// Record-Route with it in their Request-URI go there, without it. (A Request-URI with an
+// alias outside our dialog is routed as it says; a public Contact, or every Contact with
+// nat_alias off, goes on as it is.)
+TEST_F(ProxyCoreTest, ADialogThroughNatsReachesEachEndWhereItsMessagesCameFrom) {
+  const std::string alice_contact = "Contact: <sip:alice@10.0.0.5:5060>\r\n";
+  const std::string alice_aliased =
+      "Contact: <sip:alice@10.0.0.5:5060;alias=192.0.2.20~5064~1>\r\n";
+  const std::string bob_aliased =
+      "Contact: <sip:bob@192.168.1.10:5060;alias=192.0.2.10~5062~1>\r\n";
+  const std::string our_route = "Route: <sip:127.0.0.1:5060;lr>\r\n";
+  for (const ProxyMode mode : {ProxyMode::kStateless, ProxyMode::kStateful}) {
+    SCOPED_TRACE(mode == ProxyMode::kStateless ? "stateless" : "stateful");
+    core_.reset();
+    settings_.mode = mode;
+    send(register_bob("<sip:bob@192.168.1.10:5060>", 1).str(), kPhone);
+    Request invite;
+    invite.extra = alice_contact;
+    out_.clear();
+    const std::string datagram = invite.str();
+    out_.batch([&] { core().handle(datagram, kCaller, out_, now_ms_); });
+    const FakeOutbox::Sent* fwd = sent_invite();
+    ASSERT_NE(fwd, nullptr);
+    EXPECT_EQ(fwd->to, kPhone);
+    EXPECT_NE(fwd->bytes.find("\r\n" + alice_aliased), std::string::npos) << fwd->bytes;
+
+    std::string ok = bob_answers(fwd->bytes, "SIP/2.0 200 OK", "b7");
+    ok.replace(ok.find("Contact: "), std::string("Contact: <sip:bob@192.0.2.11:5062>").size(),
+               "Contact: <sip:bob@192.168.1.10:5060>");
+    const FakeOutbox::Sent up = send(ok, kPhone);
+    EXPECT_EQ(status_line(up.bytes), "SIP/2.0 200 OK");
+    EXPECT_EQ(up.to, kCaller);
+    EXPECT_NE(up.bytes.find("\r\n" + bob_aliased), std::string::npos) << up.bytes;
+
+    // alice's ACK and BYE to bob's remote target, by our Route: to his NAT, without the alias.
+    for (const std::string method : {"ACK", "BYE"}) {
+      Request r;
+      r.method = method;
+      r.ruri = "sip:bob@192.168.1.10:5060;alias=192.0.2.10~5062~1";
+      r.to = "<sip:bob@localhost>;tag=b7";
+      r.via = "SIP/2.0/UDP 192.0.2.20:5064;branch=z9hG4bK" + std::string(method);
+      r.extra = our_route;
+      const FakeOutbox::Sent s = send(r.str(), kCaller);
+      EXPECT_EQ(status_line(s.bytes), method + " sip:bob@192.168.1.10:5060 SIP/2.0");
+      EXPECT_EQ(s.to, kPhone);
+    }
+    // bob's BYE to alice's: to hers.
+    Request bye = bye_from_bob("SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKnatbye", our_route);
+    bye.ruri = "sip:alice@10.0.0.5:5060;alias=192.0.2.20~5064~1";
+    FakeOutbox::Sent b = send(bye.str(), kPhone);
+    EXPECT_EQ(status_line(b.bytes), "BYE sip:alice@10.0.0.5:5060 SIP/2.0");
+    EXPECT_EQ(b.to, kCaller);
+    // Without our Route it is no request of our dialog: the Request-URI's host it is.
+    bye.extra.clear();
+    bye.via = "SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKnatbye2";
+    b = send(bye.str(), kPhone);
+    EXPECT_EQ(b.to, NetAddress::ipv4(10, 0, 0, 5, 5060));
+    EXPECT_EQ(status_line(b.bytes), "BYE sip:alice@10.0.0.5:5060;alias=192.0.2.20~5064~1 SIP/2.0");
+  }
+  // A public Contact, and a private one with nat_alias off, go on as they are.
+  for (const bool alias : {true, false}) {
+    core_.reset();
+    settings_.nat_alias = alias;
+    Request invite;
+    invite.call_id = "nat-off-" + std::to_string(alias);
+    invite.extra = alias ? "Contact: <sip:alice@192.0.2.20:5064>\r\n" : alice_contact;
+    out_.clear();
+    const std::string datagram = invite.str();
+    out_.batch([&] { core().handle(datagram, kCaller, out_, now_ms_); });
+    const FakeOutbox::Sent* fwd = sent_invite();
+    ASSERT_NE(fwd, nullptr);
+    EXPECT_NE(fwd->bytes.find("\r\n" + invite.extra), std::string::npos) << fwd->bytes;
+    EXPECT_EQ(fwd->bytes.find("alias="), std::string::npos) << fwd->bytes;
+  }
+}
+
+// An addr-spec Contact becomes a name-addr, or the alias would be a parameter of the header;
+// a Contact with URI headers gets it before them; an IPv6 source is written bracketed.
+TEST_F(ProxyCoreTest, TheNatAliasIsAUriParameterOfTheContact) {
+  settings_.mode = ProxyMode::kStateless;
+  send(register_bob("<sip:bob@192.0.2.10:5062>", 1).str(), kPhone);
+  const NetAddress v6 = *NetAddress::parse("2001:db8::20", 5064);
+  struct Case {
+    std::string contact, expected;
+    NetAddress from;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"sip:alice@10.0.0.5;expires=60",
+            "<sip:alice@10.0.0.5;alias=192.0.2.20~5064~1>;expires=60", kCaller},
+           {"\"Alice\" <sip:alice@10.0.0.5;transport=udp?X-A=b>",
+            "\"Alice\" <sip:alice@10.0.0.5;transport=udp;alias=192.0.2.20~5064~1?X-A=b>", kCaller},
+           {"<sip:alice@[fd00::5]:5070>", "<sip:alice@[fd00::5]:5070;alias=[2001:db8::20]~5064~1>",
+            v6},
+       }) {
+    Request invite;
+    invite.call_id = "alias-" + std::to_string(c.contact.size());
+    invite.extra = "Contact: " + c.contact + "\r\n";
+    const FakeOutbox::Sent fwd = send(invite.str(), c.from);
+    EXPECT_NE(fwd.bytes.find("\r\nContact: " + c.expected + "\r\n"), std::string::npos)
+        << fwd.bytes;
+    Message m;
+    EXPECT_TRUE(parse_message(fwd.bytes, m).ok()) << fwd.bytes;
+  }
+}
+
 // A private Contact naming us (a registration that loops or spirals through us on purpose,
 // as loop_spiral.sh makes) is us, not a phone behind a NAT: reached as it says.
 TEST_F(ProxyCoreTest, APrivateContactNamingUsIsNotTakenForANat) {

@@ -22,6 +22,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -83,6 +84,11 @@ struct EngineSettings {
   // Add "Record-Route: <sip:us;lr>" to requests that may start a dialog (§16.6 step 4), so
   // the dialog's later requests come through this proxy too.
   bool record_route = true;
+  // Dialogs through a NAT (src/engine/contact_alias.h): the Contact of a request or 1xx/2xx
+  // response that sets a dialog's remote target, naming a private address other than the one
+  // the message came from, is forwarded with ";alias=" that address. (A Request-URI with our
+  // alias is routed by it either way.)
+  bool nat_alias = true;
   // Stateful mode: the shard's transaction pool and timers, and its store of message copies.
   TxnTableConfig transactions;
   std::size_t message_store_bytes = 64u << 20;
@@ -154,7 +160,7 @@ class ProxyCore {
 
  private:
   void handle_request(const NetAddress& source, Outbox& out, uint64_t now_ms);
-  void handle_response(Outbox& out, uint64_t now_ms);
+  void handle_response(const NetAddress& source, Outbox& out, uint64_t now_ms);
   void reply(const NetAddress& source, Outbox& out, uint16_t code, std::string_view reason,
              std::string_view extra_headers = {});
   // A response whose extra header lines `write(TextWriter&)` composes in scratch space; 500
@@ -225,6 +231,7 @@ class ProxyCore {
   std::unique_ptr<HealthProber> prober_;        // the shard that probes destination sets
   std::vector<DestinationSelector> selectors_;  // this shard's, one per destination set
   RequestGate* gate_ = nullptr;
+  std::function<bool(std::string_view)> our_hosts_;  // is_our_host, for those that ask
   std::unique_ptr<SourceRateLimiter> limiter_;
   const MessageEdits* gate_edits_ = nullptr;  // the current request's policy header edits
   ProxyCounters counters_;
