@@ -7,6 +7,11 @@
 # (register_contact.xml sent from the UAS's own port), a UAC places calls to it: every call
 # completes, and the UAS's trace shows each INVITE addressed to the registered Contact.
 # Over both backends (over DPDK the peers' address is 10.99.0.1: the Contact is still another).
+# Then dialogs through NATs (nat_alias, the default): the UAS answers with its private Contact
+# and the UAC's INVITE names a private Contact too (127.0.0.8, nothing listening); the UAC
+# sends its ACK and BYE to the 200's Contact by the route set (uac_dialog.xml). Every call
+# completes only if the proxy added its alias to both Contacts and sent the ACK and BYE to the
+# UAS's address, their Request-URI without the alias (the UAS's trace shows both).
 # usage: tests/e2e/nat_contact.sh BUILD_DIR    (E2E_CALLS: default 20)
 # shellcheck source=tests/e2e/lib.sh source-path=SCRIPTDIR/../..
 source "$(dirname "$0")/lib.sh"
@@ -40,6 +45,37 @@ check_calls natted-uas "$rc" "$calls"
 n=$(trace_count "$WORK/natted-uas.msg.log" received "^INVITE $contact SIP/2.0\$")
 [[ $n -ge $calls ]] ||
     fail "the UAS received $n INVITEs for $contact (want $calls) (natted-uas.msg.log)"
+log "$calls calls reached the phone registered as $contact at its port $uas_port"
+
+# --- dialogs: both ends' Contacts private -----------------------------------------------------
+dialogs=$(( calls / 2 > 0 ? calls / 2 : 1 ))
+# The test's scenarios with the Contacts a phone behind a NAT writes.
+sed "s|Contact: <sip:\[local_ip\]:\[local_port\];transport=\[transport\]>|Contact: <$contact>|" \
+    "$SCEN_DIR/uas.xml" >"$WORK/uas_natted.xml"
+sed 's|Contact: <sip:sipp@\[local_ip\]:\[local_port\]>|Contact: <sip:sipp@127.0.0.8:[local_port]>|' \
+    "$SCEN_DIR/uac_dialog.xml" >"$WORK/uac_natted.xml"
+grep -q "Contact: <$contact>" "$WORK/uas_natted.xml" || fail "test setup: no private Contact in uas_natted.xml"
+grep -q '127.0.0.8' "$WORK/uac_natted.xml" || fail "test setup: no private Contact in uac_natted.xml"
+start_sipp dialog-uas "$uas_port" -sf "$WORK/uas_natted.xml" -m "$dialogs" -timeout 60s \
+    -trace_msg -message_file "$WORK/dialog-uas.msg.log"
+uas_pid=$SIPP_PID
+rc=0
+run_sipp dialog-uac 60 -sf "$WORK/uac_natted.xml" "$PROXY_HOSTPORT" -s natted -key max_forwards 70 \
+    -m "$dialogs" -r 10 -timeout 60s -trace_msg -message_file "$WORK/dialog-uac.msg.log" || rc=$?
+check_calls dialog-uac "$rc" "$dialogs"
+rc=0
+wait_pid "$uas_pid" 15 || rc=$?
+check_calls dialog-uas "$rc" "$dialogs"
+alias_re=';alias=[0-9.]+~[0-9]+~1>'
+n=$(trace_count "$WORK/dialog-uas.msg.log" received '^INVITE ' "^Contact: <sip:sipp@127\.0\.0\.8:[0-9]+$alias_re")
+[[ $n -ge $dialogs ]] || fail "$n INVITEs reached the UAS with the caller's Contact aliased (want $dialogs) (dialog-uas.msg.log)"
+n=$(trace_count "$WORK/dialog-uac.msg.log" received '^SIP/2.0 200 ' "^Contact: <$contact$alias_re")
+[[ $n -ge $dialogs ]] || fail "$n 200s reached the UAC with the callee's Contact aliased (want $dialogs) (dialog-uac.msg.log)"
+for method in ACK BYE; do
+  n=$(trace_count "$WORK/dialog-uas.msg.log" received "^$method $contact SIP/2.0\$")
+  [[ $n -ge $dialogs ]] ||
+      fail "the UAS received $n ${method}s for $contact, without the alias (want $dialogs) (dialog-uas.msg.log)"
+done
 proxy_alive || fail "the proxy died during the test"
 stop_proxy
-pass "$calls calls to a phone registered as $contact from its port $uas_port: reached there, its Contact the Request-URI"
+pass "$calls calls to a phone registered as $contact from its port $uas_port: reached there, its Contact the Request-URI; $dialogs dialogs between private Contacts: aliased both ways, ACK and BYE delivered"
