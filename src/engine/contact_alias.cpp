@@ -1,5 +1,6 @@
 #include "contact_alias.h"
 
+#include "../parse_check.h"
 #include "sipwire/chars.h"
 #include "sipwire/name_addr.h"
 #include "sipwire/params.h"
@@ -19,20 +20,98 @@ bool sets_remote_target(Method method) {
   }
 }
 
-bool add_contact_alias(const Message& m, const NetAddress& source,
-                       const std::function<bool(std::string_view)>& is_our_host, TextWriter& w,
-                       MessageEdits& edits) {
+namespace {
+
+// Whether the one Contact field of `m` may name a private IP address other than `source`'s: a
+// look at its bytes for the URI's host, which the full parse (add_contact_alias) then checks.
+// Every forwarded INVITE and every 1xx/2xx to one asks, and nearly all Contacts name a public
+// address or a host name: a full parse of the Contact costs several hundred instructions, this
+// a few dozen. It may say yes where the parse says no (a display name holding "sip:"), never
+// the reverse for a Contact the parse accepts.
+bool may_name_private_address(const Message& m, const NetAddress& source) {
+  if (m.count(HeaderId::kContact) != 1) return false;
+  const std::string_view v = m.value(HeaderId::kContact);
+  const char* p = v.data();
+  const char* const e = p + v.size();
+  if (p < e && *p == '"') {  // a quoted display name: skipped, escapes and all
+    for (++p; p < e && *p != '"'; ++p)
+      if (*p == '\\') ++p;
+    ++p;
+  }
+  // name-addr: the URI follows the '<' (a token display name holds none); addr-spec: the URI
+  // is the value up to its first ';' (where a '<' may follow, in a header parameter).
+  bool angle = false;
+  for (const char* q = p; q < e && *q != ';'; ++q) {
+    if (*q == '<') {
+      p = q + 1;
+      angle = true;
+      break;
+    }
+  }
+  while (p < e && (*p == ' ' || *p == '\t')) ++p;
+  if (e - p < 5 || chars::lower(p[0]) != 's' || chars::lower(p[1]) != 'i' ||
+      chars::lower(p[2]) != 'p')
+    return false;  // not a SIP URI: never aliased
+  p += chars::lower(p[3]) == 's' ? 4 : 3;
+  if (*p != ':') return false;
+  ++p;
+  // The host follows the userinfo's '@' (a user part may hold ';' and '?', not '>'; an
+  // addr-spec holds no ';'), else the scheme.
+  const char stop = angle ? '>' : ';';
+  for (const char* q = p; q < e && *q != stop; ++q) {
+    if (*q == '@') {
+      p = q + 1;
+      break;
+    }
+  }
+  // Only a literal can be private: an IPv6 reference, or an IPv4 address in one of the
+  // private blocks, told by its first octets before anything is parsed (public addresses and
+  // host names, nearly every Contact, stop here).
+  const std::string_view rest(p, static_cast<std::size_t>(e - p));
+  std::size_t end;
+  if (!rest.empty() && rest[0] == '[') {
+    end = rest.find(']');
+    if (end == std::string_view::npos) return false;
+    ++end;
+  } else {
+    if (rest.empty() || rest[0] != '1') return false;
+    bool maybe = false;
+    for (const std::string_view block : {"10.", "100.", "127.", "169.254.", "172.", "192.168."})
+      maybe |= rest.starts_with(block);
+    if (!maybe) return false;
+    end = 0;
+    while (end < rest.size() && (chars::is_digit(rest[end]) || rest[end] == '.')) ++end;
+  }
+  const std::optional<NetAddress> host = NetAddress::parse(rest.substr(0, end), 5060);
+  return host && host->is_private() && !host->same_ip(source);
+}
+
+// The one Contact of `m`, parsed, when it names a private IP address other than `source`'s.
+bool private_contact(const Message& m, const NetAddress& source, NameAddr& na, Uri& uri) {
   if (m.count(HeaderId::kContact) != 1) return false;
   HeaderElements contacts(m, HeaderId::kContact);
   std::string_view element, more;
   if (!contacts.next(element) || contacts.next(more)) return false;  // one Contact only
-  NameAddr na;
-  Uri uri;
   if (!parse_contact(element, na).ok() || na.star || !parse_uri(na.uri, uri).ok() || !uri.is_sip())
     return false;
   if (uri.host_kind != HostKind::kIpv4 && uri.host_kind != HostKind::kIpv6) return false;
   const std::optional<NetAddress> contact = NetAddress::parse(uri.host, 5060);
-  if (!contact || !contact->is_private() || contact->same_ip(source)) return false;
+  return contact && contact->is_private() && !contact->same_ip(source);
+}
+
+}  // namespace
+
+bool add_contact_alias(const Message& m, const NetAddress& source,
+                       const std::function<bool(std::string_view)>& is_our_host, TextWriter& w,
+                       MessageEdits& edits) {
+  NameAddr na;
+  Uri uri;
+  const bool maybe = may_name_private_address(m, source);
+#ifdef SIPWIRE_CHECK_FAST_PATHS
+  // The quick look never misses what the parse finds (sanitizer builds and fuzzers check).
+  detail::check_fast_path(maybe || !private_contact(m, source, na, uri));
+#endif
+  if (!maybe || !private_contact(m, source, na, uri)) return false;
   if (find_param(uri.params, "alias")) return false;       // aliased already (a spiral)
   if (is_our_host && is_our_host(uri.host)) return false;  // us: a loop or spiral on purpose
 
@@ -66,7 +145,7 @@ void alias_response_contact(const Message& r, const NetAddress& source,
                             MessageEdits& edits) {
   const uint16_t status = r.status_code();
   if (status <= 100 || status >= 300 || !sets_remote_target(r.cseq().method) ||
-      !r.has(HeaderId::kContact))
+      !may_name_private_address(r, source))
     return;
   constexpr std::size_t kSpace = 128;  // ";alias=[IPv6]~port~1>" and, for an addr-spec, <URI
   char* buf = out.scratch(kSpace);

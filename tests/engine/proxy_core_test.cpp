@@ -280,6 +280,13 @@ TEST_F(ProxyCoreTest, TheNatAliasIsAUriParameterOfTheContact) {
             "\"Alice\" <sip:alice@10.0.0.5;transport=udp;alias=192.0.2.20~5064~1?X-A=b>", kCaller},
            {"<sip:alice@[fd00::5]:5070>", "<sip:alice@[fd00::5]:5070;alias=[2001:db8::20]~5064~1>",
             v6},
+           // What the quick look before the parse must not miss: a user part with ';', a quoted
+           // display name holding '<', an upper-case scheme.
+           {"Alice <sip:alice;x=y@10.0.0.5>",
+            "Alice <sip:alice;x=y@10.0.0.5;alias=192.0.2.20~5064~1>", kCaller},
+           {"\"A \\\"q\\\" <x>\" <sip:a@10.0.0.5>",
+            "\"A \\\"q\\\" <x>\" <sip:a@10.0.0.5;alias=192.0.2.20~5064~1>", kCaller},
+           {"SIP:a@192.168.0.9", "<SIP:a@192.168.0.9;alias=192.0.2.20~5064~1>", kCaller},
        }) {
     Request invite;
     invite.call_id = "alias-" + std::to_string(c.contact.size());

@@ -169,8 +169,10 @@ class CheckingOutbox : public Outbox {
     return false;
   }
   // §16.6: a forwarded request is the one received with the proxy's own edits (Request-URI,
-  // Via, Max-Forwards, Route, Record-Route; Content-Length may be written again): every other
-  // field goes on as it came, name and value, in order.
+  // Via, Max-Forwards, Route, Record-Route; Content-Length may be written again; a Contact
+  // behind a NAT gains our alias): every other field goes on as it came, name and value, in
+  // order. A Contact differs only by the alias: without ";alias=...~1" it is what was received,
+  // but for angle brackets (an addr-spec gains them with the alias).
   static std::vector<std::pair<std::string, std::string>> kept_fields(const Message& m) {
     std::vector<std::pair<std::string, std::string>> kept;
     for (std::size_t i = 0; i < m.header_count(); ++i) {
@@ -178,7 +180,15 @@ class CheckingOutbox : public Outbox {
       if (f.id == HeaderId::kVia || f.id == HeaderId::kMaxForwards || f.id == HeaderId::kRoute ||
           f.id == HeaderId::kRecordRoute || f.id == HeaderId::kContentLength)
         continue;
-      kept.emplace_back(f.name, f.value);
+      std::string value(f.value);
+      if (f.id == HeaderId::kContact) {
+        const std::size_t at = value.find(";alias=");
+        const std::size_t end = at == std::string::npos ? at : value.find("~1", at);
+        if (end != std::string::npos) value.erase(at, end + 2 - at);
+        std::erase(value, '<');
+        std::erase(value, '>');
+      }
+      kept.emplace_back(f.name, value);
     }
     return kept;
   }
