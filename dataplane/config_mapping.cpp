@@ -35,6 +35,7 @@ EngineSettings engine_settings(const Config& c, const NetAddress& local) {
   s.registrar.default_expires = c.registrar.default_expires;
   s.registrar.max_contacts = c.registrar.max_contacts_per_aor;
   s.registrar.private_contacts_at_source = c.registrar.private_contacts_at_source;
+  s.registrar.nat_max_expires = c.registrar.nat_max_expires;
   s.max_message_size = c.limits.max_message_size;
   s.record_route = c.record_route;
   s.nat_alias = c.nat_alias;

@@ -79,6 +79,8 @@ struct RegistrarConfig {
   // private_contacts = "source" (true) or "contact" (false): where a binding whose Contact
   // names a private address, registered from another address, is reached.
   bool private_contacts_at_source = true;
+  // Non-zero: the longest registration granted to a phone reached at its REGISTER's source.
+  uint32_t nat_max_expires = 0;
 
   bool operator==(const RegistrarConfig&) const = default;
 };

@@ -318,7 +318,7 @@ void read_registrar(TableReader& root, RegistrarConfig& registrar, KeyPositions&
   if (table == nullptr) return;
   TableReader t(*table, "registrar", "[registrar]", root.diagnostics(), positions);
   t.only_keys({"min_expires", "max_expires", "default_expires", "max_contacts_per_aor",
-               "reject_foreign_domains", "expected_aors", "private_contacts"});
+               "reject_foreign_domains", "expected_aors", "private_contacts", "nat_max_expires"});
   // Expires values are delta-seconds, which RFC 3261 §20.19 allows up to 2^32-1.
   t.read_uint("min_expires", 1, kUint32Max, registrar.min_expires);
   t.read_uint("max_expires", 1, kUint32Max, registrar.max_expires);
@@ -328,6 +328,7 @@ void read_registrar(TableReader& root, RegistrarConfig& registrar, KeyPositions&
   t.read_uint("expected_aors", 1024, 16'777'216, registrar.expected_aors);
   if (std::size_t choice = 0; t.read_choice("private_contacts", {"source", "contact"}, choice))
     registrar.private_contacts_at_source = choice == 0;
+  t.read_uint("nat_max_expires", 0, kUint32Max, registrar.nat_max_expires);
 }
 
 void read_timers(TableReader& root, TimerConfig& timers, KeyPositions& positions) {

@@ -228,7 +228,11 @@ RegisterOutcome Registrar::process(const Message& req, const NetAddress& source,
           found->path = path;
           found->call_id = call_id;
           found->cseq = cseq;
-          found->expires_at_ms = now_ms + uint64_t{c.expires} * 1000;
+          const uint32_t nat_cap = settings_.nat_max_expires;
+          const uint32_t expires = nat_cap != 0 && found->next_hop_is_source && c.expires > nat_cap
+                                       ? nat_cap
+                                       : c.expires;
+          found->expires_at_ms = now_ms + uint64_t{expires} * 1000;
           found->q = c.q;
         }
         return b.empty() ? nullptr : AorRecord::build(b, arena);

@@ -79,6 +79,7 @@ TEST(ShippedConfigTest, DefaultLoadsWithDocumentedValues) {
   EXPECT_FALSE(c.registrar.reject_foreign_domains);
   EXPECT_EQ(c.registrar.expected_aors, 65536u);
   EXPECT_TRUE(c.registrar.private_contacts_at_source);
+  EXPECT_EQ(c.registrar.nat_max_expires, 0u);
   EXPECT_EQ(c.timers.t1_ms, 500u);
   EXPECT_EQ(c.timers.t2_ms, 4000u);
   EXPECT_EQ(c.timers.t4_ms, 5000u);
@@ -121,8 +122,8 @@ TEST(ShippedConfigTest, DefaultSpellsOutEveryKey) {
        {"mode = ", "workers = ", "record_route = ", "nat_alias = ", "domains = ", "address = ",
         "port = ", "transport = ", "# advertise = ", "min_expires = ", "max_expires = ",
         "default_expires = ", "max_contacts_per_aor = ", "reject_foreign_domains = ",
-        "expected_aors = ", "private_contacts = ", "t1_ms = ", "t2_ms = ", "t4_ms = ",
-        "timer_c_ms = ", "max_message_size = ", "max_transactions_per_worker = ",
+        "expected_aors = ", "private_contacts = ", "nat_max_expires = ", "t1_ms = ", "t2_ms = ",
+        "t4_ms = ", "timer_c_ms = ", "max_message_size = ", "max_transactions_per_worker = ",
         "message_store_mb = ", "[[listen]]", "[registrar]", "[timers]", "[limits]",
         "trusted_sources = ", "[auth]", "users_file = ", "# realm = ", "algorithms = ",
         "nonce_lifetime_s = ", "replay_entries_per_worker = ", "[flood]", "requests_per_second = ",
@@ -749,6 +750,8 @@ TEST(ConfigErrorTest, PrivateContactsIsSourceOrContact) {
   const ConfigResult r = parse(with_listen("[registrar]\nprivate_contacts = \"contact\"\n"));
   ASSERT_TRUE(r.ok()) << r.error.to_string();
   EXPECT_FALSE(r.config->registrar.private_contacts_at_source);
+  EXPECT_TRUE(
+      FailsAt(with_listen("[registrar]\nnat_max_expires = -1\n"), 4, "registrar.nat_max_expires"));
 }
 
 TEST(ConfigErrorTest, RejectForeignDomainsIsBoolean) {

@@ -34,6 +34,7 @@ default_expires = 1800
 max_contacts_per_aor = 4
 reject_foreign_domains = true
 private_contacts = "contact"
+nat_max_expires = 45
 [timers]
 t1_ms = 1000
 t2_ms = 8000
@@ -83,6 +84,7 @@ TEST(EngineSettingsTest, EveryEngineKeyReachesTheShards) {
   EXPECT_EQ(s.registrar.default_expires, 1800u);
   EXPECT_EQ(s.registrar.max_contacts, 4u);
   EXPECT_FALSE(s.registrar.private_contacts_at_source);
+  EXPECT_EQ(s.registrar.nat_max_expires, 45u);
   EXPECT_EQ(s.transactions.timers.t1_ms, 1000u);
   EXPECT_EQ(s.transactions.timers.t2_ms, 8000u);
   EXPECT_EQ(s.transactions.timers.t4_ms, 9000u);

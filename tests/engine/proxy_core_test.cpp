@@ -299,6 +299,29 @@ TEST_F(ProxyCoreTest, TheNatAliasIsAUriParameterOfTheContact) {
   }
 }
 
+// nat_max_expires: a binding reached at its REGISTER's source is granted no longer, so that
+// the phone's refreshes keep its NAT's mapping open; others get what they asked for.
+TEST_F(ProxyCoreTest, ABindingBehindANatIsGrantedAtMostNatMaxExpires) {
+  settings_.registrar.nat_max_expires = 50;
+  settings_.registrar.min_expires = 10;
+  const auto& natted =
+      send(register_bob("<sip:bob@192.168.1.10:5060>;expires=600", 1).str(), kPhone);
+  EXPECT_EQ(status_line(natted.bytes), "SIP/2.0 200 OK");
+  EXPECT_NE(natted.bytes.find("Contact: <sip:bob@192.168.1.10:5060>;expires=50\r\n"),
+            std::string::npos)
+      << natted.bytes;
+  const auto& both = send(register_bob("<sip:bob@192.0.2.10:5062>;expires=600", 2).str(), kPhone);
+  EXPECT_NE(both.bytes.find("Contact: <sip:bob@192.0.2.10:5062>;expires=600\r\n"),
+            std::string::npos)
+      << both.bytes;
+  // A refresh asking for less gets that.
+  const auto& shorter =
+      send(register_bob("<sip:bob@192.168.1.10:5060>;expires=30", 3).str(), kPhone);
+  EXPECT_NE(shorter.bytes.find("Contact: <sip:bob@192.168.1.10:5060>;expires=30\r\n"),
+            std::string::npos)
+      << shorter.bytes;
+}
+
 // A private Contact naming us (a registration that loops or spirals through us on purpose,
 // as loop_spiral.sh makes) is us, not a phone behind a NAT: reached as it says.
 TEST_F(ProxyCoreTest, APrivateContactNamingUsIsNotTakenForANat) {

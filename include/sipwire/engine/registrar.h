@@ -24,6 +24,10 @@ struct RegistrarSettings {
   // address, without a Path: reached at the REGISTER's source (a phone behind a NAT, through
   // its NAT's mapping) when true, at the Contact's address when false.
   bool private_contacts_at_source = true;
+  // Non-zero: a binding reached at its REGISTER's source (behind a NAT) is granted at most this
+  // many seconds, so that the phone's refreshes keep its NAT's mapping open (a NAT keeps a
+  // mapping alive for what leaves from inside, RFC 4787 REQ-6).
+  uint32_t nat_max_expires = 0;
 };
 
 struct RegisterOutcome {
