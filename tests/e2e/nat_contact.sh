@@ -3,7 +3,8 @@
 # port nothing listens on, a private address of this machine, so that a proxy sending there
 # reaches no one and nothing leaves the machine) from its public one, the address and port
 # it listens at. The proxy must reach it where the REGISTER came from, with its Contact as the
-# Request-URI ([registrar] private_contacts = "source", the default). A sipp UAS registers so
+# Request-URI ([registrar] private_contacts = "source", the default), and its registration is
+# granted no longer than [registrar] nat_max_expires (50 s here). A sipp UAS registers so
 # (register_contact.xml sent from the UAS's own port), a UAC places calls to it: every call
 # completes, and the UAS's trace shows each INVITE addressed to the registered Contact.
 # Over both backends (over DPDK the peers' address is 10.99.0.1: the Contact is still another).
@@ -20,6 +21,10 @@ direct_mode && skip "needs the proxy"
 [[ $E2E_IP == 4 ]] || skip "an IPv4 private address"
 calls=${E2E_CALLS:-20}
 
+# Its registration is granted no longer than nat_max_expires, so its refreshes keep its NAT's
+# mapping open.
+E2E_EXTRA_CONFIG="[registrar]
+nat_max_expires = 50"
 start_proxy
 uas_port="" private_port=""
 free_udp_port uas_port
@@ -30,6 +35,8 @@ run_sipp register-natted 40 -sf "$SCEN_DIR/register_contact.xml" "$PROXY_HOSTPOR
     -key domain localhost -key expires 3600 -key contact "$contact" -p "$uas_port" -m 1 \
     -timeout 30s -trace_msg -message_file "$WORK/register-natted.msg.log" || rc=$?
 check_calls register-natted "$rc" 1
+n=$(trace_count "$WORK/register-natted.msg.log" received '^SIP/2.0 200 ' "^Contact: <$contact>;expires=50\$")
+[[ $n -ge 1 ]] || fail "the 200 to the REGISTER from behind a NAT does not grant 50 s (register-natted.msg.log)"
 
 start_sipp natted-uas "$uas_port" -sf "$SCEN_DIR/uas.xml" -m "$calls" -timeout 60s \
     -trace_msg -message_file "$WORK/natted-uas.msg.log"
