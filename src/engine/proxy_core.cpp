@@ -642,7 +642,7 @@ bool ProxyCore::continue_with_edited(const MessageEdits& edits, Outbox& out) {
   std::size_t size = 0;
   for (std::size_t i = 0; i < n; ++i) size += segments[i].size();
   // The rewritten request lives in scratch space until the batch is sent. A rare path.
-  char* buf = out.scratch(size);
+  char* buf = n != 0 ? out.scratch(size) : nullptr;
   if (buf == nullptr) {
     ++counters_.dropped;
     return false;
@@ -807,7 +807,7 @@ void ProxyCore::handle_response(const NetAddress& source, Outbox& out, uint64_t 
   if (settings_.nat_alias) alias_response_contact(m, source, our_hosts_, out, edits);
   std::array<std::string_view, Outbox::kMaxSegments> segments;
   const std::size_t n = edits.render(m.bytes(), segments);
-  if (!out.send(*to, {segments.data(), n})) {
+  if (n == 0 || !out.send(*to, {segments.data(), n})) {
     ++counters_.dropped;
     return;
   }

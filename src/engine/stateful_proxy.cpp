@@ -618,6 +618,7 @@ void StatefulProxy::respond_generated(Context& c, uint16_t code, std::string_vie
 
 void StatefulProxy::send_upstream(Context& c, uint16_t status,
                                   std::span<const std::string_view> segments) {
+  if (segments.empty()) return;  // edits that could not be rendered: nothing garbled goes up
   MessageRef ref = store_.put(segments);
   if (ref.empty()) {
     // No room to keep it for retransmission: it still goes once.

@@ -146,6 +146,26 @@ TEST_F(RequestGateTest, ForwardGoesToTheDestinationSetWithTheRulesHeaderEdits) {
   EXPECT_EQ(status_line(sent[0].bytes), "INVITE sip:800@carrier.example SIP/2.0");
 }
 
+// A rule's headers go in where our pre-loaded Route comes out: both at the first header.
+TEST_F(RequestGateTest, TheRulesHeadersGoInWhereOurPreloadedRouteComesOut) {
+  register_bob();
+  std::string inv = request("INVITE", "sip:bob@localhost", 3);
+  inv.insert(inv.find("Via:"), "Route: <sip:127.0.0.1:5060;lr>\r\n");
+  gate_.next = {};
+  gate_.next.action = GateAction::kLookup;
+  gate_.next.edits.add(static_cast<uint32_t>(inv.find("Route:")), 0, "X-Policy: trunk\r\n");
+  const auto sent = send(inv);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].to, kPhone);
+  EXPECT_NE(sent[0].bytes.find("\r\nX-Policy: trunk\r\nVia: SIP/2.0/UDP 192.0.2.20:5064"),
+            std::string::npos)
+      << sent[0].bytes;
+  EXPECT_EQ(sent[0].bytes.find("\r\nRoute:"), std::string::npos) << sent[0].bytes;
+  Message m;
+  EXPECT_TRUE(parse_message(sent[0].bytes, m).ok()) << sent[0].bytes;
+  EXPECT_EQ(m.count(HeaderId::kVia), 2u);
+}
+
 // A Request-URI whose maddr names us goes to the set without it, its port and transport
 // (RFC 3261 §16.4), or the hop would send it back.
 TEST_F(RequestGateTest, ForwardWritesTheRequestUriWithoutOurMaddr) {

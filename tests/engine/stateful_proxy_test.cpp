@@ -413,6 +413,12 @@ TEST_F(StatefulProxyTest, ChallengesOfEveryBranchAreMerged) {  // §16.7 step 7
   EXPECT_EQ(status_line(up).substr(0, 11), "SIP/2.0 401");
   EXPECT_NE(up.find("WWW-Authenticate: Digest realm=\"a.example\""), std::string::npos) << up;
   EXPECT_NE(up.find("Proxy-Authenticate: Digest realm=\"b.example\""), std::string::npos) << up;
+  // Once, the challenges inserted where our Via came out made the rest of the response come up
+  // twice; it is one response with the caller's Via alone.
+  Message m;
+  ASSERT_TRUE(parse_message(up, m).ok()) << up;
+  EXPECT_EQ(m.count(HeaderId::kVia), 1u) << up;
+  EXPECT_EQ(m.count(HeaderId::kCallId), 1u) << up;
 }
 
 TEST_F(StatefulProxyTest, MergedChallengesGoUpIntactWhenTheStoreHasNoRoomForThem) {
