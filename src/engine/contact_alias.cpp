@@ -26,12 +26,6 @@ bool sets_remote_target(Method method) {
 
 namespace {
 
-// Whether the one Contact field of `m` may name a private IP address other than `source`'s: a
-// look at its bytes for the URI's host, which the full parse (add_contact_alias) then checks.
-// Every forwarded INVITE and every 1xx/2xx to one asks, and nearly all Contacts name a public
-// address or a host name: a full parse of the Contact costs several hundred instructions, this
-// a few dozen. It may say yes where the parse says no (a display name holding "sip:"), never
-// the reverse for a Contact the parse accepts.
 // The first byte in [p, e) that is `a` or `b`, or e; 16 bytes at a time where the bytes up
 // to `readable` (the message's end) allow.
 const char* find_either(const char* p, const char* e, const char* readable, char a, char b) {
@@ -46,6 +40,12 @@ const char* find_either(const char* p, const char* e, const char* readable, char
   return p;
 }
 
+// Whether the one Contact field of `m` may name a private IP address other than `source`'s: a
+// look at its bytes for the URI's host, which the full parse (add_contact_alias) then checks.
+// Every forwarded INVITE and every 1xx/2xx to one asks, and nearly all Contacts name a public
+// address or a host name: a full parse of the Contact costs several hundred instructions, this
+// a few dozen. It may say yes where the parse says no (a display name holding "sip:"), never
+// the reverse for a Contact the parse accepts.
 bool may_name_private_address(const Message& m, const NetAddress& source) {
   if (m.count(HeaderId::kContact) != 1) return false;
   const std::string_view v = m.value(HeaderId::kContact);
@@ -75,7 +75,8 @@ bool may_name_private_address(const Message& m, const NetAddress& source) {
   if (at < e && *at == '@') p = at + 1;
   // Only a literal can be private: an IPv6 reference, or an IPv4 address in one of the
   // private blocks, told by its first octets before anything is parsed (public addresses and
-  // host names, nearly every Contact, stop here).
+  // host names, nearly every Contact, stop here). The prefixes cover every IPv4 block of
+  // NetAddress::is_private, some more widely ("100." for 100.64/10): is_private decides.
   const std::string_view rest(p, static_cast<std::size_t>(e - p));
   std::size_t end;
   if (!rest.empty() && rest[0] == '[') {
@@ -107,10 +108,6 @@ bool private_contact(const Message& m, const NetAddress& source, NameAddr& na, U
   const std::optional<NetAddress> contact = NetAddress::parse(uri.host, 5060);
   return contact && contact->is_private() && !contact->same_ip(source);
 }
-
-}  // namespace
-
-namespace {
 
 // add_contact_alias past the quick look: the Contact parsed, checked and aliased. Its own
 // function, so that the structures it parses into are not cleared for every Contact looked at.

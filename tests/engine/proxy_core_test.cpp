@@ -263,6 +263,22 @@ TEST_F(ProxyCoreTest, ADialogThroughNatsReachesEachEndWhereItsMessagesCameFrom) 
   }
 }
 
+// An alias that does not parse (no port, a port out of range, no address) is no destination:
+// the request goes where its Request-URI's host says, the alias left as it was.
+TEST_F(ProxyCoreTest, AMalformedNatAliasIsIgnored) {
+  settings_.mode = ProxyMode::kStateless;
+  int n = 0;
+  for (const std::string alias : {"192.0.2.10", "192.0.2.10~99999~1", "x~5062~1", "~5062"}) {
+    Request bye =
+        bye_from_bob("SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKbad" + std::to_string(++n),
+                     "Route: <sip:127.0.0.1:5060;lr>\r\n");
+    bye.ruri = "sip:alice@10.0.0.5:5060;alias=" + alias;
+    const FakeOutbox::Sent b = send(bye.str(), kPhone);
+    EXPECT_EQ(b.to, NetAddress::ipv4(10, 0, 0, 5, 5060)) << alias;
+    EXPECT_EQ(status_line(b.bytes), "BYE " + bye.ruri + " SIP/2.0") << alias;
+  }
+}
+
 // An addr-spec Contact becomes a name-addr, or the alias would be a parameter of the header;
 // a Contact with URI headers gets it before them; an IPv6 source is written bracketed.
 TEST_F(ProxyCoreTest, TheNatAliasIsAUriParameterOfTheContact) {
