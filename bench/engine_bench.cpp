@@ -118,7 +118,7 @@ class DiscardOutbox final : public Outbox {
   uint64_t& sent_bytes() { return sent_bytes_; }
 
  private:
-  static constexpr std::size_t kArena = 64 * 1024;
+  static constexpr std::size_t kArena = 1024 * 1024;  // a burst of 32 responses of 4 KB each
   std::unique_ptr<char[]> arena_;
   std::size_t used_ = 0;
   uint64_t sent_ = 0;
@@ -519,6 +519,42 @@ void run_case(benchmark::State& state, const Case* c) {
       benchmark::Counter(alloc_bytes, benchmark::Counter::kAvgIterations);
 }
 
+// A burst of 32 of a case's messages, as a data-plane worker gets them from one receive:
+// handled one by one (parse, handle), or in two passes (parse all 32, then handle all 32:
+// ProxyCore::parse_into, handle_parsed). One iteration is a burst; items/s is messages/s.
+constexpr std::size_t kBurst = 32;
+void run_burst(benchmark::State& state, const Case* c, bool two_pass) {
+  Engine& e = c->engine();
+  NetAddress from;
+  std::array<std::string, kBurst> copies;
+  std::array<NetAddress, kBurst> sources;
+  static std::array<Message, kBurst> parsed;
+  std::array<ParseError, kBurst> errors;
+  const uint64_t before = expected_counter(e.core->counters(), c->expect);
+  for (auto _ : state) {
+    for (std::size_t i = 0; i < kBurst; ++i) copies[i].assign(c->next(sources[i]));
+    e.out.reset();
+    if (two_pass) {
+      for (std::size_t i = 0; i < kBurst; ++i) errors[i] = e.core->parse_into(copies[i], parsed[i]);
+      for (std::size_t i = 0; i < kBurst; ++i)
+        e.core->handle_parsed(copies[i], errors[i], parsed[i], sources[i], NetAddress{}, e.out,
+                              kNowMs);
+    } else {
+      for (std::size_t i = 0; i < kBurst; ++i) e.core->handle(copies[i], sources[i], e.out, kNowMs);
+    }
+    e.core->tick(e.out, kNowMs);
+    e.qsbr.quiescent(0);
+    benchmark::DoNotOptimize(e.out.sent_bytes());
+  }
+  (void)from;
+  const uint64_t n = state.iterations() * kBurst;
+  if (expected_counter(e.core->counters(), c->expect) - before != n) {
+    state.SkipWithError("the engine did not do what the case expects for every message");
+    return;
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(n));
+}
+
 // The per-iteration rewriting of the random cases alone (no engine).
 void BM_baseline_rewrite(benchmark::State& state) {
   Template& t = messages().user_register;
@@ -596,7 +632,7 @@ class CallOutbox final : public Outbox {
   uint64_t& sent_bytes() { return sent_bytes_; }
 
  private:
-  static constexpr std::size_t kArena = 64 * 1024;
+  static constexpr std::size_t kArena = 1024 * 1024;  // a burst of 32 responses of 4 KB each
   std::unique_ptr<char[]> arena_;
   std::size_t used_ = 0;
   uint64_t sent_bytes_ = 0, to_callee_ = 0, to_caller_ = 0;
@@ -971,6 +1007,13 @@ void register_benchmarks() {
     b->Unit(benchmark::kNanosecond);
     // A bounded number of new AORs: 200k per run, so the 1M table grows by ~1.2M at most.
     if (std::string_view(c.name) == "register/new_aor_1M") b->Iterations(200'000);
+  }
+  for (const char* name : {"register/refresh_hot", "invite/forward_hot", "options/keepalive"}) {
+    const Case* c = find_case(name);
+    benchmark::RegisterBenchmark((std::string("burst32/") + name + "/one_by_one").c_str(),
+                                 run_burst, c, false);
+    benchmark::RegisterBenchmark((std::string("burst32/") + name + "/two_pass").c_str(), run_burst,
+                                 c, true);
   }
   benchmark::RegisterBenchmark("stateful/invite_transaction", BM_stateful_transaction)
       ->Unit(benchmark::kNanosecond);

@@ -20,6 +20,25 @@ class PacketHandler {  // one per worker: the worker's shard implements it
   virtual void on_datagram(std::string_view bytes, const NetAddress& from, const NetAddress& local,
                            Outbox& out) = 0;
 
+  // Datagrams may instead come in two passes, at most kBurstSlots at a time: prepare(slot,
+  // bytes) for each datagram of a burst as it is received, then on_prepared(slot, ...) for
+  // each, in the order they arrived. Work a handler does in prepare (the shard parses there)
+  // is then done for the whole burst before any of the rest: each pass's code stays in the
+  // instruction cache for the burst, instead of both evicting each other every datagram (the
+  // idea of VPP's vectors; docs/BENCHMARKS.md). `bytes` is the same view in both calls; sends
+  // may point into it as in on_datagram. The default prepares nothing and then handles the
+  // datagram as on_datagram.
+  static constexpr unsigned kBurstSlots = 32;
+  virtual void prepare(unsigned slot, std::string_view bytes) {
+    (void)slot;
+    (void)bytes;
+  }
+  virtual void on_prepared(unsigned slot, std::string_view bytes, const NetAddress& from,
+                           const NetAddress& local, Outbox& out) {
+    (void)slot;
+    on_datagram(bytes, from, local, out);
+  }
+
   // Called at least every 10 ms (timers) and after each batch.
   virtual void on_tick(Outbox& out) = 0;
 

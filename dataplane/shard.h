@@ -3,8 +3,10 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
+#include <memory>
 
 #include "dataplane/packet_handler.h"
 #include "sipwire/engine/location.h"
@@ -53,6 +55,17 @@ class Shard final : public PacketHandler {
     core_.handle(bytes, from, local, out, now_ms_);
   }
 
+  // A burst in two passes: every datagram parsed, then every one handled.
+  void prepare(unsigned slot, std::string_view bytes) override {
+    Prepared& p = (*prepared_)[slot];
+    p.error = core_.parse_into(bytes, p.message);
+  }
+  void on_prepared(unsigned slot, std::string_view bytes, const NetAddress& from,
+                   const NetAddress& local, Outbox& out) override {
+    Prepared& p = (*prepared_)[slot];
+    core_.handle_parsed(bytes, p.error, p.message, from, local, out, now_ms_);
+  }
+
   void on_tick(Outbox& out) override {
     // The batch is flushed: this worker holds no pointer into the location service now.
     qsbr_.quiescent(id_);
@@ -96,8 +109,16 @@ class Shard final : public PacketHandler {
     return std::clamp<std::size_t>(location.bucket_count() / (256 * location.writers()), 256, 4096);
   }
 
+  struct Prepared {
+    Message message;
+    ParseError error;
+  };
+
   unsigned id_;
   ProxyCore core_;
+  // A burst's datagrams as prepare parsed them (4 KB each, allocated once).
+  std::unique_ptr<std::array<Prepared, kBurstSlots>> prepared_ =
+      std::make_unique<std::array<Prepared, kBurstSlots>>();
   LocationTable& location_;
   Qsbr& qsbr_;
   uint64_t (*clock_)();

@@ -137,7 +137,6 @@ int SocketWorker::receive_burst(std::size_t index, PacketHandler& handler) {
   uint64_t bytes = 0;
   uint64_t truncated = 0;
   uint64_t handed = 0, drops = 0, oversize = 0;
-  outbox_.set_ingress(static_cast<int>(index));
   for (std::size_t i = 0; i < static_cast<std::size_t>(got); ++i) {
     const mmsghdr& m = rx_messages_[i];
     // A datagram longer than a slot arrives cut to the slot (msg_len is the slot's length then):
@@ -167,8 +166,9 @@ int SocketWorker::receive_burst(std::size_t index, PacketHandler& handler) {
         }
       }
     }
-    handler.on_datagram(payload, from, socket.local(), outbox_);
+    prepare(payload, from, static_cast<uint32_t>(index), handler);
   }
+  flush_pending(handler);
   outbox_.set_ingress(-1);
   if (handed != 0) {
     // Wake the peers whose rings this burst made non-empty.
@@ -203,10 +203,10 @@ int SocketWorker::drain_handovers(PacketHandler& handler) {
     while (held_.size() < batch_ && ring->take(packet)) {
       if (total == 0 && held_.empty()) handler.on_burst();
       held_.push_back(packet.slot);
-      outbox_.set_ingress(static_cast<int>(packet.ingress));
-      handler.on_datagram(packet.bytes, packet.from, sockets_[packet.ingress].local(), outbox_);
+      prepare(packet.bytes, packet.from, packet.ingress, handler);
     }
     if (held_.empty()) continue;
+    flush_pending(handler);
     outbox_.set_ingress(-1);
     // Queued replies may point into the slots: they leave before the slots go back.
     outbox_.flush();
@@ -225,6 +225,23 @@ bool SocketWorker::handovers_pending() const {
   for (const HandoverRing* ring : incoming_)
     if (ring != nullptr && ring->pending()) return true;
   return false;
+}
+
+void SocketWorker::prepare(std::string_view bytes, const NetAddress& from, uint32_t ingress,
+                           PacketHandler& handler) {
+  if (pending_count_ == pending_.size()) flush_pending(handler);
+  pending_[pending_count_] = {bytes, from, ingress};
+  handler.prepare(pending_count_, bytes);
+  ++pending_count_;
+}
+
+void SocketWorker::flush_pending(PacketHandler& handler) {
+  for (unsigned i = 0; i < pending_count_; ++i) {
+    const Pending& p = pending_[i];
+    outbox_.set_ingress(static_cast<int>(p.ingress));
+    handler.on_prepared(i, p.bytes, p.from, sockets_[p.ingress].local(), outbox_);
+  }
+  pending_count_ = 0;
 }
 
 void SocketWorker::tick(PacketHandler& handler) {

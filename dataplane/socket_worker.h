@@ -7,9 +7,11 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include <array>
 #include <atomic>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dataplane/handover_ring.h"
@@ -56,6 +58,11 @@ class SocketWorker {
   // Whether an incoming ring holds a packet; run before sleeping (see handover_ring.cpp).
   bool handovers_pending() const;
   void tick(PacketHandler& handler);
+  // The two passes of PacketHandler::prepare: `bytes` (from `from`, in at socket `ingress`)
+  // prepared now; all prepared handled, in the order they came, by flush_pending.
+  void prepare(std::string_view bytes, const NetAddress& from, uint32_t ingress,
+               PacketHandler& handler);
+  void flush_pending(PacketHandler& handler);
 
   unsigned id_;
   std::vector<UdpSocket> sockets_;
@@ -76,6 +83,14 @@ class SocketWorker {
   std::vector<int> wake_fds_;
   std::vector<uint8_t> wake_due_;  // per peer: its ring went from empty to non-empty this burst
   std::vector<uint32_t> held_;     // slots taken from one ring, released after the flush
+  // Datagrams prepared and not handled yet (views of the receive buffers or ring slots).
+  struct Pending {
+    std::string_view bytes;
+    NetAddress from;
+    uint32_t ingress;
+  };
+  std::array<Pending, PacketHandler::kBurstSlots> pending_;
+  unsigned pending_count_ = 0;
 
   WorkerCounters counters_;
   SocketOutbox outbox_;  // after sockets_ and counters_, which it refers to

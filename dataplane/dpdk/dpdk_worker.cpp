@@ -133,6 +133,7 @@ bool DpdkWorker::poll_once(PacketHandler& handler) {
     }
     if (death_row_->cnt != 0) rte_ip_frag_free_death_row(death_row_.get(), 3);
   }
+  if (pending_count_ != 0) flush_pending(handler);
   unsigned handed_in = 0;
   if (shared_.options.shard_affinity && shared_.options.workers > 1) {
     for (unsigned w = 0; w < handover_.size(); ++w) {
@@ -260,19 +261,32 @@ void DpdkWorker::handle_frame(rte_mbuf* m, PacketHandler& handler, uint64_t now_
 }
 
 void DpdkWorker::deliver(rte_mbuf* m, const net::FrameInfo& info, PacketHandler& handler) {
+  if (pending_count_ == pending_.size()) flush_pending(handler);
   const char* payload = rte_pktmbuf_mtod_offset(m, const char*, info.payload_offset);
-  NetAddress local = info.destination;
-  outbox_.set_ingress(m, payload, payload + info.payload_length, local);
-  bump(counters_.rx_datagrams);
-  bump(counters_.rx_bytes, info.payload_length);
-  handler.on_datagram(std::string_view(payload, info.payload_length), info.source, local, outbox_);
-  outbox_.clear_ingress();
-  // What was sent holds its own references (indirect mbufs) or copies: the frame can go.
-  rte_pktmbuf_free(m);
+  Pending& p = pending_[pending_count_];
+  p = {m, std::string_view(payload, info.payload_length), info.source, info.destination};
+  handler.prepare(pending_count_, p.bytes);
+  ++pending_count_;
+}
+
+void DpdkWorker::flush_pending(PacketHandler& handler) {
+  for (unsigned i = 0; i < pending_count_; ++i) {
+    const Pending& p = pending_[i];
+    outbox_.set_ingress(p.mbuf, p.bytes.data(), p.bytes.data() + p.bytes.size(), p.destination);
+    bump(counters_.rx_datagrams);
+    bump(counters_.rx_bytes, p.bytes.size());
+    handler.on_prepared(i, p.bytes, p.source, p.destination, outbox_);
+    outbox_.clear_ingress();
+    // What was sent holds its own references (indirect mbufs) or copies: the frame can go.
+    rte_pktmbuf_free(p.mbuf);
+  }
+  pending_count_ = 0;
 }
 
 void DpdkWorker::deliver_chain(rte_mbuf* m, PacketHandler& handler, bool reassembled,
                                bool handed_in) {
+  // What came before it is handled before it.
+  if (pending_count_ != 0) flush_pending(handler);
   if (m->pkt_len > kLinearBytes) {
     bump(dpdk_.drop_oversize);
     rte_pktmbuf_free(m);
@@ -351,6 +365,7 @@ unsigned DpdkWorker::drain_handovers(PacketHandler& handler) {
       }
     }
   }
+  if (pending_count_ != 0) flush_pending(handler);
   return total;
 }
 

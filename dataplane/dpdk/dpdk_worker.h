@@ -4,9 +4,11 @@
 // discovery, pass everything else to the kernel's tap, then transmit the burst's replies.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "dataplane/dpdk/dpdk_counters.h"
@@ -44,8 +46,12 @@ class DpdkWorker {
  private:
   // Consumes `m` (delivers, hands over, passes on, answers or drops it).
   void handle_frame(rte_mbuf* m, PacketHandler& handler, uint64_t now_tsc);
-  // A SIP datagram in the single-segment mbuf `m`, classified as `info`: to the shard.
+  // A SIP datagram in the single-segment mbuf `m`, classified as `info`: prepared by the
+  // shard now, handled with the rest of the burst by flush_pending (the two passes of
+  // PacketHandler::prepare).
   void deliver(rte_mbuf* m, const net::FrameInfo& info, PacketHandler& handler);
+  // The second pass over the datagrams deliver prepared: handled, in the order they came.
+  void flush_pending(PacketHandler& handler);
   // A chained mbuf (reassembled, or a frame larger than one buffer): copied into one buffer,
   // classified again and, when it is SIP for us, delivered from there, or handed over whole
   // to the worker whose shard owns it (`handed_in`: it comes from another worker, which
@@ -76,6 +82,14 @@ class DpdkWorker {
   // Shard affinity: per destination worker, the mbufs of this burst it owns.
   std::vector<std::vector<rte_mbuf*>> handover_;
   std::unique_ptr<char[]> linear_;  // 64 KiB: one datagram copied out of a chain
+  // Datagrams prepared and not handled yet (each holds its mbuf until it is handled).
+  struct Pending {
+    rte_mbuf* mbuf;
+    std::string_view bytes;
+    NetAddress source, destination;
+  };
+  std::array<Pending, PacketHandler::kBurstSlots> pending_;
+  unsigned pending_count_ = 0;
 };
 
 }  // namespace sipwire::dataplane

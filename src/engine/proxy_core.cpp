@@ -69,7 +69,8 @@ ProxyCore::ProxyCore(const EngineSettings& settings, LocationTable& location, Re
     : settings_(settings),
       location_(location),
       registrar_(location, settings.registrar, settings.shard),
-      msg_(std::make_unique<Message>()),
+      own_msg_(std::make_unique<Message>()),
+      msg_(own_msg_.get()),
       gate_(gate) {
   if (settings_.flood.enabled)
     limiter_ = std::make_unique<SourceRateLimiter>(settings_.flood.limits);
@@ -140,16 +141,27 @@ bool ProxyCore::has_our_maddr(const Uri& uri) const {
 
 void ProxyCore::handle(std::string_view datagram, const NetAddress& source, const NetAddress& local,
                        Outbox& out, uint64_t now_ms) {
-  ++counters_.datagrams;
-  ingress_ = local;
+  handle_parsed(datagram, parse_into(datagram, *own_msg_), *own_msg_, source, local, out, now_ms);
+}
+
+ParseError ProxyCore::parse_into(std::string_view datagram, Message& m) const {
   ParseOptions opts;
   opts.max_message_size = settings_.max_message_size;
-  const ParseError e = parse_message(datagram, *msg_, opts);
+  return parse_message(datagram, m, opts);
+}
+
+void ProxyCore::handle_parsed(std::string_view datagram, const ParseError& e, Message& m,
+                              const NetAddress& source, const NetAddress& local, Outbox& out,
+                              uint64_t now_ms) {
+  ++counters_.datagrams;
+  ingress_ = local;
   if (!e) {
-    if (msg_->is_request())
+    msg_ = &m;
+    if (m.is_request())
       handle_request(source, out, now_ms);
     else
       handle_response(source, out, now_ms);
+    msg_ = own_msg_.get();
     return;
   }
   const MalformedKind kind = classify_malformed(datagram);

@@ -1029,6 +1029,69 @@ TEST_F(DpdkBackendFrames, ABurstIsAnnouncedBeforeItsDatagramsAndAnIdlePassAnnoun
   EXPECT_EQ(recorder.calls.find_first_of("BD"), std::string::npos) << recorder.calls;
 }
 
+// The top Via's branch of a request.
+std::string branch_of(std::string_view request) {
+  const std::size_t at = request.find("branch=") + 7;
+  return std::string(request.substr(at, request.find_first_of(";\r", at) - at));
+}
+
+TEST_F(DpdkBackendFrames, ABurstIsPreparedWholeBeforeAnyOfItIsHandledInTheOrderItCame) {
+  // The two passes of PacketHandler::prepare: every datagram of the pass prepared, then each
+  // handled with its slot and the same bytes, in the order they came; more datagrams than
+  // slots are handled a burst of slots at a time, the order kept.
+  struct Recorder : PacketHandler {
+    std::string calls;
+    std::vector<std::string_view> prepared;
+    void on_burst() override { calls += 'B'; }
+    void prepare(unsigned slot, std::string_view bytes) override {
+      calls += 'P';
+      if (slot == 0) prepared.clear();  // the slots of the last second pass are free again
+      EXPECT_EQ(slot, prepared.size());
+      prepared.push_back(bytes);
+    }
+    void on_prepared(unsigned slot, std::string_view bytes, const NetAddress&, const NetAddress&,
+                     Outbox&) override {
+      calls += 'D';
+      ASSERT_LT(slot, prepared.size());
+      EXPECT_EQ(bytes.data(), prepared[slot].data());
+      EXPECT_EQ(bytes, prepared[slot]);
+      order += branch_of(bytes) + " ";
+    }
+    void on_datagram(std::string_view bytes, const NetAddress&, const NetAddress&,
+                     Outbox&) override {
+      calls += 'C';
+      order += branch_of(bytes) + " ";
+    }
+    void on_tick(Outbox&) override { calls += 'T'; }
+    std::string order;
+  } recorder;
+  open(1, ProxyMode::kStateless);
+  for (int i = 0; i < 3; ++i)
+    feed(udp_frame(kPeerMac, our_mac(), kPeer, kProxy,
+                   options_request("z9hG4bKb00" + std::to_string(i), kPeer)));
+  backend_->poll(0, recorder);
+  EXPECT_EQ(recorder.calls, "BPPPDDDT");
+  EXPECT_EQ(recorder.order, "z9hG4bKb000 z9hG4bKb001 z9hG4bKb002 ");
+
+  // More than a burst's slots in one pass: handled in order all the same.
+  recorder.calls.clear();
+  recorder.order.clear();
+  recorder.prepared.clear();
+  const unsigned n = PacketHandler::kBurstSlots + 3;
+  std::string expected;
+  for (unsigned i = 0; i < n; ++i) {
+    char branch[16];
+    std::snprintf(branch, sizeof branch, "z9hG4bKc%03u", i);
+    feed(udp_frame(kPeerMac, our_mac(), kPeer, kProxy, options_request(branch, kPeer)));
+    expected += std::string(branch) + " ";
+  }
+  for (int pass = 0; pass < 10 && recorder.order.size() < expected.size(); ++pass)
+    backend_->poll(0, recorder);
+  EXPECT_EQ(recorder.order, expected);
+  EXPECT_EQ(std::count(recorder.calls.begin(), recorder.calls.end(), 'P'), n);
+  EXPECT_EQ(std::count(recorder.calls.begin(), recorder.calls.end(), 'D'), n);
+}
+
 TEST_F(DpdkBackendFrames, ADatagramOverTheMtuLeavesAsFragmentsAndFragmentsAreReassembled) {
   open(1, ProxyMode::kStateless);
   const MacAddress ours = our_mac();

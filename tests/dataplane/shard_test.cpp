@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -125,6 +126,66 @@ TEST(ShardTest, ItsTickSweepsAnExpiredRegistrationOutOfTheLocationService) {
   EXPECT_EQ(location.binding_count(), 0u);
   EXPECT_EQ(location.aor_count(), 0u);
   EXPECT_EQ(location.find("sip:alice@127.0.0.1"), nullptr);
+}
+
+// A burst given in two passes (every datagram prepared, i.e. parsed, then every one handled)
+// gets what the same datagrams get one by one: the same sends, in the same order. The burst
+// mixes what each pass must keep apart: an INVITE for a user the REGISTER before it in the
+// same burst registers (handled after it, so it finds the binding), an OPTIONS for us, a
+// malformed request (400, from the parse the first pass made) and a keepalive (nothing).
+TEST(ShardTest, ABurstInTwoPassesGetsWhatItGetsOneDatagramAtATime) {
+  const std::string burst[] = {
+      register_user("bob", 600),
+      "INVITE sip:bob@127.0.0.1 SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP 192.0.2.30:5060;branch=z9hG4bKinv-1\r\nMax-Forwards: 70\r\n"
+      "From: <sip:carol@example.com>;tag=c1\r\nTo: <sip:bob@127.0.0.1>\r\n"
+      "Call-ID: burst-1\r\nCSeq: 1 INVITE\r\nContact: <sip:carol@192.0.2.30>\r\n"
+      "Content-Length: 0\r\n\r\n",
+      "OPTIONS sip:127.0.0.1 SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP 192.0.2.30:5060;branch=z9hG4bKopt-1\r\nMax-Forwards: 70\r\n"
+      "From: <sip:carol@example.com>;tag=c2\r\nTo: <sip:127.0.0.1>\r\n"
+      "Call-ID: burst-2\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+      "INVITE sip:bob@127.0.0.1 SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP 192.0.2.30:5060;branch=z9hG4bKbad-1\r\nMax-Forwards: 70\r\n"
+      "From: <sip:carol@example.com>;tag=c3\r\nTo: <sip:bob@127.0.0.1\r\n"
+      "Call-ID: burst-3\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n",
+      "\r\n\r\n",
+  };
+  const NetAddress sources[] = {
+      kPhone, NetAddress::ipv4(192, 0, 2, 30, 5060), NetAddress::ipv4(192, 0, 2, 30, 5060),
+      NetAddress::ipv4(192, 0, 2, 30, 5060), NetAddress::ipv4(192, 0, 2, 30, 5060)};
+  const EngineSettings settings = stateless_settings();
+  g_now_ms = 7'000'000;
+  auto run = [&](bool two_pass) {
+    Qsbr qsbr(1);
+    LocationTable location(16, qsbr);
+    Shard shard(0, settings, location, qsbr, nullptr, fake_clock);
+    KeepingOutbox out;
+    shard.on_burst();
+    if (two_pass) {
+      for (unsigned i = 0; i < std::size(burst); ++i) shard.prepare(i, burst[i]);
+      for (unsigned i = 0; i < std::size(burst); ++i)
+        shard.on_prepared(i, burst[i], sources[i], settings.local, out);
+    } else {
+      for (unsigned i = 0; i < std::size(burst); ++i)
+        shard.on_datagram(burst[i], sources[i], settings.local, out);
+    }
+    shard.on_tick(out);
+    return out.sent;
+  };
+  const auto one_by_one = run(false);
+  const auto two_pass = run(true);
+  ASSERT_EQ(one_by_one.size(), 4u);  // 200 to the REGISTER, the INVITE, 200 to OPTIONS, 400
+  EXPECT_EQ(one_by_one[0].bytes.rfind("SIP/2.0 200 OK\r\n", 0), 0u);
+  EXPECT_EQ(one_by_one[1].bytes.rfind("INVITE sip:bob@192.0.2.20:5064 SIP/2.0\r\n", 0), 0u);
+  EXPECT_EQ(one_by_one[1].to, kPhone);
+  EXPECT_EQ(one_by_one[2].bytes.rfind("SIP/2.0 200 OK\r\n", 0), 0u);
+  EXPECT_EQ(one_by_one[3].bytes.rfind("SIP/2.0 400 ", 0), 0u);
+  ASSERT_EQ(two_pass.size(), one_by_one.size());
+  for (std::size_t i = 0; i < two_pass.size(); ++i) {
+    EXPECT_EQ(two_pass[i].to, one_by_one[i].to) << i;
+    EXPECT_EQ(two_pass[i].bytes, one_by_one[i].bytes) << i;
+  }
 }
 
 // However large the location table is made ([registrar] expected_aors), the workers' sweeps

@@ -526,6 +526,61 @@ TEST(SocketBackendTest, CountsReceivedDatagramsWhenNothingIsSent) {
   for (const auto& c : clients) EXPECT_FALSE(c->receive(20).has_value()) << "nothing was sent";
 }
 
+// The two passes of PacketHandler::prepare over sockets: each datagram of a burst is prepared
+// before any of the burst is handled, with its slot and the same bytes, and they are handled
+// in the order one client sent them.
+class TwoPassHandler : public RecordingHandler {
+ public:
+  void prepare(unsigned slot, std::string_view bytes) override {
+    if (slot == 0) {
+      prepared_.clear();
+      handled_in_pass_ = 0;
+    }
+    if (slot != prepared_.size() || handled_in_pass_ != 0) misordered.fetch_add(1);
+    prepared_.push_back(bytes);
+  }
+  void on_prepared(unsigned slot, std::string_view bytes, const NetAddress& from,
+                   const NetAddress& local, Outbox& out) override {
+    if (slot >= prepared_.size() || prepared_[slot].data() != bytes.data() ||
+        slot != handled_in_pass_)
+      misordered.fetch_add(1);
+    ++handled_in_pass_;
+    order.emplace_back(bytes);
+    on_datagram(bytes, from, local, out);
+  }
+  std::atomic<int> misordered{0};
+  std::vector<std::string> order;  // the worker's thread writes it; read after stop()
+
+ private:
+  std::vector<std::string_view> prepared_;
+  unsigned handled_in_pass_ = 0;
+};
+
+TEST(SocketBackendTest, ABurstIsPreparedWholeBeforeAnyOfItIsHandledInTheOrderItCame) {
+  SocketBackendOptions options;
+  options.listen = {kLoopback4};
+  options.workers = 1;
+  auto backend = Open(options);
+  ASSERT_NE(backend, nullptr);
+  const NetAddress server = backend->bound_addresses().at(0);
+  Handlers<TwoPassHandler> handlers(1);
+  Client client(kLoopback4);
+  constexpr int kCount = 100;  // more than a burst's slots, however they are read
+  std::vector<std::string> sent;
+  for (int i = 0; i < kCount; ++i) {
+    sent.emplace_back("d");
+    sent.back() += std::to_string(i);
+    ASSERT_TRUE(client.send_to(server, sent.back()));
+  }
+  Running running(*backend, handlers.factory());
+  ASSERT_TRUE(Eventually([&] { return Total(*backend).rx_datagrams == kCount; }))
+      << "received " << Total(*backend).rx_datagrams << " of " << kCount;
+  running.stop();
+  EXPECT_EQ(handlers[0].misordered.load(), 0);
+  EXPECT_EQ(handlers[0].order, sent);
+  EXPECT_EQ(handlers[0].unannounced.load(), 0);
+}
+
 TEST(SocketBackendTest, TicksWithoutTraffic) {
   SocketBackendOptions options;
   options.listen = {kLoopback4};

@@ -142,6 +142,14 @@ class ProxyCore {
   // so), which its Via and Record-Route then name.
   void handle(std::string_view datagram, const NetAddress& source, const NetAddress& local,
               Outbox& out, uint64_t now_ms);
+  // handle() in two steps, for a backend that parses a whole burst before it handles any of
+  // it (the parser's code then stays in the instruction cache for the burst, and the
+  // engine's after it): parse_into a message of the caller's, then handle_parsed with what
+  // it returned. The same outcome as handle(), datagram by datagram, in the same order.
+  ParseError parse_into(std::string_view datagram, Message& m) const;
+  void handle_parsed(std::string_view datagram, const ParseError& parsed, Message& m,
+                     const NetAddress& source, const NetAddress& local, Outbox& out,
+                     uint64_t now_ms);
   // Runs what is due at now_ms (the stateful proxy's transaction timers). Call it from the
   // worker's loop at least every 10 ms, after a batch and when idle, and only once the sends
   // of the batch before have been flushed: it recycles the stored copies they may point into.
@@ -222,9 +230,10 @@ class ProxyCore {
   EngineSettings settings_;
   LocationTable& location_;
   Registrar registrar_;
-  std::unique_ptr<Message> msg_;
-  LocalEnds local_;     // our listen addresses, as Via and Record-Route name them
-  NetAddress ingress_;  // where the current datagram came in (invalid: not known)
+  std::unique_ptr<Message> own_msg_;  // what handle() parses into
+  Message* msg_;                      // the message being handled: own_msg_'s or the caller's
+  LocalEnds local_;                   // our listen addresses, as Via and Record-Route name them
+  NetAddress ingress_;                // where the current datagram came in (invalid: not known)
   std::vector<std::string_view> supported_;  // views of settings_.supported_option_tags
   std::optional<uint32_t> loop_;  // the current request's loop-detection hash, once computed
   std::unique_ptr<StatefulProxy> stateful_;     // mode stateful only
