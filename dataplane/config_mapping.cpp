@@ -39,6 +39,8 @@ EngineSettings engine_settings(const Config& c, const NetAddress& local) {
   s.max_message_size = c.limits.max_message_size;
   s.record_route = c.record_route;
   s.nat_alias = c.nat_alias;
+  // One key for every shard (a dialog's requests may reach any): the operator's, or drawn now.
+  s.route_key = c.route_secret.empty() ? RouteKey::random() : RouteKey::from_secret(c.route_secret);
   s.transactions.capacity = c.limits.max_transactions_per_worker;
   // Each shard's transaction index draws its own hash seed: the fixed default would let
   // anyone who reads the source aim branches at one bucket.

@@ -264,6 +264,9 @@ struct Config {
   bool record_route = true;
   // Alias the Contacts of dialogs set up from behind a NAT (EngineSettings::nat_alias).
   bool nat_alias = true;
+  // The secret our Record-Route signatures are keyed from (EngineSettings::route_key); empty:
+  // a key drawn at start.
+  std::string route_secret;
   // Worker threads (shards). Already resolved: 0 in the file means one per CPU.
   unsigned workers = 1;
   // "Our" domains, lower-cased, followed by the IP string of every listen address.

@@ -29,6 +29,8 @@ constexpr int64_t kMaxTimerMs = 3'600'000;
 // Worker shards: far beyond any CPU count sipwire is deployed on, small enough for per-shard
 // tables sized by it.
 constexpr int64_t kMaxWorkers = 256;
+// route_secret: 16 characters at least (a secret of 16 random bytes, hex or base64, is longer).
+constexpr std::size_t kMinRouteSecret = 16;
 
 const toml::table* subtable(TableReader& parent, std::string_view key) {
   const toml::node* node = parent.find(key);
@@ -1010,7 +1012,7 @@ std::string_view transport_name(Transport transport) {
 void read_config(const toml::table& root_table, Config& config, Diagnostics& diag,
                  KeyPositions& positions) {
   TableReader root(root_table, "", "", diag, positions);
-  root.only_keys({"mode", "workers", "io", "record_route", "nat_alias", "domains",
+  root.only_keys({"mode", "workers", "io", "record_route", "nat_alias", "route_secret", "domains",
                   "trusted_sources", "listen", "registrar", "timers", "limits", "auth", "flood",
                   "dpdk", "route", "destination", "rule"});
 
@@ -1021,6 +1023,13 @@ void read_config(const toml::table& root_table, Config& config, Diagnostics& dia
   if (root.read_choice("io", {"socket", "dpdk"}, io)) config.io = static_cast<IoBackend>(io);
   root.read_bool("record_route", config.record_route);
   root.read_bool("nat_alias", config.nat_alias);
+  if (root.read_string("route_secret", config.route_secret) &&
+      config.route_secret.size() < kMinRouteSecret) {
+    root.diagnostics().fail(position_of(root.find("route_secret")->source()),
+                            "route_secret must be at least " + std::to_string(kMinRouteSecret) +
+                                " characters (it is " + std::to_string(config.route_secret.size()) +
+                                "): a short secret can be guessed, and with it our Route forged");
+  }
   uint32_t workers = config.workers;
   root.read_uint("workers", 0, kMaxWorkers, workers);
   config.workers = workers;

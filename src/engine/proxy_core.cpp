@@ -90,6 +90,7 @@ ProxyCore::ProxyCore(const EngineSettings& settings, LocationTable& location, Re
     st.ends = local_;
     st.shard = settings_.shard;
     st.record_route = settings_.record_route;
+    st.route_key = settings_.route_key;
     st.nat_alias = settings_.nat_alias;
     st.is_our_host = our_hosts_;
     st.table = settings_.transactions;
@@ -385,12 +386,15 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
     return reply(source, out, 482, "Loop Detected");
   }
 
-  bool strict_routed = false;
-  if (!undo_strict_routing(source, out, strict_routed)) return;
+  // A strict router's request to our Record-Route URI, and whether that URI is signed for
+  // this Call-ID (before the rewrite puts the real Request-URI back).
+  bool strict_routed = false, strict_signed = false;
+  if (!undo_strict_routing(source, out, strict_routed, strict_signed)) return;
 
   // §16.4: a Route naming us is ours to remove; the next one, if any, is where it goes.
   // Two of ours at the top are the two Record-Routes of a request that crossed IP families.
   uint8_t pop_routes = 0;
+  bool route_signed = false;  // our top Route carries this Call-ID's signature
   Uri route_uri;
   const Uri* next_route = nullptr;  // &route_uri, or after a strict-router rewrite its URI
   {
@@ -400,6 +404,7 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
       NameAddr na;
       if (!parse_route(el, na, route_uri).ok()) return reply(source, out, 400, "Malformed Route");
       if (k == pop_routes && k < 2 && is_ours(route_uri)) {
+        if (k == 0) route_signed = has_route_signature(settings_.route_key, m.call_id(), route_uri);
         ++pop_routes;
         continue;
       }
@@ -409,11 +414,15 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
   }
 
   // The server policy (and digest authentication) decide first, except for requests inside a
-  // dialog we record-routed: those carry a To tag and our Route, and pass as they are (as
-  // Kamailio's default configuration relays them). A request outside a dialog with our Route
-  // pre-loaded (a phone with us as its outbound proxy) is decided like any other, or adding
-  // that Route would skip authentication and make us an open relay.
-  const bool in_our_dialog = (pop_routes > 0 || strict_routed) && !m.to().tag().empty();
+  // dialog we record-routed: those carry a To tag and our Route (or, from a strict router, our
+  // Record-Route URI as their Request-URI) signed for their Call-ID, and pass as they are. A
+  // request outside a dialog with our Route pre-loaded (a phone with us as its outbound proxy)
+  // is decided like any other, or adding that Route would skip authentication and make us an
+  // open relay; so is one that claims a dialog with our Route unsigned (made up by its sender,
+  // or of a dialog set up before a restart that drew a new key).
+  const bool in_our_dialog =
+      ((pop_routes > 0 && route_signed) || (strict_routed && strict_signed)) &&
+      !m.to().tag().empty();
   GateDecision gate;
   gate_edits_ = nullptr;
   // ACK (of a 2xx: ours were absorbed) and CANCEL (of something unknown) are never challenged
@@ -618,7 +627,8 @@ void ProxyCore::route_to_set(std::size_t set, const NetAddress& source, Outbox& 
   route(source, out, targets, pop_routes, now_ms);
 }
 
-bool ProxyCore::undo_strict_routing(const NetAddress& source, Outbox& out, bool& undone) {
+bool ProxyCore::undo_strict_routing(const NetAddress& source, Outbox& out, bool& undone,
+                                    bool& signed_uri) {
   // §16.4: a strict router (RFC 2543) sent the request to our Record-Route URI, which it put in
   // the Request-URI, and moved the real Request-URI to the end of Route. Our Record-Route URI
   // is our address without a user part, so that is what is recognised.
@@ -639,6 +649,7 @@ bool ProxyCore::undo_strict_routing(const NetAddress& source, Outbox& out, bool&
     reply(source, out, 400, "Malformed Route");
     return false;
   }
+  signed_uri = has_route_signature(settings_.route_key, m.call_id(), ruri);
   const std::string_view r = m.request_uri_text();
   edits.add(static_cast<uint32_t>(r.data() - m.bytes().data()), static_cast<uint32_t>(r.size()),
             na.uri);
@@ -769,6 +780,7 @@ void ProxyCore::forward(const NetAddress& source, Outbox& out, const Target& tar
   spec.path = target.path;
   spec.pop_routes = pop_routes;
   spec.record_route = settings_.record_route && starts_dialog(m);
+  spec.route_key = &settings_.route_key;
   set_local_ends(spec, local_, source, ingress_, target.to);
   spec.extra = gate_edits_;
   std::array<std::string_view, Outbox::kMaxSegments> segments;

@@ -143,14 +143,27 @@ std::size_t render_forward(const Message& m, const NetAddress& source, const For
   w.put(";branch=").put(spec.branch).put("\r\n");
   if (spec.record_route) {
     // The first (top) for the next hop's side, the second for the caller's: each side's route
-    // set starts with the one of its own family.
-    w.put("Record-Route: <sip:").put(spec.local_host).put(":").put(spec.local_port).put(";lr>\r\n");
+    // set starts with the one of its own family. Each signed for the dialog's Call-ID.
+    char signature[kRouteSignatureSize];
+    std::string_view params = ";lr>\r\n";
+    char signed_params[sizeof ";lr;sw=>\r\n" - 1 + kRouteSignatureSize];
+    if (spec.route_key != nullptr) {
+      write_route_signature(*spec.route_key, m.call_id(), signature);
+      TextWriter p(signed_params);
+      p.put(";lr;")
+          .put(kRouteSignatureName)
+          .put("=")
+          .put({signature, sizeof signature})
+          .put(">\r\n");
+      params = p.view();
+    }
+    w.put("Record-Route: <sip:").put(spec.local_host).put(":").put(spec.local_port).put(params);
     if (!spec.inbound_host.empty())
       w.put("Record-Route: <sip:")
           .put(spec.inbound_host)
           .put(":")
           .put(spec.inbound_port)
-          .put(";lr>\r\n");
+          .put(params);
   }
   if (!m.has_max_forwards()) w.put("Max-Forwards: 70\r\n");
   if (!spec.path.empty()) w.put("Route: ").put(spec.path).put("\r\n");

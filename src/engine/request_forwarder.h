@@ -15,6 +15,7 @@
 #include "sipwire/engine/local_ends.h"
 #include "sipwire/engine/message_edits.h"
 #include "sipwire/engine/outbox.h"
+#include "sipwire/engine/route_signature.h"
 #include "sipwire/message.h"
 #include "sipwire/net_address.h"
 
@@ -39,6 +40,8 @@ struct ForwardSpec {
   std::string_view path;      // Route values to add first (a binding's Path); may be empty
   uint8_t pop_routes = 0;     // how many Route elements at the top name us: removed
   bool record_route = false;  // add "Record-Route: <sip:host:port;lr>"
+  // With record_route: the Record-Route URIs signed with this key (";sw=", route_signature.h).
+  const RouteKey* route_key = nullptr;
   // With record_route, where the request came in when that is not where it leaves (another IP
   // family): a second Record-Route below the first, with this address (RFC 6157 §3.1), so the
   // caller's side reaches us in its own family. Empty: one Record-Route.

@@ -342,6 +342,7 @@ void StatefulProxy::start_branch(Context& c, std::size_t i, const Message& o, bo
   spec.path = targets.substr(b.path_at, b.path_len);
   spec.pop_routes = c.fwd.pop_routes;
   spec.record_route = settings_.record_route && starts_dialog(o);
+  spec.route_key = &settings_.route_key;
   // Named by the address the request came in at, where it is of the branch's family, and sent
   // from it (send_from), whether it starts now or later (from a timer, on a response).
   set_local_ends(spec, settings_.ends, c.source, c.fwd.ingress, b.to);

@@ -38,6 +38,7 @@
 #include "sipwire/engine/message_edits.h"
 #include "sipwire/engine/message_store.h"
 #include "sipwire/engine/outbox.h"
+#include "sipwire/engine/route_signature.h"
 #include "sipwire/message.h"
 #include "sipwire/net_address.h"
 #include "sipwire/txn/transaction_table.h"
@@ -49,6 +50,7 @@ struct StatefulSettings {
   LocalEnds ends;  // our addresses, as in Via and Route ("[v6]")
   uint8_t shard = 0;
   bool record_route = true;
+  RouteKey route_key;  // EngineSettings::route_key
   // EngineSettings::nat_alias, and which hosts are ours (a Contact naming us is not aliased).
   bool nat_alias = true;
   std::function<bool(std::string_view)> is_our_host;

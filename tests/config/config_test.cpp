@@ -119,15 +119,16 @@ TEST(ShippedConfigTest, DefaultSpellsOutEveryKey) {
   std::stringstream text;
   text << in.rdbuf();
   for (std::string_view key :
-       {"mode = ", "workers = ", "record_route = ", "nat_alias = ", "domains = ", "address = ",
-        "port = ", "transport = ", "# advertise = ", "min_expires = ", "max_expires = ",
-        "default_expires = ", "max_contacts_per_aor = ", "reject_foreign_domains = ",
-        "expected_aors = ", "private_contacts = ", "nat_max_expires = ", "t1_ms = ", "t2_ms = ",
-        "t4_ms = ", "timer_c_ms = ", "max_message_size = ", "max_transactions_per_worker = ",
-        "message_store_mb = ", "[[listen]]", "[registrar]", "[timers]", "[limits]",
-        "trusted_sources = ", "[auth]", "users_file = ", "# realm = ", "algorithms = ",
-        "nonce_lifetime_s = ", "replay_entries_per_worker = ", "[flood]", "requests_per_second = ",
-        "# burst = ", "action = ", "exempt = ", "sources_per_worker = ", "io = ",
+       {"mode = ", "workers = ", "record_route = ", "nat_alias = ", "# route_secret = ",
+        "domains = ", "address = ", "port = ", "transport = ", "# advertise = ", "min_expires = ",
+        "max_expires = ", "default_expires = ", "max_contacts_per_aor = ",
+        "reject_foreign_domains = ", "expected_aors = ", "private_contacts = ",
+        "nat_max_expires = ", "t1_ms = ", "t2_ms = ", "t4_ms = ", "timer_c_ms = ",
+        "max_message_size = ", "max_transactions_per_worker = ", "message_store_mb = ",
+        "[[listen]]", "[registrar]", "[timers]", "[limits]", "trusted_sources = ", "[auth]",
+        "users_file = ", "# realm = ", "algorithms = ", "nonce_lifetime_s = ",
+        "replay_entries_per_worker = ", "[flood]", "requests_per_second = ", "# burst = ",
+        "action = ", "exempt = ", "sources_per_worker = ", "io = ",
         // The DPDK backend is off by default; the reference shows every key of [dpdk].
         "# [dpdk]", "# eal = ", "# port = ", "# exception_tap = ", "# networks = ", "# gateways = ",
         "# mtu = ", "# vlan = ", "# mbufs_per_worker = ", "# queue_size = ", "# burst = ",
@@ -538,6 +539,19 @@ TEST(ConfigErrorTest, Workers) {
                       "workers must be an integer, not a string (\"4\")"));
   EXPECT_TRUE(FailsAt(before_listen("workers = 1.5\n"), 1,
                       "workers must be an integer, not a floating-point number"));
+}
+
+TEST(ConfigErrorTest, RouteSecret) {
+  EXPECT_TRUE(FailsAt(before_listen("route_secret = \"short\"\n"), 1,
+                      "route_secret must be at least 16 characters (it is 5)", 16));
+  EXPECT_TRUE(FailsAt(before_listen("route_secret = 1234567890123456789\n"), 1,
+                      "route_secret must be a string, not an integer"));
+}
+
+TEST(ConfigTest, RouteSecretIsRead) {
+  const ConfigResult r = parse(before_listen("route_secret = \"0123456789abcdef0123\"\n"));
+  ASSERT_TRUE(r.ok()) << r.error.to_string();
+  EXPECT_EQ(r.config->route_secret, "0123456789abcdef0123");
 }
 
 TEST(ConfigErrorTest, Domains) {

@@ -127,6 +127,24 @@ TEST(EngineSettingsTest, EveryEngineKeyReachesTheShards) {
   EXPECT_EQ(s.routes[1].next_hop, NetAddress::ipv4(198, 51, 100, 7, 5080));
 }
 
+// The Record-Route key: from route_secret, the same for every mapping of the same secret (a
+// restart, another proxy of a cluster); without one, drawn anew (never the all-zero default).
+TEST(EngineSettingsTest, TheRouteKeyComesFromTheSecretOrIsDrawn) {
+  const NetAddress local = NetAddress::ipv4(127, 0, 0, 1, 5060);
+  const Config with = load(
+      "route_secret = \"0123456789abcdef0123456789abcdef\"\n"
+      "[[listen]]\naddress = \"127.0.0.1\"\n");
+  const EngineSettings a = engine_settings(with, local), b = engine_settings(with, local);
+  const RouteKey expected = RouteKey::from_secret("0123456789abcdef0123456789abcdef");
+  EXPECT_EQ(a.route_key.k0, expected.k0);
+  EXPECT_EQ(a.route_key.k1, expected.k1);
+  EXPECT_EQ(b.route_key.k0, expected.k0);
+  const Config without = load("[[listen]]\naddress = \"127.0.0.1\"\n");
+  const EngineSettings c = engine_settings(without, local), d = engine_settings(without, local);
+  EXPECT_FALSE(c.route_key.k0 == 0 && c.route_key.k1 == 0);
+  EXPECT_FALSE(c.route_key.k0 == d.route_key.k0 && c.route_key.k1 == d.route_key.k1);
+}
+
 TEST(EngineSettingsTest, TheShippedDefaultsKeepTheEnginesDefaults) {
   const Config c = load("[[listen]]\naddress = \"127.0.0.1\"\n");
   const EngineSettings s = engine_settings(c, NetAddress::ipv4(127, 0, 0, 1, 5060));

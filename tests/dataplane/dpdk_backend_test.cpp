@@ -778,7 +778,7 @@ TEST_F(DpdkBackendFrames, AFragmentShorterThanTheShortestFrameIsPadded) {
     const MacAddress ours = our_mac();
     register_bob();
     std::size_t short_tails = 0;
-    for (std::size_t body = 1080; body < 1200; ++body) {
+    for (std::size_t body = 1060; body < 1200; ++body) {
       feed(udp_frame(kPeerMac, ours, kPeer, kProxy,
                      invite_request("z9hG4bKpad" + std::to_string(body), body)));
       run();

@@ -14,7 +14,9 @@
 #  - a wrong password is refused (401 again);
 #  - an INVITE for a domain that is not ours, from this untrusted and unauthenticated source,
 #    gets 403 (no open relay), also with our own Route pre-loaded; a REGISTER with our Route
-#    pre-loaded is challenged like any other;
+#    pre-loaded is challenged like any other; a BYE for example.net that claims a dialog of
+#    ours (a To tag and our Route, unsigned or with a made-up signature) gets 403 too: only a
+#    Route our Record-Route signed for its Call-ID lets a request skip the policy;
 #  - then, with algorithms = ["MD5", "SHA-256"]: sipp registers alice with MD5 (401, then 200),
 #    and with a wrong password gets 401 twice.
 #
@@ -63,7 +65,9 @@ log "wrong password: 401"
 
 # Each probe prints the first final answer: an INVITE for another domain, the same with our own
 # Route pre-loaded (as a phone with us as outbound proxy sends it: that must not skip the
-# policy), and a REGISTER with our Route pre-loaded (still challenged).
+# policy), a REGISTER with our Route pre-loaded (still challenged), and two BYEs for another
+# domain that claim a dialog of ours with a To tag and our Route, one without our signature and
+# one with a made-up one (no Record-Route of ours signed them: decided by the policy).
 probes=$(in_peer python3 - "$PROXY_IP" "$PROXY_PORT" <<'PY'
 import os, socket, sys
 local = os.environ.get("E2E_LOCAL_IP", "127.0.0.1")
@@ -73,12 +77,15 @@ s.bind((local, 0))
 s.settimeout(5)
 me = s.getsockname()[1]
 ours = f"Route: <sip:{ip}:{port};lr>\r\n"
+forged = f"Route: <sip:{ip}:{port};lr;sw=0123456789abcdef>\r\n"
 for n, (method, ruri, to, route) in enumerate([
-        ("INVITE", "sip:bob@example.net", "sip:bob@example.net", ""),
-        ("INVITE", "sip:bob@example.net", "sip:bob@example.net", ours),
-        ("REGISTER", "sip:localhost", "sip:alice@localhost", ours)]):
+        ("INVITE", "sip:bob@example.net", "<sip:bob@example.net>", ""),
+        ("INVITE", "sip:bob@example.net", "<sip:bob@example.net>", ours),
+        ("REGISTER", "sip:localhost", "<sip:alice@localhost>", ours),
+        ("BYE", "sip:bob@example.net", "<sip:bob@example.net>;tag=d1", ours),
+        ("BYE", "sip:bob@example.net", "<sip:bob@example.net>;tag=d1", forged)]):
     s.sendto((f"{method} {ruri} SIP/2.0\r\nVia: SIP/2.0/UDP {local}:{me};branch=z9hG4bKrelay{n}\r\n"
-              f"{route}Max-Forwards: 70\r\nFrom: <sip:mallory@example.org>;tag=m1\r\nTo: <{to}>\r\n"
+              f"{route}Max-Forwards: 70\r\nFrom: <sip:mallory@example.org>;tag=m1\r\nTo: {to}\r\n"
               f"Call-ID: relay-{n}@{local}\r\nCSeq: 1 {method}\r\nContact: <sip:mallory@{local}:{me}>\r\n"
               "Content-Length: 0\r\n\r\n").encode(), (ip, port))
     while True:
@@ -94,7 +101,11 @@ mapfile -t relay <<<"$probes"
   fail "an unauthenticated INVITE for example.net with our Route pre-loaded was answered '${relay[1]}' (want 403)"
 [[ ${relay[2]} == "SIP/2.0 401 "* ]] ||
   fail "a REGISTER without credentials with our Route pre-loaded was answered '${relay[2]}' (want 401)"
-log "relay attempts: ${relay[0]}; with our Route pre-loaded: ${relay[1]}; REGISTER with it: ${relay[2]}"
+for k in 3 4; do
+  [[ ${relay[$k]} == "SIP/2.0 403 "* ]] ||
+    fail "a BYE for example.net with a To tag and our Route $([[ $k == 3 ]] && echo unsigned || echo with a made-up signature) was answered '${relay[$k]}' (want 403)"
+done
+log "relay attempts: ${relay[0]}; with our Route pre-loaded: ${relay[1]}; REGISTER with it: ${relay[2]}; BYEs claiming our dialog: ${relay[3]}, ${relay[4]}"
 
 proxy_alive || fail "the proxy died"
 stop_proxy

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "fake_outbox.h"
+#include "record_route_text.h"
 #include "sipwire/chars.h"
 #include "test_data.h"
 #include "text_writer.h"
@@ -197,7 +198,8 @@ TEST_F(ProxyCoreTest, ADialogThroughNatsReachesEachEndWhereItsMessagesCameFrom) 
       "Contact: <sip:alice@10.0.0.5:5060;alias=192.0.2.20~5064~1>\r\n";
   const std::string bob_aliased =
       "Contact: <sip:bob@192.168.1.10:5060;alias=192.0.2.10~5062~1>\r\n";
-  const std::string our_route = "Route: <sip:127.0.0.1:5060;lr>\r\n";
+  const std::string our_route =
+      "Route: " + our_route_uri("127.0.0.1:5060", "call-1@192.0.2.20") + "\r\n";
   for (const ProxyMode mode : {ProxyMode::kStateless, ProxyMode::kStateful}) {
     SCOPED_TRACE(mode == ProxyMode::kStateless ? "stateless" : "stateful");
     core_.reset();
@@ -751,7 +753,9 @@ TEST_F(ProxyCoreTest, TheAdvertisedHostIsWhatWeNameAndRecognise) {
     EXPECT_NE(fwd.bytes.find("\r\nVia: SIP/2.0/UDP " + ours + ";branch=z9hG4bKsw"),
               std::string::npos)
         << fwd.bytes;
-    EXPECT_NE(fwd.bytes.find("\r\nRecord-Route: <sip:" + ours + ";lr>\r\n"), std::string::npos)
+    EXPECT_NE(
+        fwd.bytes.find("\r\nRecord-Route: " + our_route_uri(ours, "call-1@192.0.2.20") + "\r\n"),
+        std::string::npos)
         << fwd.bytes;
     EXPECT_EQ(fwd.bytes.find("127.0.0.1"), std::string::npos) << fwd.bytes;
 
@@ -805,8 +809,9 @@ TEST_F(ProxyCoreTest, ARequestIsNamedByTheAddressItCameInAt) {
       EXPECT_NE(fwd->bytes.find("\r\nVia: SIP/2.0/UDP " + ours + ";branch=z9hG4bKsw"),
                 std::string::npos)
           << fwd->bytes;
-      EXPECT_NE(fwd->bytes.find("\r\nRecord-Route: <sip:" + ours + ";lr>\r\nVia: "),
-                std::string::npos)
+      EXPECT_NE(
+          fwd->bytes.find("\r\nRecord-Route: " + our_route_uri(ours, invite.call_id) + "\r\nVia: "),
+          std::string::npos)
           << fwd->bytes;
     }
   }
@@ -890,9 +895,11 @@ TEST_F(ProxyCoreTest, AnAdvertisedIpv6AddressIsBracketed) {
   EXPECT_NE(fwd.bytes.find("\r\nVia: SIP/2.0/UDP [2001:db8::5]:5060;branch=z9hG4bKsw"),
             std::string::npos)
       << fwd.bytes;
-  EXPECT_NE(fwd.bytes.find("\r\nRecord-Route: <sip:[2001:db8::5]:5060;lr>\r\n"
-                           "Record-Route: <sip:127.0.0.1:5060;lr>\r\n"),
-            std::string::npos)
+  EXPECT_NE(
+      fwd.bytes.find(
+          "\r\nRecord-Route: " + our_route_uri("[2001:db8::5]:5060", "call-1@192.0.2.20") +
+          "\r\nRecord-Route: " + our_route_uri("127.0.0.1:5060", "call-1@192.0.2.20") + "\r\n"),
+      std::string::npos)
       << fwd.bytes;
 }
 
@@ -910,9 +917,11 @@ TEST_F(ProxyCoreTest, ARequestCrossingIpFamiliesNamesWhereItLeavesAndIsRecordRou
             std::string::npos)
       << fwd.bytes;
   // bob's side first (his route set starts with it), the caller's below (hers ends with it).
-  EXPECT_NE(fwd.bytes.find("\r\nRecord-Route: <sip:[2001:db8::1]:5060;lr>\r\n"
-                           "Record-Route: <sip:127.0.0.1:5060;lr>\r\n"),
-            std::string::npos)
+  EXPECT_NE(
+      fwd.bytes.find(
+          "\r\nRecord-Route: " + our_route_uri("[2001:db8::1]:5060", "call-1@192.0.2.20") +
+          "\r\nRecord-Route: " + our_route_uri("127.0.0.1:5060", "call-1@192.0.2.20") + "\r\n"),
+      std::string::npos)
       << fwd.bytes;
 
   // bob's BYE carries that route set: both entries are ours, and both go.
@@ -937,7 +946,8 @@ TEST_F(ProxyCoreTest, ARequestCrossingIpFamiliesNamesWhereItLeavesAndIsRecordRou
   inv6.call_id = "call-6@2001:db8::20";
   const FakeOutbox::Sent f6 = send(inv6.str(), caller6);
   EXPECT_EQ(f6.to, phone6);
-  EXPECT_NE(f6.bytes.find("\r\nRecord-Route: <sip:[2001:db8::1]:5060;lr>\r\nVia: "),
+  EXPECT_NE(f6.bytes.find("\r\nRecord-Route: " + our_route_uri("[2001:db8::1]:5060", inv6.call_id) +
+                          "\r\nVia: "),
             std::string::npos)
       << f6.bytes;
   EXPECT_EQ(f6.bytes.find("127.0.0.1"), std::string::npos) << f6.bytes;
@@ -1176,7 +1186,8 @@ TEST_F(ProxyCoreTest, StrictRoutedRequestGetsItsRequestUriBack) {  // §16.4
 
 TEST_F(ProxyCoreTest, RecordRouteOnRequestsThatMayStartADialog) {  // §16.6 step 4
   send(register_bob("<sip:bob@192.0.2.10:5062>", 1).str(), kPhone);
-  const std::string rr = "\r\nRecord-Route: <sip:127.0.0.1:5060;lr>\r\n";
+  const std::string rr =
+      "\r\nRecord-Route: " + our_route_uri("127.0.0.1:5060", "call-1@192.0.2.20") + "\r\n";
   EXPECT_NE(send(Request{}.str(), kCaller).bytes.find(rr), std::string::npos);
   Request bye;  // inside a dialog (To tag): its route set is fixed already
   bye.method = "BYE";
@@ -1219,14 +1230,18 @@ TEST_F(ProxyCoreTest, RejectForeignDomainsLetsRequestsInOurDialogsPass) {
   bye.ruri = "sip:bob@192.0.2.10:5062";
   bye.to = "<sip:bob@localhost>;tag=b2";
   bye.cseq = 2;
-  bye.extra = "Route: <sip:127.0.0.1:5060;lr>\r\n";
+  bye.extra = "Route: " + our_route_uri("127.0.0.1:5060", bye.call_id) + "\r\n";
   const auto& fwd = send(bye.str(), kCaller);
   EXPECT_EQ(status_line(fwd.bytes), "BYE sip:bob@192.0.2.10:5062 SIP/2.0");
   EXPECT_EQ(fwd.to, NetAddress::ipv4(192, 0, 2, 10, 5062));
   bye.extra.clear();
   EXPECT_EQ(status_line(send(bye.str(), kCaller).bytes),
             "SIP/2.0 403 Forbidden: domain not served here");
+  // Our Route without our signature: no Record-Route of ours put it there.
   bye.extra = "Route: <sip:127.0.0.1:5060;lr>\r\n";
+  EXPECT_EQ(status_line(send(bye.str(), kCaller).bytes),
+            "SIP/2.0 403 Forbidden: domain not served here");
+  bye.extra = "Route: " + our_route_uri("127.0.0.1:5060", bye.call_id) + "\r\n";
   bye.to = "<sip:bob@localhost>";
   EXPECT_EQ(status_line(send(bye.str(), kCaller).bytes),
             "SIP/2.0 403 Forbidden: domain not served here");

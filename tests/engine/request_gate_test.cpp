@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "fake_outbox.h"
+#include "record_route_text.h"
 #include "sipwire/engine/proxy_core.h"
 
 namespace sipwire {
@@ -202,7 +203,7 @@ TEST_F(RequestGateTest, LookupAndRedirect) {
 TEST_F(RequestGateTest, InDialogRequestsWithOurRouteSkipTheGate) {
   gate_.next.action = GateAction::kForbidden;
   std::string bye = request("BYE", "sip:bob@192.0.2.10:5062");
-  bye.insert(bye.find("Max-Forwards"), "Route: <sip:127.0.0.1:5060;lr>\r\n");
+  bye.insert(bye.find("Max-Forwards"), "Route: " + our_route_uri("127.0.0.1:5060", "g1") + "\r\n");
   bye.insert(bye.find("\r\nCall-ID"), ";tag=b2");  // the To tag: inside a dialog
   const auto sent = send(bye);
   ASSERT_EQ(sent.size(), 1u);
@@ -210,11 +211,38 @@ TEST_F(RequestGateTest, InDialogRequestsWithOurRouteSkipTheGate) {
   EXPECT_EQ(gate_.calls, 0);
 }
 
+// A request that claims a dialog of ours (a To tag, our Route) without our Record-Route's
+// signature for its Call-ID was not routed by a Record-Route of ours: its sender made the Route
+// up (or copied one of another dialog), so the gate decides it like any request from outside.
+// Else anyone could relay anything by adding a To tag and our address as Route.
+TEST_F(RequestGateTest, AnInDialogRequestWhoseRouteWeDidNotSignIsDecidedByTheGate) {
+  gate_.next.action = GateAction::kForbidden;
+  const std::string routes[] = {
+      "<sip:127.0.0.1:5060;lr>",                              // no signature
+      our_route_uri("127.0.0.1:5060", "another-call"),        // another dialog's
+      "<sip:127.0.0.1:5060;lr;sw=0000000000000000>",          // a guess
+      our_route_uri("127.0.0.1:5060", "g1", RouteKey{1, 2}),  // another key's
+  };
+  for (const std::string& route : routes) {
+    std::string bye = request("BYE", "sip:victim@198.51.100.77");
+    bye.insert(bye.find("Max-Forwards"), "Route: " + route + "\r\n");
+    bye.insert(bye.find("\r\nCall-ID"), ";tag=b2");
+    gate_.calls = 0;
+    const auto sent = send(bye);
+    ASSERT_EQ(sent.size(), 1u) << route;
+    EXPECT_EQ(status_line(sent[0].bytes), "SIP/2.0 403 Forbidden: relaying not allowed") << route;
+    EXPECT_EQ(gate_.calls, 1) << route;
+  }
+}
+
 // A strict router (RFC 2543) inside the dialog puts our Record-Route URI in the Request-URI
-// and the remote target last in Route (§16.4): that came by our Record-Route too.
+// and the remote target last in Route (§16.4): that came by our Record-Route too, when the URI
+// carries our signature.
 TEST_F(RequestGateTest, InDialogRequestsFromAStrictRouterSkipTheGate) {
   gate_.next.action = GateAction::kForbidden;
-  std::string bye = request("BYE", "sip:127.0.0.1:5060;lr");
+  std::string uri = our_route_uri("127.0.0.1:5060", "g1");
+  uri = uri.substr(1, uri.size() - 2);  // without the brackets
+  std::string bye = request("BYE", uri);
   bye.insert(bye.find("Max-Forwards"), "Route: <sip:bob@192.0.2.10:5062>\r\n");
   std::string in_dialog = bye;
   in_dialog.insert(in_dialog.find("\r\nCall-ID"), ";tag=b2");
@@ -224,6 +252,15 @@ TEST_F(RequestGateTest, InDialogRequestsFromAStrictRouterSkipTheGate) {
   EXPECT_EQ(sent[0].to, kPhone);
   EXPECT_EQ(gate_.calls, 0);
   sent = send(bye);  // no To tag: not in a dialog
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(status_line(sent[0].bytes), "SIP/2.0 403 Forbidden: relaying not allowed");
+  EXPECT_EQ(gate_.calls, 1);
+  // Our URI unsigned in the Request-URI: decided.
+  std::string unsigned_bye = request("BYE", "sip:127.0.0.1:5060;lr");
+  unsigned_bye.insert(unsigned_bye.find("Max-Forwards"), "Route: <sip:bob@192.0.2.10:5062>\r\n");
+  unsigned_bye.insert(unsigned_bye.find("\r\nCall-ID"), ";tag=b2");
+  gate_.calls = 0;
+  sent = send(unsigned_bye);
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_EQ(status_line(sent[0].bytes), "SIP/2.0 403 Forbidden: relaying not allowed");
   EXPECT_EQ(gate_.calls, 1);

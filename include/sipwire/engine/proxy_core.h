@@ -36,6 +36,7 @@
 #include "sipwire/engine/rate_limiter.h"
 #include "sipwire/engine/registrar.h"
 #include "sipwire/engine/request_gate.h"
+#include "sipwire/engine/route_signature.h"
 #include "sipwire/message.h"
 #include "sipwire/proxy_mode.h"
 #include "sipwire/txn/transaction_table.h"
@@ -84,6 +85,11 @@ struct EngineSettings {
   // Add "Record-Route: <sip:us;lr>" to requests that may start a dialog (§16.6 step 4), so
   // the dialog's later requests come through this proxy too.
   bool record_route = true;
+  // The key our Record-Route URIs are signed with (route_signature.h): a request that comes back
+  // through our Route skips the server policy only with the signature of its Call-ID. Shared by
+  // every shard (a dialog's requests may reach another); the data plane draws it at start or
+  // derives it from the configuration's route_secret.
+  RouteKey route_key;
   // Dialogs through a NAT (src/engine/contact_alias.h): the Contact of a request or 1xx/2xx
   // response that sets a dialog's remote target, naming a private address other than the one
   // the message came from, is forwarded with ";alias=" that address. (A Request-URI with our
@@ -206,8 +212,9 @@ class ProxyCore {
   // §16.4 strict-router fix-up: when the Request-URI is our Record-Route URI, the last Route
   // becomes the Request-URI again and msg_ is re-parsed from the rewritten bytes. False when
   // the request was answered (a malformed Route) or dropped. `undone`: whether it was rewritten
-  // (the request came by our Record-Route, as one with our Route does).
-  bool undo_strict_routing(const NetAddress& source, Outbox& out, bool& undone);
+  // (the request came by our Record-Route, as one with our Route does); `signed_uri`: whether
+  // that Record-Route URI carried the signature of the request's Call-ID.
+  bool undo_strict_routing(const NetAddress& source, Outbox& out, bool& undone, bool& signed_uri);
   // §16.6 step 6: the next hop is a strict router (its Route URI has no lr). Its URI becomes
   // the Request-URI and the Request-URI the last Route value; `pop_first`: our own Route comes
   // first and goes too. msg_ is re-parsed from the rewritten bytes. False when the request was
