@@ -404,7 +404,9 @@ void ProxyCore::handle_request(const NetAddress& source, Outbox& out, uint64_t n
       NameAddr na;
       if (!parse_route(el, na, route_uri).ok()) return reply(source, out, 400, "Malformed Route");
       if (k == pop_routes && k < 2 && is_ours(route_uri)) {
-        if (k == 0) route_signed = has_route_signature(settings_.route_key, m.call_id(), route_uri);
+        // (Only a request with a To tag can be of a dialog: the signature is checked for those.)
+        if (k == 0 && !m.to().tag().empty())
+          route_signed = has_route_signature(settings_.route_key, m.call_id(), route_uri);
         ++pop_routes;
         continue;
       }
