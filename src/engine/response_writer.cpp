@@ -1,26 +1,17 @@
 #include "response_writer.h"
 
-#include <immintrin.h>
-
 #include <cstring>
 
+#include "hex_digits.h"
 #include "text_writer.h"
 #include "via_fix.h"
 
 namespace sipwire {
 
 void write_to_tag(const Message& req, char (&tag)[16]) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  const uint64_t h = fnv1a(req.from().tag(), fnv1a(req.call_id()));
-  // Sixteen hex digits, the lowest nibble first (the tag's form since the first release: a
-  // retransmitted request gets the same tag), all at once: each nibble widened to a byte, then
-  // looked up in a 16-byte table.
-  const __m128i bytes = _mm_cvtsi64_si128(static_cast<long long>(h));
-  const __m128i low = _mm_and_si128(bytes, _mm_set1_epi8(0x0F));
-  const __m128i high = _mm_and_si128(_mm_srli_epi16(bytes, 4), _mm_set1_epi8(0x0F));
-  const __m128i nibbles = _mm_unpacklo_epi8(low, high);  // byte 2k: low nibble of byte k
-  const __m128i table = _mm_loadu_si128(reinterpret_cast<const __m128i*>(kHex));
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(tag), _mm_shuffle_epi8(table, nibbles));
+  // Sixteen hex digits, the lowest nibble first: the tag's form since the first release (a
+  // retransmitted request gets the same tag).
+  detail::write_hex16(fnv1a(req.from().tag(), fnv1a(req.call_id())), tag);
 }
 
 std::size_t format_sip_date(int64_t unix_seconds, char (&out)[29]) {

@@ -1,9 +1,8 @@
 #include "sipwire/engine/route_signature.h"
 
-#include <immintrin.h>
-
 #include <random>
 
+#include "hex_digits.h"
 #include "sipwire/params.h"
 #include "sipwire/siphash.h"
 
@@ -28,16 +27,7 @@ RouteKey RouteKey::from_secret(std::string_view secret) {
 
 void write_route_signature(const RouteKey& key, std::string_view call_id,
                            char (&out)[kRouteSignatureSize]) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  const uint64_t mac = Mac::of(key.k0, key.k1, call_id);
-  // Sixteen hex digits, the lowest nibble first, all at once (as write_to_tag): each nibble
-  // widened to a byte, then looked up in a 16-byte table. Every record-routed forward signs.
-  const __m128i bytes = _mm_cvtsi64_si128(static_cast<long long>(mac));
-  const __m128i low = _mm_and_si128(bytes, _mm_set1_epi8(0x0F));
-  const __m128i high = _mm_and_si128(_mm_srli_epi16(bytes, 4), _mm_set1_epi8(0x0F));
-  const __m128i nibbles = _mm_unpacklo_epi8(low, high);  // byte 2k: low nibble of byte k
-  const __m128i table = _mm_loadu_si128(reinterpret_cast<const __m128i*>(kHex));
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm_shuffle_epi8(table, nibbles));
+  detail::write_hex16(Mac::of(key.k0, key.k1, call_id), out);
 }
 
 bool has_route_signature(const RouteKey& key, std::string_view call_id, const Uri& uri) {
