@@ -165,6 +165,10 @@ int main(int argc, char** argv) {
   LocationTable location(dataplane::location_buckets(config), qsbr);
   EngineSettings settings = dataplane::engine_settings(config, local);
   settings.local_other_family = local_other_family;
+  if (config.record_route && config.route_secret.empty())
+    std::printf(
+        "sipwire-dataplane: Record-Route signed with a key drawn now (no route_secret): after a "
+        "restart, requests of dialogs set up before it are decided by the server policy\n");
   // What our Via and Record-Route write for them: an advertised host, or what a wildcard is.
   std::string note;
   settings.local_name = dataplane::advertised_name(config, local, note);

@@ -96,7 +96,7 @@ for ((i = 0; i < 300; i++)); do
 done
 grep -qs "listening on udp $PROXY" "$WORK/sipwire.out" ||
     { cat "$WORK/sipwire.err" >&2; fail "the data plane is not listening on $PROXY after 30 s"; }
-log "$(head -n 1 "$WORK/sipwire.out")"
+log "$(grep -m1 "listening on" "$WORK/sipwire.out")"
 
 # sipp NAME ARGS...: sipp in the peers' namespace, on 10.99.0.1 (SIP, RTP echo, control port),
 # bounded by its -timeout, statistics in NAME.csv.

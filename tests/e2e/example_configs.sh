@@ -82,7 +82,7 @@ start_example() {
     E2E_PIDS+=("$PROXY_PID")
     for ((i = 0; i < 100; i++)); do
         if grep -qsF "listening on udp $PROXY_HOSTPORT" "$out"; then
-            log "$name: proxy pid $PROXY_PID: $(head -n 1 "$out")"
+            log "$name: proxy pid $PROXY_PID: $(grep -m1 "listening on" "$out")"
             return 0
         fi
         kill -0 "$PROXY_PID" 2>/dev/null || { dump "$err"; fail "$name.toml: the proxy exited at startup (refused the config?)"; }

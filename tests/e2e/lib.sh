@@ -212,7 +212,7 @@ EOF
     E2E_PIDS+=("$PROXY_PID")
     for ((i = 0; i < wait_s * 10; i++)); do
         if grep -qsF "listening on udp $listen_hostport" "$out"; then
-            log "proxy pid $PROXY_PID: $(head -n 1 "$out")"
+            log "proxy pid $PROXY_PID: $(grep -m1 "listening on" "$out")"
             return 0
         fi
         kill -0 "$PROXY_PID" 2>/dev/null || { dump "$WORK/sipwire.err"; fail "proxy exited at startup"; }
