@@ -134,57 +134,67 @@ TEST(ShardTest, ItsTickSweepsAnExpiredRegistrationOutOfTheLocationService) {
 // same burst registers (handled after it, so it finds the binding), an OPTIONS for us, a
 // malformed request (400, from the parse the first pass made) and a keepalive (nothing).
 TEST(ShardTest, ABurstInTwoPassesGetsWhatItGetsOneDatagramAtATime) {
-  const std::string burst[] = {
-      register_user("bob", 600),
-      "INVITE sip:bob@127.0.0.1 SIP/2.0\r\n"
-      "Via: SIP/2.0/UDP 192.0.2.30:5060;branch=z9hG4bKinv-1\r\nMax-Forwards: 70\r\n"
-      "From: <sip:carol@example.com>;tag=c1\r\nTo: <sip:bob@127.0.0.1>\r\n"
-      "Call-ID: burst-1\r\nCSeq: 1 INVITE\r\nContact: <sip:carol@192.0.2.30>\r\n"
-      "Content-Length: 0\r\n\r\n",
-      "OPTIONS sip:127.0.0.1 SIP/2.0\r\n"
-      "Via: SIP/2.0/UDP 192.0.2.30:5060;branch=z9hG4bKopt-1\r\nMax-Forwards: 70\r\n"
-      "From: <sip:carol@example.com>;tag=c2\r\nTo: <sip:127.0.0.1>\r\n"
-      "Call-ID: burst-2\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
-      "INVITE sip:bob@127.0.0.1 SIP/2.0\r\n"
-      "Via: SIP/2.0/UDP 192.0.2.30:5060;branch=z9hG4bKbad-1\r\nMax-Forwards: 70\r\n"
-      "From: <sip:carol@example.com>;tag=c3\r\nTo: <sip:bob@127.0.0.1\r\n"
-      "Call-ID: burst-3\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n",
-      "\r\n\r\n",
-  };
-  const NetAddress sources[] = {
-      kPhone, NetAddress::ipv4(192, 0, 2, 30, 5060), NetAddress::ipv4(192, 0, 2, 30, 5060),
-      NetAddress::ipv4(192, 0, 2, 30, 5060), NetAddress::ipv4(192, 0, 2, 30, 5060)};
-  const EngineSettings settings = stateless_settings();
-  g_now_ms = 7'000'000;
-  auto run = [&](bool two_pass) {
-    Qsbr qsbr(1);
-    LocationTable location(16, qsbr);
-    Shard shard(0, settings, location, qsbr, nullptr, fake_clock);
-    KeepingOutbox out;
-    shard.on_burst();
-    if (two_pass) {
-      for (unsigned i = 0; i < std::size(burst); ++i) shard.prepare(i, burst[i]);
-      for (unsigned i = 0; i < std::size(burst); ++i)
-        shard.on_prepared(i, burst[i], sources[i], settings.local, out);
-    } else {
-      for (unsigned i = 0; i < std::size(burst); ++i)
-        shard.on_datagram(burst[i], sources[i], settings.local, out);
+  for (const ProxyMode mode : {ProxyMode::kStateless, ProxyMode::kStateful}) {
+    SCOPED_TRACE(mode == ProxyMode::kStateless ? "stateless" : "stateful");
+    const std::string burst[] = {
+        register_user("bob", 600),
+        "INVITE sip:bob@127.0.0.1 SIP/2.0\r\n"
+        "Via: SIP/2.0/UDP 192.0.2.30:5060;branch=z9hG4bKinv-1\r\nMax-Forwards: 70\r\n"
+        "From: <sip:carol@example.com>;tag=c1\r\nTo: <sip:bob@127.0.0.1>\r\n"
+        "Call-ID: burst-1\r\nCSeq: 1 INVITE\r\nContact: <sip:carol@192.0.2.30>\r\n"
+        "Content-Length: 0\r\n\r\n",
+        "OPTIONS sip:127.0.0.1 SIP/2.0\r\n"
+        "Via: SIP/2.0/UDP 192.0.2.30:5060;branch=z9hG4bKopt-1\r\nMax-Forwards: 70\r\n"
+        "From: <sip:carol@example.com>;tag=c2\r\nTo: <sip:127.0.0.1>\r\n"
+        "Call-ID: burst-2\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+        "INVITE sip:bob@127.0.0.1 SIP/2.0\r\n"
+        "Via: SIP/2.0/UDP 192.0.2.30:5060;branch=z9hG4bKbad-1\r\nMax-Forwards: 70\r\n"
+        "From: <sip:carol@example.com>;tag=c3\r\nTo: <sip:bob@127.0.0.1\r\n"
+        "Call-ID: burst-3\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n",
+        "\r\n\r\n",
+    };
+    const NetAddress sources[] = {
+        kPhone, NetAddress::ipv4(192, 0, 2, 30, 5060), NetAddress::ipv4(192, 0, 2, 30, 5060),
+        NetAddress::ipv4(192, 0, 2, 30, 5060), NetAddress::ipv4(192, 0, 2, 30, 5060)};
+    EngineSettings settings = stateless_settings();
+    settings.mode = mode;
+    g_now_ms = 7'000'000;
+    auto run = [&](bool two_pass) {
+      Qsbr qsbr(1);
+      LocationTable location(16, qsbr);
+      Shard shard(0, settings, location, qsbr, nullptr, fake_clock);
+      KeepingOutbox out;
+      shard.on_burst();
+      if (two_pass) {
+        for (unsigned i = 0; i < std::size(burst); ++i) shard.prepare(i, burst[i]);
+        for (unsigned i = 0; i < std::size(burst); ++i)
+          shard.on_prepared(i, burst[i], sources[i], settings.local, out);
+      } else {
+        for (unsigned i = 0; i < std::size(burst); ++i)
+          shard.on_datagram(burst[i], sources[i], settings.local, out);
+      }
+      shard.on_tick(out);
+      return out.sent;
+    };
+    const auto one_by_one = run(false);
+    const auto two_pass = run(true);
+    // 200 to the REGISTER, (stateful: 100 Trying,) the INVITE, 200 to OPTIONS, 400.
+    const std::size_t trying = mode == ProxyMode::kStateful ? 1 : 0;
+    ASSERT_EQ(one_by_one.size(), 4u + trying);
+    EXPECT_EQ(one_by_one[0].bytes.rfind("SIP/2.0 200 OK\r\n", 0), 0u);
+    if (trying != 0) {
+      EXPECT_EQ(one_by_one[1].bytes.rfind("SIP/2.0 100 Trying\r\n", 0), 0u);
     }
-    shard.on_tick(out);
-    return out.sent;
-  };
-  const auto one_by_one = run(false);
-  const auto two_pass = run(true);
-  ASSERT_EQ(one_by_one.size(), 4u);  // 200 to the REGISTER, the INVITE, 200 to OPTIONS, 400
-  EXPECT_EQ(one_by_one[0].bytes.rfind("SIP/2.0 200 OK\r\n", 0), 0u);
-  EXPECT_EQ(one_by_one[1].bytes.rfind("INVITE sip:bob@192.0.2.20:5064 SIP/2.0\r\n", 0), 0u);
-  EXPECT_EQ(one_by_one[1].to, kPhone);
-  EXPECT_EQ(one_by_one[2].bytes.rfind("SIP/2.0 200 OK\r\n", 0), 0u);
-  EXPECT_EQ(one_by_one[3].bytes.rfind("SIP/2.0 400 ", 0), 0u);
-  ASSERT_EQ(two_pass.size(), one_by_one.size());
-  for (std::size_t i = 0; i < two_pass.size(); ++i) {
-    EXPECT_EQ(two_pass[i].to, one_by_one[i].to) << i;
-    EXPECT_EQ(two_pass[i].bytes, one_by_one[i].bytes) << i;
+    EXPECT_EQ(one_by_one[1 + trying].bytes.rfind("INVITE sip:bob@192.0.2.20:5064 SIP/2.0\r\n", 0),
+              0u);
+    EXPECT_EQ(one_by_one[1 + trying].to, kPhone);
+    EXPECT_EQ(one_by_one[2 + trying].bytes.rfind("SIP/2.0 200 OK\r\n", 0), 0u);
+    EXPECT_EQ(one_by_one[3 + trying].bytes.rfind("SIP/2.0 400 ", 0), 0u);
+    ASSERT_EQ(two_pass.size(), one_by_one.size());
+    for (std::size_t i = 0; i < two_pass.size(); ++i) {
+      EXPECT_EQ(two_pass[i].to, one_by_one[i].to) << i;
+      EXPECT_EQ(two_pass[i].bytes, one_by_one[i].bytes) << i;
+    }
   }
 }
 
