@@ -146,7 +146,7 @@ std::size_t render_forward(const Message& m, const NetAddress& source, const For
     // set starts with the one of its own family. Each signed for the dialog's Call-ID.
     char signature[kRouteSignatureSize];
     std::string_view params = ";lr>\r\n";
-    char signed_params[sizeof ";lr;sw=>\r\n" - 1 + kRouteSignatureSize];
+    char signed_params[sizeof ";lr;=>\r\n" - 1 + kRouteSignatureName.size() + kRouteSignatureSize];
     if (spec.route_key != nullptr) {
       write_route_signature(*spec.route_key, m.call_id(), signature);
       TextWriter p(signed_params);
