@@ -128,6 +128,13 @@ TEST(ShardTest, ItsTickSweepsAnExpiredRegistrationOutOfTheLocationService) {
   EXPECT_EQ(location.find("sip:alice@127.0.0.1"), nullptr);
 }
 
+// `message` without its Date header line, which the registrar's 200 takes from the wall clock.
+std::string without_date(std::string message) {
+  const std::size_t at = message.find("\r\nDate: ");
+  if (at != std::string::npos) message.erase(at, message.find("\r\n", at + 2) - at);
+  return message;
+}
+
 // A burst given in two passes (every datagram prepared, i.e. parsed, then every one handled)
 // gets what the same datagrams get one by one: the same sends, in the same order. The burst
 // mixes what each pass must keep apart: an INVITE for a user the REGISTER before it in the
@@ -193,7 +200,8 @@ TEST(ShardTest, ABurstInTwoPassesGetsWhatItGetsOneDatagramAtATime) {
     ASSERT_EQ(two_pass.size(), one_by_one.size());
     for (std::size_t i = 0; i < two_pass.size(); ++i) {
       EXPECT_EQ(two_pass[i].to, one_by_one[i].to) << i;
-      EXPECT_EQ(two_pass[i].bytes, one_by_one[i].bytes) << i;
+      // (The registrar's Date is the wall clock's: the two runs may straddle a second.)
+      EXPECT_EQ(without_date(two_pass[i].bytes), without_date(one_by_one[i].bytes)) << i;
     }
   }
 }
